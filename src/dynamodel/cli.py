@@ -1,0 +1,179 @@
+"""The `dynamodel` command line. The only place that reads specs from disk or writes files.
+
+Exit codes: 0 success, 1 the spec has errors, 2 bad usage, 3 an internal error (a bug:
+please report it with the spec).
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from dynamodel import __version__
+from dynamodel.compiler.emit.artifacts import design_artifacts
+from dynamodel.compiler.emit.cloudformation import emit_cloudformation
+from dynamodel.compiler.emit.design_json import emit_design_json
+from dynamodel.compiler.emit.markdown import emit_markdown
+from dynamodel.compiler.emit.schema import emit_schema
+from dynamodel.compiler.emit.text import emit_text
+from dynamodel.compiler.pipeline import Compilation, compile_spec
+
+app = typer.Typer(
+    name="dynamodel",
+    help="Compile a DynamoDB access-pattern spec into a single-table design.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_SPEC_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+
+class DesignFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+class TemplateFormat(str, enum.Enum):
+    yaml = "yaml"
+    json = "json"
+
+
+SpecArgument = Annotated[
+    Path, typer.Argument(help="The spec YAML file.", show_default=False, metavar="SPEC")
+]
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _compile(spec: Path) -> Compilation:
+    """Read and compile, printing diagnostics; exit 1 on errors, 2 on an unreadable file."""
+    err = _stderr()
+    try:
+        raw = spec.read_bytes()
+    except OSError as exc:
+        err.print(f"dynamodel: cannot read {spec}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    path = str(spec)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        err.print(f"{path}:1:1: error: the spec is not UTF-8 text ({exc.reason})", markup=False)
+        raise typer.Exit(EXIT_SPEC_ERRORS) from None
+    try:
+        result = compile_spec(text, path=path)
+    except Exception as exc:  # a bug, not bad input: say so instead of a traceback
+        err.print(
+            f"dynamodel: internal error while compiling {path}: {type(exc).__name__}: {exc}\n"
+            "This is a bug in dynamodel; please report it with the spec.",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
+    for diagnostic in result.diagnostics:
+        style = "red" if diagnostic.is_error else "yellow"
+        err.print(diagnostic.render(path), style=style, markup=False)
+    if not result.ok:
+        errors = sum(1 for d in result.diagnostics if d.is_error)
+        err.print(f"{errors} error{'s' if errors != 1 else ''} in {path}", markup=False)
+        raise typer.Exit(EXIT_SPEC_ERRORS)
+    return result
+
+
+def _write(out: Path, files: dict[str, str]) -> None:
+    for relative, text in sorted(files.items()):
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def design(
+    spec: SpecArgument,
+    format: Annotated[
+        DesignFormat, typer.Option("--format", "-f", help="How to print the design.")
+    ] = DesignFormat.text,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also write every artifact into this directory."),
+    ] = None,
+) -> None:
+    """Check the spec, design the table, print the design."""
+    result = _compile(spec)
+    assert result.design is not None
+    path = str(spec)
+    if format is DesignFormat.json:
+        text = emit_design_json(result.design)
+    elif format is DesignFormat.markdown:
+        text = emit_markdown(result.design, path=path)
+    else:
+        text = emit_text(result.design, path=path)
+    sys.stdout.write(text)
+    if out is not None:
+        _write(out, design_artifacts(result.design, spec_name=spec.name))
+        _stderr().print(f"wrote the design artifacts to {out}", markup=False)
+
+
+@app.command()
+def check(spec: SpecArgument) -> None:
+    """Validate the spec: print every error and warning, exit 1 on errors."""
+    result = _compile(spec)
+    assert result.design is not None
+    warnings = len(result.design.warnings)
+    _stderr().print(
+        f"{spec}: ok ({len(result.design.entities)} entities, {len(result.design.patterns)} "
+        f"access patterns, {len(result.design.indexes)} GSIs, {warnings} warnings)",
+        markup=False,
+    )
+
+
+@app.command()
+def cloudformation(
+    spec: SpecArgument,
+    format: Annotated[
+        TemplateFormat, typer.Option("--format", "-f", help="Template syntax.")
+    ] = TemplateFormat.yaml,
+) -> None:
+    """Print a CloudFormation template for the table."""
+    result = _compile(spec)
+    assert result.design is not None
+    sys.stdout.write(emit_cloudformation(result.design, fmt=format.value))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec language (for editor completion)."""
+    sys.stdout.write(emit_schema())
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"dynamodel {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """dynamodel: a declarative DynamoDB single-table design compiler."""
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

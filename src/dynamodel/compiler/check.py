@@ -1,0 +1,440 @@
+"""Semantic checks: every reference resolves and every combination makes sense.
+
+Runs after `read.py` and reports all problems at once. Checks that need the table design
+(consistency from the base table, the GSI limit) are reported by the design stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from decimal import Decimal
+
+from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
+from dynamodel.compiler.spec import (
+    ID_TYPES,
+    SORTABLE_TYPES,
+    AccessPattern,
+    Attribute,
+    Entity,
+    Ref,
+    Spec,
+)
+
+RESERVED_METHODS = frozenset({"create_table", "batch_get", "batch_write"})
+RESERVED_PREFIXES = ("create_", "save_", "delete_", "update_", "migrate_")
+VERSION_FIELD = "version"
+
+
+def pascal_case(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
+
+
+class Checker:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.diagnostics: list[Diagnostic] = []
+
+    def err(self, pos: Pos, message: str, hint: str = "") -> None:
+        self.diagnostics.append(error(pos, message, hint))
+
+    def entity_ref(self, ref: Ref, context: str) -> Entity | None:
+        entity = self.spec.entity(ref.name)
+        if entity is None:
+            names = [e.name for e in self.spec.entities]
+            close = difflib.get_close_matches(ref.name, names, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "declare it under `entities`"
+            self.err(ref.pos, f"unknown entity `{ref.name}` in {context}", hint)
+        return entity
+
+    def attribute_ref(self, entity: Entity, ref: Ref, context: str) -> Attribute | None:
+        attribute = entity.attribute(ref.name)
+        if attribute is None:
+            names = [a.name for a in entity.attributes]
+            close = difflib.get_close_matches(ref.name, names, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"declare it in `{entity.name}`"
+            self.err(ref.pos, f"`{entity.name}` has no attribute `{ref.name}` ({context})", hint)
+        return attribute
+
+    # -- entities ----------------------------------------------------------------------
+    def run(self) -> list[Diagnostic]:
+        for entity in self.spec.entities:
+            self.entity(entity)
+        self.members()
+        self.ttl()
+        view_models: dict[str, Pos] = {e.name: e.pos for e in self.spec.entities}
+        for pattern in self.spec.patterns:
+            self.pattern(pattern, view_models)
+        return self.diagnostics
+
+    def entity(self, entity: Entity) -> None:
+        for ref in entity.id:
+            attribute = self.attribute_ref(entity, ref, "in its id")
+            if attribute is None:
+                continue
+            if attribute.optional:
+                self.err(
+                    ref.pos,
+                    f"id attribute `{entity.name}.{ref.name}` is optional",
+                    "an id must always be present: drop `?`/`optional`",
+                )
+            if attribute.type.base not in ID_TYPES:
+                self.err(
+                    ref.pos,
+                    f"id attribute `{entity.name}.{ref.name}` has type {attribute.type.render()}",
+                    "ids must be str, int, decimal, datetime or date",
+                )
+        for composite in entity.unique:
+            for ref in composite:
+                attribute = self.attribute_ref(entity, ref, "in `unique`")
+                if attribute is not None and not attribute.type.is_scalar:
+                    self.err(
+                        ref.pos,
+                        f"unique attribute `{entity.name}.{ref.name}` has type "
+                        f"{attribute.type.render()}",
+                        "unique values must be scalars",
+                    )
+                elif attribute is not None and attribute.type.base in ("float", "bytes"):
+                    self.err(
+                        ref.pos,
+                        f"unique attribute `{entity.name}.{ref.name}` has type "
+                        f"{attribute.type.base}",
+                        "unique values must be str, int, decimal, bool, datetime or date",
+                    )
+            if {r.name for r in composite} == set(entity.id_names):
+                self.err(
+                    composite[0].pos,
+                    f"`unique` of `{entity.name}` repeats its id, which is already unique",
+                    "remove it",
+                )
+        for attribute in entity.attributes:
+            self.default(entity, attribute)
+        if self.spec.is_versioned(entity) and entity.attribute(VERSION_FIELD) is not None:
+            attribute = entity.attribute(VERSION_FIELD)
+            assert attribute is not None
+            self.err(
+                attribute.pos,
+                f"`{entity.name}` is versioned, so its model has a `version` field of its own",
+                "rename the attribute, or set `version: false` on the entity",
+            )
+
+    def default(self, entity: Entity, attribute: Attribute) -> None:
+        if not attribute.has_default:
+            return
+        where = f"`{entity.name}.{attribute.name}`"
+        value = attribute.default
+        if attribute.enum and value not in attribute.enum:
+            self.err(
+                attribute.pos,
+                f"default `{value}` of {where} is not in its enum",
+                "use one of " + ", ".join(attribute.enum),
+            )
+        elif not _value_fits(attribute, value):
+            self.err(
+                attribute.pos,
+                f"default `{value}` of {where} is not a {attribute.type.render()}",
+                "give a value of the attribute's type",
+            )
+        if attribute.auto is not None:
+            self.err(attribute.pos, f"{where} has both `default` and `auto`", "keep one")
+
+    def members(self) -> None:
+        owners: dict[str, str] = {}
+        for entity in self.spec.entities:
+            fields_seen = {a.name for a in entity.attributes}
+            for member in entity.members:
+                child = self.entity_ref(member.entity, f"the members of `{entity.name}`")
+                if member.field in fields_seen:
+                    self.err(
+                        member.pos,
+                        f"member field `{member.field}` of `{entity.name}` clashes with an attribute",
+                        "rename the member field",
+                    )
+                fields_seen.add(member.field)
+                if child is None:
+                    continue
+                if child.name in owners and owners[child.name] != entity.name:
+                    self.err(
+                        member.entity.pos,
+                        f"`{child.name}` is already a member of `{owners[child.name]}`",
+                        "an entity belongs to at most one aggregate",
+                    )
+                    continue
+                owners[child.name] = entity.name
+                if child.name == entity.name or self._reaches(child, entity.name):
+                    self.err(
+                        member.entity.pos,
+                        f"members of `{entity.name}` form a cycle through `{child.name}`",
+                        "an aggregate is a tree: remove one of the `members` entries",
+                    )
+                    continue
+                root_id, child_id = entity.id_names, child.id_names
+                if not root_id or not child_id:
+                    continue
+                if len(child_id) <= len(root_id) or child_id[: len(root_id)] != root_id:
+                    self.err(
+                        member.entity.pos,
+                        f"the id of member `{child.name}` ({', '.join(child_id)}) must start with "
+                        f"the id of `{entity.name}` ({', '.join(root_id)}) and add to it",
+                        f"write `id: [{', '.join((*root_id, '...'))}]` on `{child.name}`",
+                    )
+                if child.version:
+                    self.err(
+                        member.entity.pos,
+                        f"member `{child.name}` cannot have its own `version`",
+                        f"members are versioned with their root `{entity.name}`",
+                    )
+                if child.unique:
+                    self.err(
+                        child.unique[0][0].pos,
+                        f"member `{child.name}` cannot declare `unique`",
+                        "unique guards are supported on entities that are not members",
+                    )
+
+    def _reaches(self, start: Entity, target: str, seen: frozenset[str] = frozenset()) -> bool:
+        if start.name in seen:
+            return False
+        for member in start.members:
+            if member.entity.name == target:
+                return True
+            child = self.spec.entity(member.entity.name)
+            if child is not None and self._reaches(child, target, seen | {start.name}):
+                return True
+        return False
+
+    def ttl(self) -> None:
+        names: dict[str, Attribute] = {}
+        for entity in self.spec.entities:
+            for attribute in entity.attributes:
+                if attribute.ttl:
+                    names.setdefault(attribute.name, attribute)
+        if len(names) > 1:
+            first, *others = names.values()
+            for attribute in others:
+                self.err(
+                    attribute.pos,
+                    f"a table has one TTL attribute, but both `{first.name}` and "
+                    f"`{attribute.name}` are marked `ttl: true`",
+                    f"name every TTL attribute `{first.name}`",
+                )
+
+    # -- access patterns ---------------------------------------------------------------
+    def pattern(self, pattern: AccessPattern, view_models: dict[str, Pos]) -> None:
+        name = pattern.name
+        if name in RESERVED_METHODS or name.startswith(RESERVED_PREFIXES):
+            self.err(
+                pattern.pos,
+                f"access pattern name `{name}` clashes with a generated repository method",
+                "names must not be create_table, batch_get, batch_write or start with "
+                + ", ".join(RESERVED_PREFIXES),
+            )
+        if pattern.is_view:
+            self.view(pattern, view_models)
+            return
+        if pattern.entity is None:
+            return
+        entity = self.entity_ref(pattern.entity, f"access pattern `{name}`")
+        if entity is None:
+            return
+        context = f"access pattern `{name}`"
+        for ref in pattern.by:
+            attribute = self.attribute_ref(entity, ref, f"`by` of `{name}`")
+            if attribute is not None and not attribute.type.is_scalar:
+                self.err(
+                    ref.pos,
+                    f"`by` compares `{ref.name}` for equality, but it is a "
+                    f"{attribute.type.render()}",
+                    "use scalar attributes (str, int, decimal, bool, datetime, date, ...)",
+                )
+        self.sort(entity, pattern, context)
+        self.where(entity, pattern)
+        id_set = set(entity.id_names)
+        if id_set and set(pattern.by_names) == id_set and not pattern.where:
+            if pattern.sort:
+                self.err(
+                    pattern.sort[0].pos,
+                    f"`{name}` fixes one `{entity.name}` by its id, so `sort` has no effect",
+                    "remove `sort`",
+                )
+            if pattern.shards:
+                self.err(
+                    pattern.pos,
+                    f"`{name}` reads one `{entity.name}` by id; `shards` spreads lists only",
+                    "remove `shards`",
+                )
+
+    def sort(self, entity: Entity, pattern: AccessPattern, context: str) -> None:
+        for ref in pattern.sort:
+            attribute = self.attribute_ref(entity, ref, f"`sort` of `{pattern.name}`")
+            if attribute is None:
+                continue
+            if ref.name in pattern.by_names:
+                self.err(
+                    ref.pos,
+                    f"`{ref.name}` is both in `by` and `sort` of `{pattern.name}`",
+                    "an attribute compared for equality does not order anything: keep one",
+                )
+            if attribute.type.base not in SORTABLE_TYPES:
+                self.err(
+                    ref.pos,
+                    f"`sort` of `{pattern.name}` uses `{ref.name}`, a {attribute.type.render()}, "
+                    "which has no order",
+                    "sort on str, int, decimal, float, bool, datetime or date attributes",
+                )
+
+    def where(self, entity: Entity, pattern: AccessPattern) -> None:
+        for ref, value in pattern.where:
+            attribute = self.attribute_ref(entity, ref, f"`where` of `{pattern.name}`")
+            if attribute is None:
+                continue
+            if ref.name in pattern.by_names or ref.name in pattern.sort_names:
+                self.err(
+                    ref.pos,
+                    f"`{ref.name}` is in `where` and in `by`/`sort` of `{pattern.name}`",
+                    "keep it in one place",
+                )
+            if not attribute.type.is_scalar or attribute.type.base in ("float", "bytes"):
+                self.err(
+                    ref.pos,
+                    f"`where` cannot compare `{ref.name}`, a {attribute.type.render()}",
+                    "use a str, int, decimal, bool, datetime or date attribute",
+                )
+            elif attribute.enum and value not in attribute.enum:
+                self.err(
+                    ref.pos,
+                    f"`where` value `{value}` is not in the enum of `{entity.name}.{ref.name}`",
+                    "use one of " + ", ".join(attribute.enum),
+                )
+            elif not _value_fits(attribute, value):
+                self.err(
+                    ref.pos,
+                    f"`where` value `{value}` does not fit `{entity.name}.{ref.name}` "
+                    f"({attribute.type.render()})",
+                    "give a constant of the attribute's type",
+                )
+
+    def view(self, pattern: AccessPattern, view_models: dict[str, Pos]) -> None:
+        name = pattern.name
+        model = pascal_case(name)
+        if model in view_models:
+            self.err(
+                pattern.pos,
+                f"the view model `{model}` of `{name}` clashes with another model of that name",
+                "rename the access pattern",
+            )
+        else:
+            view_models[model] = pattern.pos
+        for key, present in (
+            ("where", bool(pattern.where)),
+            ("shards", pattern.shards is not None),
+            ("consistent", pattern.consistent),
+        ):
+            if present:
+                self.err(
+                    pattern.pos,
+                    f"view `{name}` cannot take `{key}`",
+                    "views read one eventually consistent partition; use an entity pattern",
+                )
+        seen: dict[str, str] = {}
+        by = pattern.by_names
+        if not by:
+            self.err(
+                pattern.pos,
+                f"view `{name}` has no `by`",
+                "a view reads one partition: give the attributes its entities share",
+            )
+        for view_field in pattern.view:
+            entity = self.entity_ref(view_field.entity, f"view `{name}`")
+            if entity is None:
+                continue
+            if entity.name in seen:
+                self.err(
+                    view_field.entity.pos,
+                    f"`{entity.name}` appears twice in view `{name}` "
+                    f"(fields `{seen[entity.name]}` and `{view_field.name}`)",
+                    "use one field per entity",
+                )
+                continue
+            seen[entity.name] = view_field.name
+            for ref in pattern.by:
+                attribute = entity.attribute(ref.name)
+                if attribute is None:
+                    self.err(
+                        ref.pos,
+                        f"view `{name}` reads by `{ref.name}`, which `{entity.name}` "
+                        f"(field `{view_field.name}`) lacks",
+                        "every entity in a view must carry all `by` attributes",
+                    )
+                elif not attribute.type.is_scalar:
+                    self.err(ref.pos, f"`by` attribute `{ref.name}` must be a scalar")
+            missing_id = set(entity.id_names) - set(by)
+            if not view_field.many and missing_id and by:
+                self.err(
+                    view_field.pos,
+                    f"view field `{view_field.name}` holds one `{entity.name}`, but `by` does not "
+                    f"fix its id ({', '.join(sorted(missing_id))} missing)",
+                    f"write `{view_field.name}: [{entity.name}]` for a list",
+                )
+            if view_field.many:
+                for ref in pattern.sort:
+                    attribute = entity.attribute(ref.name)
+                    if attribute is None:
+                        self.err(
+                            ref.pos,
+                            f"view `{name}` sorts lists by `{ref.name}`, which `{entity.name}` lacks",
+                        )
+                    elif attribute.type.base not in SORTABLE_TYPES:
+                        self.err(ref.pos, f"`sort` attribute `{ref.name}` has no order")
+
+
+def _value_fits(attribute: Attribute, value: object) -> bool:
+    base = attribute.type.base
+    if value is None:
+        return attribute.optional
+    if base == "str":
+        return isinstance(value, str)
+    if base == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if base in ("decimal", "float"):
+        if isinstance(value, str):
+            try:
+                Decimal(value)
+            except ArithmeticError:
+                return False
+            return True
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if base == "bool":
+        return isinstance(value, bool)
+    if base == "datetime":
+        return isinstance(value, dt.datetime) or (isinstance(value, str) and _is_datetime(value))
+    if base == "date":
+        return (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
+            isinstance(value, str) and _is_date(value)
+        )
+    if base == "list":
+        return isinstance(value, list)
+    if base == "set":
+        return isinstance(value, list)
+    if base == "dict":
+        return isinstance(value, dict)
+    return isinstance(value, str)  # bytes: written as text in YAML
+
+
+def _is_datetime(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def check_spec(spec: Spec) -> tuple[Diagnostic, ...]:
+    return tuple(Checker(spec).run())

@@ -1,0 +1,193 @@
+"""Base-table layout: where each entity's items live in the table itself.
+
+Rules, in order:
+- An aggregate (a root and all its members, at any depth) owns one partition, keyed by the
+  root's id; the root is the partition's head item, members follow under their own tags.
+  One strongly consistent Query on the partition returns exactly the aggregate.
+- Any other entity is partitioned by a subset of its id: by default the whole id (one item
+  per partition), or the subset that `by` of its access patterns names, so that those
+  patterns (and `consistent: true`) are served from the base table without a GSI.
+- A view whose entities can all sit in one base-table partition is served there too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from dynamodel.compiler.design.ir import HEAD_FIRST, HEAD_LAST
+from dynamodel.compiler.design.layout import Layout
+from dynamodel.compiler.diagnostics import Diagnostic, error
+from dynamodel.compiler.spec import AccessPattern, Entity, Spec
+
+
+@dataclass
+class BaseLayout:
+    layouts: dict[str, Layout] = field(default_factory=dict)
+    views: set[str] = field(default_factory=set)  # views served from the base table
+    head_locked: set[str] = field(default_factory=set)  # heads whose prefix a view fixed
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Wish:
+    partition: frozenset[str]
+    sort: tuple[str, ...]
+    pattern: AccessPattern
+
+
+def is_plain(spec: Spec, entity: Entity) -> bool:
+    """Neither an aggregate root nor a member: free to choose its own partition."""
+    return not entity.members and spec.root_of(entity.name) is None
+
+
+def base_wish(entity: Entity, by: tuple[str, ...], sort: tuple[str, ...]) -> _Wish | None:
+    """The base partition a read by `by`, ordered by `sort`, would like, if one can serve it."""
+    identity = set(entity.id_names)
+    wanted = frozenset(by)
+    if not wanted or not wanted < identity:
+        return None
+    if any(s not in identity or s in wanted for s in sort):
+        return None
+    return _Wish(wanted, sort, AccessPattern(name="", pos=entity.pos))
+
+
+def layout_base(spec: Spec) -> BaseLayout:
+    result = BaseLayout()
+    for entity in spec.entities:
+        if is_plain(spec, entity):
+            result.layouts[entity.name] = _plain_layout(spec, entity, result.diagnostics)
+        else:
+            result.layouts[entity.name] = _aggregate_layout(spec, entity)
+    for pattern in spec.patterns:
+        if pattern.is_view:
+            _place_view(spec, pattern, result)
+    return result
+
+
+def _aggregate_layout(spec: Spec, entity: Entity) -> Layout:
+    root = spec.aggregate_root(entity.name) or entity
+    group = frozenset([root.name, *(e.name for e in spec.descendants(root))])
+    if root.name == entity.name:
+        return Layout(
+            entity.name, entity.id_names, (), head_prefix=HEAD_FIRST, group=group, group_tag=root.name
+        )
+    rest = entity.id_names[len(root.id_names) :]
+    return Layout(entity.name, root.id_names, rest, group=group, group_tag=root.name)
+
+
+def _wishes(spec: Spec, entity: Entity) -> list[_Wish]:
+    wishes: list[_Wish] = []
+    for pattern in spec.patterns:
+        if pattern.is_view:
+            if not all(_view_entity_plain(spec, f.entity.name) for f in pattern.view):
+                continue
+            if not any(f.entity.name == entity.name and f.many for f in pattern.view):
+                continue
+        elif pattern.entity is None or pattern.entity.name != entity.name:
+            continue
+        if pattern.where or pattern.shards:
+            continue
+        wish = base_wish(entity, pattern.by_names, pattern.sort_names)
+        if wish is not None:
+            wishes.append(replace(wish, pattern=pattern))
+    return wishes
+
+
+def _view_entity_plain(spec: Spec, name: str) -> bool:
+    entity = spec.entity(name)
+    return entity is not None and is_plain(spec, entity)
+
+
+def _plain_layout(spec: Spec, entity: Entity, diagnostics: list[Diagnostic]) -> Layout:
+    identity = entity.id_names
+    wishes = _wishes(spec, entity)
+    by_partition: dict[frozenset[str], list[_Wish]] = defaultdict(list)
+    for wish in wishes:
+        by_partition[wish.partition].append(wish)
+    required = [w for w in wishes if w.pattern.consistent]
+    chosen: frozenset[str] | None = None
+    if required:
+        chosen = required[0].partition
+        for wish in required[1:]:
+            if wish.partition != chosen:
+                first = required[0].pattern
+                assert wish.pattern.consistent_pos is not None
+                diagnostics.append(
+                    error(
+                        wish.pattern.consistent_pos,
+                        f"`{wish.pattern.name}` cannot be strongly consistent: the base table "
+                        f"partitions `{entity.name}` by {_names(chosen)} for `{first.name}`, and "
+                        f"reading by {_names(wish.partition)} needs a GSI, which is eventually "
+                        "consistent",
+                        "drop `consistent: true` from one of the two patterns",
+                    )
+                )
+    elif by_partition:
+
+        def rank(item: tuple[frozenset[str], list[_Wish]]) -> tuple[int, int, int, tuple[str, ...]]:
+            partition, served = item
+            ordered = tuple(a for a in identity if a in partition)
+            is_prefix = identity[: len(ordered)] == ordered
+            return (-len(served), -int(is_prefix), -len(partition), ordered)
+
+        chosen = min(by_partition.items(), key=rank)[0]
+    if chosen is None:
+        return Layout(entity.name, identity, (), head_prefix=HEAD_FIRST)
+    first_sort = by_partition[chosen][0].sort
+    partition = tuple(a for a in identity if a in chosen)
+    rest = tuple(a for a in identity if a not in chosen and a not in first_sort)
+    return Layout(entity.name, partition, first_sort + rest)
+
+
+def _names(attributes: frozenset[str]) -> str:
+    return "[" + ", ".join(sorted(attributes)) + "]"
+
+
+def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
+    """Serve the view from the base table when its entities can share one partition there."""
+    by = frozenset(pattern.by_names)
+    names = frozenset(f.entity.name for f in pattern.view)
+    entities = [spec.entity(f.entity.name) for f in pattern.view]
+    if not by or any(e is None for e in entities):
+        return
+    layouts = {name: result.layouts[name] for name in names}
+    if any(frozenset(layout.partition) != by for layout in layouts.values()):
+        return
+    prefix = HEAD_FIRST if pattern.order == "asc" else HEAD_LAST
+    if not all(e is not None and is_plain(spec, e) for e in entities):
+        # An aggregate's partition holds the whole aggregate and nothing else: the view
+        # must name exactly the aggregate to be served by it.
+        groups = {layout.group for layout in layouts.values()}
+        if groups != {names} or pattern.sort:
+            return
+        root = next(l for l in layouts.values() if l.head_prefix is not None)
+        if root.entity in result.head_locked and root.head_prefix != prefix:
+            return
+        result.layouts[root.entity] = replace(root, head_prefix=prefix)
+        result.head_locked.add(root.entity)
+        result.views.add(pattern.name)
+        return
+    changes: dict[str, Layout] = {}
+    for view_field in pattern.view:
+        layout = layouts[view_field.entity.name]
+        if layout.group is not None and layout.group != names:
+            return
+        if view_field.many:
+            if not layout.sort or layout.sort[: len(pattern.sort)] != pattern.sort_names:
+                return
+            changes[layout.entity] = replace(layout, group=names)
+        else:
+            if layout.sort:
+                return
+            if layout.entity in result.head_locked and layout.head_prefix != prefix:
+                return
+            changes[layout.entity] = replace(layout, group=names, head_prefix=prefix)
+    existing = next((l.group_tag for l in layouts.values() if l.group == names and l.group_tag), None)
+    first_single = next((f.entity.name for f in pattern.view if not f.many), None)
+    tag = existing or first_single or pattern.view[0].entity.name
+    for name, layout in changes.items():
+        result.layouts[name] = replace(layout, group_tag=tag)
+        if layout.head_prefix is not None and not layout.sort:
+            result.head_locked.add(name)
+    result.views.add(pattern.name)

@@ -1,0 +1,184 @@
+"""The design IR: what the compiler decided, in a form every emitter (and codegen) reads.
+
+Everything is frozen and built only from the spec, so one spec always gives one design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dynamodel.compiler.diagnostics import Diagnostic
+from dynamodel.compiler.spec import Spec
+from dynamodel.runtime.keys import DELIMITER
+
+TABLE = "table"  # the name the design uses for the base table among its indexes
+SHARD = "_shard"  # the placeholder of the write-shard number in a key template
+HEAD_FIRST = "#"  # prefixes a head item's sort key so it sorts before its partition's lists
+HEAD_LAST = "~"  # ... or after them, for views read in descending order
+
+SegmentKind = Literal["literal", "attribute", "shard"]
+PlanKind = Literal["get", "aggregate", "one", "page", "view"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One `#`-separated part of a key: fixed text, an encoded attribute, or the shard."""
+
+    kind: SegmentKind
+    text: str  # the literal, or the attribute name
+    type: str | None = None  # the attribute's spec type, for encoding
+
+    def render(self) -> str:
+        if self.kind == "literal":
+            return self.text
+        if self.kind == "shard":
+            return "{" + SHARD + "}"
+        return "{" + self.text + "}"
+
+
+@dataclass(frozen=True)
+class KeyTemplate:
+    segments: tuple[Segment, ...]
+
+    def render(self) -> str:
+        return DELIMITER.join(s.render() for s in self.segments)
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        return tuple(s.text for s in self.segments if s.kind == "attribute")
+
+
+@dataclass(frozen=True)
+class Index:
+    """A GSI. The base table is not an Index; its keys are `Design.partition_key`/`sort_key`."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+    projection: Literal["ALL"] = "ALL"
+
+
+@dataclass(frozen=True)
+class EntityKey:
+    """Where one entity's items sit in one index (or the base table), and why."""
+
+    index: str  # TABLE or a GSI name
+    partition_key: str  # the key attribute names in that index
+    sort_key: str
+    partition: KeyTemplate
+    sort: KeyTemplate
+    partition_attributes: tuple[str, ...]
+    sort_attributes: tuple[str, ...]  # ordered by access patterns
+    tiebreak_attributes: tuple[str, ...]  # the rest of the id: unique, deterministic order
+    group: str  # the namespace literal the partition starts with
+    head: bool = False
+    where: tuple[tuple[str, object], ...] = ()
+    shards: int | None = None
+    sparse_attributes: tuple[str, ...] = ()  # optional attributes the key needs
+    patterns: tuple[str, ...] = ()
+
+    @property
+    def sparse(self) -> bool:
+        return bool(self.where or self.sparse_attributes)
+
+
+@dataclass(frozen=True)
+class UniqueGuard:
+    """An item whose key is the unique value: a conditional put claims it atomically."""
+
+    attributes: tuple[str, ...]
+    partition: KeyTemplate
+    sort: KeyTemplate
+
+
+@dataclass(frozen=True)
+class EntityDesign:
+    name: str
+    tag: str
+    keys: tuple[EntityKey, ...]  # the base table first
+    aggregate_root: str | None  # the top root when this entity is a member
+    members: tuple[str, ...]  # every member entity when this is an aggregate root
+    versioned: bool
+    unique_guards: tuple[UniqueGuard, ...] = ()
+    ttl_attribute: str | None = None
+
+    @property
+    def table_key(self) -> EntityKey:
+        return self.keys[0]
+
+    def key_on(self, index: str) -> EntityKey | None:
+        for key in self.keys:
+            if key.index == index:
+                return key
+        return None
+
+
+@dataclass(frozen=True)
+class ViewPart:
+    field: str
+    entity: str
+    many: bool
+    sort_prefix: str  # the literal the entity's sort keys start with in the view partition
+
+
+@dataclass(frozen=True)
+class PatternPlan:
+    """The one request (or one per shard) that serves an access pattern."""
+
+    name: str
+    kind: PlanKind
+    entity: str | None
+    operation: Literal["GetItem", "Query"]
+    index: str | None  # None: the base table
+    requests: int
+    consistent: bool  # the default consistency of the read
+    consistent_allowed: bool  # may the caller ask for a strongly consistent read?
+    key_condition: str
+    range_condition: str | None
+    scan_forward: bool
+    partition: KeyTemplate
+    sort: KeyTemplate | None  # the entity's sort key template there (None for views)
+    by: tuple[str, ...]
+    equality_sort: tuple[str, ...]  # leading sort parts the caller may fix
+    range_attribute: str | None  # the sort part that takes `_from` / `_to`
+    limit: int | None
+    shards: int | None
+    where: tuple[tuple[str, object], ...] = ()
+    view: tuple[ViewPart, ...] = ()
+    notes: tuple[str, ...] = ()
+    filter: None = None  # never a FilterExpression: the design guarantees it
+    spec_line: int = 0
+
+
+@dataclass(frozen=True)
+class Design:
+    spec: Spec = field(repr=False)
+    table_name: str
+    partition_key: str
+    sort_key: str
+    indexes: tuple[Index, ...]
+    entities: tuple[EntityDesign, ...]
+    patterns: tuple[PatternPlan, ...]
+    warnings: tuple[Diagnostic, ...]
+    ttl_attribute: str | None = None
+
+    def entity(self, name: str) -> EntityDesign:
+        for entity in self.entities:
+            if entity.name == name:
+                return entity
+        raise KeyError(name)
+
+    def pattern(self, name: str) -> PatternPlan:
+        for plan in self.patterns:
+            if plan.name == name:
+                return plan
+        raise KeyError(name)
+
+    def key_names(self, index: str | None) -> tuple[str, str]:
+        if index is None or index == TABLE:
+            return self.partition_key, self.sort_key
+        for gsi in self.indexes:
+            if gsi.name == index:
+                return gsi.partition_key, gsi.sort_key
+        raise KeyError(index)

@@ -1,0 +1,204 @@
+"""Per access pattern: the exact request that serves it, with notes and warnings."""
+
+from __future__ import annotations
+
+from dynamodel.compiler.design.ir import (
+    TABLE,
+    EntityDesign,
+    EntityKey,
+    PatternPlan,
+    PlanKind,
+    ViewPart,
+)
+from dynamodel.compiler.diagnostics import Diagnostic, warning
+from dynamodel.compiler.spec import AccessPattern, Entity, Spec
+
+
+def returns_one(entity: Entity, pattern: AccessPattern) -> bool:
+    """`by` (with `where`) fixes an id or a unique attribute set: at most one item."""
+    by = set(pattern.by_names) | {ref.name for ref, _ in pattern.where}
+    if entity.id_names and set(entity.id_names) <= by:
+        return True
+    return any({r.name for r in composite} <= by for composite in entity.unique)
+
+
+def _conditions(
+    key: EntityKey, pattern: AccessPattern, *, exact: bool
+) -> tuple[str, str | None]:
+    pk, sk = key.partition_key, key.sort_key
+    if exact:
+        return f"{pk} = :pk AND {sk} = :sk", None
+    condition = f"{pk} = :pk AND begins_with({sk}, :sk)"
+    range_condition = f"{pk} = :pk AND {sk} BETWEEN :sk_from AND :sk_to" if pattern.sort else None
+    return condition, range_condition
+
+
+def entity_plan(
+    spec: Spec,
+    pattern: AccessPattern,
+    design: EntityDesign,
+    key: EntityKey,
+    *,
+    kind: PlanKind,
+) -> PatternPlan:
+    on_table = key.index == TABLE
+    if kind == "aggregate":
+        condition, range_condition = f"{key.partition_key} = :pk", None
+    else:
+        condition, range_condition = _conditions(key, pattern, exact=key.head or kind == "get")
+    sort = pattern.sort_names
+    return PatternPlan(
+        name=pattern.name,
+        kind=kind,
+        entity=design.name,
+        operation="GetItem" if kind == "get" else "Query",
+        index=None if on_table else key.index,
+        requests=key.shards or 1,
+        consistent=kind == "aggregate" or (on_table and pattern.consistent),
+        consistent_allowed=on_table,
+        key_condition=condition,
+        range_condition=range_condition,
+        scan_forward=pattern.order == "asc",
+        partition=key.partition,
+        sort=key.sort,
+        by=tuple(a for a in key.partition_attributes if a in pattern.by_names)
+        or pattern.by_names,
+        equality_sort=sort[:-1],
+        range_attribute=sort[-1] if sort else None,
+        limit=pattern.limit,
+        shards=key.shards,
+        where=pattern.where_items,
+        notes=_notes(spec, pattern, design, key, kind),
+        spec_line=pattern.pos.line,
+    )
+
+
+def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan:
+    first = keys[pattern.view[0].entity.name]
+    on_table = first.index == TABLE
+    parts = tuple(
+        ViewPart(
+            field=f.name,
+            entity=f.entity.name,
+            many=f.many,
+            sort_prefix=keys[f.entity.name].sort.segments[0].text,
+        )
+        for f in pattern.view
+    )
+    where = "the base table" if on_table else first.index
+    return PatternPlan(
+        name=pattern.name,
+        kind="view",
+        entity=None,
+        operation="Query",
+        index=None if on_table else first.index,
+        requests=1,
+        consistent=False,
+        consistent_allowed=on_table,
+        key_condition=f"{first.partition_key} = :pk",
+        range_condition=None,
+        scan_forward=pattern.order == "asc",
+        partition=first.partition,
+        sort=None,
+        by=first.partition_attributes,
+        equality_sort=(),
+        range_attribute=None,
+        limit=pattern.limit,
+        shards=None,
+        view=parts,
+        notes=(
+            f"one partition of {where} holds exactly the view's items, single items first",
+        ),
+        spec_line=pattern.pos.line,
+    )
+
+
+def _notes(
+    spec: Spec, pattern: AccessPattern, design: EntityDesign, key: EntityKey, kind: PlanKind
+) -> tuple[str, ...]:
+    notes: list[str] = []
+    where = "the base table" if key.index == TABLE else key.index
+    if kind == "aggregate":
+        notes.append(f"returns the aggregate: the root and its members ({', '.join(design.members)})")
+    if kind == "one" and key.index != TABLE:
+        notes.append("returns at most one item")
+    for attribute, value in key.where:
+        notes.append(f"sparse: only {design.name} items with {attribute} = {value} are in {where}")
+    for attribute in key.sparse_attributes:
+        notes.append(f"sparse: {design.name} items without {attribute} are not in {where}")
+    if key.shards:
+        notes.append(
+            f"write-sharded over {key.shards} partitions: {key.shards} parallel Queries, "
+            "merged in sort order"
+        )
+    entity = spec.entity(design.name)
+    base = design.table_key
+    identity = set(entity.id_names) if entity is not None else set()
+    gsi_side, table_side = set(key.partition_attributes), set(base.partition_attributes)
+    if (
+        key.index != TABLE
+        and gsi_side
+        and gsi_side < identity
+        and table_side < identity
+        and not gsi_side & table_side
+    ):
+        notes.append("inverted index: reads the many-to-many relation from its other side")
+    return tuple(notes)
+
+
+def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnostic]:
+    if pattern.shards or pattern.is_view or pattern.entity is None:
+        return []
+    entity = spec.entity(pattern.entity.name)
+    if entity is None:
+        return []
+    if not pattern.by:
+        return [
+            warning(
+                pattern.pos,
+                f"`{pattern.name}` lists every {entity.name} from one partition: all writes of "
+                f"{entity.name} land there (a hot partition above ~1,000 writes/s)",
+                "add `shards: N`, or add a high-cardinality attribute to `by`",
+            )
+        ]
+    attributes = [entity.attribute(ref.name) for ref in pattern.by]
+    if all(a is not None and a.low_cardinality for a in attributes):
+        names = ", ".join(pattern.by_names)
+        return [
+            warning(
+                pattern.pos,
+                f"`{pattern.name}` partitions by {names}, which has few distinct values: "
+                "a few partitions take every write (hot partitions)",
+                "add a high-cardinality attribute (such as a tenant id) to `by`, or `shards: N`",
+            )
+        ]
+    return []
+
+
+def not_on_table_reason(
+    spec: Spec, pattern: AccessPattern, entity: Entity, base_key: EntityKey
+) -> str:
+    identity = set(entity.id_names)
+    if pattern.where:
+        return "it uses `where`, which a sparse GSI serves"
+    if pattern.shards:
+        return "it is write-sharded, which a GSI serves"
+    if not pattern.by:
+        return f"it lists every {entity.name}, which only a GSI can do"
+    outside = [a for a in pattern.by_names if a not in identity]
+    if outside:
+        unique = any(
+            {r.name for r in c} == set(pattern.by_names) for c in entity.unique
+        )
+        what = "a unique attribute, looked up in a GSI" if unique else "not part of its id"
+        return f"it reads {entity.name} by {', '.join(outside)}, {what}"
+    unsorted = [a for a in pattern.sort_names if a not in identity]
+    if unsorted:
+        return f"it sorts by {', '.join(unsorted)}, which is not part of the id of {entity.name}"
+    if spec.is_root(entity):
+        return (
+            f"the base table gives each {entity.name} aggregate a partition of its own, so "
+            f"lists of {entity.name} come from a GSI"
+        )
+    partition = ", ".join(base_key.partition_attributes)
+    return f"the base table partitions {entity.name} by [{partition}] for other patterns"

@@ -1,0 +1,24 @@
+"""Every artifact `dynamodel design --out DIR` writes, as `{relative path: text}`.
+
+Paths inside the texts name the spec by its file name only, so the artifacts do not change
+with the directory the command ran from.
+"""
+
+from __future__ import annotations
+
+from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.emit.cloudformation import emit_cloudformation
+from dynamodel.compiler.emit.design_json import emit_design_json
+from dynamodel.compiler.emit.markdown import emit_markdown
+
+DESIGN_JSON = "design.json"
+REPORT = "report.md"
+TEMPLATE = "template.yaml"
+
+
+def design_artifacts(design: Design, *, spec_name: str = "spec.yaml") -> dict[str, str]:
+    return {
+        DESIGN_JSON: emit_design_json(design),
+        REPORT: emit_markdown(design, path=spec_name),
+        TEMPLATE: emit_cloudformation(design, fmt="yaml"),
+    }

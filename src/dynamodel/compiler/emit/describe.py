@@ -1,0 +1,90 @@
+"""Wording shared by the human-readable emitters (text and markdown)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, EntityKey, PatternPlan
+
+
+def show_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def index_label(index: str | None) -> str:
+    return "table" if index in (None, TABLE) else str(index)
+
+
+def consistency(plan: PatternPlan) -> str:
+    if plan.consistent:
+        return "strong"
+    if plan.consistent_allowed:
+        return "eventual (strong on request)"
+    return "eventual"
+
+
+def requests(plan: PatternPlan) -> str:
+    if plan.requests == 1:
+        return "1 request"
+    return f"{plan.requests} requests in parallel (one per shard)"
+
+
+def order(plan: PatternPlan) -> str:
+    return "asc" if plan.scan_forward else "desc"
+
+
+def billing(design: Design) -> str:
+    table = design.spec.table
+    if table.billing == "provisioned":
+        return f"provisioned ({table.read_capacity} RCU / {table.write_capacity} WCU)"
+    return "on-demand"
+
+
+def entity_summary(design: Design, entity: EntityDesign) -> str:
+    parts = []
+    if entity.members:
+        parts.append("aggregate root of " + ", ".join(entity.members))
+    if entity.aggregate_root:
+        parts.append(f"member of the {entity.aggregate_root} aggregate")
+    if entity.versioned:
+        parts.append("versioned")
+    if entity.ttl_attribute:
+        parts.append(f"TTL {entity.ttl_attribute}")
+    return "; ".join(parts)
+
+
+def key_summary(key: EntityKey) -> str:
+    extras = []
+    if key.where:
+        extras.append("sparse: " + ", ".join(f"{a} = {show_value(v)}" for a, v in key.where))
+    if key.sparse_attributes:
+        extras.append("only with " + ", ".join(key.sparse_attributes))
+    if key.shards:
+        extras.append(f"{key.shards} write shards")
+    if key.patterns:
+        extras.append("serves " + ", ".join(key.patterns))
+    return "; ".join(extras)
+
+
+def arguments(plan: PatternPlan) -> str:
+    args = list(plan.by)
+    args += [f"{a}?" for a in plan.equality_sort]
+    if plan.range_attribute:
+        args += [f"{plan.range_attribute}_from?", f"{plan.range_attribute}_to?"]
+    if plan.kind in ("page",):
+        args += ["limit?", "cursor?"]
+    return ", ".join(args)
+
+
+def returns(plan: PatternPlan) -> str:
+    if plan.kind == "view":
+        return "view"
+    if plan.kind == "aggregate":
+        return f"{plan.entity} with members"
+    if plan.kind in ("get", "one"):
+        return f"{plan.entity} | None"
+    return f"Page[{plan.entity}]"

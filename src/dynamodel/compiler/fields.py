@@ -1,0 +1,70 @@
+"""The keys each part of a spec accepts, with their documentation.
+
+One table serves both the reader (unknown keys are errors, with a "did you mean") and the
+JSON Schema emitter, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+TOP_LEVEL = {
+    "version": "Spec language version. Only 1 exists.",
+    "table": "The DynamoDB table: a name, or a mapping of table settings.",
+    "entities": "Entity types stored in the table, by PascalCase name.",
+    "access_patterns": "The reads the application needs, by snake_case name.",
+}
+
+TABLE = {
+    "name": "Table name; CloudFormation appends `-<Stage>`.",
+    "billing": "`on_demand` (default) or `provisioned`.",
+    "read_capacity": "Read capacity units (provisioned billing only; also used for each GSI).",
+    "write_capacity": "Write capacity units (provisioned billing only; also used for each GSI).",
+    "stream": "DynamoDB stream view type: keys_only, new_image, old_image, new_and_old_images.",
+    "point_in_time_recovery": "Enable point-in-time recovery (default true).",
+    "deletion_protection": "Enable deletion protection (default true).",
+    "indexes": "GSI strategy: `overloaded` (default, generic GSI1PK/GSI1SK shared by entities) "
+    "or `dedicated` (one GSI per key, named after its first pattern).",
+}
+
+ENTITY = {
+    "id": "Identity: the attributes that name exactly one item.",
+    "attributes": "Attributes by snake_case name: a type string or a mapping.",
+    "unique": "Attributes (or lists of attributes, for composites) unique among this entity.",
+    "version": "Optimistic locking with a version number (default: true for aggregate roots).",
+    "members": "Aggregate members: `field: Entity`; the member's id starts with this id.",
+    "description": "Free text, copied into generated docstrings.",
+}
+
+ATTRIBUTE = {
+    "type": "str, int, decimal, float, bool, datetime, date, bytes, list[T], set[str], "
+    "set[int], dict; `T?` for optional.",
+    "optional": "The attribute may be absent (None).",
+    "default": "Value used when the attribute is not given.",
+    "enum": "Allowed values (str attributes only).",
+    "auto": "Generated value: ulid or uuid (str), now (datetime).",
+    "ttl": "This datetime is the table's TTL attribute (stored as epoch seconds).",
+    "description": "Free text, copied into generated docstrings.",
+}
+
+PATTERN = {
+    "entity": "The entity this pattern reads (exactly one of entity or view).",
+    "view": "A denormalized view: `{field: Entity}` for one item, `{field: [Entity]}` for a list.",
+    "by": "Attributes compared for equality (empty: one list over all items).",
+    "sort": "An attribute or a list: leading parts by equality, the last may take a range.",
+    "order": "`asc` (default) or `desc`.",
+    "where": "Constant equalities selecting a subset (a sparse index, never a filter).",
+    "limit": "Default page size.",
+    "consistent": "The read must be strongly consistent (base table only).",
+    "shards": "Spread a hot partition over N write shards; reads fan out and merge.",
+    "description": "Free text, copied into generated docstrings.",
+}
+
+BILLING_MODES = ("on_demand", "provisioned")
+STREAM_VIEWS = {
+    "keys_only": "KEYS_ONLY",
+    "new_image": "NEW_IMAGE",
+    "old_image": "OLD_IMAGE",
+    "new_and_old_images": "NEW_AND_OLD_IMAGES",
+}
+INDEX_STRATEGIES = ("overloaded", "dedicated")
+ORDERS = ("asc", "desc")
+AUTO_KINDS = {"ulid": ("str",), "uuid": ("str",), "now": ("datetime",)}

@@ -1,0 +1,45 @@
+"""The compiler's stages chained: text -> nodes -> spec -> checks -> design."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dynamodel.compiler.check import check_spec
+from dynamodel.compiler.design import Design, design_spec
+from dynamodel.compiler.diagnostics import Diagnostic, sort_diagnostics
+from dynamodel.compiler.read import read_spec
+from dynamodel.compiler.spec import Spec
+from dynamodel.compiler.yamlnodes import parse_yaml
+
+
+@dataclass(frozen=True)
+class Compilation:
+    path: str
+    spec: Spec | None
+    design: Design | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.design is not None and not any(d.is_error for d in self.diagnostics)
+
+    def rendered(self) -> list[str]:
+        return [d.render(self.path) for d in self.diagnostics]
+
+
+def compile_spec(text: str, *, path: str = "spec.yaml") -> Compilation:
+    """Run every stage that can run; collect all diagnostics; design only a clean spec."""
+    tree, diagnostics = parse_yaml(text)
+    found = list(diagnostics)
+    if tree is None:
+        return Compilation(path, None, None, sort_diagnostics(found))
+    spec, read_diagnostics = read_spec(tree)
+    found += read_diagnostics
+    if spec is None:
+        return Compilation(path, None, None, sort_diagnostics(found))
+    found += check_spec(spec)
+    if any(d.is_error for d in found):
+        return Compilation(path, spec, None, sort_diagnostics(found))
+    design, design_diagnostics = design_spec(spec)
+    found += design_diagnostics
+    return Compilation(path, spec, design, sort_diagnostics(found))

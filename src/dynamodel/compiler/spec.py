@@ -1,0 +1,203 @@
+"""The checked spec: frozen, typed dataclasses that the design stage consumes.
+
+`read.py` builds these from YAML nodes; names that could not be read are left out and
+reported, so later stages only ever see well-formed values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from dynamodel.compiler.diagnostics import Pos
+
+SCALAR_TYPES = ("str", "int", "decimal", "float", "bool", "datetime", "date", "bytes")
+# Types a key segment can encode (see dynamodel.runtime.keys). Identity attributes are
+# narrower: an id must be exact and stable, so no float, bool or bytes.
+ID_TYPES = frozenset({"str", "int", "decimal", "datetime", "date"})
+SORTABLE_TYPES = frozenset({"str", "int", "decimal", "float", "bool", "datetime", "date"})
+LOW_CARDINALITY_TYPES = frozenset({"bool"})
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+ATTRIBUTE_NAME = re.compile(r"^[a-z][A-Za-z0-9_]*$")
+PATTERN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,200}$")
+
+Order = Literal["asc", "desc"]
+IndexStrategy = Literal["overloaded", "dedicated"]
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """An attribute type: a scalar, or a container of one (`list[str]`, `set[int]`, `dict`)."""
+
+    base: str
+    item: TypeRef | None = None
+
+    def render(self) -> str:
+        return f"{self.base}[{self.item.render()}]" if self.item else self.base
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.base in SCALAR_TYPES
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name used in the spec, with where it was written (for diagnostics)."""
+
+    name: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    type: TypeRef
+    pos: Pos
+    optional: bool = False
+    has_default: bool = False
+    default: object = None
+    enum: tuple[str, ...] = ()
+    auto: str | None = None
+    ttl: bool = False
+
+    @property
+    def low_cardinality(self) -> bool:
+        return bool(self.enum) or self.type.base in LOW_CARDINALITY_TYPES
+
+
+@dataclass(frozen=True)
+class Member:
+    field: str
+    entity: Ref
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    pos: Pos
+    id: tuple[Ref, ...]
+    attributes: tuple[Attribute, ...]
+    unique: tuple[tuple[Ref, ...], ...] = ()
+    version: bool | None = None  # None: the default (true for aggregate roots)
+    members: tuple[Member, ...] = ()
+    size: int | None = None
+
+    @property
+    def id_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.id)
+
+    def attribute(self, name: str) -> Attribute | None:
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute
+        return None
+
+
+@dataclass(frozen=True)
+class ViewField:
+    name: str
+    entity: Ref
+    many: bool
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class AccessPattern:
+    name: str
+    pos: Pos
+    entity: Ref | None = None
+    view: tuple[ViewField, ...] = ()
+    by: tuple[Ref, ...] = ()
+    sort: tuple[Ref, ...] = ()
+    order: Order = "asc"
+    where: tuple[tuple[Ref, object], ...] = ()
+    limit: int | None = None
+    consistent: bool = False
+    consistent_pos: Pos | None = None
+    shards: int | None = None
+
+    @property
+    def by_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.by)
+
+    @property
+    def sort_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.sort)
+
+    @property
+    def is_view(self) -> bool:
+        return bool(self.view)
+
+    @property
+    def where_items(self) -> tuple[tuple[str, object], ...]:
+        return tuple((ref.name, value) for ref, value in self.where)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    pos: Pos
+    billing: Literal["on_demand", "provisioned"] = "on_demand"
+    read_capacity: int | None = None
+    write_capacity: int | None = None
+    stream: str | None = None
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = True
+    indexes: IndexStrategy = "overloaded"
+
+
+@dataclass(frozen=True)
+class Spec:
+    version: int
+    table: Table
+    entities: tuple[Entity, ...]
+    patterns: tuple[AccessPattern, ...]
+    _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._entity_index.update({e.name: e for e in self.entities})
+
+    def entity(self, name: str) -> Entity | None:
+        return self._entity_index.get(name)
+
+    def root_of(self, name: str) -> Entity | None:
+        """The entity that lists `name` among its members, if any."""
+        for entity in self.entities:
+            if any(m.entity.name == name for m in entity.members):
+                return entity
+        return None
+
+    def aggregate_root(self, name: str) -> Entity | None:
+        """The top of the aggregate `name` belongs to (itself if it is not a member)."""
+        current = self.entity(name)
+        seen: set[str] = set()
+        while current is not None and current.name not in seen:
+            seen.add(current.name)
+            parent = self.root_of(current.name)
+            if parent is None:
+                return current
+            current = parent
+        return current
+
+    def is_root(self, entity: Entity) -> bool:
+        return bool(entity.members) and self.root_of(entity.name) is None
+
+    def is_versioned(self, entity: Entity) -> bool:
+        if entity.version is not None:
+            return entity.version
+        return self.is_root(entity)
+
+    def descendants(self, entity: Entity) -> tuple[Entity, ...]:
+        """Every member of the aggregate under `entity`, depth first, in spec order."""
+        found: list[Entity] = []
+        for member in entity.members:
+            child = self.entity(member.entity.name)
+            if child is not None and child not in found:
+                found.append(child)
+                found.extend(c for c in self.descendants(child) if c not in found)
+        return tuple(found)

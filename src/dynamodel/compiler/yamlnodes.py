@@ -1,0 +1,133 @@
+"""Strict YAML with positions: a small immutable node tree built from PyYAML's composer.
+
+Why not `yaml.safe_load`: it forgets positions and silently keeps the last of duplicate keys.
+Every node here remembers its line and column so every diagnostic can point at the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
+
+Scalar = str | int | float | bool | None | object
+
+
+@dataclass(frozen=True)
+class YScalar:
+    value: Scalar
+    pos: Pos
+    quoted: bool
+
+
+@dataclass(frozen=True)
+class YSeq:
+    items: tuple[YNode, ...]
+    pos: Pos
+    flow: bool
+
+
+@dataclass(frozen=True)
+class YMap:
+    entries: tuple[tuple[YScalar, YNode], ...]
+    pos: Pos
+    flow: bool
+
+    def get(self, key: str) -> YNode | None:
+        for k, v in self.entries:
+            if k.value == key:
+                return v
+        return None
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(str(k.value) for k, _ in self.entries)
+
+
+YNode = YScalar | YSeq | YMap
+
+
+def _pos(node: yaml.Node) -> Pos:
+    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _mark_pos(mark: yaml.Mark | None) -> Pos:
+    if mark is None:
+        return Pos(1, 1)
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.constructor = yaml.SafeLoader("")
+        self.diagnostics: list[Diagnostic] = []
+
+    def build(self, node: yaml.Node) -> YNode:
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except yaml.YAMLError:
+                value = node.value
+            return YScalar(value, _pos(node), node.style in ("'", '"'))
+        if isinstance(node, yaml.SequenceNode):
+            return YSeq(tuple(self.build(i) for i in node.value), _pos(node), bool(node.flow_style))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+
+    def _mapping(self, node: yaml.MappingNode) -> YMap:
+        entries: list[tuple[YScalar, YNode]] = []
+        seen: dict[object, Pos] = {}
+        for key_node, value_node in node.value:
+            key = self.build(key_node)
+            if not isinstance(key, YScalar) or not isinstance(key.value, str | int | bool):
+                self.diagnostics.append(
+                    error(_pos(key_node), "a mapping key must be a plain name", "write `name: value`")
+                )
+                continue
+            if key.value in seen:
+                first = seen[key.value]
+                self.diagnostics.append(
+                    error(
+                        key.pos,
+                        f"duplicate key `{key.value}` (first defined at line {first.line})",
+                        "remove or rename one of them",
+                    )
+                )
+                continue
+            seen[key.value] = key.pos
+            entries.append((key, self.build(value_node)))
+        return YMap(tuple(entries), _pos(node), bool(node.flow_style))
+
+
+def parse_yaml(text: str) -> tuple[YNode | None, tuple[Diagnostic, ...]]:
+    """Parse one YAML document into positioned nodes, or return a diagnostic why not."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        return None, (_syntax_diagnostic(exc, text),)
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
+        return None, (error(Pos(1, 1), f"invalid YAML: {exc}"),)
+    if root is None:
+        return None, (error(Pos(1, 1), "the spec is empty", "start with `version: 1`"),)
+    builder = _Builder()
+    tree = builder.build(root)
+    return tree, tuple(builder.diagnostics)
+
+
+def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    pos = _mark_pos(mark)
+    problem = exc.problem or "invalid YAML"
+    hint = ""
+    if mark is not None and "?" in problem:
+        line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+        if "{" in line or "[" in line:
+            hint = (
+                "YAML ends a plain value at `?` inside `{...}` or `[...]`: quote the type, "
+                'e.g. `{type: "str?"}`, or write `optional: true`'
+            )
+    if not hint and exc.context:
+        hint = f"YAML {exc.context}"
+    return error(pos, f"invalid YAML: {problem}", hint)

@@ -1,0 +1,392 @@
+"""Encoding of key values into DynamoDB string keys, shared by the compiler and the runtime.
+
+A composite key is a list of segments joined by ``DELIMITER`` ("#"). Literal segments (entity
+tags such as ``Ticket``) are written by the compiler as they are; value segments go through
+:func:`encode`. Every character of an encoded value is >= "%" (0x25), above "#" and "$",
+and the encodings are chosen so that:
+
+* **injective** -- distinct values of one type give distinct strings, and because no encoded
+  value contains a raw "#", :func:`split` recovers the segments of a joined key;
+* **order-preserving** -- ``a < b`` iff ``encode(a) < encode(b)``. Python compares strings by
+  code point, which is also UTF-8 byte order, which is the order DynamoDB sorts keys in;
+* **tuple-order-preserving** -- when one encoded value is a proper prefix of another, the
+  shorter is followed by "#" (0x23) in a joined key and the longer continues with a character
+  >= "%" (0x25), so the shorter value sorts first, as in tuple order;
+* **prefix-safe** -- ``begins_with(key, encode(a) + "#")`` matches only keys whose segment is
+  exactly ``a``, since an encoded value never contains "#".
+
+``RANGE_END`` ("$") is the character right after "#" and is never raw in an encoded value, so
+``upper_bound(p) == p + "$"`` is >= ``p`` and every ``p + "#..."``, and < every key whose
+segment at that place is greater: a BETWEEN bound that includes whole sub-ranges.
+See docs/key-encoding.md for the user-level description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TypeVar
+
+from dynamodel.runtime.errors import InvalidKeyValueError
+
+DELIMITER = "#"
+ESCAPE = "%"
+RANGE_END = "$"
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+KEY_TYPES = frozenset({"str", "int", "decimal", "float", "bool", "datetime", "date", "bytes"})
+
+# Every character up to and including the escape itself is escaped, so that the remaining raw
+# characters are all greater than "%" and the escape sequence "%XX" is itself ordered.
+_ESCAPED = re.compile(r"[\x00-\x25]")
+_ESCAPE_SEQUENCE = re.compile(r"%([0-9A-F]{2})")
+# [0-9] rather than \d, which also matches non-ASCII digits that int() would accept.
+_NUMBER = re.compile(r"N|P([0-9]{3})([0-9]+)|M([0-9]{3})([0-9]+)~")
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # used to parse only; see encode_datetime
+# 9 - d, so that a larger magnitude sorts first among negatives.
+_COMPLEMENT = str.maketrans("0123456789", "9876543210")
+# DynamoDB numbers: at most 38 significant digits, magnitude 1E-130 .. 9.99...E+125. Written as
+# 0.d1d2... * 10^e that is e in [-129, 126]; e + 500 then always has three digits.
+_MAX_DIGITS = 38
+_MIN_EXPONENT = -129
+_MAX_EXPONENT = 126
+_EXPONENT_BIAS = 500
+
+_T = TypeVar("_T")
+
+
+def _shown(value: object) -> str:
+    shown = repr(value)  # truncated: a key value can be a whole document
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _invalid(value: object, reason: str, attribute: str | None) -> InvalidKeyValueError:
+    where = f"key attribute {attribute!r}" if attribute is not None else "a key"
+    return InvalidKeyValueError(
+        f"{_shown(value)} cannot be used in {where}: {reason}", attribute=attribute
+    )
+
+
+def encode_str(value: object, *, attribute: str | None = None) -> str:
+    """Escape every character <= "%" as "%XX" (uppercase hex); keep all others.
+
+    Raw characters that remain are > "%", an escape starts with "%" and its hex digits are in
+    ascending order, so the escape is monotone per character: order, injectivity and the
+    absence of raw "#"/"$" all follow. Empty strings (DynamoDB rejects empty key strings, and
+    they would make "a##b" ambiguous) and lone surrogates (not UTF-8) are rejected.
+    """
+    if not isinstance(value, str):
+        raise _invalid(value, f"expected str, got {type(value).__name__}", attribute)
+    if not value:
+        raise _invalid(value, "empty strings cannot be keys", attribute)
+    if not _utf8(value):
+        raise _invalid(value, "contains a lone surrogate (not valid UTF-8)", attribute)
+    return _ESCAPED.sub(lambda m: f"{ESCAPE}{ord(m.group()):02X}", value)
+
+
+def encode_number(value: int | Decimal | float, *, attribute: str | None = None) -> str:
+    """Encode a number as a string that sorts in numeric order.
+
+    Zero is "N". A positive value 0.d1...dk * 10^e (d1 != 0, no trailing zeros) is "P", the
+    three-digit e + 500, then the digits: a larger exponent means a larger value, and with equal
+    exponents the digit strings compare like the values (a shorter one is a prefix, hence
+    smaller). Negatives mirror this with "M", 999 - (e + 500) and complemented digits, plus a
+    "~" terminator so that -1.2 ("...87~") sorts after -1.23 ("...876~"). "M" < "N" < "P".
+    Numbers compare by value, so 1, 1.0 and Decimal("1.00") share one encoding.
+    """
+    return _encode_number(value, attribute)
+
+
+def _encode_number(value: object, attribute: str | None) -> str:
+    number = _to_decimal(value, attribute)
+    sign, digit_tuple, exponent = number.as_tuple()
+    # Only the tuple is used, never arithmetic, so the decimal context's precision is irrelevant.
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    if not digits:
+        return "N"
+    stripped = digits.rstrip("0")
+    assert isinstance(exponent, int)  # finite, checked by _to_decimal
+    e = exponent + len(digits)
+    if len(stripped) > _MAX_DIGITS:
+        raise _invalid(value, f"more than {_MAX_DIGITS} significant digits", attribute)
+    if not _MIN_EXPONENT <= e <= _MAX_EXPONENT:
+        raise _invalid(value, "outside DynamoDB's number range 1E-130 .. 9.99E+125", attribute)
+    if sign == 0:
+        return f"P{e + _EXPONENT_BIAS:03d}{stripped}"
+    return f"M{999 - (e + _EXPONENT_BIAS):03d}{stripped.translate(_COMPLEMENT)}~"
+
+
+def _to_decimal(value: object, attribute: str | None) -> Decimal:
+    # bool is an int subclass, but True as a number key is almost surely a spec mistake.
+    if isinstance(value, bool):
+        raise _invalid(value, "bool is not a number key", attribute)
+    if isinstance(value, int):
+        # Reject huge ints before Decimal conversion: 2**419 > 9.99E+125 already.
+        if value.bit_length() > 419:
+            raise _invalid(value, "outside DynamoDB's number range", attribute)
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _invalid(value, "NaN and infinity cannot be keys", attribute)
+        # repr is the shortest string that round-trips, and it is monotone in the float.
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _invalid(value, "NaN and infinity cannot be keys", attribute)
+        return value
+    raise _invalid(value, f"expected a number, got {type(value).__name__}", attribute)
+
+
+def encode_bool(value: object, *, attribute: str | None = None) -> str:
+    """Encode as "false" / "true" (False < True, and "false" < "true")."""
+    if not isinstance(value, bool):
+        raise _invalid(value, f"expected bool, got {type(value).__name__}", attribute)
+    return "true" if value else "false"
+
+
+def encode_datetime(value: object, *, attribute: str | None = None) -> str:
+    """Encode an aware datetime as fixed-width UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ".
+
+    Converting to UTC makes datetimes in different time zones sort by instant; fixed width
+    makes string order chronological. Naive datetimes are ambiguous and rejected.
+    """
+    if not isinstance(value, datetime):
+        raise _invalid(value, f"expected datetime, got {type(value).__name__}", attribute)
+    if value.utcoffset() is None:
+        raise _invalid(value, "naive datetime; give it a time zone", attribute)
+    try:
+        t = value.astimezone(UTC)
+    except OverflowError:
+        raise _invalid(value, "outside years 1..9999 once converted to UTC", attribute) from None
+    # Formatted by hand: strftime("%Y") does not zero-pad years below 1000 on every platform.
+    return (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
+        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}Z"
+    )
+
+
+def encode_date(value: object, *, attribute: str | None = None) -> str:
+    """Encode a date as "YYYY-MM-DD". A datetime is refused: it would silently lose its time."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise _invalid(value, f"expected date, got {type(value).__name__}", attribute)
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def encode_bytes(value: object, *, attribute: str | None = None) -> str:
+    """Encode as uppercase hex; "0-9A-F" is ascending, so byte order is kept."""
+    if not isinstance(value, bytes | bytearray):
+        raise _invalid(value, f"expected bytes, got {type(value).__name__}", attribute)
+    if not value:
+        raise _invalid(value, "empty bytes cannot be keys", attribute)
+    return bytes(value).hex().upper()
+
+
+def _typed_number(accepted: tuple[type, ...], name: str) -> Callable[..., str]:
+    # The spec type says which Python types are expected; an int is accepted for decimal and
+    # float because it converts exactly and encodes exactly like the equal Decimal or float.
+    def encoder(value: object, *, attribute: str | None = None) -> str:
+        if isinstance(value, bool) or not isinstance(value, accepted):
+            raise _invalid(value, f"expected {name}, got {type(value).__name__}", attribute)
+        return _encode_number(value, attribute)
+
+    return encoder
+
+
+_ENCODERS: dict[str, Callable[..., str]] = {
+    "str": encode_str,
+    "int": _typed_number((int,), "int"),
+    "decimal": _typed_number((Decimal, int), "Decimal"),
+    "float": _typed_number((float, int), "float"),
+    "bool": encode_bool,
+    "datetime": encode_datetime,
+    "date": encode_date,
+    "bytes": encode_bytes,
+}
+
+
+def encode(type_name: str, value: object, *, attribute: str | None = None) -> str:
+    """Encode ``value`` of spec type ``type_name`` as a key segment.
+
+    Raises InvalidKeyValueError (naming the attribute, the value and the reason) for a bad
+    value, including one of the wrong Python type; ValueError for an unknown type name.
+    """
+    encoder = _ENCODERS.get(type_name)
+    if encoder is None:
+        raise ValueError(f"unknown key type {type_name!r}; expected one of {sorted(KEY_TYPES)}")
+    return encoder(value, attribute=attribute)
+
+
+# Decoders are strict: the decoded value is encoded again and must give back the same text, so
+# each text has at most one decoding and non-canonical text ("%2a", "P5010", "20240101") fails.
+
+
+def _strict(text: str, parse: Callable[[str], _T], encoder: Callable[..., str], kind: str) -> _T:
+    try:
+        value = parse(text)
+        ok = encoder(value) == text
+    except ValueError:  # includes InvalidKeyValueError
+        ok = False
+    if not ok:
+        raise InvalidKeyValueError(f"{_shown(text)} is not a canonical {kind} key encoding")
+    return value
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPE_SEQUENCE.sub(lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _parse_number(text: str) -> Decimal:
+    m = _NUMBER.fullmatch(text)
+    if m is None:
+        raise ValueError(text)
+    if text == "N":
+        return Decimal(0)
+    if m.group(1) is not None:
+        sign, e, digits = 0, int(m.group(1)) - _EXPONENT_BIAS, m.group(2)
+    else:
+        sign, e, digits = 1, 999 - _EXPONENT_BIAS - int(m.group(3)), m.group(4)
+        digits = digits.translate(_COMPLEMENT)
+    return Decimal((sign, tuple(int(d) for d in digits), e - len(digits)))
+
+
+def _parse_datetime(text: str) -> datetime:
+    return datetime.strptime(text, _DATETIME_FORMAT).replace(tzinfo=UTC)
+
+
+def decode_str(text: str) -> str:
+    """Undo :func:`encode_str`."""
+    return _strict(text, _unescape, encode_str, "str")
+
+
+def decode_number(text: str) -> Decimal:
+    """Undo :func:`encode_number`; the result is a Decimal without trailing zeros."""
+    return _strict(text, _parse_number, encode_number, "number")
+
+
+def decode_bool(text: str) -> bool:
+    """Undo :func:`encode_bool`."""
+    # Anything but "true" parses as False, and then fails the re-encoding unless it is "false".
+    return _strict(text, lambda t: t == "true", encode_bool, "bool")
+
+
+def decode_datetime(text: str) -> datetime:
+    """Undo :func:`encode_datetime`; the result is in UTC (equal, as an instant, to the input)."""
+    return _strict(text, _parse_datetime, encode_datetime, "datetime")
+
+
+def decode_date(text: str) -> date:
+    """Undo :func:`encode_date`."""
+    return _strict(text, date.fromisoformat, encode_date, "date")
+
+
+def decode_bytes(text: str) -> bytes:
+    """Undo :func:`encode_bytes`."""
+    return _strict(text, bytes.fromhex, encode_bytes, "bytes")
+
+
+def _decode_int(text: str) -> int:
+    number = decode_number(text)
+    # Trailing zeros are stripped by the encoding, so an integer has a non-negative exponent.
+    if not isinstance(exponent := number.as_tuple().exponent, int) or exponent < 0:
+        raise InvalidKeyValueError(f"{_shown(text)} is not an int key encoding")
+    return int(number)
+
+
+def _decode_float(text: str) -> float:
+    # Exact: the encoding came from repr(x), which float() reads back to x.
+    return float(decode_number(text))
+
+
+_DECODERS: dict[str, Callable[[str], object]] = {
+    "str": decode_str,
+    "int": _decode_int,
+    "decimal": decode_number,
+    "float": _decode_float,
+    "bool": decode_bool,
+    "datetime": decode_datetime,
+    "date": decode_date,
+    "bytes": decode_bytes,
+}
+
+
+def decode(type_name: str, text: str) -> object:
+    """Decode one value segment of spec type ``type_name`` (int -> int, float -> float)."""
+    decoder = _DECODERS.get(type_name)
+    if decoder is None:
+        raise ValueError(f"unknown key type {type_name!r}; expected one of {sorted(KEY_TYPES)}")
+    return decoder(text)
+
+
+def join(*segments: str) -> str:
+    """Join encoded values and literal segments with "#"."""
+    return DELIMITER.join(segments)
+
+
+def split(key: str) -> list[str]:
+    """Split a key on "#"; exact because encoded values never contain a raw "#".
+
+    A head-item marker literal such as "#Workspace" splits into "" and "Workspace".
+    """
+    return key.split(DELIMITER)
+
+
+def upper_bound(prefix: str) -> str:
+    """Return ``prefix + "$"``: >= prefix and every ``prefix + "#..."``, and < every key
+    whose next segment is greater, since no encoded value contains a raw "$"."""
+    return prefix + RANGE_END
+
+
+def is_literal_safe(text: str) -> bool:
+    """Whether ``text`` can be a literal segment without breaking the key invariants.
+
+    Every character must be > "%" (so no "#", "$", "%", space or control character), except
+    that the first may be "#" or "~", as in head-item markers like "#Workspace" ("#" sorts
+    before every encoded value, and no encoded value starts with it).
+    """
+    # "~" is > "%" anyway; only a leading "#" needs the exception, and it must mark something.
+    body = text[1:] if text.startswith(DELIMITER) else text
+    return bool(body) and all(c > ESCAPE for c in body) and _utf8(body)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_key_size(key: str, *, limit: int, attribute: str) -> str:
+    """Return ``key`` if it is non-empty and at most ``limit`` UTF-8 bytes; raise otherwise.
+
+    Use MAX_PARTITION_KEY_BYTES (2048) or MAX_SORT_KEY_BYTES (1024) as the limit.
+    """
+    if not _utf8(key):
+        raise _invalid(key, "contains a lone surrogate (not valid UTF-8)", attribute)
+    size = len(key.encode("utf-8"))
+    if size == 0:
+        raise _invalid(key, "DynamoDB key values cannot be empty", attribute)
+    if size > limit:
+        raise InvalidKeyValueError(
+            f"key attribute {attribute!r} is {size} bytes in UTF-8, over the limit of "
+            f"{limit} bytes: {_shown(key)}",
+            attribute=attribute,
+        )
+    return key
+
+
+def shard_of(identity_key: str, *, shards: int) -> int:
+    """Return the write shard (0 .. shards - 1) of an item, stable across processes.
+
+    Python's hash() is salted per process, so a fixed BLAKE2b digest is used instead.
+    """
+    if shards < 1:
+        raise ValueError(f"shards must be >= 1, got {shards}")
+    if not _utf8(identity_key):
+        raise _invalid(identity_key, "contains a lone surrogate (not valid UTF-8)", None)
+    digest = hashlib.blake2b(identity_key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shards
