@@ -83,7 +83,9 @@ class _Builder:
             key = self.build(key_node)
             if not isinstance(key, YScalar) or not isinstance(key.value, str | int | bool):
                 self.diagnostics.append(
-                    error(_pos(key_node), "a mapping key must be a plain name", "write `name: value`")
+                    error(
+                        _pos(key_node), "a mapping key must be a plain name", "write `name: value`"
+                    )
                 )
                 continue
             if key.value in seen:

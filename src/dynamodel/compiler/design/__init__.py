@@ -19,7 +19,9 @@ from dynamodel.compiler.spec import AccessPattern, Spec
 __all__ = ["Design", "design_spec"]
 
 
-def _table_kind(spec: Spec, pattern: AccessPattern, partition: tuple[str, ...], sort: tuple[str, ...]) -> PlanKind | None:
+def _table_kind(
+    spec: Spec, pattern: AccessPattern, partition: tuple[str, ...], sort: tuple[str, ...]
+) -> PlanKind | None:
     """How the base table serves an entity pattern, or None when it needs a GSI."""
     assert pattern.entity is not None
     entity = spec.entity(pattern.entity.name)
@@ -71,9 +73,7 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
             )
         )
 
-    ttl = next(
-        (a.name for e in spec.entities for a in e.attributes if a.ttl), None
-    )
+    ttl = next((a.name for e in spec.entities for a in e.attributes if a.ttl), None)
     entities: list[EntityDesign] = []
     for entity in spec.entities:
         keys = [
@@ -114,7 +114,11 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
     for pattern in spec.patterns:
         warnings.extend(hot_partition_warnings(spec, pattern))
         if pattern.is_view:
-            index = TABLE if pattern.name in base.views else indexes[placement.served[pattern.name]].name
+            index = (
+                TABLE
+                if pattern.name in base.views
+                else indexes[placement.served[pattern.name]].name
+            )
             keys = {}
             for view_field in pattern.view:
                 key = by_name[view_field.entity.name].key_on(index)
@@ -136,7 +140,11 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
         kind: PlanKind = "one" if returns_one(entity, pattern) else "page"
         plans.append(entity_plan(spec, pattern, design, gsi_key, kind=kind))
         reported = {d.pos for d in diagnostics}
-        if pattern.consistent and pattern.consistent_pos is not None and pattern.consistent_pos not in reported:
+        if (
+            pattern.consistent
+            and pattern.consistent_pos is not None
+            and pattern.consistent_pos not in reported
+        ):
             reason = not_on_table_reason(spec, pattern, entity, design.table_key)
             diagnostics.append(
                 error(

@@ -70,7 +70,12 @@ def _aggregate_layout(spec: Spec, entity: Entity) -> Layout:
     group = frozenset([root.name, *(e.name for e in spec.descendants(root))])
     if root.name == entity.name:
         return Layout(
-            entity.name, entity.id_names, (), head_prefix=HEAD_FIRST, group=group, group_tag=root.name
+            entity.name,
+            entity.id_names,
+            (),
+            head_prefix=HEAD_FIRST,
+            group=group,
+            group_tag=root.name,
         )
     rest = entity.id_names[len(root.id_names) :]
     return Layout(entity.name, root.id_names, rest, group=group, group_tag=root.name)
@@ -183,7 +188,9 @@ def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
             if layout.entity in result.head_locked and layout.head_prefix != prefix:
                 return
             changes[layout.entity] = replace(layout, group=names, head_prefix=prefix)
-    existing = next((l.group_tag for l in layouts.values() if l.group == names and l.group_tag), None)
+    existing = next(
+        (l.group_tag for l in layouts.values() if l.group == names and l.group_tag), None
+    )
     first_single = next((f.entity.name for f in pattern.view if not f.many), None)
     tag = existing or first_single or pattern.view[0].entity.name
     for name, layout in changes.items():

@@ -55,5 +55,6 @@ def merge(existing: Layout, wanted: Layout) -> Layout | None:
         existing,
         sort=sort,
         head_prefix=existing.head_prefix or wanted.head_prefix,
-        patterns=existing.patterns + tuple(p for p in wanted.patterns if p not in existing.patterns),
+        patterns=existing.patterns
+        + tuple(p for p in wanted.patterns if p not in existing.patterns),
     )

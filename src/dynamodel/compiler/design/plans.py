@@ -22,9 +22,7 @@ def returns_one(entity: Entity, pattern: AccessPattern) -> bool:
     return any({r.name for r in composite} <= by for composite in entity.unique)
 
 
-def _conditions(
-    key: EntityKey, pattern: AccessPattern, *, exact: bool
-) -> tuple[str, str | None]:
+def _conditions(key: EntityKey, pattern: AccessPattern, *, exact: bool) -> tuple[str, str | None]:
     pk, sk = key.partition_key, key.sort_key
     if exact:
         return f"{pk} = :pk AND {sk} = :sk", None
@@ -61,8 +59,7 @@ def entity_plan(
         scan_forward=pattern.order == "asc",
         partition=key.partition,
         sort=key.sort,
-        by=tuple(a for a in key.partition_attributes if a in pattern.by_names)
-        or pattern.by_names,
+        by=tuple(a for a in key.partition_attributes if a in pattern.by_names) or pattern.by_names,
         equality_sort=sort[:-1],
         range_attribute=sort[-1] if sort else None,
         limit=pattern.limit,
@@ -106,9 +103,7 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         limit=pattern.limit,
         shards=None,
         view=parts,
-        notes=(
-            f"one partition of {where} holds exactly the view's items, single items first",
-        ),
+        notes=(f"one partition of {where} holds exactly the view's items, single items first",),
         spec_line=pattern.pos.line,
     )
 
@@ -119,7 +114,9 @@ def _notes(
     notes: list[str] = []
     where = "the base table" if key.index == TABLE else key.index
     if kind == "aggregate":
-        notes.append(f"returns the aggregate: the root and its members ({', '.join(design.members)})")
+        notes.append(
+            f"returns the aggregate: the root and its members ({', '.join(design.members)})"
+        )
     if kind == "one" and key.index != TABLE:
         notes.append("returns at most one item")
     for attribute, value in key.where:
@@ -187,9 +184,7 @@ def not_on_table_reason(
         return f"it lists every {entity.name}, which only a GSI can do"
     outside = [a for a in pattern.by_names if a not in identity]
     if outside:
-        unique = any(
-            {r.name for r in c} == set(pattern.by_names) for c in entity.unique
-        )
+        unique = any({r.name for r in c} == set(pattern.by_names) for c in entity.unique)
         what = "a unique attribute, looked up in a GSI" if unique else "not part of its id"
         return f"it reads {entity.name} by {', '.join(outside)}, {what}"
     unsorted = [a for a in pattern.sort_names if a not in identity]

@@ -68,7 +68,9 @@ def emit_markdown(design: Design, *, path: str = "spec.yaml") -> str:
     out.append("")
     out.append("## Access patterns")
     out.append("")
-    out.append("| pattern | returns | operation | index | key condition | order | consistency | requests |")
+    out.append(
+        "| pattern | returns | operation | index | key condition | order | consistency | requests |"
+    )
     out.append("|---|---|---|---|---|---|---|---|")
     for plan in design.patterns:
         out.append(
@@ -89,7 +91,9 @@ def emit_markdown(design: Design, *, path: str = "spec.yaml") -> str:
             out.append(f"- with a range: `{plan.range_condition}`")
         for part in plan.view:
             shape = f"list of {part.entity}" if part.many else part.entity
-            out.append(f"- field `{part.field}`: {shape} (sort keys start with `{part.sort_prefix}`)")
+            out.append(
+                f"- field `{part.field}`: {shape} (sort keys start with `{part.sort_prefix}`)"
+            )
         out.extend(f"- {note}" for note in plan.notes)
     out.append("")
     out.append("## Warnings")

@@ -177,7 +177,9 @@ def spec_schema() -> dict[str, Any]:
         ),
         "$defs": {
             "type": {"type": "string", "pattern": TYPE_PATTERN},
-            "attribute": {"oneOf": [{"$ref": "#/$defs/type"}, {"$ref": "#/$defs/attribute_mapping"}]},
+            "attribute": {
+                "oneOf": [{"$ref": "#/$defs/type"}, {"$ref": "#/$defs/attribute_mapping"}]
+            },
             "attribute_mapping": attribute_mapping,
             "table": table,
             "entity": entity,

@@ -42,9 +42,7 @@ def emit_text(design: Design, *, path: str = "spec.yaml") -> str:
     lines.append("")
     lines.append("Access patterns")
     for plan in design.patterns:
-        lines.append(
-            f"  {plan.name}({describe.arguments(plan)}) -> {describe.returns(plan)}"
-        )
+        lines.append(f"  {plan.name}({describe.arguments(plan)}) -> {describe.returns(plan)}")
         lines.append(
             f"    {plan.operation} on {describe.index_label(plan.index)}: {plan.key_condition}"
         )

@@ -1,0 +1,104 @@
+"""Shared helpers of the spec reader: typed access to YAML nodes, with diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+
+from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
+from dynamodel.compiler.spec import Ref
+from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar, YSeq
+
+
+def describe_node(node: YNode) -> str:
+    if isinstance(node, YMap):
+        return "a mapping"
+    if isinstance(node, YSeq):
+        return "a list"
+    if node.value is None:
+        return "nothing"
+    return f"`{node.value}`"
+
+
+def suggest(node: YNode, options: tuple[str, ...]) -> str:
+    if isinstance(node, YScalar) and isinstance(node.value, str):
+        close = difflib.get_close_matches(node.value, list(options), n=1)
+        if close:
+            return f"did you mean `{close[0]}`?"
+    return ""
+
+
+class ReaderBase:
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+
+    # -- helpers -----------------------------------------------------------------------
+    def err(self, pos: Pos, message: str, hint: str = "") -> None:
+        self.diagnostics.append(error(pos, message, hint))
+
+    def mapping(self, node: YNode, what: str, hint: str = "") -> YMap | None:
+        if isinstance(node, YMap):
+            return node
+        self.err(node.pos, f"{what} must be a mapping, got {describe_node(node)}", hint)
+        return None
+
+    def known_keys(self, node: YMap, allowed: Mapping[str, str], where: str) -> None:
+        for key, _ in node.entries:
+            name = str(key.value)
+            if name in allowed:
+                continue
+            close = difflib.get_close_matches(name, list(allowed), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(allowed)
+            self.err(key.pos, f"unknown key `{name}` in {where}", hint)
+
+    def boolean(self, node: YNode | None, what: str, default: bool) -> bool:
+        if node is None:
+            return default
+        if isinstance(node, YScalar) and isinstance(node.value, bool):
+            return node.value
+        self.err(node.pos, f"{what} must be true or false, got {describe_node(node)}")
+        return default
+
+    def integer(self, node: YNode | None, what: str, minimum: int) -> int | None:
+        if node is None:
+            return None
+        value = node.value if isinstance(node, YScalar) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+            return value
+        self.err(node.pos, f"{what} must be an integer >= {minimum}, got {describe_node(node)}")
+        return None
+
+    def choice(self, node: YNode | None, what: str, options: tuple[str, ...]) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, YScalar) and node.value in options:
+            return str(node.value)
+        self.err(
+            node.pos,
+            f"{what} must be one of {', '.join(options)}, got {describe_node(node)}",
+            suggest(node, options),
+        )
+        return None
+
+    def name_list(self, node: YNode | None, what: str, *, allow_scalar: bool) -> tuple[Ref, ...]:
+        """A list of names; `allow_scalar` also takes a single name (as `sort: x` does)."""
+        if node is None:
+            return ()
+        if isinstance(node, YScalar) and allow_scalar and isinstance(node.value, str):
+            return (Ref(node.value, node.pos),)
+        if isinstance(node, YScalar) and node.value is None:
+            return ()
+        if not isinstance(node, YSeq):
+            form = "a name or a list of names" if allow_scalar else "a list of names"
+            self.err(node.pos, f"{what} must be {form}, got {describe_node(node)}", "e.g. `[a, b]`")
+            return ()
+        refs: list[Ref] = []
+        for item in node.items:
+            if isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
+                if any(r.name == item.value for r in refs):
+                    self.err(item.pos, f"`{item.value}` is listed twice in {what}")
+                    continue
+                refs.append(Ref(item.value, item.pos))
+            else:
+                self.err(item.pos, f"{what} must list names, got {describe_node(item)}")
+        return tuple(refs)

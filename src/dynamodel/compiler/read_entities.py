@@ -1,0 +1,285 @@
+"""Reading entities and their attributes."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from dynamodel.compiler import fields
+from dynamodel.compiler.diagnostics import Pos
+from dynamodel.compiler.read_base import ReaderBase, describe_node
+from dynamodel.compiler.spec import (
+    ATTRIBUTE_NAME,
+    ENTITY_NAME,
+    SCALAR_TYPES,
+    Attribute,
+    Entity,
+    Member,
+    Ref,
+    TypeRef,
+)
+from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
+
+_TYPE = re.compile(r"^\s*([a-z]+)\s*(?:\[\s*(.+?)\s*\])?\s*(\?)?\s*$")
+_SET_ITEM_TYPES = ("str", "int", "decimal", "bytes")
+# Names a pydantic model or the generated code reserves; an attribute may not shadow them.
+_RESERVED_ATTRIBUTES = frozenset({"copy", "dict", "json", "schema", "construct", "validate"})
+
+
+class EntityReader(ReaderBase):
+    def entities(self, node: YNode) -> tuple[Entity, ...]:
+        entities = self.mapping(node, "`entities`", "write `entities: {Name: {...}}`")
+        if entities is None:
+            return ()
+        result = []
+        for key, value in entities.entries:
+            name = str(key.value)
+            if not ENTITY_NAME.match(name):
+                self.err(
+                    key.pos,
+                    f"invalid entity name `{name}`",
+                    "use PascalCase letters and digits, e.g. `TicketComment`",
+                )
+                continue
+            entity = self.entity(name, key.pos, value)
+            if entity is not None:
+                result.append(entity)
+        return tuple(result)
+
+    def entity(self, name: str, pos: Pos, node: YNode) -> Entity | None:
+        body = self.mapping(node, f"entity `{name}`", "give it `id:` and `attributes:`")
+        if body is None:
+            return None
+        self.known_keys(body, fields.ENTITY, f"entity `{name}`")
+        attributes_node = body.get("attributes")
+        attributes: tuple[Attribute, ...] = ()
+        if attributes_node is None:
+            self.err(body.pos, f"entity `{name}` has no `attributes`", "declare its attributes")
+        else:
+            attributes = self.attributes(name, attributes_node)
+        id_node = body.get("id")
+        identity: tuple[Ref, ...] = ()
+        if id_node is None:
+            self.err(
+                body.pos,
+                f"entity `{name}` has no `id`",
+                "add `id: [attribute, ...]`: the attributes that name one item",
+            )
+        else:
+            identity = self.name_list(id_node, f"the id of `{name}`", allow_scalar=True)
+            if not identity and isinstance(id_node, YSeq):
+                self.err(id_node.pos, f"the id of `{name}` is empty", "list at least one attribute")
+        unique = self.unique(name, body.get("unique"))
+        version_node = body.get("version")
+        version = None if version_node is None else self.boolean(version_node, "`version`", True)
+        members = self.members(name, body.get("members"))
+        return Entity(
+            name=name,
+            pos=pos,
+            id=identity,
+            attributes=attributes,
+            unique=unique,
+            version=version,
+            members=members,
+        )
+
+    def attributes(self, entity: str, node: YNode) -> tuple[Attribute, ...]:
+        body = self.mapping(node, f"the attributes of `{entity}`", "write `name: type`")
+        if body is None:
+            return ()
+        result = []
+        for key, value in body.entries:
+            name = str(key.value)
+            if not ATTRIBUTE_NAME.match(name) or keyword.iskeyword(name):
+                self.err(
+                    key.pos,
+                    f"invalid attribute name `{name}` in `{entity}`",
+                    "use a snake_case Python identifier that is not a keyword, e.g. `created_at`",
+                )
+                continue
+            if name.startswith("model_") or name in _RESERVED_ATTRIBUTES:
+                self.err(
+                    key.pos,
+                    f"attribute name `{name}` in `{entity}` is reserved by pydantic models",
+                    "rename it",
+                )
+                continue
+            attribute = self.attribute(entity, name, key.pos, value)
+            if attribute is not None:
+                result.append(attribute)
+        return tuple(result)
+
+    def attribute(self, entity: str, name: str, pos: Pos, node: YNode) -> Attribute | None:
+        where = f"`{entity}.{name}`"
+        if isinstance(node, YScalar):
+            parsed = self.type_text(node, where)
+            if parsed is None:
+                return None
+            type_ref, optional = parsed
+            return Attribute(name=name, type=type_ref, pos=pos, optional=optional)
+        body = self.mapping(
+            node, f"attribute {where}", "write a type, e.g. `str`, or `{type: str}`"
+        )
+        if body is None:
+            return None
+        self.known_keys(body, fields.ATTRIBUTE, f"attribute {where}")
+        type_node = body.get("type")
+        if type_node is None:
+            self.err(body.pos, f"attribute {where} has no `type`", "add `type: str` (or another)")
+            return None
+        parsed = self.type_text(type_node, where)
+        if parsed is None:
+            return None
+        type_ref, optional = parsed
+        optional = self.boolean(body.get("optional"), "`optional`", optional) or optional
+        enum = self.enum(body.get("enum"), type_ref, where)
+        auto_node = body.get("auto")
+        auto = self.choice(auto_node, "`auto`", tuple(fields.AUTO_KINDS))
+        if (
+            auto is not None
+            and auto_node is not None
+            and type_ref.base not in fields.AUTO_KINDS[auto]
+        ):
+            allowed = " or ".join(fields.AUTO_KINDS[auto])
+            self.err(
+                auto_node.pos,
+                f"`auto: {auto}` needs type {allowed}, but {where} is {type_ref.render()}",
+            )
+            auto = None
+        ttl = self.boolean(body.get("ttl"), "`ttl`", False)
+        if ttl and type_ref.base not in ("datetime", "int"):
+            self.err(
+                body.pos,
+                f"the TTL attribute {where} must be a datetime (or int epoch seconds)",
+                f"it is {type_ref.render()}",
+            )
+            ttl = False
+        default_node = body.get("default")
+        has_default = default_node is not None
+        default: object = None
+        if isinstance(default_node, YScalar):
+            default = default_node.value
+        elif default_node is not None:
+            default = _plain(default_node)
+        return Attribute(
+            name=name,
+            type=type_ref,
+            pos=pos,
+            optional=optional,
+            has_default=has_default,
+            default=default,
+            enum=enum,
+            auto=auto,
+            ttl=ttl,
+        )
+
+    def type_text(self, node: YNode, where: str) -> tuple[TypeRef, bool] | None:
+        if not (isinstance(node, YScalar) and isinstance(node.value, str)):
+            self.err(
+                node.pos, f"the type of {where} must be a type name, got {describe_node(node)}"
+            )
+            return None
+        match = _TYPE.match(node.value)
+        type_ref = _type_from_match(match) if match else None
+        if type_ref is None:
+            self.err(
+                node.pos,
+                f"unknown type `{node.value}` for {where}",
+                "use str, int, decimal, float, bool, datetime, date, bytes, list[T], "
+                "set[str], set[int], dict, or `T?` for optional",
+            )
+            return None
+        return type_ref, bool(match and match.group(3))
+
+    def enum(self, node: YNode | None, type_ref: TypeRef, where: str) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        if type_ref.base != "str":
+            self.err(node.pos, f"`enum` needs a str attribute, but {where} is {type_ref.render()}")
+            return ()
+        if not isinstance(node, YSeq) or not node.items:
+            self.err(node.pos, f"`enum` of {where} must be a non-empty list of strings")
+            return ()
+        values: list[str] = []
+        for item in node.items:
+            if isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
+                if item.value in values:
+                    self.err(item.pos, f"enum value `{item.value}` is listed twice in {where}")
+                values.append(item.value)
+            else:
+                self.err(
+                    item.pos,
+                    f"enum values must be non-empty strings, got {describe_node(item)} in {where}",
+                    "quote values YAML reads as other types, e.g. `'yes'`, `'1'`",
+                )
+        return tuple(dict.fromkeys(values))
+
+    def unique(self, entity: str, node: YNode | None) -> tuple[tuple[Ref, ...], ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, YSeq):
+            self.err(node.pos, f"`unique` of `{entity}` must be a list", "e.g. `unique: [email]`")
+            return ()
+        result = []
+        for item in node.items:
+            if isinstance(item, YSeq):
+                composite = self.name_list(
+                    item, f"a unique composite of `{entity}`", allow_scalar=False
+                )
+                if composite:
+                    result.append(composite)
+            elif isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
+                result.append((Ref(item.value, item.pos),))
+            else:
+                self.err(item.pos, f"`unique` of `{entity}` lists attribute names or lists of them")
+        return tuple(result)
+
+    def members(self, entity: str, node: YNode | None) -> tuple[Member, ...]:
+        if node is None:
+            return ()
+        body = self.mapping(node, f"`members` of `{entity}`", "write `members: {field: Entity}`")
+        if body is None:
+            return ()
+        result = []
+        for key, value in body.entries:
+            field = str(key.value)
+            if not ATTRIBUTE_NAME.match(field) or keyword.iskeyword(field):
+                self.err(key.pos, f"invalid member field name `{field}`", "use snake_case")
+                continue
+            if isinstance(value, YSeq) and len(value.items) == 1:
+                value = value.items[0]  # `[Entity]` reads naturally for a list of members
+            if isinstance(value, YScalar) and isinstance(value.value, str):
+                result.append(Member(field=field, entity=Ref(value.value, value.pos), pos=key.pos))
+            else:
+                self.err(
+                    value.pos, f"member `{field}` must name an entity, got {describe_node(value)}"
+                )
+        return tuple(result)
+
+
+def _type_from_match(match: re.Match[str]) -> TypeRef | None:
+    base, inner = match.group(1), match.group(2)
+    if inner is None:
+        if base in SCALAR_TYPES or base == "dict":
+            return TypeRef(base)
+        return None
+    inner_match = _TYPE.match(inner)
+    if inner_match is None or inner_match.group(3):
+        return None
+    item = _type_from_match(inner_match)
+    if item is None:
+        return None
+    if base == "list":
+        return TypeRef("list", item)
+    if base == "set" and item.base in _SET_ITEM_TYPES and item.item is None:
+        return TypeRef("set", item)
+    return None
+
+
+def _plain(node: YNode) -> Any:
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [_plain(i) for i in node.items]
+    return {str(k.value): _plain(v) for k, v in node.entries}

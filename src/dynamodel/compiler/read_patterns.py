@@ -1,0 +1,129 @@
+"""Reading access patterns and views."""
+
+from __future__ import annotations
+
+import keyword
+
+from dynamodel.compiler import fields
+from dynamodel.compiler.diagnostics import Pos
+from dynamodel.compiler.read_base import ReaderBase, describe_node
+from dynamodel.compiler.spec import ATTRIBUTE_NAME, PATTERN_NAME, AccessPattern, Ref, ViewField
+from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
+
+
+class PatternReader(ReaderBase):
+    def patterns(self, node: YNode) -> tuple[AccessPattern, ...]:
+        body = self.mapping(node, "`access_patterns`", "write `access_patterns: {name: {...}}`")
+        if body is None:
+            return ()
+        result = []
+        for key, value in body.entries:
+            name = str(key.value)
+            if not PATTERN_NAME.match(name) or keyword.iskeyword(name):
+                self.err(
+                    key.pos,
+                    f"invalid access pattern name `{name}`",
+                    "use a snake_case Python identifier, e.g. `tickets_by_status`",
+                )
+                continue
+            pattern = self.pattern(name, key.pos, value)
+            if pattern is not None:
+                result.append(pattern)
+        return tuple(result)
+
+    def pattern(self, name: str, pos: Pos, node: YNode) -> AccessPattern | None:
+        body = self.mapping(node, f"access pattern `{name}`", "write `{entity: E, by: [...]}`")
+        if body is None:
+            return None
+        self.known_keys(body, fields.PATTERN, f"access pattern `{name}`")
+        entity_node, view_node = body.get("entity"), body.get("view")
+        entity: Ref | None = None
+        view: tuple[ViewField, ...] = ()
+        if (entity_node is None) == (view_node is None):
+            self.err(
+                body.pos,
+                f"access pattern `{name}` needs exactly one of `entity` or `view`",
+                "`entity: Ticket` reads one entity; `view: {field: Entity, ...}` several",
+            )
+        if entity_node is not None:
+            if isinstance(entity_node, YScalar) and isinstance(entity_node.value, str):
+                entity = Ref(entity_node.value, entity_node.pos)
+            else:
+                self.err(
+                    entity_node.pos,
+                    f"`entity` must name an entity, got {describe_node(entity_node)}",
+                )
+        if view_node is not None:
+            view = self.view(name, view_node)
+        order = self.choice(body.get("order"), "`order`", fields.ORDERS) or "asc"
+        consistent_node = body.get("consistent")
+        return AccessPattern(
+            name=name,
+            pos=pos,
+            entity=entity,
+            view=view,
+            by=self.name_list(body.get("by"), f"`by` of `{name}`", allow_scalar=True),
+            sort=self.name_list(body.get("sort"), f"`sort` of `{name}`", allow_scalar=True),
+            order="desc" if order == "desc" else "asc",
+            where=self.where(name, body.get("where")),
+            limit=self.integer(body.get("limit"), "`limit`", 1),
+            consistent=self.boolean(consistent_node, "`consistent`", False),
+            consistent_pos=consistent_node.pos if consistent_node is not None else None,
+            shards=self.shards(body.get("shards")),
+        )
+
+    def shards(self, node: YNode | None) -> int | None:
+        if node is None:
+            return None
+        value = node.value if isinstance(node, YScalar) else None
+        if isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= 1000:
+            return value
+        self.err(
+            node.pos,
+            f"`shards` must be an integer from 2 to 1000, got {describe_node(node)}",
+            "one shard is no sharding: remove `shards`",
+        )
+        return None
+
+    def view(self, name: str, node: YNode) -> tuple[ViewField, ...]:
+        body = self.mapping(
+            node, f"the view of `{name}`", "write `{field: Entity, list: [Entity]}`"
+        )
+        if body is None:
+            return ()
+        result = []
+        for key, value in body.entries:
+            field = str(key.value)
+            if not ATTRIBUTE_NAME.match(field) or keyword.iskeyword(field):
+                self.err(key.pos, f"invalid view field name `{field}`", "use snake_case")
+                continue
+            many = isinstance(value, YSeq)
+            target = value.items[0] if isinstance(value, YSeq) and len(value.items) == 1 else value
+            if isinstance(target, YScalar) and isinstance(target.value, str):
+                result.append(ViewField(field, Ref(target.value, target.pos), many, key.pos))
+            else:
+                self.err(
+                    value.pos,
+                    f"view field `{field}` must be `Entity` or `[Entity]`, got {describe_node(value)}",
+                )
+        if not result and not body.entries:
+            self.err(body.pos, f"the view of `{name}` has no fields")
+        return tuple(result)
+
+    def where(self, name: str, node: YNode | None) -> tuple[tuple[Ref, object], ...]:
+        if node is None:
+            return ()
+        body = self.mapping(node, f"`where` of `{name}`", "write `where: {attribute: value}`")
+        if body is None:
+            return ()
+        result = []
+        for key, value in body.entries:
+            if not isinstance(value, YScalar) or value.value is None:
+                self.err(
+                    value.pos,
+                    f"`where` compares `{key.value}` with a constant, got {describe_node(value)}",
+                    "write one scalar value, e.g. `status: open`",
+                )
+                continue
+            result.append((Ref(str(key.value), key.pos), value.value))
+        return tuple(result)
