@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cfnlint.api import lint_file
+from cfnlint.api import lint_file  # type: ignore[import-untyped]  # cfn-lint ships no py.typed
 
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.cloudformation import cloudformation_template, emit_cloudformation
@@ -69,9 +69,7 @@ def _table(template: dict[str, Any]) -> dict[str, Any]:
 def _lint(path: Path) -> list[str]:
     # cfn-lint 1.x has no `python -m cfnlint`; its Python API runs the same rules as the
     # CLI (errors and warnings by default). Nothing is ignored: the templates pass clean.
-    return [
-        f"{m.rule.id} {m.message} (line {m.linenumber})" for m in lint_file(path)
-    ]
+    return [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in lint_file(path)]
 
 
 @pytest.fixture(params=EXAMPLES, ids=[p.parent.name for p in EXAMPLES])
@@ -151,9 +149,7 @@ def test_template_structure(example: Design) -> None:
         assert "ProvisionedThroughput" not in props
 
     if spec_table.stream:
-        assert props["StreamSpecification"] == {
-            "StreamViewType": STREAM_VIEW[spec_table.stream]
-        }
+        assert props["StreamSpecification"] == {"StreamViewType": STREAM_VIEW[spec_table.stream]}
     else:
         assert "StreamSpecification" not in props
 
@@ -292,7 +288,9 @@ def test_protection_settings_follow_the_spec() -> None:
 
 def test_dedicated_indexes_lint_clean(tmp_path: Path) -> None:
     tracker = ROOT / "examples" / "tracker" / "spec.yaml"
-    text = tracker.read_text().replace("  name: Tracker", "  name: Tracker\n  indexes: dedicated", 1)
+    text = tracker.read_text().replace(
+        "  name: Tracker", "  name: Tracker\n  indexes: dedicated", 1
+    )
     design = _compile(text)
     props = _table(cloudformation_template(design))["Properties"]
     assert [g["IndexName"] for g in props["GlobalSecondaryIndexes"]] == [
