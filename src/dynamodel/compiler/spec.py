@@ -158,19 +158,21 @@ class Spec:
     entities: tuple[Entity, ...]
     patterns: tuple[AccessPattern, ...]
     _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+    _owners: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Lookups by name stay O(1): the design stage asks them for every entity and pattern.
         self._entity_index.update({e.name: e for e in self.entities})
+        for entity in self.entities:
+            for member in entity.members:
+                self._owners.setdefault(member.entity.name, entity)
 
     def entity(self, name: str) -> Entity | None:
         return self._entity_index.get(name)
 
     def root_of(self, name: str) -> Entity | None:
         """The entity that lists `name` among its members, if any."""
-        for entity in self.entities:
-            if any(m.entity.name == name for m in entity.members):
-                return entity
-        return None
+        return self._owners.get(name)
 
     def aggregate_root(self, name: str) -> Entity | None:
         """The top of the aggregate `name` belongs to (itself if it is not a member)."""

@@ -12,6 +12,9 @@ import yaml
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
 
+# libyaml's parser is ~10x faster on large specs; both build the same nodes with positions.
+_FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 Scalar = str | int | float | bool | None | object
 
 
@@ -106,9 +109,14 @@ class _Builder:
 def parse_yaml(text: str) -> tuple[YNode | None, tuple[Diagnostic, ...]]:
     """Parse one YAML document into positioned nodes, or return a diagnostic why not."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        return None, (_syntax_diagnostic(exc, text),)
+        root = yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.MarkedYAMLError:
+        # libyaml words some errors differently: report what the pure-Python parser says,
+        # so diagnostics do not depend on how PyYAML was built.
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            return None, (_syntax_diagnostic(exc, text),)
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
         return None, (error(Pos(1, 1), f"invalid YAML: {exc}"),)
     if root is None:

@@ -54,9 +54,17 @@ def base_wish(entity: Entity, by: tuple[str, ...], sort: tuple[str, ...]) -> _Wi
 
 def layout_base(spec: Spec) -> BaseLayout:
     result = BaseLayout()
+    readers: dict[str, list[AccessPattern]] = defaultdict(list)
+    for pattern in spec.patterns:
+        if pattern.is_view:
+            for view_field in pattern.view:
+                readers[view_field.entity.name].append(pattern)
+        elif pattern.entity is not None:
+            readers[pattern.entity.name].append(pattern)
     for entity in spec.entities:
         if is_plain(spec, entity):
-            result.layouts[entity.name] = _plain_layout(spec, entity, result.diagnostics)
+            wishes = _wishes(spec, entity, readers[entity.name])
+            result.layouts[entity.name] = _plain_layout(entity, wishes, result.diagnostics)
         else:
             result.layouts[entity.name] = _aggregate_layout(spec, entity)
     for pattern in spec.patterns:
@@ -81,9 +89,9 @@ def _aggregate_layout(spec: Spec, entity: Entity) -> Layout:
     return Layout(entity.name, root.id_names, rest, group=group, group_tag=root.name)
 
 
-def _wishes(spec: Spec, entity: Entity) -> list[_Wish]:
+def _wishes(spec: Spec, entity: Entity, patterns: list[AccessPattern]) -> list[_Wish]:
     wishes: list[_Wish] = []
-    for pattern in spec.patterns:
+    for pattern in patterns:
         if pattern.is_view:
             if not all(_view_entity_plain(spec, f.entity.name) for f in pattern.view):
                 continue
@@ -104,9 +112,8 @@ def _view_entity_plain(spec: Spec, name: str) -> bool:
     return entity is not None and is_plain(spec, entity)
 
 
-def _plain_layout(spec: Spec, entity: Entity, diagnostics: list[Diagnostic]) -> Layout:
+def _plain_layout(entity: Entity, wishes: list[_Wish], diagnostics: list[Diagnostic]) -> Layout:
     identity = entity.id_names
-    wishes = _wishes(spec, entity)
     by_partition: dict[frozenset[str], list[_Wish]] = defaultdict(list)
     for wish in wishes:
         by_partition[wish.partition].append(wish)

@@ -6,6 +6,7 @@ Everything is frozen and built only from the spec, so one spec always gives one 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from dynamodel.compiler.diagnostics import Diagnostic
@@ -42,6 +43,10 @@ class KeyTemplate:
     segments: tuple[Segment, ...]
 
     def render(self) -> str:
+        return self.rendered
+
+    @cached_property
+    def rendered(self) -> str:
         return DELIMITER.join(s.render() for s in self.segments)
 
     @property
