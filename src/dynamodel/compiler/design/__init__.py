@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dynamodel.compiler.design.base import layout_base
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, EntityKey, PlanKind
 from dynamodel.compiler.design.keys import MAX_GSIS, freeze_key, name_indexes, unique_guard
@@ -74,13 +76,19 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
         )
 
     ttl = next((a.name for e in spec.entities for a in e.attributes if a.ttl), None)
+    table_patterns: dict[str, list[str]] = {e.name: [] for e in spec.entities}
+    for pattern in spec.patterns:
+        if pattern.name in table_kinds and pattern.entity is not None:
+            table_patterns[pattern.entity.name].append(pattern.name)
+        elif pattern.name in base.views:
+            for view_field in pattern.view:
+                table_patterns[view_field.entity.name].append(pattern.name)
     entities: list[EntityDesign] = []
     for entity in spec.entities:
-        keys = [
-            freeze_key(
-                entity, base.layouts[entity.name], index=TABLE, partition_key="PK", sort_key="SK"
-            )
-        ]
+        table_layout = replace(
+            base.layouts[entity.name], patterns=tuple(table_patterns[entity.name])
+        )
+        keys = [freeze_key(entity, table_layout, index=TABLE, partition_key="PK", sort_key="SK")]
         for index, layouts in zip(indexes, placement.indexes, strict=True):
             if entity.name in layouts:
                 keys.append(
