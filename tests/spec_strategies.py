@@ -8,7 +8,17 @@ import yaml
 from hypothesis import strategies as st
 
 ID_TYPES = ["str", "int", "decimal", "datetime", "date"]
-OTHER_TYPES = ["str", "int", "bool", "datetime", "decimal", "float", "list[str]", "set[str]", "dict"]
+OTHER_TYPES = [
+    "str",
+    "int",
+    "bool",
+    "datetime",
+    "decimal",
+    "float",
+    "list[str]",
+    "set[str]",
+    "dict",
+]
 SORTABLE = {"str", "int", "decimal", "float", "bool", "datetime", "date"}
 
 
@@ -83,9 +93,7 @@ def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
             pattern["sort"] = sort if len(sort) > 1 else sort[0]
             pattern["order"] = draw(st.sampled_from(["asc", "desc"]))
         where_candidates = [
-            a
-            for a in rest
-            if a not in sort and isinstance(entity["attributes"][a], dict)
+            a for a in rest if a not in sort and isinstance(entity["attributes"][a], dict)
         ]
         if where_candidates and draw(st.booleans()):
             pattern["where"] = {draw(st.sampled_from(where_candidates)): "a"}

@@ -12,9 +12,7 @@ from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.pipeline import compile_spec
 from tests.spec_strategies import mangled_yaml, to_yaml, valid_specs
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _check_invariants(design: Design) -> None:

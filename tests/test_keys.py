@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -80,7 +81,7 @@ DATETIMES = st.datetimes(
 DATES = st.dates()
 BYTES = st.binary(min_size=1, max_size=8)
 
-TYPED_VALUES = {
+TYPED_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "str": TEXTS,
     "int": INTS,
     "decimal": DECIMALS,
@@ -214,9 +215,16 @@ def test_values_of_one_type_are_injective(data: st.DataObject) -> None:
 
 
 def test_numbers_encode_by_value() -> None:
-    ones = [1, 1.0, Decimal("1"), Decimal("1.00"), Decimal("0.1E1")]
+    ones: list[int | float | Decimal] = [1, 1.0, Decimal("1"), Decimal("1.00"), Decimal("0.1E1")]
     assert {encode_number(x) for x in ones} == {"P5011"}
-    zeros = [0, 0.0, -0.0, Decimal("-0"), Decimal("0.000"), Decimal("0E+50")]
+    zeros: list[int | float | Decimal] = [
+        0,
+        0.0,
+        -0.0,
+        Decimal("-0"),
+        Decimal("0.000"),
+        Decimal("0E+50"),
+    ]
     assert {encode_number(x) for x in zeros} == {"N"}
 
 

@@ -57,7 +57,11 @@ def test_schema_offers_exactly_the_keys_the_reader_accepts() -> None:
         {"version": 1, "table": "Tbl", "entities": {}, "extra": 1},
         {"version": 2, "table": "Tbl", "entities": {}},
         {"version": 1, "table": "Tbl", "entities": {"bad_name": {"id": ["a"], "attributes": {}}}},
-        {"version": 1, "table": "Tbl", "entities": {"A": {"id": ["a"], "attributes": {"a": "string"}}}},
+        {
+            "version": 1,
+            "table": "Tbl",
+            "entities": {"A": {"id": ["a"], "attributes": {"a": "string"}}},
+        },
         {
             "version": 1,
             "table": "Tbl",

@@ -36,13 +36,13 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-class DesignFormat(str, enum.Enum):
+class DesignFormat(enum.StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
 
 
-class TemplateFormat(str, enum.Enum):
+class TemplateFormat(enum.StrEnum):
     yaml = "yaml"
     json = "json"
 

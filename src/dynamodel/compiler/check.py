@@ -11,6 +11,7 @@ import difflib
 from decimal import Decimal
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
+from dynamodel.compiler.read_base import yaml_kind
 from dynamodel.compiler.spec import (
     ID_TYPES,
     SORTABLE_TYPES,
@@ -49,7 +50,7 @@ class Checker:
 
     def attribute_ref(self, entity: Entity, ref: Ref, context: str) -> Attribute | None:
         attribute = entity.attribute(ref.name)
-        if attribute is None:
+        if attribute is None and not entity.already_reported(ref.name):
             names = [a.name for a in entity.attributes]
             close = difflib.get_close_matches(ref.name, names, n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"declare it in `{entity.name}`"
@@ -58,7 +59,14 @@ class Checker:
 
     # -- entities ----------------------------------------------------------------------
     def run(self) -> list[Diagnostic]:
+        repository = pascal_case(self.spec.table.name.replace("-", "_").replace(".", "_"))
         for entity in self.spec.entities:
+            if entity.name == f"{repository}Repository":
+                self.err(
+                    entity.pos,
+                    f"entity `{entity.name}` clashes with the generated repository class",
+                    "rename the entity",
+                )
             self.entity(entity)
         self.members()
         self.ttl()
@@ -130,16 +138,20 @@ class Checker:
                 "use one of " + ", ".join(attribute.enum),
             )
         elif not _value_fits(attribute, value):
+            retyped = attribute.type.base == "str" and not isinstance(value, str)
             self.err(
                 attribute.pos,
                 f"default `{value}` of {where} is not a {attribute.type.render()}",
-                "give a value of the attribute's type",
+                f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`'
+                if retyped
+                else "give a value of the attribute's type",
             )
         if attribute.auto is not None:
             self.err(attribute.pos, f"{where} has both `default` and `auto`", "keep one")
 
     def members(self) -> None:
         owners: dict[str, str] = {}
+        reported_cycles: set[frozenset[str]] = set()
         for entity in self.spec.entities:
             fields_seen = {a.name for a in entity.attributes}
             for member in entity.members:
@@ -162,11 +174,14 @@ class Checker:
                     continue
                 owners[child.name] = entity.name
                 if child.name == entity.name or self._reaches(child, entity.name):
-                    self.err(
-                        member.entity.pos,
-                        f"members of `{entity.name}` form a cycle through `{child.name}`",
-                        "an aggregate is a tree: remove one of the `members` entries",
-                    )
+                    cycle = frozenset(self._cycle(child, entity.name))
+                    if cycle not in reported_cycles:
+                        reported_cycles.add(cycle)
+                        self.err(
+                            member.entity.pos,
+                            f"members of `{entity.name}` form a cycle through `{child.name}`",
+                            "an aggregate is a tree: remove one of the `members` entries",
+                        )
                     continue
                 root_id, child_id = entity.id_names, child.id_names
                 if not root_id or not child_id:
@@ -190,6 +205,22 @@ class Checker:
                         f"member `{child.name}` cannot declare `unique`",
                         "unique guards are supported on entities that are not members",
                     )
+
+    def _cycle(self, start: Entity, target: str) -> set[str]:
+        """The entities on member paths from `start` back to `target`."""
+        found = {start.name, target}
+        stack, seen = [start], set()
+        while stack:
+            current = stack.pop()
+            if current.name in seen:
+                continue
+            seen.add(current.name)
+            for member in current.members:
+                child = self.spec.entity(member.entity.name)
+                if child is not None and self._reaches(child, target):
+                    found.add(child.name)
+                    stack.append(child)
+        return found
 
     def _reaches(self, start: Entity, target: str, seen: frozenset[str] = frozenset()) -> bool:
         if start.name in seen:
@@ -306,11 +337,14 @@ class Checker:
                     "use one of " + ", ".join(attribute.enum),
                 )
             elif not _value_fits(attribute, value):
+                retyped = attribute.type.base == "str" and not isinstance(value, str)
                 self.err(
                     ref.pos,
                     f"`where` value `{value}` does not fit `{entity.name}.{ref.name}` "
                     f"({attribute.type.render()})",
-                    "give a constant of the attribute's type",
+                    f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`'
+                    if retyped
+                    else "give a constant of the attribute's type",
                 )
 
     def view(self, pattern: AccessPattern, view_models: dict[str, Pos]) -> None:
@@ -324,14 +358,14 @@ class Checker:
             )
         else:
             view_models[model] = pattern.pos
-        for key, present in (
-            ("where", bool(pattern.where)),
-            ("shards", pattern.shards is not None),
-            ("consistent", pattern.consistent),
+        for key, present, pos in (
+            ("where", bool(pattern.where), pattern.where[0][0].pos if pattern.where else None),
+            ("shards", pattern.shards is not None, pattern.shards_pos),
+            ("consistent", pattern.consistent, pattern.consistent_pos),
         ):
             if present:
                 self.err(
-                    pattern.pos,
+                    pos or pattern.pos,
                     f"view `{name}` cannot take `{key}`",
                     "views read one eventually consistent partition; use an entity pattern",
                 )
@@ -358,6 +392,8 @@ class Checker:
             seen[entity.name] = view_field.name
             for ref in pattern.by:
                 attribute = entity.attribute(ref.name)
+                if attribute is None and entity.already_reported(ref.name):
+                    continue
                 if attribute is None:
                     self.err(
                         ref.pos,
@@ -378,17 +414,43 @@ class Checker:
             if view_field.many:
                 for ref in pattern.sort:
                     attribute = entity.attribute(ref.name)
-                    if attribute is None:
+                    if ref.name in by:
+                        continue  # reported once below
+                    if attribute is None and not entity.already_reported(ref.name):
+                        names = [a.name for a in entity.attributes]
+                        close = difflib.get_close_matches(ref.name, names, n=1)
                         self.err(
                             ref.pos,
-                            f"view `{name}` sorts lists by `{ref.name}`, which `{entity.name}` lacks",
+                            f"view `{name}` sorts its lists by `{ref.name}`, which "
+                            f"`{entity.name}` (field `{view_field.name}`) lacks",
+                            f"did you mean `{close[0]}`?"
+                            if close
+                            else "every list entity in the view must carry the sort attributes",
                         )
-                    elif attribute.type.base not in SORTABLE_TYPES:
-                        self.err(ref.pos, f"`sort` attribute `{ref.name}` has no order")
+                    elif attribute is not None and attribute.type.base not in SORTABLE_TYPES:
+                        self.err(
+                            ref.pos,
+                            f"view `{name}` sorts by `{ref.name}`, a {attribute.type.render()}, "
+                            "which has no order",
+                            "sort on str, int, decimal, float, bool, datetime or date attributes",
+                        )
+        for ref in pattern.sort:
+            if ref.name in by:
+                self.err(
+                    ref.pos,
+                    f"`{ref.name}` is both in `by` and `sort` of view `{name}`",
+                    "an attribute compared for equality does not order anything: keep one",
+                )
 
 
 def _value_fits(attribute: Attribute, value: object) -> bool:
     base = attribute.type.base
+    item = attribute.type.item
+    if base in ("list", "set") and item is not None:
+        if not isinstance(value, list):
+            return False
+        inner = Attribute(name=attribute.name, type=item, pos=attribute.pos)
+        return all(v is not None and _value_fits(inner, v) for v in value)
     if value is None:
         return attribute.optional
     if base == "str":

@@ -13,7 +13,7 @@ from dynamodel.compiler.read_base import describe_node
 from dynamodel.compiler.read_entities import EntityReader
 from dynamodel.compiler.read_patterns import PatternReader
 from dynamodel.compiler.spec import TABLE_NAME, AccessPattern, Entity, Spec, Table
-from dynamodel.compiler.yamlnodes import YNode, YScalar
+from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar
 
 _TABLE_NAME_HINT = "use 3-200 letters, digits, `_`, `-` or `.`"
 
@@ -27,7 +27,11 @@ class Reader(EntityReader, PatternReader):
         version_node = top.get("version")
         if version_node is None:
             self.err(top.pos, "missing `version`", "add `version: 1` at the top")
-        elif not (isinstance(version_node, YScalar) and version_node.value == 1):
+        elif not (
+            isinstance(version_node, YScalar)
+            and type(version_node.value) is int
+            and version_node.value == 1
+        ):
             self.err(
                 version_node.pos,
                 f"unsupported spec version {describe_node(version_node)}",
@@ -45,6 +49,8 @@ class Reader(EntityReader, PatternReader):
             self.err(top.pos, "missing `entities`", "declare at least one entity")
         else:
             entities = self.entities(entities_node)
+            if isinstance(entities_node, YMap) and not entities_node.entries:
+                self.err(entities_node.pos, "`entities` is empty", "declare at least one entity")
         patterns_node = top.get("access_patterns")
         patterns: tuple[AccessPattern, ...] = ()
         if patterns_node is not None:
@@ -54,6 +60,9 @@ class Reader(EntityReader, PatternReader):
         return Spec(version=1, table=table, entities=entities, patterns=patterns)
 
     def table(self, node: YNode) -> Table | None:
+        if isinstance(node, YScalar) and node.value is None:
+            self.err(node.pos, "`table` has no name", "write `table: MyTable`")
+            return None
         if isinstance(node, YScalar):
             if isinstance(node.value, str) and TABLE_NAME.match(node.value):
                 return Table(name=node.value, pos=node.pos)
@@ -81,10 +90,11 @@ class Reader(EntityReader, PatternReader):
         read = self.integer(table.get("read_capacity"), "`read_capacity`", 1)
         write = self.integer(table.get("write_capacity"), "`write_capacity`", 1)
         if billing == "provisioned":
+            billing_node = table.get("billing")
             for key, value in (("read_capacity", read), ("write_capacity", write)):
                 if value is None and table.get(key) is None:
                     self.err(
-                        table.pos,
+                        billing_node.pos if billing_node is not None else table.pos,
                         f"provisioned billing needs `{key}`",
                         f"add `{key}: 5`, or use `billing: on_demand`",
                     )

@@ -10,19 +10,35 @@ from dynamodel.compiler.spec import Ref
 from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar, YSeq
 
 
-def describe_node(node: YNode) -> str:
+def describe_node(node: YNode, *, expect_text: bool = False) -> str:
+    """How to show a node in a message; `expect_text` explains values YAML retyped."""
     if isinstance(node, YMap):
         return "a mapping"
     if isinstance(node, YSeq):
         return "a list"
-    if node.value is None:
+    if node.value is None and not node.raw:
         return "nothing"
-    return f"`{node.value}`"
+    if expect_text and node.retyped:
+        return f"`{node.raw}` (which YAML reads as {yaml_kind(node.value)})"
+    return f"`{node.shown()}`"
+
+
+def yaml_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    if hasattr(value, "isoformat"):
+        return "a date"
+    return "a " + type(value).__name__
 
 
 def suggest(node: YNode, options: tuple[str, ...]) -> str:
     if isinstance(node, YScalar) and isinstance(node.value, str):
-        close = difflib.get_close_matches(node.value, list(options), n=1)
+        close = difflib.get_close_matches(node.value, list(options), n=1, cutoff=0.5)
+        close = close or [o for o in options if node.value.startswith(o)][:1]
         if close:
             return f"did you mean `{close[0]}`?"
     return ""
@@ -42,12 +58,23 @@ class ReaderBase:
         self.err(node.pos, f"{what} must be a mapping, got {describe_node(node)}", hint)
         return None
 
+    def key_name(self, key: YScalar, what: str) -> str | None:
+        """A mapping key used as a name; YAML turns some words (`no`, `on`, `1`) into values."""
+        if isinstance(key.value, str):
+            return key.value
+        self.err(
+            key.pos,
+            f"{what} `{key.raw}` is read by YAML as {yaml_kind(key.value)}, not a name",
+            f'quote it: `"{key.raw}"`',
+        )
+        return None
+
     def known_keys(self, node: YMap, allowed: Mapping[str, str], where: str) -> None:
         for key, _ in node.entries:
-            name = str(key.value)
+            name = key.raw or str(key.value)
             if name in allowed:
                 continue
-            close = difflib.get_close_matches(name, list(allowed), n=1)
+            close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.5)
             hint = f"did you mean `{close[0]}`?" if close else "allowed: " + ", ".join(allowed)
             self.err(key.pos, f"unknown key `{name}` in {where}", hint)
 
@@ -76,7 +103,7 @@ class ReaderBase:
         self.err(
             node.pos,
             f"{what} must be one of {', '.join(options)}, got {describe_node(node)}",
-            suggest(node, options),
+            suggest(node, options) or "use one of " + ", ".join(options),
         )
         return None
 

@@ -19,12 +19,32 @@ from dynamodel.compiler.spec import (
     Ref,
     TypeRef,
 )
-from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
+from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar, YSeq
 
 _TYPE = re.compile(r"^\s*([a-z]+)\s*(?:\[\s*(.+?)\s*\])?\s*(\?)?\s*$")
 _SET_ITEM_TYPES = ("str", "int", "decimal", "bytes")
 # Names a pydantic model or the generated code reserves; an attribute may not shadow them.
-_RESERVED_ATTRIBUTES = frozenset({"copy", "dict", "json", "schema", "construct", "validate"})
+_RESERVED_ATTRIBUTES = frozenset(
+    {
+        "construct",
+        "copy",
+        "dict",
+        "fields",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+    }
+)
+# Names the generated package defines or imports next to the entity models.
+RESERVED_ENTITY_NAMES = frozenset(
+    {"Any", "BaseModel", "ConfigDict", "Decimal", "Enum", "Field", "Literal", "Optional", "Page"}
+)
 
 
 class EntityReader(ReaderBase):
@@ -34,7 +54,9 @@ class EntityReader(ReaderBase):
             return ()
         result = []
         for key, value in entities.entries:
-            name = str(key.value)
+            name = self.key_name(key, "entity name")
+            if name is None:
+                continue
             if not ENTITY_NAME.match(name):
                 self.err(
                     key.pos,
@@ -42,6 +64,12 @@ class EntityReader(ReaderBase):
                     "use PascalCase letters and digits, e.g. `TicketComment`",
                 )
                 continue
+            if name in RESERVED_ENTITY_NAMES:
+                self.err(
+                    key.pos,
+                    f"entity name `{name}` clashes with a name the generated package uses",
+                    "rename the entity",
+                )
             entity = self.entity(name, key.pos, value)
             if entity is not None:
                 result.append(entity)
@@ -54,10 +82,15 @@ class EntityReader(ReaderBase):
         self.known_keys(body, fields.ENTITY, f"entity `{name}`")
         attributes_node = body.get("attributes")
         attributes: tuple[Attribute, ...] = ()
+        unreadable: frozenset[str] | None = None  # None: every attribute name is unknown
         if attributes_node is None:
             self.err(body.pos, f"entity `{name}` has no `attributes`", "declare its attributes")
-        else:
+        elif isinstance(attributes_node, YMap):
             attributes = self.attributes(name, attributes_node)
+            read = {a.name for a in attributes}
+            unreadable = frozenset(k.raw for k, _ in attributes_node.entries if k.raw not in read)
+        else:
+            self.mapping(attributes_node, f"the attributes of `{name}`", "write `name: type`")
         id_node = body.get("id")
         identity: tuple[Ref, ...] = ()
         if id_node is None:
@@ -82,6 +115,7 @@ class EntityReader(ReaderBase):
             unique=unique,
             version=version,
             members=members,
+            unreadable=unreadable,
         )
 
     def attributes(self, entity: str, node: YNode) -> tuple[Attribute, ...]:
@@ -90,11 +124,14 @@ class EntityReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            name = str(key.value)
+            name = self.key_name(key, "attribute name")
+            if name is None:
+                continue
             if not ATTRIBUTE_NAME.match(name) or keyword.iskeyword(name):
+                reason = "a Python keyword" if keyword.iskeyword(name) else "not snake_case"
                 self.err(
                     key.pos,
-                    f"invalid attribute name `{name}` in `{entity}`",
+                    f"invalid attribute name `{name}` in `{entity}` ({reason})",
                     "use a snake_case Python identifier that is not a keyword, e.g. `created_at`",
                 )
                 continue
@@ -102,7 +139,7 @@ class EntityReader(ReaderBase):
                 self.err(
                     key.pos,
                     f"attribute name `{name}` in `{entity}` is reserved by pydantic models",
-                    "rename it",
+                    "rename it; pydantic's BaseModel already has a member of that name",
                 )
                 continue
             attribute = self.attribute(entity, name, key.pos, value)
@@ -145,14 +182,17 @@ class EntityReader(ReaderBase):
             self.err(
                 auto_node.pos,
                 f"`auto: {auto}` needs type {allowed}, but {where} is {type_ref.render()}",
+                "use `auto: ulid` or `auto: uuid` on str ids and `auto: now` on datetimes",
             )
             auto = None
-        ttl = self.boolean(body.get("ttl"), "`ttl`", False)
-        if ttl and type_ref.base not in ("datetime", "int"):
+        ttl_node = body.get("ttl")
+        ttl = self.boolean(ttl_node, "`ttl`", False)
+        if ttl and ttl_node is not None and type_ref.base not in ("datetime", "int"):
             self.err(
-                body.pos,
-                f"the TTL attribute {where} must be a datetime (or int epoch seconds)",
-                f"it is {type_ref.render()}",
+                ttl_node.pos,
+                f"the TTL attribute {where} is a {type_ref.render()}, but DynamoDB expires "
+                "items by a time",
+                "make it `datetime` (stored as epoch seconds) or `int` epoch seconds",
             )
             ttl = False
         default_node = body.get("default")
@@ -187,7 +227,7 @@ class EntityReader(ReaderBase):
                 node.pos,
                 f"unknown type `{node.value}` for {where}",
                 "use str, int, decimal, float, bool, datetime, date, bytes, list[T], "
-                "set[str], set[int], dict, or `T?` for optional",
+                "set[str], set[int], set[decimal], set[bytes], dict, or `T?` for optional",
             )
             return None
         return type_ref, bool(match and match.group(3))
@@ -196,7 +236,11 @@ class EntityReader(ReaderBase):
         if node is None:
             return ()
         if type_ref.base != "str":
-            self.err(node.pos, f"`enum` needs a str attribute, but {where} is {type_ref.render()}")
+            self.err(
+                node.pos,
+                f"`enum` needs a str attribute, but {where} is {type_ref.render()}",
+                "make the attribute `str`, or drop `enum`",
+            )
             return ()
         if not isinstance(node, YSeq) or not node.items:
             self.err(node.pos, f"`enum` of {where} must be a non-empty list of strings")
@@ -210,7 +254,8 @@ class EntityReader(ReaderBase):
             else:
                 self.err(
                     item.pos,
-                    f"enum values must be non-empty strings, got {describe_node(item)} in {where}",
+                    f"enum values must be non-empty strings, got "
+                    f"{describe_node(item, expect_text=True)} in {where}",
                     "quote values YAML reads as other types, e.g. `'yes'`, `'1'`",
                 )
         return tuple(dict.fromkeys(values))
@@ -230,6 +275,9 @@ class EntityReader(ReaderBase):
                 if composite:
                     result.append(composite)
             elif isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
+                if any(len(c) == 1 and c[0].name == item.value for c in result):
+                    self.err(item.pos, f"`{item.value}` is listed twice in `unique` of `{entity}`")
+                    continue
                 result.append((Ref(item.value, item.pos),))
             else:
                 self.err(item.pos, f"`unique` of `{entity}` lists attribute names or lists of them")
@@ -243,7 +291,9 @@ class EntityReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            field = str(key.value)
+            field = self.key_name(key, "member field")
+            if field is None:
+                continue
             if not ATTRIBUTE_NAME.match(field) or keyword.iskeyword(field):
                 self.err(key.pos, f"invalid member field name `{field}`", "use snake_case")
                 continue

@@ -18,11 +18,14 @@ class PatternReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            name = str(key.value)
+            name = self.key_name(key, "access pattern name")
+            if name is None:
+                continue
             if not PATTERN_NAME.match(name) or keyword.iskeyword(name):
+                reason = "a Python keyword" if keyword.iskeyword(name) else "not snake_case"
                 self.err(
                     key.pos,
-                    f"invalid access pattern name `{name}`",
+                    f"invalid access pattern name `{name}` ({reason})",
                     "use a snake_case Python identifier, e.g. `tickets_by_status`",
                 )
                 continue
@@ -51,12 +54,13 @@ class PatternReader(ReaderBase):
             else:
                 self.err(
                     entity_node.pos,
-                    f"`entity` must name an entity, got {describe_node(entity_node)}",
+                    f"`entity` must name an entity, got {describe_node(entity_node, expect_text=True)}",
                 )
         if view_node is not None:
             view = self.view(name, view_node)
         order = self.choice(body.get("order"), "`order`", fields.ORDERS) or "asc"
         consistent_node = body.get("consistent")
+        shards_node = body.get("shards")
         return AccessPattern(
             name=name,
             pos=pos,
@@ -70,6 +74,7 @@ class PatternReader(ReaderBase):
             consistent=self.boolean(consistent_node, "`consistent`", False),
             consistent_pos=consistent_node.pos if consistent_node is not None else None,
             shards=self.shards(body.get("shards")),
+            shards_pos=shards_node.pos if shards_node is not None else None,
         )
 
     def shards(self, node: YNode | None) -> int | None:
@@ -81,7 +86,7 @@ class PatternReader(ReaderBase):
         self.err(
             node.pos,
             f"`shards` must be an integer from 2 to 1000, got {describe_node(node)}",
-            "one shard is no sharding: remove `shards`",
+            "use 2 or more shards, or remove `shards` for an unsharded partition",
         )
         return None
 
@@ -93,7 +98,9 @@ class PatternReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            field = str(key.value)
+            field = self.key_name(key, "view field")
+            if field is None:
+                continue
             if not ATTRIBUTE_NAME.match(field) or keyword.iskeyword(field):
                 self.err(key.pos, f"invalid view field name `{field}`", "use snake_case")
                 continue

@@ -85,7 +85,9 @@ class Entity:
     unique: tuple[tuple[Ref, ...], ...] = ()
     version: bool | None = None  # None: the default (true for aggregate roots)
     members: tuple[Member, ...] = ()
-    size: int | None = None
+    # Attribute names declared but not readable (already reported), so that references to
+    # them are not reported again; None when the whole `attributes` section is unreadable.
+    unreadable: frozenset[str] | None = frozenset()
 
     @property
     def id_names(self) -> tuple[str, ...]:
@@ -96,6 +98,10 @@ class Entity:
             if attribute.name == name:
                 return attribute
         return None
+
+    def already_reported(self, name: str) -> bool:
+        """Whether a missing attribute `name` was declared but failed to read."""
+        return self.unreadable is None or name in self.unreadable
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,7 @@ class AccessPattern:
     consistent: bool = False
     consistent_pos: Pos | None = None
     shards: int | None = None
+    shards_pos: Pos | None = None
 
     @property
     def by_names(self) -> tuple[str, ...]:

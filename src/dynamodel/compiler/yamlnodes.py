@@ -23,6 +23,18 @@ class YScalar:
     value: Scalar
     pos: Pos
     quoted: bool
+    raw: str = ""  # the text as written, for messages about values YAML retyped
+
+    @property
+    def retyped(self) -> bool:
+        """YAML read an unquoted word as a bool, number, date or null, not as text."""
+        return not self.quoted and not isinstance(self.value, str)
+
+    def shown(self) -> str:
+        """The value as the user wrote it: `"1"` for a quoted string, `yes` for a bool."""
+        if self.quoted:
+            return repr(self.raw).replace("'", '"') if isinstance(self.value, str) else self.raw
+        return self.raw
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class _Builder:
                 value = self.constructor.construct_object(node, deep=True)
             except yaml.YAMLError:
                 value = node.value
-            return YScalar(value, _pos(node), node.style in ("'", '"'))
+            return YScalar(value, _pos(node), node.style in ("'", '"'), str(node.value))
         if isinstance(node, yaml.SequenceNode):
             return YSeq(tuple(self.build(i) for i in node.value), _pos(node), bool(node.flow_style))
         if isinstance(node, yaml.MappingNode):
@@ -108,11 +120,13 @@ class _Builder:
 
 def parse_yaml(text: str) -> tuple[YNode | None, tuple[Diagnostic, ...]]:
     """Parse one YAML document into positioned nodes, or return a diagnostic why not."""
+    # libyaml accepts a few things the pure-Python parser rejects (`{type: str?}`) and words
+    # errors differently: use it only where it cannot matter, so that what is accepted and
+    # what the diagnostics say do not depend on how PyYAML was built.
+    loader = yaml.SafeLoader if "?" in text else _FAST_LOADER
     try:
-        root = yaml.compose(text, Loader=_FAST_LOADER)
+        root = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError:
-        # libyaml words some errors differently: report what the pure-Python parser says,
-        # so diagnostics do not depend on how PyYAML was built.
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
@@ -130,14 +144,24 @@ def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     pos = _mark_pos(mark)
     problem = exc.problem or "invalid YAML"
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
     hint = ""
-    if mark is not None and "?" in problem:
-        line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
-        if "{" in line or "[" in line:
-            hint = (
-                "YAML ends a plain value at `?` inside `{...}` or `[...]`: quote the type, "
-                'e.g. `{type: "str?"}`, or write `optional: true`'
-            )
-    if not hint and exc.context:
-        hint = f"YAML {exc.context}"
+    if mark is not None and ("'?'" in problem or "'['" in problem) and ("{" in line or "[" in line):
+        hint = (
+            "YAML ends a plain value at `?` or `[` inside `{...}` or `[...]`: quote the type, "
+            'e.g. `{type: "str?"}` or `{type: "list[str]"}`, or write `optional: true`'
+        )
+    elif exc.context and exc.context_mark is not None and exc.context_mark is not mark:
+        opened = _mark_pos(exc.context_mark)
+        what = exc.context.removeprefix("while ").removeprefix("parsing ").removeprefix("scanning ")
+        what = what.removeprefix("a ").removeprefix("an ")
+        hint = (
+            f"the {what} that starts at line {opened.line}, column {opened.col} is not closed "
+            "or not indented consistently"
+        )
+        if "quoted" in what:
+            pos = opened
+    elif "mapping values are not allowed" in problem:
+        hint = "check the indentation of this line, or quote a value that contains `: `"
     return error(pos, f"invalid YAML: {problem}", hint)

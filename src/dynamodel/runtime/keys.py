@@ -55,6 +55,7 @@ _MAX_DIGITS = 38
 _MIN_EXPONENT = -129
 _MAX_EXPONENT = 126
 _EXPONENT_BIAS = 500
+_OUT_OF_RANGE = "outside DynamoDB's number range (magnitude 1E-130 .. 9.99...E+125)"
 
 _T = TypeVar("_T")
 
@@ -114,7 +115,7 @@ def _encode_number(value: object, attribute: str | None) -> str:
     if len(stripped) > _MAX_DIGITS:
         raise _invalid(value, f"more than {_MAX_DIGITS} significant digits", attribute)
     if not _MIN_EXPONENT <= e <= _MAX_EXPONENT:
-        raise _invalid(value, "outside DynamoDB's number range 1E-130 .. 9.99E+125", attribute)
+        raise _invalid(value, _OUT_OF_RANGE, attribute)
     if sign == 0:
         return f"P{e + _EXPONENT_BIAS:03d}{stripped}"
     return f"M{999 - (e + _EXPONENT_BIAS):03d}{stripped.translate(_COMPLEMENT)}~"
@@ -127,7 +128,7 @@ def _to_decimal(value: object, attribute: str | None) -> Decimal:
     if isinstance(value, int):
         # Reject huge ints before Decimal conversion: 2**419 > 9.99E+125 already.
         if value.bit_length() > 419:
-            raise _invalid(value, "outside DynamoDB's number range", attribute)
+            raise _invalid(value, _OUT_OF_RANGE, attribute)
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):

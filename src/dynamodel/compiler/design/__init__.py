@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dynamodel.compiler.design.base import layout_base
-from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, EntityKey, PlanKind
+from dynamodel.compiler.design.base import BaseLayout, layout_base
+from dynamodel.compiler.design.ir import (
+    TABLE,
+    Design,
+    EntityDesign,
+    EntityKey,
+    Index,
+    PatternPlan,
+    PlanKind,
+)
 from dynamodel.compiler.design.keys import MAX_GSIS, freeze_key, name_indexes, unique_guard
 from dynamodel.compiler.design.placement import Placement, pattern_need, view_need
 from dynamodel.compiler.design.plans import (
+    consistent_hint,
     entity_plan,
     hot_partition_warnings,
     not_on_table_reason,
@@ -42,10 +51,8 @@ def _table_kind(
     return "page"
 
 
-def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
-    """Design the table. Pure and deterministic: the same spec always gives the same design."""
-    base = layout_base(spec)
-    diagnostics: list[Diagnostic] = list(base.diagnostics)
+def _place(spec: Spec, base: BaseLayout) -> tuple[Placement, dict[str, PlanKind]]:
+    """Serve what the base table can; place every other need into GSIs (views first)."""
     placement = Placement(dedicated=spec.table.indexes == "dedicated")
     table_kinds: dict[str, PlanKind] = {}
     ordered = [p for p in spec.patterns if p.is_view] + [p for p in spec.patterns if not p.is_view]
@@ -61,21 +68,32 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
             table_kinds[pattern.name] = kind
         else:
             placement.place(pattern.name, pattern_need(pattern))
+    return placement, table_kinds
 
-    indexes = name_indexes(placement.first_pattern, dedicated=placement.dedicated)
-    for position in range(MAX_GSIS, len(indexes)):
+
+def _gsi_limit(spec: Spec, placement: Placement) -> list[Diagnostic]:
+    found = []
+    for position in range(MAX_GSIS, len(placement.indexes)):
         opener = next(p for p in spec.patterns if p.name == placement.first_pattern[position])
-        diagnostics.append(
+        found.append(
             error(
                 opener.pos,
-                f"`{opener.name}` needs a {position + 1}th GSI, but DynamoDB allows {MAX_GSIS} "
-                "per table",
+                f"`{opener.name}` needs GSI number {position + 1}, but DynamoDB allows "
+                f"{MAX_GSIS} GSIs per table",
                 "align `by`/`sort` of patterns on the same entity so they share keys, or drop "
                 "patterns",
             )
         )
+    return found
 
-    ttl = next((a.name for e in spec.entities for a in e.attributes if a.ttl), None)
+
+def _entities(
+    spec: Spec,
+    base: BaseLayout,
+    placement: Placement,
+    indexes: tuple[Index, ...],
+    table_kinds: dict[str, PlanKind],
+) -> tuple[EntityDesign, ...]:
     table_patterns: dict[str, list[str]] = {e.name: [] for e in spec.entities}
     for pattern in spec.patterns:
         if pattern.name in table_kinds and pattern.entity is not None:
@@ -115,64 +133,78 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
                 ttl_attribute=next((a.name for a in entity.attributes if a.ttl), None),
             )
         )
-    by_name = {e.name: e for e in entities}
+    return tuple(entities)
 
-    plans = []
-    warnings: list[Diagnostic] = []
+
+def _plans(
+    spec: Spec,
+    entities: tuple[EntityDesign, ...],
+    served_on: dict[str, str],
+    table_kinds: dict[str, PlanKind],
+    diagnostics: list[Diagnostic],
+) -> tuple[PatternPlan, ...]:
+    by_name = {e.name: e for e in entities}
+    plans: list[PatternPlan] = []
     for pattern in spec.patterns:
-        warnings.extend(hot_partition_warnings(spec, pattern))
+        index = served_on[pattern.name]
         if pattern.is_view:
-            index = (
-                TABLE
-                if pattern.name in base.views
-                else indexes[placement.served[pattern.name]].name
-            )
-            keys = {}
+            keys: dict[str, EntityKey] = {}
             for view_field in pattern.view:
-                key = by_name[view_field.entity.name].key_on(index)
-                assert key is not None
-                keys[view_field.entity.name] = key
+                view_key = by_name[view_field.entity.name].key_on(index)
+                assert view_key is not None
+                keys[view_field.entity.name] = view_key
             plans.append(view_plan(pattern, keys))
             continue
         assert pattern.entity is not None
         design = by_name[pattern.entity.name]
         entity = spec.entity(pattern.entity.name)
         assert entity is not None
-        if pattern.name in table_kinds:
-            plans.append(
-                entity_plan(spec, pattern, design, design.table_key, kind=table_kinds[pattern.name])
-            )
-            continue
-        gsi_key: EntityKey | None = design.key_on(indexes[placement.served[pattern.name]].name)
-        assert gsi_key is not None
-        kind: PlanKind = "one" if returns_one(entity, pattern) else "page"
-        plans.append(entity_plan(spec, pattern, design, gsi_key, kind=kind))
+        key = design.key_on(index)
+        assert key is not None
+        kind = table_kinds.get(pattern.name) or ("one" if returns_one(entity, pattern) else "page")
+        plans.append(entity_plan(spec, pattern, design, key, kind=kind))
         reported = {d.pos for d in diagnostics}
-        if (
-            pattern.consistent
-            and pattern.consistent_pos is not None
-            and pattern.consistent_pos not in reported
-        ):
+        if index != TABLE and pattern.consistent and pattern.consistent_pos not in reported:
+            assert pattern.consistent_pos is not None
             reason = not_on_table_reason(spec, pattern, entity, design.table_key)
             diagnostics.append(
                 error(
                     pattern.consistent_pos,
                     f"`{pattern.name}` cannot be strongly consistent: {reason}, and GSIs are "
                     "eventually consistent",
-                    "drop `consistent: true`, or read by the id (or a part of it) instead",
+                    consistent_hint(pattern),
                 )
             )
+    return tuple(plans)
+
+
+def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
+    """Design the table. Pure and deterministic: the same spec always gives the same design."""
+    base = layout_base(spec)
+    diagnostics: list[Diagnostic] = list(base.diagnostics)
+    placement, table_kinds = _place(spec, base)
+    diagnostics += _gsi_limit(spec, placement)
+    indexes = name_indexes(placement.first_pattern, dedicated=placement.dedicated)
+    served_on = {
+        p.name: TABLE
+        if p.name in table_kinds or p.name in base.views
+        else indexes[placement.served[p.name]].name
+        for p in spec.patterns
+    }
+    entities = _entities(spec, base, placement, indexes, table_kinds)
+    plans = _plans(spec, entities, served_on, table_kinds, diagnostics)
+    warnings = [w for p in spec.patterns for w in hot_partition_warnings(spec, p)]
     if any(d.is_error for d in diagnostics):
         return None, sort_diagnostics(diagnostics + warnings)
-    design_result = Design(
+    design = Design(
         spec=spec,
         table_name=spec.table.name,
         partition_key="PK",
         sort_key="SK",
         indexes=indexes,
-        entities=tuple(entities),
-        patterns=tuple(plans),
+        entities=entities,
+        patterns=plans,
         warnings=sort_diagnostics(warnings),
-        ttl_attribute=ttl,
+        ttl_attribute=next((a.name for e in spec.entities for a in e.attributes if a.ttl), None),
     )
-    return design_result, sort_diagnostics(warnings)
+    return design, sort_diagnostics(warnings)

@@ -173,7 +173,7 @@ def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
         groups = {layout.group for layout in layouts.values()}
         if groups != {names} or pattern.sort:
             return
-        root = next(l for l in layouts.values() if l.head_prefix is not None)
+        root = next(lay for lay in layouts.values() if lay.head_prefix is not None)
         if root.entity in result.head_locked and root.head_prefix != prefix:
             return
         result.layouts[root.entity] = replace(root, head_prefix=prefix)
@@ -196,7 +196,7 @@ def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
                 return
             changes[layout.entity] = replace(layout, group=names, head_prefix=prefix)
     existing = next(
-        (l.group_tag for l in layouts.values() if l.group == names and l.group_tag), None
+        (lay.group_tag for lay in layouts.values() if lay.group == names and lay.group_tag), None
     )
     first_single = next((f.entity.name for f in pattern.view if not f.many), None)
     tag = existing or first_single or pattern.view[0].entity.name

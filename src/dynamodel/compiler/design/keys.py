@@ -5,7 +5,6 @@ from __future__ import annotations
 from dynamodel.compiler.check import pascal_case
 from dynamodel.compiler.design.ir import (
     HEAD_FIRST,
-    TABLE,
     EntityKey,
     Index,
     KeyTemplate,

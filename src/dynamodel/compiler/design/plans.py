@@ -197,3 +197,11 @@ def not_on_table_reason(
         )
     partition = ", ".join(base_key.partition_attributes)
     return f"the base table partitions {entity.name} by [{partition}] for other patterns"
+
+
+def consistent_hint(pattern: AccessPattern) -> str:
+    if pattern.where:
+        return "drop `consistent: true`, or drop `where` and read by the id (or part of it)"
+    if pattern.shards:
+        return "drop `consistent: true`, or drop `shards`"
+    return "drop `consistent: true`, or read by the id (or a part of it) instead"

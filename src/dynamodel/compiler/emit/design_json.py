@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityKey, PatternPlan
-from dynamodel.compiler.emit.fields import STREAM_VIEW
 from dynamodel.compiler.diagnostics import Diagnostic
+from dynamodel.compiler.emit.fields import STREAM_VIEW
 
 
 def _value(value: object) -> Any:
