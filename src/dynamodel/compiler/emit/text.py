@@ -50,7 +50,7 @@ def emit_text(design: Design, *, path: str = "spec.yaml") -> str:
             lines.append(f"    with a range: {plan.range_condition}")
         sk = f", sk = {plan.sort.render()}" if plan.sort else ""
         lines.append(f"    pk = {plan.partition.render()}{sk}")
-        ordered = f"order {describe.order(plan)}, " if plan.kind in ("page", "one") else ""
+        ordered = f"order {describe.order(plan)}, " if plan.kind in ("page", "one", "view") else ""
         lines.append(
             f"    {ordered}{describe.consistency(plan)}, {describe.requests(plan)}, no filter"
         )
