@@ -87,8 +87,8 @@ def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
         rest = [a for a in scalars if a not in by]
         sort = draw(st.lists(st.sampled_from(rest), unique=True, max_size=2)) if rest else []
         pattern: dict[str, Any] = {"entity": name, "by": by}
-        if set(by) == set(entity["id"]):
-            sort = []
+        if set(by) == set(entity["id"]) or set(by) & set(entities[name].get("unique", [])):
+            sort = []  # one item: `sort` would be an error
         if sort:
             pattern["sort"] = sort if len(sort) > 1 else sort[0]
             pattern["order"] = draw(st.sampled_from(["asc", "desc"]))

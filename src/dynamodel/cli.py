@@ -90,10 +90,14 @@ def _compile(spec: Path) -> Compilation:
 
 
 def _write(out: Path, files: dict[str, str]) -> None:
-    for relative, text in sorted(files.items()):
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    try:
+        for relative, text in sorted(files.items()):
+            target = out / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _stderr().print(f"dynamodel: cannot write to {out}: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command()

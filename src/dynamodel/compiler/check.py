@@ -280,7 +280,25 @@ class Checker:
         self.sort(entity, pattern, context)
         self.where(entity, pattern)
         id_set = set(entity.id_names)
-        if id_set and set(pattern.by_names) == id_set and not pattern.where:
+        by_set = set(pattern.by_names)
+        by_unique = next(
+            (c for c in entity.unique if {r.name for r in c} <= by_set and not pattern.where), None
+        )
+        if by_unique and pattern.sort and by_set != id_set:
+            names = ", ".join(r.name for r in by_unique)
+            self.err(
+                pattern.sort[0].pos,
+                f"`{name}` fixes one `{entity.name}` by its unique {names}, so `sort` has no "
+                "effect",
+                "remove `sort`",
+            )
+        if pattern.limit is not None and (by_unique or (id_set and by_set == id_set)):
+            self.err(
+                pattern.pos,
+                f"`{name}` returns at most one `{entity.name}`, so `limit` has no effect",
+                "remove `limit`",
+            )
+        if id_set and by_set == id_set and not pattern.where:
             if pattern.sort:
                 self.err(
                     pattern.sort[0].pos,

@@ -21,7 +21,7 @@ LOW_CARDINALITY_TYPES = frozenset({"bool"})
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-ATTRIBUTE_NAME = re.compile(r"^[a-z][A-Za-z0-9_]*$")
+ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PATTERN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,200}$")
 

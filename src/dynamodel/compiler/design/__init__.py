@@ -25,7 +25,7 @@ from dynamodel.compiler.design.plans import (
     view_plan,
 )
 from dynamodel.compiler.diagnostics import Diagnostic, error, sort_diagnostics
-from dynamodel.compiler.spec import AccessPattern, Spec
+from dynamodel.compiler.spec import AccessPattern, Entity, Spec
 
 __all__ = ["Design", "design_spec"]
 
@@ -53,7 +53,12 @@ def _table_kind(
 
 def _place(spec: Spec, base: BaseLayout) -> tuple[Placement, dict[str, PlanKind]]:
     """Serve what the base table can; place every other need into GSIs (views first)."""
-    placement = Placement(dedicated=spec.table.indexes == "dedicated")
+    placement = Placement(
+        dedicated=spec.table.indexes == "dedicated",
+        optional={
+            e.name: frozenset(a.name for a in e.attributes if a.optional) for e in spec.entities
+        },
+    )
     table_kinds: dict[str, PlanKind] = {}
     ordered = [p for p in spec.patterns if p.is_view] + [p for p in spec.patterns if not p.is_view]
     for pattern in ordered:
@@ -85,6 +90,10 @@ def _gsi_limit(spec: Spec, placement: Placement) -> list[Diagnostic]:
             )
         )
     return found
+
+
+def _ttl_attribute(spec: Spec, entity: Entity) -> str | None:
+    return next((a.name for a in entity.attributes if a.ttl), None)
 
 
 def _entities(
@@ -130,7 +139,10 @@ def _entities(
                 unique_guards=tuple(
                     unique_guard(entity, tuple(r.name for r in c)) for c in entity.unique
                 ),
-                ttl_attribute=next((a.name for a in entity.attributes if a.ttl), None),
+                ttl_attribute=_ttl_attribute(spec, root or entity),
+                ttl_from_root=root is not None
+                and root.name != entity.name
+                and _ttl_attribute(spec, root) is not None,
             )
         )
     return tuple(entities)

@@ -107,6 +107,9 @@ class EntityDesign:
     versioned: bool
     unique_guards: tuple[UniqueGuard, ...] = ()
     ttl_attribute: str | None = None
+    # A member has no TTL of its own: it carries its root's expiry (the runtime copies the
+    # root's TTL value onto every member item) so that the whole aggregate expires together.
+    ttl_from_root: bool = False
 
     @property
     def table_key(self) -> EntityKey:

@@ -36,14 +36,23 @@ def _prefix_merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...] | N
     return longer if longer[: len(shorter)] == shorter else None
 
 
-def merge(existing: Layout, wanted: Layout) -> Layout | None:
-    """The one layout serving both, or None when they cannot share a key."""
+def merge(
+    existing: Layout, wanted: Layout, *, optional: frozenset[str] = frozenset()
+) -> Layout | None:
+    """The one layout serving both, or None when they cannot share a key.
+
+    `optional` names the entity's optional attributes: extending a key's sort by one would
+    drop the items that lack it from the index, which the shorter need still wants.
+    """
     if set(existing.partition) != set(wanted.partition):
         return None
     if set(existing.where) != set(wanted.where) or existing.shards != wanted.shards:
         return None
     sort = _prefix_merge(existing.sort, wanted.sort)
     if sort is None:
+        return None
+    shorter = min(len(existing.sort), len(wanted.sort))
+    if any(attribute in optional for attribute in sort[shorter:]):
         return None
     if wanted.group is not None and existing.group != wanted.group:
         return None  # a view's partitions hold exactly the view's entities

@@ -20,6 +20,7 @@ Need = dict[str, Layout]  # entity name -> the layout it needs, all in one index
 @dataclass
 class Placement:
     dedicated: bool
+    optional: dict[str, frozenset[str]] = field(default_factory=dict)  # entity -> attributes
     indexes: list[dict[str, Layout]] = field(default_factory=list)
     first_pattern: list[str] = field(default_factory=list)  # names dedicated indexes
     served: dict[str, int] = field(default_factory=dict)  # pattern -> index position
@@ -35,7 +36,7 @@ class Placement:
             return None
         for name, wanted in need.items():
             if name in index:
-                combined = merge(index[name], wanted)
+                combined = merge(index[name], wanted, optional=self.optional.get(name, frozenset()))
                 if combined is None:
                     return None
                 merged[name] = combined

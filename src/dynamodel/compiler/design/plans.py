@@ -59,7 +59,7 @@ def entity_plan(
         scan_forward=pattern.order == "asc",
         partition=key.partition,
         sort=key.sort,
-        by=tuple(a for a in key.partition_attributes if a in pattern.by_names) or pattern.by_names,
+        by=_ordered_by(key, pattern),
         equality_sort=sort[:-1],
         range_attribute=sort[-1] if sort else None,
         limit=pattern.limit,
@@ -68,6 +68,13 @@ def entity_plan(
         notes=_notes(spec, pattern, design, key, kind),
         spec_line=pattern.pos.line,
     )
+
+
+def _ordered_by(key: EntityKey, pattern: AccessPattern) -> tuple[str, ...]:
+    """The `by` attributes in key order: partition first, then the sort key's."""
+    order = [*key.partition_attributes, *key.sort_attributes, *key.tiebreak_attributes]
+    ranked = sorted(pattern.by_names, key=lambda a: order.index(a) if a in order else len(order))
+    return tuple(ranked)
 
 
 def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan:
@@ -91,7 +98,7 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         index=None if on_table else first.index,
         requests=1,
         consistent=False,
-        consistent_allowed=on_table,
+        consistent_allowed=False,  # views are denormalized reads: eventually consistent
         key_condition=f"{first.partition_key} = :pk",
         range_condition=None,
         scan_forward=pattern.order == "asc",
@@ -120,7 +127,8 @@ def _notes(
     if kind == "one" and key.index != TABLE:
         notes.append("returns at most one item")
     for attribute, value in key.where:
-        notes.append(f"sparse: only {design.name} items with {attribute} = {value} are in {where}")
+        shown = str(value).lower() if isinstance(value, bool) else value
+        notes.append(f"sparse: only {design.name} items with {attribute} = {shown} are in {where}")
     for attribute in key.sparse_attributes:
         notes.append(f"sparse: {design.name} items without {attribute} are not in {where}")
     if key.shards:

@@ -52,7 +52,9 @@ def entity_summary(design: Design, entity: EntityDesign) -> str:
         parts.append(f"member of the {entity.aggregate_root} aggregate")
     if entity.versioned:
         parts.append("versioned")
-    if entity.ttl_attribute:
+    if entity.ttl_attribute and entity.ttl_from_root:
+        parts.append(f"TTL {entity.ttl_attribute} copied from {entity.aggregate_root}")
+    elif entity.ttl_attribute:
         parts.append(f"TTL {entity.ttl_attribute}")
     return "; ".join(parts)
 

@@ -119,6 +119,8 @@ def design_document(design: Design) -> dict[str, Any]:
                 "aggregate_root": entity.aggregate_root,
                 "members": list(entity.members),
                 "versioned": entity.versioned,
+                "ttl_attribute": entity.ttl_attribute,
+                "ttl_from_root": entity.ttl_from_root,
                 "unique_guards": [
                     {
                         "attributes": list(guard.attributes),

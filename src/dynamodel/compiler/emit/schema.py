@@ -19,7 +19,7 @@ TYPE_PATTERN = (
     rf"^\s*({_SCALARS}|dict|set\[\s*(str|int|decimal|bytes)\s*\]"
     rf"|list\[\s*({_SCALARS}|dict|list\[.+\]|set\[.+\])\s*\])\s*\??\s*$"
 )
-ATTRIBUTE_NAME_PATTERN = r"^[a-z][A-Za-z0-9_]*$"
+ATTRIBUTE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
 def _described(keys: Mapping[str, str], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +162,12 @@ def spec_schema() -> dict[str, Any]:
             fields.TOP_LEVEL,
             {
                 "version": {"const": 1},
-                "table": {"oneOf": [{"type": "string"}, {"$ref": "#/$defs/table"}]},
+                "table": {
+                    "oneOf": [
+                        {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{3,200}$"},
+                        {"$ref": "#/$defs/table"},
+                    ]
+                },
                 "entities": {
                     "type": "object",
                     "propertyNames": {"pattern": ENTITY_NAME.pattern},
