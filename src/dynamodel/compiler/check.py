@@ -131,21 +131,9 @@ class Checker:
             return
         where = f"`{entity.name}.{attribute.name}`"
         value = attribute.default
-        if attribute.enum and value not in attribute.enum:
-            self.err(
-                attribute.pos,
-                f"default `{value}` of {where} is not in its enum",
-                "use one of " + ", ".join(attribute.enum),
-            )
-        elif not _value_fits(attribute, value):
-            retyped = attribute.type.base == "str" and not isinstance(value, str)
-            self.err(
-                attribute.pos,
-                f"default `{value}` of {where} is not a {attribute.type.render()}",
-                f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`'
-                if retyped
-                else "give a value of the attribute's type",
-            )
+        problem = _value_problem(attribute, value)
+        if problem is not None:
+            self.err(attribute.pos, f"default `{value}` of {where} {problem[0]}", problem[1])
         if attribute.auto is not None:
             self.err(attribute.pos, f"{where} has both `default` and `auto`", "keep one")
 
@@ -348,21 +336,11 @@ class Checker:
                     f"`where` cannot compare `{ref.name}`, a {attribute.type.render()}",
                     "use a str, int, decimal, bool, datetime or date attribute",
                 )
-            elif attribute.enum and value not in attribute.enum:
+            elif (problem := _value_problem(attribute, value)) is not None:
                 self.err(
                     ref.pos,
-                    f"`where` value `{value}` is not in the enum of `{entity.name}.{ref.name}`",
-                    "use one of " + ", ".join(attribute.enum),
-                )
-            elif not _value_fits(attribute, value):
-                retyped = attribute.type.base == "str" and not isinstance(value, str)
-                self.err(
-                    ref.pos,
-                    f"`where` value `{value}` does not fit `{entity.name}.{ref.name}` "
-                    f"({attribute.type.render()})",
-                    f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`'
-                    if retyped
-                    else "give a constant of the attribute's type",
+                    f"`where` value `{value}` of `{entity.name}.{ref.name}` {problem[0]}",
+                    problem[1],
                 )
 
     def view(self, pattern: AccessPattern, view_models: dict[str, Pos]) -> None:
@@ -459,6 +437,22 @@ class Checker:
                     f"`{ref.name}` is both in `by` and `sort` of view `{name}`",
                     "an attribute compared for equality does not order anything: keep one",
                 )
+
+
+def _value_problem(attribute: Attribute, value: object) -> tuple[str, str] | None:
+    """What is wrong with a constant for `attribute` (message tail, hint), or None."""
+    if attribute.enum and value not in attribute.enum:
+        return "is not in its enum", "use one of " + ", ".join(attribute.enum)
+    if _value_fits(attribute, value):
+        return None
+    kind = attribute.type.render()
+    article = "an" if kind[0] in "aeiou" else "a"
+    if attribute.type.base == "str" and not isinstance(value, str):
+        return (
+            f"is not {article} {kind}",
+            f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`',
+        )
+    return f"is not {article} {kind}", "give a value of the attribute's type"
 
 
 def _value_fits(attribute: Attribute, value: object) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import keyword
+import re
 from collections.abc import Mapping
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
@@ -58,14 +60,31 @@ class ReaderBase:
         self.err(node.pos, f"{what} must be a mapping, got {describe_node(node)}", hint)
         return None
 
-    def key_name(self, key: YScalar, what: str) -> str | None:
+    def key_name(self, key: YScalar, what: str, *, within: str = "") -> str | None:
         """A mapping key used as a name; YAML turns some words (`no`, `on`, `1`) into values."""
         if isinstance(key.value, str):
             return key.value
         self.err(
             key.pos,
-            f"{what} `{key.raw}` is read by YAML as {yaml_kind(key.value)}, not a name",
+            f"{what} `{key.raw}`{within} is read by YAML as {yaml_kind(key.value)}, not a name",
             f'quote it: `"{key.raw}"`',
+        )
+        return None
+
+    def snake_name(
+        self, key: YScalar, what: str, *, rule: re.Pattern[str], example: str, within: str = ""
+    ) -> str | None:
+        """A snake_case identifier that is no Python keyword (it becomes a Python name)."""
+        name = self.key_name(key, what, within=within)
+        if name is None:
+            return None
+        if rule.match(name) and not keyword.iskeyword(name):
+            return name
+        reason = "a Python keyword" if keyword.iskeyword(name) else "not snake_case"
+        self.err(
+            key.pos,
+            f"invalid {what} `{name}`{within} ({reason})",
+            f"use a snake_case Python identifier that is not a keyword, e.g. `{example}`",
         )
         return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
 import re
 from typing import Any
 
@@ -124,16 +123,14 @@ class EntityReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            name = self.key_name(key, "attribute name")
+            name = self.snake_name(
+                key,
+                "attribute name",
+                rule=ATTRIBUTE_NAME,
+                example="created_at",
+                within=f" in `{entity}`",
+            )
             if name is None:
-                continue
-            if not ATTRIBUTE_NAME.match(name) or keyword.iskeyword(name):
-                reason = "a Python keyword" if keyword.iskeyword(name) else "not snake_case"
-                self.err(
-                    key.pos,
-                    f"invalid attribute name `{name}` in `{entity}` ({reason})",
-                    "use a snake_case Python identifier that is not a keyword, e.g. `created_at`",
-                )
                 continue
             if name.startswith("model_") or name in _RESERVED_ATTRIBUTES:
                 self.err(
@@ -291,11 +288,8 @@ class EntityReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            field = self.key_name(key, "member field")
+            field = self.snake_name(key, "member field", rule=ATTRIBUTE_NAME, example="items")
             if field is None:
-                continue
-            if not ATTRIBUTE_NAME.match(field) or keyword.iskeyword(field):
-                self.err(key.pos, f"invalid member field name `{field}`", "use snake_case")
                 continue
             if isinstance(value, YSeq) and len(value.items) == 1:
                 value = value.items[0]  # `[Entity]` reads naturally for a list of members

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
-
 from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Pos
 from dynamodel.compiler.read_base import ReaderBase, describe_node
@@ -18,16 +16,10 @@ class PatternReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            name = self.key_name(key, "access pattern name")
+            name = self.snake_name(
+                key, "access pattern name", rule=PATTERN_NAME, example="tickets_by_status"
+            )
             if name is None:
-                continue
-            if not PATTERN_NAME.match(name) or keyword.iskeyword(name):
-                reason = "a Python keyword" if keyword.iskeyword(name) else "not snake_case"
-                self.err(
-                    key.pos,
-                    f"invalid access pattern name `{name}` ({reason})",
-                    "use a snake_case Python identifier, e.g. `tickets_by_status`",
-                )
                 continue
             pattern = self.pattern(name, key.pos, value)
             if pattern is not None:
@@ -98,11 +90,8 @@ class PatternReader(ReaderBase):
             return ()
         result = []
         for key, value in body.entries:
-            field = self.key_name(key, "view field")
+            field = self.snake_name(key, "view field", rule=ATTRIBUTE_NAME, example="members")
             if field is None:
-                continue
-            if not ATTRIBUTE_NAME.match(field) or keyword.iskeyword(field):
-                self.err(key.pos, f"invalid view field name `{field}`", "use snake_case")
                 continue
             many = isinstance(value, YSeq)
             target = value.items[0] if isinstance(value, YSeq) and len(value.items) == 1 else value
