@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from dynamodel import __version__
+from dynamodel.compiler.codegen import default_package_name, generate_package
 from dynamodel.compiler.emit.artifacts import design_artifacts
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
@@ -123,8 +124,66 @@ def design(
         text = emit_text(result.design, path=path)
     sys.stdout.write(text)
     if out is not None:
-        _write(out, design_artifacts(result.design, spec_name=spec.name))
+        files = design_artifacts(result.design, spec_name=spec.name)
+        name = default_package_name(result.design)
+        files.update(generate_package(result.design, package=name, spec_name=spec.name))
+        _write(out, files)
         _stderr().print(f"wrote the design artifacts to {out}", markup=False)
+
+
+@app.command()
+def generate(
+    spec: SpecArgument,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Directory to write the package into.")
+    ],
+    package: Annotated[
+        str | None,
+        typer.Option("--package", "-p", help="Package name (default: the table name)."),
+    ] = None,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 if the package in OUT is stale."),
+    ] = False,
+) -> None:
+    """Write the typed Python package: models, marshalling, repository."""
+    result = _compile(spec)
+    assert result.design is not None
+    name = package or default_package_name(result.design)
+    if not name.isidentifier():
+        _stderr().print(f"dynamodel: --package {name!r} is not a Python identifier", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    files = generate_package(result.design, package=name, spec_name=spec.name)
+    if check_only:
+        stale = _stale(out, files, name)
+        for line in stale:
+            _stderr().print(line, markup=False)
+        if stale:
+            _stderr().print(
+                f"{out / name} is stale: run `dynamodel generate {spec} --out {out}`", markup=False
+            )
+            raise typer.Exit(EXIT_SPEC_ERRORS)
+        _stderr().print(f"{out / name} is up to date", markup=False)
+        return
+    _write(out, files)
+    _stderr().print(f"wrote package {name} to {out / name}", markup=False)
+
+
+def _stale(out: Path, files: dict[str, str], package: str) -> list[str]:
+    problems = []
+    for relative, text in sorted(files.items()):
+        target = out / relative
+        if not target.exists():
+            problems.append(f"missing: {target}")
+        elif target.read_text(encoding="utf-8") != text:
+            problems.append(f"differs: {target}")
+    directory = out / package
+    if directory.is_dir():
+        expected = {out / relative for relative in files}
+        for path in sorted(directory.rglob("*.py")):
+            if path not in expected:
+                problems.append(f"not generated: {path}")
+    return problems
 
 
 @app.command()

@@ -1,6 +1,9 @@
-"""Typed errors raised by the runtime; every one names its cause."""
+"""Typed errors raised by the runtime; every one names its cause (which item, value, version)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 
 class DynamodelError(Exception):
@@ -10,25 +13,73 @@ class DynamodelError(Exception):
 class AlreadyExistsError(DynamodelError):
     """A create found an item with the same key already in the table."""
 
+    def __init__(self, message: str, *, entity: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key
+
 
 class UniqueValueTakenError(DynamodelError):
     """A unique attribute (or composite) already belongs to another item."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        entity: str = "",
+        attributes: Sequence[str] = (),
+        values: Sequence[object] = (),
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.attributes = tuple(attributes)
+        self.values = tuple(values)
 
 
 class VersionConflictError(DynamodelError):
     """Optimistic locking failed: the stored version is not the one the caller read."""
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        entity: str = "",
+        key: str = "",
+        expected: int | None = None,
+        found: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key
+        self.expected = expected
+        self.found = found
+
 
 class NotFoundError(DynamodelError):
     """The item to update or delete does not exist."""
+
+    def __init__(self, message: str, *, entity: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key
 
 
 class TransactionTooLargeError(DynamodelError):
     """A write needs more than 100 actions or 4 MB in one transaction; nothing was sent."""
 
+    def __init__(self, message: str, *, actions: int = 0, size: int = 0) -> None:
+        super().__init__(message)
+        self.actions = actions
+        self.size = size
+
 
 class ItemTooLargeError(DynamodelError):
     """An item exceeds DynamoDB's 400 KB item size; nothing was sent."""
+
+    def __init__(self, message: str, *, entity: str = "", size: int = 0) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.size = size
 
 
 class InvalidKeyValueError(DynamodelError, ValueError):
@@ -41,3 +92,24 @@ class InvalidKeyValueError(DynamodelError, ValueError):
 
 class InvalidCursorError(DynamodelError, ValueError):
     """A page cursor was tampered with, expired, or belongs to another query."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        # Short and free of secrets, so an API may return it to its client as a 400 message.
+        self.reason = reason
+
+
+class TransactionFailedError(DynamodelError):
+    """DynamoDB cancelled a transaction for a reason that is not a condition we check."""
+
+    def __init__(self, message: str, *, reasons: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.reasons = tuple(reasons)
+
+
+class BatchIncompleteError(DynamodelError):
+    """A batch call kept leaving items unprocessed after every retry; they are attached."""
+
+    def __init__(self, message: str, *, unprocessed: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.unprocessed = list(unprocessed)

@@ -1,0 +1,32 @@
+"""Creating the table (for tests and local use) and the default client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynamodel.runtime.table import Table
+
+
+def default_client() -> Any:
+    """`boto3.client("dynamodb")` with botocore's own retries off: the runtime retries itself
+    (with backoff, full jitter and the same idempotency token), and two layers of retries
+    would multiply."""
+    import boto3  # imported here: building a repository with a given client needs no boto3
+    from botocore.config import Config
+
+    return boto3.client("dynamodb", config=Config(retries={"total_max_attempts": 1}))
+
+
+def create_table(
+    table: Table, definition: dict[str, Any], *, ttl_attribute: str | None = None
+) -> None:
+    """Create the table as designed, wait until it is active, and turn TTL on."""
+    table.client.create_table(TableName=table.name, **definition)
+    table.client.get_waiter("table_exists").wait(
+        TableName=table.name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+    )
+    if ttl_attribute:
+        table.client.update_time_to_live(
+            TableName=table.name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+        )

@@ -1,0 +1,156 @@
+"""Retries of DynamoDB calls that failed for a transient reason, with capped full-jitter backoff.
+
+The delay before retry ``n`` (0 for the first retry) is ``uniform(0, min(max_delay,
+base_delay * 2 ** n))``, the "full jitter" of the AWS Architecture Blog post "Exponential
+Backoff And Jitter": it spreads competing clients out better than a fixed or equal-jitter
+backoff, which matters for throttling and transaction conflicts, where clients collide.
+
+Note that boto3 clients retry some of these errors themselves (their ``retries`` config); a
+caller that retries here too multiplies the attempts and may want to lower the client's.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+# botocore ships no type information; the ignore stays harmless if stubs are installed later.
+from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
+    ConnectionError as BotocoreConnectionError,
+)
+
+R = TypeVar("R")
+
+RETRYABLE_ERROR_CODES = frozenset(
+    {
+        # Throttling, under the names the various AWS services and SDK versions use.
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "Throttling",
+        "TooManyRequestsException",
+        # Another transaction holds one of the items.
+        "TransactionConflictException",
+        # A transaction with the same ClientRequestToken is still running: retrying with the
+        # same token returns its outcome once it finishes.
+        "TransactionInProgressException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+# The request may or may not have reached DynamoDB; only the response was lost. A write is
+# safe to resend because the caller resends it with the same idempotency token / condition.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    BotocoreConnectionError,
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+)
+# base_delay * 2 ** 64 is beyond any sensible max_delay; clamping the exponent avoids an
+# OverflowError (int too large for float) for absurd attempt numbers.
+_MAX_EXPONENT = 64
+_JITTER = random.Random()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """How often and how long to retry: at most ``max_attempts`` calls in total (the first
+    included), delays in seconds."""
+
+    max_attempts: int = 8
+    base_delay: float = 0.025
+    max_delay: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
+        # isfinite also rejects NaN, which every comparison would silently let through.
+        if not (math.isfinite(self.base_delay) and self.base_delay >= 0):
+            raise ValueError(f"base_delay must be finite and >= 0, got {self.base_delay}")
+        if not (math.isfinite(self.max_delay) and self.max_delay >= 0):
+            raise ValueError(f"max_delay must be finite and >= 0, got {self.max_delay}")
+
+    def delay(self, attempt: int, *, rng: random.Random | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (0 for the first retry)."""
+        if attempt < 0:
+            raise ValueError(f"attempt must be >= 0, got {attempt}")
+        cap = min(self.max_delay, self.base_delay * 2 ** min(attempt, _MAX_EXPONENT))
+        return (rng if rng is not None else _JITTER).uniform(0.0, cap)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether ``error`` is transient, so that sending the same request again may succeed."""
+    if isinstance(error, _CONNECTION_ERRORS):
+        return True
+    if not isinstance(error, ClientError):
+        return False
+    response = error.response if isinstance(error.response, Mapping) else {}
+    details = response.get("Error")
+    code = details.get("Code") if isinstance(details, Mapping) else None
+    if code in RETRYABLE_ERROR_CODES:
+        return True
+    if code == "TransactionCanceledException":
+        # Decided by the reasons alone: a cancellation for a failed condition is final even if
+        # it came with an odd status.
+        return _cancelled_by_conflict_only(response.get("CancellationReasons"))
+    metadata = response.get("ResponseMetadata")
+    status = metadata.get("HTTPStatusCode") if isinstance(metadata, Mapping) else None
+    return isinstance(status, int) and status >= 500
+
+
+def _cancelled_by_conflict_only(reasons: object) -> bool:
+    # One reason per action; "None" for the actions that did not fail. Only a conflict with
+    # another transaction is transient; a failed condition or validation error is not.
+    if not isinstance(reasons, list):
+        return False
+    codes = [reason.get("Code") if isinstance(reason, Mapping) else None for reason in reasons]
+    return "TransactionConflict" in codes and all(
+        code in ("None", "TransactionConflict") for code in codes
+    )
+
+
+def call_with_retries(
+    operation: Callable[[], R],
+    *,
+    policy: RetryPolicy,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    on_retry: Callable[[int, BaseException, float], None] | None = None,
+) -> R:
+    """Call ``operation`` until it succeeds, retrying transient errors (see :func:`is_retryable`).
+
+    At most ``policy.max_attempts`` calls are made; the last error is re-raised when they are
+    exhausted, and a non-retryable error is re-raised at once. Before each retry
+    ``on_retry(attempts_made, error, delay)`` is called (for logging/metrics), then
+    ``sleep(delay)``.
+
+    The caller must make ``operation`` send the same request each time -- in particular the
+    same ``ClientRequestToken`` for TransactWriteItems, so that a transaction that did commit
+    before its response was lost is not applied twice (DynamoDB treats the token as idempotent
+    for 10 minutes), and the same condition expressions for single-item writes.
+    """
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            return operation()
+        except Exception as error:
+            if attempts >= policy.max_attempts or not is_retryable(error):
+                raise
+            delay = policy.delay(attempts - 1, rng=rng)
+            if on_retry is not None:
+                on_retry(attempts, error, delay)
+            sleep(delay)

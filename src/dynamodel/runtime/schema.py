@@ -1,0 +1,98 @@
+"""What generated code tells the runtime about each entity: codecs, keys, guards, members.
+
+Generated packages build one `EntitySchema` per entity from the design; the runtime's generic
+read and write paths (`table.py`, `writes.py`) work from these, so the subtle parts —
+aggregates, unique guards, version checks, index maintenance — are written and tested once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+Item = dict[str, dict[str, Any]]
+M = TypeVar("M", bound=BaseModel)
+
+TYPE_ATTRIBUTE = "_type"  # every item names its entity, so mixed partitions can be assembled
+VERSION_ATTRIBUTE = "version"
+OWNER_ATTRIBUTE = "_owner"  # a unique guard's owner: the table key of the item holding the value
+
+
+class Unset:
+    """The type of UNSET: "not given" for partial updates, where None means "clear it"."""
+
+    _instance: Unset | None = None
+
+    def __new__(cls) -> Unset:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = Unset()
+
+
+@dataclass(frozen=True, kw_only=True)
+class UniqueGuardSpec:
+    """A unique attribute set: `key(obj)` is the guard item's key, None when a value is None."""
+
+    attributes: tuple[str, ...]
+    key: Callable[[Any], Item | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberSpec:
+    """A list field of a root (or member) model that holds an aggregate's member entity."""
+
+    field: str
+    schema: EntitySchema[Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntitySchema(Generic[M]):
+    name: str
+    model: type[M]
+    id_attributes: tuple[str, ...]
+    to_item: Callable[[M], Item]  # every attribute, `_type`, version, and every index key
+    from_item: Callable[[Item], M]
+    table_key: Callable[[M], Item]  # {"PK": ..., "SK": ...}
+    versioned: bool = False
+    unique: tuple[UniqueGuardSpec, ...] = ()
+    members: tuple[MemberSpec, ...] = ()
+    # Item attribute (a key attribute such as GSI1PK) -> the model attributes it is built from;
+    # a partial update that changes one of those rewrites (or removes) the key attribute.
+    key_sources: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # A member carries its root's TTL attribute so the whole aggregate expires together.
+    inherited_ttl: str | None = None
+
+    def identity(self, obj: Any) -> tuple[object, ...]:
+        return tuple(getattr(obj, name) for name in self.id_attributes)
+
+    def describe(self, obj: Any) -> str:
+        values = ", ".join(f"{n}={getattr(obj, n)!r}" for n in self.id_attributes)
+        return f"{self.name}({values})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SortCondition:
+    """The sort-key part of a Query's key condition, already encoded."""
+
+    kind: Literal["all", "eq", "prefix", "between"]
+    low: str = ""
+    high: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ViewPartSpec:
+    field: str
+    schema: EntitySchema[Any]
+    many: bool

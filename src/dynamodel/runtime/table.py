@@ -1,0 +1,335 @@
+"""The runtime's handle on one table: the read paths every generated repository uses.
+
+Each read is exactly the request the design planned: one GetItem, or one Query (one per shard,
+in parallel), paging with signed cursors. Writes live in `writes.py`.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from dynamodel.runtime.keys import DELIMITER, join, upper_bound
+from dynamodel.runtime.paging import CursorSigner, Page
+from dynamodel.runtime.retry import RetryPolicy, call_with_retries
+from dynamodel.runtime.schema import (
+    TYPE_ATTRIBUTE,
+    EntitySchema,
+    Item,
+    SortCondition,
+    ViewPartSpec,
+)
+
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+
+
+def sort_condition(
+    tag: str,
+    equality: Sequence[str] = (),
+    *,
+    low: str | None = None,
+    high: str | None = None,
+) -> SortCondition:
+    """The sort-key condition for `tag` + encoded equality parts + an optional range.
+
+    Without a range: `begins_with(SK, "Tag#eq#")`. With one: BETWEEN the encoded low bound and
+    the encoded high bound followed by `$`, which sorts after every key continuing that value.
+    """
+    base = join(tag, *equality)
+    if low is None and high is None:
+        return SortCondition(kind="prefix", low=base + DELIMITER)
+    lower = join(base, low) if low is not None else base + DELIMITER
+    higher = upper_bound(join(base, high)) if high is not None else upper_bound(base)
+    return SortCondition(kind="between", low=lower, high=higher)
+
+
+class Table:
+    """A DynamoDB table as the generated repository sees it."""
+
+    def __init__(
+        self,
+        *,
+        client: Any,
+        name: str,
+        retry: RetryPolicy,
+        signer: CursorSigner,
+        index_keys: Mapping[str | None, tuple[str, str]],
+        max_workers: int = 16,
+    ) -> None:
+        self.client = client
+        self.name = name
+        self.retry = retry
+        self.signer = signer
+        self.index_keys = dict(index_keys)  # None -> ("PK", "SK"); "GSI1" -> ("GSI1PK", ...)
+        self.max_workers = max_workers
+
+    def call(self, operation: Callable[..., R], **request: Any) -> R:
+        """One low-level call with the runtime's retries (same request on every attempt)."""
+        return call_with_retries(lambda: operation(**request), policy=self.retry)
+
+    # -- single items ----------------------------------------------------------------
+    def get(self, schema: EntitySchema[M], key: Item, *, consistent: bool) -> M | None:
+        response = self.call(
+            self.client.get_item, TableName=self.name, Key=key, ConsistentRead=consistent
+        )
+        item = response.get("Item")
+        return schema.from_item(item) if item else None
+
+    def get_aggregate(self, schema: EntitySchema[M], partition: str) -> M | None:
+        """A root and all its members: one strongly consistent Query of its partition."""
+        items = self.query_all(index=None, partition=partition, sort=None, consistent=True)
+        return assemble_aggregate(schema, items)
+
+    def query_one(
+        self, schema: EntitySchema[M], *, index: str | None, partition: str, sort: SortCondition
+    ) -> M | None:
+        response = self.call(
+            self.client.query, **self._query(index, partition, sort, True, 2, None, False)
+        )
+        items = response.get("Items", [])
+        return schema.from_item(items[0]) if items else None
+
+    # -- pages -----------------------------------------------------------------------
+    def query_page(
+        self,
+        schema: EntitySchema[M],
+        *,
+        pattern: str,
+        arguments: Mapping[str, object],
+        index: str | None,
+        partitions: Sequence[str],
+        sort: SortCondition,
+        forward: bool,
+        limit: int,
+        cursor: str | None,
+        consistent: bool = False,
+    ) -> Page[M]:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        state = self.signer.decode(cursor, pattern=pattern, arguments=arguments) if cursor else None
+        if len(partitions) == 1:
+            items, next_state = self._single_page(
+                index, partitions[0], sort, forward, limit, state, consistent
+            )
+        else:
+            items, next_state = self._sharded_page(index, partitions, sort, forward, limit, state)
+        next_cursor = (
+            self.signer.encode(pattern=pattern, arguments=arguments, state=next_state)
+            if next_state is not None
+            else None
+        )
+        return Page[M](items=[schema.from_item(i) for i in items], cursor=next_cursor)
+
+    def _single_page(
+        self,
+        index: str | None,
+        partition: str,
+        sort: SortCondition,
+        forward: bool,
+        limit: int,
+        state: object,
+        consistent: bool,
+    ) -> tuple[list[Item], object]:
+        start = state if isinstance(state, dict) else None
+        # One item more than asked for tells whether another page exists, so the cursor is
+        # None exactly on the last page.
+        request = self._query(index, partition, sort, forward, limit + 1, start, consistent)
+        response = self.call(self.client.query, **request)
+        items: list[Item] = response.get("Items", [])
+        if len(items) > limit:
+            return items[:limit], self.start_key(index, items[limit - 1])
+        return items, response.get("LastEvaluatedKey")
+
+    def _sharded_page(
+        self,
+        index: str | None,
+        partitions: Sequence[str],
+        sort: SortCondition,
+        forward: bool,
+        limit: int,
+        state: object,
+    ) -> tuple[list[Item], object]:
+        """One Query per shard in parallel, merged in sort-key order; the cursor resumes each."""
+        shards = len(partitions)
+        starts: list[Any] = list(state) if isinstance(state, list) else [{"start": None}] * shards
+        if len(starts) != shards:
+            starts = [{"start": None}] * shards
+
+        def fetch(shard: int) -> tuple[list[Item], Any]:
+            entry = starts[shard]
+            if entry is None:
+                return [], None  # this shard was exhausted on an earlier page
+            request = self._query(
+                index, partitions[shard], sort, forward, limit + 1, entry.get("start"), False
+            )
+            response = self.call(self.client.query, **request)
+            return response.get("Items", []), response.get("LastEvaluatedKey")
+
+        with ThreadPoolExecutor(max_workers=min(shards, self.max_workers)) as pool:
+            results = list(pool.map(fetch, range(shards)))
+        sort_key = self.index_keys[index][1]
+        streams = [
+            [(item[sort_key]["S"], shard, position, item) for position, item in enumerate(items)]
+            for shard, (items, _) in enumerate(results)
+        ]
+        merged = heapq.merge(*streams, key=lambda entry: entry[0], reverse=not forward)
+        taken = [entry for _, entry in zip(range(limit), merged, strict=False)]
+        consumed = [0] * shards
+        for _, shard, _, _ in taken:
+            consumed[shard] += 1
+        next_state: list[Any] = []
+        for shard, (items, last_key) in enumerate(results):
+            if starts[shard] is None:
+                next_state.append(None)
+            elif consumed[shard] < len(items):
+                start = starts[shard].get("start")
+                if consumed[shard]:
+                    start = self.start_key(index, items[consumed[shard] - 1])
+                next_state.append({"start": start})
+            elif last_key is not None:
+                next_state.append({"start": last_key})
+            else:
+                next_state.append(None)
+        more = any(entry is not None for entry in next_state)
+        return [entry[3] for entry in taken], next_state if more else None
+
+    def query_all(
+        self,
+        *,
+        index: str | None,
+        partition: str,
+        sort: SortCondition | None,
+        consistent: bool,
+        forward: bool = True,
+    ) -> list[Item]:
+        """Every item of a partition (for aggregates and views), following DynamoDB's pages."""
+        items: list[Item] = []
+        start: Item | None = None
+        while True:
+            request = self._query(
+                index,
+                partition,
+                sort or SortCondition(kind="all"),
+                forward,
+                None,
+                start,
+                consistent,
+            )
+            response = self.call(self.client.query, **request)
+            items.extend(response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return items
+
+    def query_view(
+        self,
+        *,
+        index: str | None,
+        partition: str,
+        parts: Sequence[ViewPartSpec],
+        forward: bool,
+    ) -> dict[str, Any]:
+        """Assemble a view from one partition: single items and lists, by entity type."""
+        by_type = {part.schema.name: part for part in parts}
+        fields: dict[str, Any] = {p.field: [] if p.many else None for p in parts}
+        items = self.query_all(
+            index=index, partition=partition, sort=None, consistent=False, forward=forward
+        )
+        for item in items:
+            part = by_type.get(item.get(TYPE_ATTRIBUTE, {}).get("S", ""))
+            if part is None:
+                continue  # cannot happen with the designed keys: the partition is the view's
+            value = part.schema.from_item(item)
+            if part.many:
+                fields[part.field].append(value)
+            else:
+                fields[part.field] = value
+        return fields
+
+    # -- requests ----------------------------------------------------------------------
+    def start_key(self, index: str | None, item: Item) -> Item:
+        """The ExclusiveStartKey that resumes right after `item`."""
+        names = {*self.index_keys[None], *self.index_keys[index]}
+        return {name: item[name] for name in names}
+
+    def _query(
+        self,
+        index: str | None,
+        partition: str,
+        sort: SortCondition,
+        forward: bool,
+        limit: int | None,
+        start: Item | None,
+        consistent: bool,
+    ) -> dict[str, Any]:
+        pk, sk = self.index_keys[index]
+        names = {"#pk": pk}
+        values: dict[str, Any] = {":pk": {"S": partition}}
+        condition = "#pk = :pk"
+        if sort.kind != "all":
+            names["#sk"] = sk
+            values[":sk"] = {"S": sort.low}
+            if sort.kind == "eq":
+                condition += " AND #sk = :sk"
+            elif sort.kind == "prefix":
+                condition += " AND begins_with(#sk, :sk)"
+            else:
+                values[":sk_to"] = {"S": sort.high}
+                condition += " AND #sk BETWEEN :sk AND :sk_to"
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": forward,
+        }
+        if index is not None:
+            request["IndexName"] = index
+        else:
+            request["ConsistentRead"] = consistent
+        if limit is not None:
+            request["Limit"] = limit
+        if start:
+            request["ExclusiveStartKey"] = start
+        return request
+
+
+def assemble_aggregate(schema: EntitySchema[M], items: Sequence[Item]) -> M | None:
+    """Build a root model with its members (at any depth) from its partition's items."""
+    decoded: dict[str, list[Any]] = {}
+    schemas: dict[str, EntitySchema[Any]] = {}
+
+    def collect(current: EntitySchema[Any]) -> None:
+        schemas[current.name] = current
+        for member in current.members:
+            collect(member.schema)
+
+    collect(schema)
+    for item in items:
+        name = item.get(TYPE_ATTRIBUTE, {}).get("S", "")
+        if name in schemas:
+            decoded.setdefault(name, []).append(schemas[name].from_item(item))
+    roots = decoded.get(schema.name, [])
+    if not roots:
+        return None
+    root: M = roots[0]
+
+    def attach(parent: Any, parent_schema: EntitySchema[Any]) -> None:
+        identity = parent_schema.identity(parent)
+        for member in parent_schema.members:
+            children = [
+                child
+                for child in decoded.get(member.schema.name, [])
+                if member.schema.identity(child)[: len(identity)] == identity
+            ]
+            setattr(parent, member.field, children)
+            for child in children:
+                attach(child, member.schema)
+
+    attach(root, schema)
+    return root

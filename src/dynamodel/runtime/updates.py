@@ -1,0 +1,187 @@
+"""Partial updates and deletes, keeping every derived key and unique guard right."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from dynamodel.runtime.errors import NotFoundError, VersionConflictError
+from dynamodel.runtime.schema import VERSION_ATTRIBUTE, EntitySchema, Item
+from dynamodel.runtime.table import Table
+from dynamodel.runtime.transact import Action, check_item_size
+from dynamodel.runtime.writes import (
+    conditioned,
+    conflict,
+    current_state,
+    guard_actions,
+    key_text,
+    root_condition,
+    run,
+    unexpected,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _check_version(
+    schema: EntitySchema[Any], current: Any, key: Item, expected: int | None
+) -> None:
+    if not schema.versioned or expected is None:
+        return
+    found = int(getattr(current, VERSION_ATTRIBUTE))
+    if found != expected:
+        raise VersionConflictError(
+            f"{schema.describe(current)} changed since it was read: expected version "
+            f"{expected}, found {found}",
+            entity=schema.name,
+            key=key_text(key),
+            expected=expected,
+            found=found,
+        )
+
+
+def update(
+    table: Table,
+    schema: EntitySchema[M],
+    key: Item,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> M:
+    """Change some attributes of one item; rewrite exactly the index keys they feed.
+
+    The new keys are computed from the stored item plus the changes, and the write is
+    conditioned on the stored values of every other attribute those keys are built from (or on
+    the version, for versioned entities): a concurrent change to one of them fails this update
+    instead of leaving an index key that no longer matches the item.
+    """
+    fields = schema.model.model_fields
+    for name in changes:
+        if name not in fields or name == VERSION_ATTRIBUTE:
+            raise ValueError(f"{schema.name} has no attribute {name!r} to update")
+        if any(member.field == name for member in schema.members):
+            raise ValueError(f"{schema.name}.{name} holds members: save the aggregate instead")
+    stored, _ = current_state_root(table, schema, key)
+    if stored is None:
+        raise NotFoundError(
+            f"{schema.name} with {key_text(key)} does not exist",
+            entity=schema.name,
+            key=key_text(key),
+        )
+    current = schema.from_item(stored)
+    _check_version(schema, current, key, expected_version)
+    for name in schema.id_attributes:
+        if name in changes and changes[name] != getattr(current, name):
+            raise ValueError(
+                f"{schema.name}.{name} is part of the id and cannot change: delete and create"
+            )
+    data = current.model_dump()
+    data.update(changes)
+    version = int(getattr(current, VERSION_ATTRIBUTE)) if schema.versioned else None
+    if version is not None:
+        data[VERSION_ATTRIBUTE] = version + 1
+    new = schema.model.model_validate(data)
+    old_item, new_item = schema.to_item(current), schema.to_item(new)
+    check_item_size(new_item, entity=schema.name, described=schema.describe(new))
+    sets = {k: v for k, v in new_item.items() if old_item.get(k) != v}
+    removes = sorted(k for k in old_item if k not in new_item)
+    if not sets and not removes:
+        return current
+    changed = {name for name in changes if getattr(current, name) != getattr(new, name)}
+    sources: set[str] = set()
+    for attribute in (*sets, *removes):
+        sources |= schema.key_sources.get(attribute, frozenset())
+    moved = guard_actions(schema, current, new, key)
+    guarded = {a for g in schema.unique for a in g.attributes} if moved else set()
+    watched = () if schema.versioned else tuple((sources - changed) | guarded)
+    condition = root_condition(schema, stored, version, watched)
+    names: dict[str, str] = {}
+    values: Item = {}
+    assignments = []
+    for position, (attribute, value) in enumerate(sorted(sets.items())):
+        names[f"#s{position}"] = attribute
+        values[f":s{position}"] = value
+        assignments.append(f"#s{position} = :s{position}")
+    expression = "SET " + ", ".join(assignments) if assignments else ""
+    if removes:
+        for position, attribute in enumerate(removes):
+            names[f"#r{position}"] = attribute
+        expression += " REMOVE " + ", ".join(f"#r{p}" for p in range(len(removes)))
+    request: dict[str, Any] = {
+        "Key": key,
+        "UpdateExpression": expression.strip(),
+        "ExpressionAttributeNames": names,
+    }
+    if values:
+        request["ExpressionAttributeValues"] = values
+    action = Action(
+        kind="Update",
+        request=conditioned(request, condition),
+        on_condition_failed=conflict(schema, new, key, version),
+        entity=schema.name,
+    )
+    run(table, [action, *moved])
+    return new
+
+
+def current_state_root(
+    table: Table, schema: EntitySchema[Any], key: Item
+) -> tuple[Item | None, list[Item]]:
+    """The stored root item only: an update never touches members."""
+    response = table.call(table.client.get_item, TableName=table.name, Key=key, ConsistentRead=True)
+    return response.get("Item"), []
+
+
+def delete(
+    table: Table,
+    schema: EntitySchema[Any],
+    key: Item,
+    *,
+    expected_version: int | None = None,
+) -> None:
+    """Delete an item — for a root, its whole aggregate — and release its unique guards."""
+    if not (schema.members or schema.unique or schema.versioned):
+        request = conditioned({"Key": key}, "attribute_exists(#pk)")
+
+        def missing(reason: Mapping[str, Any]) -> NotFoundError:
+            return NotFoundError(
+                f"{schema.name} with {key_text(key)} does not exist",
+                entity=schema.name,
+                key=key_text(key),
+            )
+
+        run(table, [Action(kind="Delete", request=request, on_condition_failed=missing)])
+        return
+    stored, partition = current_state(table, schema, key)
+    if stored is None:
+        raise NotFoundError(
+            f"{schema.name} with {key_text(key)} does not exist",
+            entity=schema.name,
+            key=key_text(key),
+        )
+    current = schema.from_item(stored)
+    _check_version(schema, current, key, expected_version)
+    version = int(getattr(current, VERSION_ATTRIBUTE)) if schema.versioned else None
+    watched = () if schema.versioned else tuple(a for g in schema.unique for a in g.attributes)
+    condition = root_condition(schema, stored, version, watched)
+    actions = [
+        Action(
+            kind="Delete",
+            request=conditioned({"Key": key}, condition),
+            on_condition_failed=conflict(schema, current, key, version),
+            entity=schema.name,
+        )
+    ]
+    for item in partition:
+        if item is not stored:
+            actions.append(
+                Action(
+                    kind="Delete",
+                    request={"Key": {"PK": item["PK"], "SK": item["SK"]}},
+                    on_condition_failed=unexpected,
+                )
+            )
+    actions += guard_actions(schema, current, None, key)
+    run(table, actions)
