@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

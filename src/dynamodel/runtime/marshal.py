@@ -79,19 +79,6 @@ def _float_text(value: float) -> str:
     return _number_text(Decimal(repr(value)))
 
 
-def _utc_text(value: datetime) -> str:
-    if value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r} cannot be stored; give it a time zone")
-    try:
-        # The key encoder, so that an attribute and a key segment of one instant agree.
-        return encode_datetime(value)
-    except InvalidKeyValueError:  # the only remaining failure for an aware datetime
-        raise ValueError(f"{value!r} is outside years 1..9999 once converted to UTC") from None
-
-
-# --- Writers ---------------------------------------------------------------------------------
-
-
 def put_str(value: str) -> AttributeValue:
     return {"S": value}
 
@@ -114,7 +101,13 @@ def put_bool(value: bool) -> AttributeValue:
 
 def put_datetime(value: datetime) -> AttributeValue:
     """Store an aware datetime as UTC text "YYYY-MM-DDTHH:MM:SS.ffffffZ" (sorts by instant)."""
-    return {"S": _utc_text(value)}
+    if value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r} cannot be stored; give it a time zone")
+    try:
+        # The key encoder, so that an attribute and a key segment of one instant agree.
+        return {"S": encode_datetime(value)}
+    except InvalidKeyValueError:  # the only remaining failure for an aware datetime
+        raise ValueError(f"{value!r} is outside years 1..9999 once converted to UTC") from None
 
 
 def put_date(value: date) -> AttributeValue:
@@ -157,8 +150,8 @@ def put_ttl(value: datetime) -> AttributeValue:
 
 
 class _BadValue(Exception):
-    """Raised inside put_map; the containers on the way out add their path segments."""
-
+    # Raised inside put_map; each container on the way out adds its path segment, so that
+    # paths are only built for errors, not for every value written.
     def __init__(self, error: type[Exception], reason: str) -> None:
         super().__init__(reason)
         self.error = error
@@ -203,12 +196,8 @@ def _put_any(value: object, depth: int) -> AttributeValue:
             return {"S": value}
         if isinstance(value, bool):
             return {"BOOL": value}
-        if isinstance(value, int):
-            return {"N": _int_text(value)}
-        if isinstance(value, Decimal):
-            return {"N": _number_text(value)}
-        if isinstance(value, float):
-            return {"N": _float_text(value)}
+        if isinstance(value, int | Decimal | float):
+            return {"N": _free_number_text(value)}
         if value is None:
             return {"NULL": True}
         if isinstance(value, Mapping):
@@ -220,12 +209,18 @@ def _put_any(value: object, depth: int) -> AttributeValue:
         if isinstance(value, AbstractSet):
             return _put_set(value)
         if isinstance(value, datetime):
-            return {"S": _utc_text(value)}
+            return put_datetime(value)
         if isinstance(value, date):
-            return {"S": encode_date(value)}
-    except (ValueError, TypeError) as error:  # from the number and datetime checks
+            return put_date(value)
+    except (ValueError, TypeError) as error:  # a number, datetime or set DynamoDB cannot hold
         raise _BadValue(type(error), str(error)) from None
     raise _BadValue(TypeError, f"unsupported value of type {type(value).__name__}")
+
+
+def _free_number_text(value: int | Decimal | float) -> str:
+    if isinstance(value, int):
+        return _int_text(value)
+    return _float_text(value) if isinstance(value, float) else _number_text(value)
 
 
 def _put_list(values: list[Any] | tuple[Any, ...], depth: int) -> AttributeValue:
@@ -247,25 +242,13 @@ def _put_set(values: AbstractSet[Any]) -> AttributeValue:
     if all(isinstance(v, bytes | bytearray) for v in values):
         return {"BS": [bytes(v) for v in values]}
     if all(isinstance(v, int | Decimal | float) and not isinstance(v, bool) for v in values):
-        texts = [
-            _int_text(v)
-            if isinstance(v, int)
-            else _float_text(v)
-            if isinstance(v, float)
-            else _number_text(v)
-            for v in values
-        ]
         # 0.1 != Decimal("0.1"), yet both are written "0.1"; DynamoDB rejects duplicates.
-        return {"NS": list(dict.fromkeys(texts))}
+        return {"NS": list(dict.fromkeys(map(_free_number_text, values)))}
     raise TypeError("a set must hold only str, only numbers (not bool) or only bytes")
 
 
-# --- Readers ---------------------------------------------------------------------------------
-
-
 def get_str(av: AttributeValue) -> str:
-    value: str = av["S"]
-    return value
+    return str(av["S"])  # the very object when it is a str; a cheap Any -> str for mypy
 
 
 def get_int(av: AttributeValue) -> int:
@@ -281,8 +264,7 @@ def get_float(av: AttributeValue) -> float:
 
 
 def get_bool(av: AttributeValue) -> bool:
-    value: bool = av["BOOL"]
-    return value
+    return bool(av["BOOL"])
 
 
 def get_datetime(av: AttributeValue) -> datetime:
@@ -361,9 +343,6 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "NS": lambda value: {_get_number(v) for v in value},
     "BS": lambda value: {bytes(v) for v in value},
 }
-
-
-# --- Item size -------------------------------------------------------------------------------
 
 
 def item_size(item: Item) -> int:
