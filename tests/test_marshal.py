@@ -110,6 +110,7 @@ def _boto3_scalars() -> st.SearchStrategy[Any]:
         BYTES,
         st.frozensets(TEXT, min_size=1, max_size=4),
         st.frozensets(SMALL_INTS, min_size=1, max_size=4),
+        st.frozensets(decimals(boto3_safe=True), min_size=1, max_size=3),
         st.frozensets(BYTES, min_size=1, max_size=4),
     )
 
