@@ -65,6 +65,7 @@ class EntitySchema(Generic[M]):
     to_item: Callable[[M], Item]  # every attribute, `_type`, version, and every index key
     from_item: Callable[[Item], M]
     table_key: Callable[[M], Item]  # {"PK": ..., "SK": ...}
+    key: Callable[..., Item]  # the table key from the id attributes, as keywords
     versioned: bool = False
     unique: tuple[UniqueGuardSpec, ...] = ()
     members: tuple[MemberSpec, ...] = ()

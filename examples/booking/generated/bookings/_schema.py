@@ -70,6 +70,7 @@ ORGANISATION: EntitySchema[Organisation] = EntitySchema(
     to_item=organisation_to_item,
     from_item=organisation_from_item,
     table_key=lambda obj: organisation_key(obj.org_id),
+    key=organisation_key,
     versioned=False,
     unique=(
         UniqueGuardSpec(attributes=('slug',), key=_organisation_guard_slug),
@@ -137,6 +138,7 @@ MEMBER: EntitySchema[Member] = EntitySchema(
     to_item=member_to_item,
     from_item=member_from_item,
     table_key=lambda obj: member_key(obj.org_id, obj.member_id),
+    key=member_key,
     versioned=False,
     unique=(
         UniqueGuardSpec(attributes=('org_id', 'email'), key=_member_guard_org_id_email),
@@ -214,6 +216,7 @@ RESOURCE: EntitySchema[Resource] = EntitySchema(
     to_item=resource_to_item,
     from_item=resource_from_item,
     table_key=lambda obj: resource_key(obj.resource_id),
+    key=resource_key,
     versioned=False,
     unique=(
     ),
@@ -274,6 +277,7 @@ ATTENDEE: EntitySchema[Attendee] = EntitySchema(
     to_item=attendee_to_item,
     from_item=attendee_from_item,
     table_key=lambda obj: attendee_key(obj.reservation_id, obj.member_id),
+    key=attendee_key,
     versioned=False,
     unique=(
     ),
@@ -356,6 +360,7 @@ RESERVATION: EntitySchema[Reservation] = EntitySchema(
     to_item=reservation_to_item,
     from_item=reservation_from_item,
     table_key=lambda obj: reservation_key(obj.reservation_id),
+    key=reservation_key,
     versioned=True,
     unique=(
         UniqueGuardSpec(attributes=('resource_id', 'starts_at'), key=_reservation_guard_resource_id_starts_at),
@@ -416,6 +421,7 @@ CLOSURE: EntitySchema[Closure] = EntitySchema(
     to_item=closure_to_item,
     from_item=closure_from_item,
     table_key=lambda obj: closure_key(obj.resource_id, obj.starts_at),
+    key=closure_key,
     versioned=False,
     unique=(
     ),
@@ -432,6 +438,15 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     'GSI1': ('GSI1PK', 'GSI1SK'),
     'GSI2': ('GSI2PK', 'GSI2SK'),
     'GSI3': ('GSI3PK', 'GSI3SK'),
+}
+
+SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
+    Organisation: ORGANISATION,
+    Member: MEMBER,
+    Resource: RESOURCE,
+    Reservation: RESERVATION,
+    Attendee: ATTENDEE,
+    Closure: CLOSURE,
 }
 
 TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},

@@ -62,6 +62,7 @@ ZONE: EntitySchema[Zone] = EntitySchema(
     to_item=zone_to_item,
     from_item=zone_from_item,
     table_key=lambda obj: zone_key(obj.site_id, obj.zone_code),
+    key=zone_key,
     versioned=False,
     unique=(
     ),
@@ -127,6 +128,7 @@ SITE: EntitySchema[Site] = EntitySchema(
     to_item=site_to_item,
     from_item=site_from_item,
     table_key=lambda obj: site_key(obj.site_id),
+    key=site_key,
     versioned=True,
     unique=(
     ),
@@ -209,6 +211,7 @@ DEVICE: EntitySchema[Device] = EntitySchema(
     to_item=device_to_item,
     from_item=device_from_item,
     table_key=lambda obj: device_key(obj.device_id),
+    key=device_key,
     versioned=False,
     unique=(
         UniqueGuardSpec(attributes=('serial',), key=_device_guard_serial),
@@ -283,6 +286,7 @@ READING: EntitySchema[Reading] = EntitySchema(
     to_item=reading_to_item,
     from_item=reading_from_item,
     table_key=lambda obj: reading_key(obj.device_id, obj.recorded_at),
+    key=reading_key,
     versioned=False,
     unique=(
     ),
@@ -366,6 +370,7 @@ ALERT: EntitySchema[Alert] = EntitySchema(
     to_item=alert_to_item,
     from_item=alert_from_item,
     table_key=lambda obj: alert_key(obj.alert_id),
+    key=alert_key,
     versioned=False,
     unique=(
     ),
@@ -431,6 +436,7 @@ MAINTENANCE_LOG: EntitySchema[MaintenanceLog] = EntitySchema(
     to_item=maintenance_log_to_item,
     from_item=maintenance_log_from_item,
     table_key=lambda obj: maintenance_log_key(obj.device_id, obj.performed_at),
+    key=maintenance_log_key,
     versioned=False,
     unique=(
     ),
@@ -489,6 +495,7 @@ FIRMWARE_RELEASE: EntitySchema[FirmwareRelease] = EntitySchema(
     to_item=firmware_release_to_item,
     from_item=firmware_release_from_item,
     table_key=lambda obj: firmware_release_key(obj.hardware, obj.release),
+    key=firmware_release_key,
     versioned=False,
     unique=(
     ),
@@ -505,6 +512,16 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     'GSI1': ('GSI1PK', 'GSI1SK'),
     'GSI2': ('GSI2PK', 'GSI2SK'),
     'GSI3': ('GSI3PK', 'GSI3SK'),
+}
+
+SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
+    Site: SITE,
+    Zone: ZONE,
+    Device: DEVICE,
+    Reading: READING,
+    Alert: ALERT,
+    MaintenanceLog: MAINTENANCE_LOG,
+    FirmwareRelease: FIRMWARE_RELEASE,
 }
 
 TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},

@@ -72,6 +72,7 @@ TENANT: EntitySchema[Tenant] = EntitySchema(
     to_item=tenant_to_item,
     from_item=tenant_from_item,
     table_key=lambda obj: tenant_key(obj.tenant_id),
+    key=tenant_key,
     versioned=False,
     unique=(
         UniqueGuardSpec(attributes=('slug',), key=_tenant_guard_slug),
@@ -130,6 +131,7 @@ MILESTONE: EntitySchema[Milestone] = EntitySchema(
     to_item=milestone_to_item,
     from_item=milestone_from_item,
     table_key=lambda obj: milestone_key(obj.project_id, obj.milestone_id),
+    key=milestone_key,
     versioned=False,
     unique=(
     ),
@@ -213,6 +215,7 @@ PROJECT: EntitySchema[Project] = EntitySchema(
     to_item=project_to_item,
     from_item=project_from_item,
     table_key=lambda obj: project_key(obj.project_id),
+    key=project_key,
     versioned=True,
     unique=(
         UniqueGuardSpec(attributes=('tenant_id', 'code'), key=_project_guard_tenant_id_code),
@@ -308,6 +311,7 @@ TASK: EntitySchema[Task] = EntitySchema(
     to_item=task_to_item,
     from_item=task_from_item,
     table_key=lambda obj: task_key(obj.project_id, obj.task_id),
+    key=task_key,
     versioned=False,
     unique=(
     ),
@@ -369,6 +373,7 @@ TASK_TAG: EntitySchema[TaskTag] = EntitySchema(
     to_item=task_tag_to_item,
     from_item=task_tag_from_item,
     table_key=lambda obj: task_tag_key(obj.task_id, obj.tag),
+    key=task_tag_key,
     versioned=False,
     unique=(
     ),
@@ -434,6 +439,7 @@ AUDIT_EVENT: EntitySchema[AuditEvent] = EntitySchema(
     to_item=audit_event_to_item,
     from_item=audit_event_from_item,
     table_key=lambda obj: audit_event_key(obj.project_id, obj.event_id),
+    key=audit_event_key,
     versioned=False,
     unique=(
     ),
@@ -452,6 +458,15 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     'GSI1': ('GSI1PK', 'GSI1SK'),
     'GSI2': ('GSI2PK', 'GSI2SK'),
     'GSI3': ('GSI3PK', 'GSI3SK'),
+}
+
+SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
+    Tenant: TENANT,
+    Project: PROJECT,
+    Milestone: MILESTONE,
+    Task: TASK,
+    TaskTag: TASK_TAG,
+    AuditEvent: AUDIT_EVENT,
 }
 
 TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},

@@ -61,6 +61,7 @@ WORKSPACE: EntitySchema[Workspace] = EntitySchema(
     to_item=workspace_to_item,
     from_item=workspace_from_item,
     table_key=lambda obj: workspace_key(obj.workspace_id),
+    key=workspace_key,
     versioned=False,
     unique=(
     ),
@@ -114,6 +115,7 @@ USER: EntitySchema[User] = EntitySchema(
     to_item=user_to_item,
     from_item=user_from_item,
     table_key=lambda obj: user_key(obj.user_id),
+    key=user_key,
     versioned=False,
     unique=(
         UniqueGuardSpec(attributes=('email',), key=_user_guard_email),
@@ -168,6 +170,7 @@ MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
     to_item=membership_to_item,
     from_item=membership_from_item,
     table_key=lambda obj: membership_key(obj.workspace_id, obj.user_id),
+    key=membership_key,
     versioned=False,
     unique=(
     ),
@@ -222,6 +225,7 @@ CHECKLIST_ITEM: EntitySchema[ChecklistItem] = EntitySchema(
     to_item=checklist_item_to_item,
     from_item=checklist_item_from_item,
     table_key=lambda obj: checklist_item_key(obj.workspace_id, obj.ticket_no, obj.position),
+    key=checklist_item_key,
     versioned=False,
     unique=(
     ),
@@ -298,6 +302,7 @@ TICKET: EntitySchema[Ticket] = EntitySchema(
     to_item=ticket_to_item,
     from_item=ticket_from_item,
     table_key=lambda obj: ticket_key(obj.workspace_id, obj.ticket_no),
+    key=ticket_key,
     versioned=True,
     unique=(
     ),
@@ -320,6 +325,14 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     'GSI1': ('GSI1PK', 'GSI1SK'),
     'GSI2': ('GSI2PK', 'GSI2SK'),
     'GSI3': ('GSI3PK', 'GSI3SK'),
+}
+
+SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
+    Workspace: WORKSPACE,
+    User: USER,
+    Membership: MEMBERSHIP,
+    Ticket: TICKET,
+    ChecklistItem: CHECKLIST_ITEM,
 }
 
 TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},

@@ -220,6 +220,7 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
         f"    to_item={fn}_to_item,",
         f"    from_item={fn}_from_item,",
         f"    table_key=lambda obj: {fn}_key({ids}),",
+        f"    key={fn}_key,",
         f"    versioned={entity_design.versioned!r},",
         "    unique=(",
     ]
@@ -302,6 +303,10 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
     out += "\n\nINDEX_KEYS: dict[str | None, tuple[str, str]] = {\n"
     for name, pair in index_keys.items():
         out += f"    {name!r}: {pair!r},\n"
+    out += "}\n"
+    out += "\nSCHEMAS: dict[type[Any], EntitySchema[Any]] = {\n"
+    for entity in spec.entities:
+        out += f"    {entity.name}: {constant_case(entity.name)},\n"
     out += "}\n"
     definition = pprint.pformat(table_definition(design), indent=4, width=96, sort_dicts=True)
     out += f"\nTABLE_DEFINITION: dict[str, Any] = {definition}\n"

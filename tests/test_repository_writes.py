@@ -1,0 +1,241 @@
+"""Write semantics of a generated repository (the tracker example), on every backend: typed
+errors that name the cause, nothing written halfway, limits checked before sending, index
+keys and unique guards kept right by partial updates."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynamodel import (
+    AlreadyExistsError,
+    DynamodelError,
+    InvalidCursorError,
+    InvalidKeyValueError,
+    ItemTooLargeError,
+    NotFoundError,
+    TransactionTooLargeError,
+    UniqueValueTakenError,
+    VersionConflictError,
+)
+
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent / "examples" / "tracker" / "generated")
+)
+
+from tracker import (  # noqa: E402
+    ChecklistItem,
+    Membership,
+    Ticket,
+    TrackerRepository,
+    User,
+    Workspace,
+)
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def repo(dynamodb_client: Any, table_name: str) -> Iterator[TrackerRepository]:
+    repository = TrackerRepository(client=dynamodb_client, table_name=table_name, cursor_key="t")
+    repository.create_table()
+    yield repository
+
+
+def items(repo: TrackerRepository) -> list[dict[str, Any]]:
+    client = repo._table.client
+    found: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": repo.table_name}
+    while True:
+        response = client.scan(**request)
+        found += response["Items"]
+        if "LastEvaluatedKey" not in response:
+            return found
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def ticket(number: int = 1, **changes: Any) -> Ticket:
+    values: dict[str, Any] = {
+        "workspace_id": "w#1",
+        "ticket_no": number,
+        "title": "Fix it",
+        "status": "open",
+        "priority": 2,
+        "updated_at": NOW,
+        "labels": {"bug"},
+        "checklist": [
+            ChecklistItem(workspace_id="w#1", ticket_no=number, position=p, text=f"step {p}")
+            for p in (1, 2)
+        ],
+    }
+    values.update(changes)
+    return Ticket(**values)
+
+
+def test_create_twice_is_already_exists_and_writes_nothing_more(repo: TrackerRepository) -> None:
+    repo.create_workspace(Workspace(workspace_id="w#1", name="Acme"))
+    with pytest.raises(AlreadyExistsError) as caught:
+        repo.create_workspace(Workspace(workspace_id="w#1", name="Other"))
+    assert "w#1" in str(caught.value)
+    assert repo.get_workspace(workspace_id="w#1", consistent=True).name == "Acme"  # type: ignore[union-attr]
+
+
+def test_unique_value_taken_names_attribute_and_value(repo: TrackerRepository) -> None:
+    repo.create_user(User(user_id="u1", email="a@x.io", display_name="A"))
+    before = items(repo)
+    with pytest.raises(UniqueValueTakenError) as caught:
+        repo.create_user(User(user_id="u2", email="a@x.io", display_name="B"))
+    assert caught.value.attributes == ("email",)
+    assert caught.value.values == ("a@x.io",)
+    assert "a@x.io" in str(caught.value)
+    assert items(repo) == before  # the second user was not written halfway
+    assert repo.get_user(user_id="u2") is None
+
+
+def test_unique_value_moves_on_update_and_is_freed(repo: TrackerRepository) -> None:
+    repo.create_user(User(user_id="u1", email="a@x.io", display_name="A"))
+    repo.create_user(User(user_id="u2", email="b@x.io", display_name="B"))
+    with pytest.raises(UniqueValueTakenError):
+        repo.update_user(user_id="u2", email="a@x.io")
+    assert repo.get_user(user_id="u2", consistent=True).email == "b@x.io"  # type: ignore[union-attr]
+    repo.update_user(user_id="u1", email="c@x.io")
+    repo.update_user(user_id="u2", email="a@x.io")  # freed by u1's move
+    assert repo.user_by_email(email="a@x.io").user_id == "u2"  # type: ignore[union-attr]
+    assert repo.user_by_email(email="b@x.io") is None
+    guards = [i for i in items(repo) if i["_type"]["S"] == "_unique"]
+    assert sorted(g["PK"]["S"] for g in guards) == ["User.email#a@x.io", "User.email#c@x.io"]
+
+
+def test_aggregate_save_versions_and_members(repo: TrackerRepository) -> None:
+    saved = repo.save_ticket(ticket())
+    assert saved.version == 1
+    loaded = repo.get_ticket(workspace_id="w#1", ticket_no=1)
+    assert loaded is not None and [c.position for c in loaded.checklist] == [1, 2]
+    loaded.checklist = [
+        loaded.checklist[1],
+        ChecklistItem(workspace_id="w#1", ticket_no=1, position=3, text="new"),
+    ]
+    resaved = repo.save_ticket(loaded)
+    assert resaved.version == 2
+    again = repo.get_ticket(workspace_id="w#1", ticket_no=1)
+    assert again is not None and [c.position for c in again.checklist] == [2, 3]
+    with pytest.raises(VersionConflictError) as caught:
+        repo.save_ticket(saved)  # stale: version 1, stored 2
+    assert (caught.value.expected, caught.value.found) == (1, 2)
+    after = repo.get_ticket(workspace_id="w#1", ticket_no=1)
+    assert (
+        after is not None and after.version == 2 and [c.position for c in after.checklist] == [2, 3]
+    )
+
+
+def test_update_rewrites_exactly_the_index_keys_it_feeds(repo: TrackerRepository) -> None:
+    repo.save_ticket(ticket())
+    assert [t.ticket_no for t in repo.open_tickets(workspace_id="w#1").items] == [1]
+    assert repo.tickets_for_assignee(assignee_id="u1").items == []
+    repo.update_ticket(workspace_id="w#1", ticket_no=1, assignee_id="u1", priority=5)
+    assert [t.priority for t in repo.tickets_for_assignee(assignee_id="u1").items] == [5]
+    assert repo.tickets_for_assignee(assignee_id="u1", status="open", priority_from=5).items
+    updated = repo.update_ticket(
+        workspace_id="w#1", ticket_no=1, status="closed", updated_at=NOW + timedelta(hours=1)
+    )
+    assert updated.version == 3
+    assert repo.open_tickets(workspace_id="w#1").items == []  # left the sparse index
+    closed = repo.tickets_by_status(workspace_id="w#1", status="closed")
+    assert [t.updated_at for t in closed.items] == [NOW + timedelta(hours=1)]
+    assert repo.tickets_by_status(workspace_id="w#1", status="open").items == []
+    assert repo.tickets_for_assignee(assignee_id="u1", status="open").items == []
+    repo.update_ticket(workspace_id="w#1", ticket_no=1, assignee_id=None)
+    assert repo.tickets_for_assignee(assignee_id="u1").items == []  # left the sparse index
+    with pytest.raises(VersionConflictError):
+        repo.update_ticket(workspace_id="w#1", ticket_no=1, title="x", expected_version=1)
+
+
+def test_update_and_delete_of_missing_items(repo: TrackerRepository) -> None:
+    with pytest.raises(NotFoundError):
+        repo.update_ticket(workspace_id="w#1", ticket_no=9, title="x")
+    with pytest.raises(NotFoundError):
+        repo.delete_workspace(workspace_id="nope")
+    with pytest.raises(NotFoundError):
+        repo.delete_ticket(workspace_id="w#1", ticket_no=9)
+
+
+def test_delete_removes_the_whole_aggregate_and_guards(repo: TrackerRepository) -> None:
+    repo.save_ticket(ticket())
+    repo.create_user(User(user_id="u1", email="a@x.io", display_name="A"))
+    repo.delete_ticket(workspace_id="w#1", ticket_no=1)
+    repo.delete_user(user_id="u1")
+    assert items(repo) == []
+
+
+def test_limits_are_checked_before_sending(repo: TrackerRepository) -> None:
+    with pytest.raises(ItemTooLargeError) as caught:
+        repo.save_ticket(ticket(title="x" * 410_000))
+    assert "410," in str(caught.value) or "bytes" in str(caught.value)
+    many = [
+        ChecklistItem(workspace_id="w#1", ticket_no=1, position=p, text="s") for p in range(120)
+    ]
+    with pytest.raises(TransactionTooLargeError) as too_many:
+        repo.save_ticket(ticket(checklist=many))
+    assert too_many.value.actions == 121
+    assert items(repo) == []
+
+
+def test_invalid_key_values_are_refused(repo: TrackerRepository) -> None:
+    with pytest.raises(InvalidKeyValueError) as empty:
+        repo.get_workspace(workspace_id="")
+    assert empty.value.attribute == "workspace_id"
+    with pytest.raises(InvalidKeyValueError):
+        repo.get_workspace(workspace_id="x" * 3000)
+    with pytest.raises(InvalidKeyValueError):
+        repo.create_workspace(Workspace(workspace_id="\ud800", name="bad"))
+    assert items(repo) == []
+
+
+def test_pages_and_cursors(repo: TrackerRepository) -> None:
+    for number in range(1, 8):
+        repo.save_ticket(ticket(number, priority=number, checklist=[]))
+    first = repo.open_tickets(workspace_id="w#1", limit=3)
+    assert [t.priority for t in first.items] == [7, 6, 5]
+    assert first.cursor is not None
+    second = repo.open_tickets(workspace_id="w#1", limit=3, cursor=first.cursor)
+    assert [t.priority for t in second.items] == [4, 3, 2]
+    last = repo.open_tickets(workspace_id="w#1", limit=3, cursor=second.cursor)
+    assert [t.priority for t in last.items] == [1] and last.cursor is None
+    exact = repo.open_tickets(workspace_id="w#1", limit=7)
+    assert len(exact.items) == 7 and exact.cursor is None
+    tampered = first.cursor[:-3] + ("AAA" if not first.cursor.endswith("AAA") else "BBB")
+    with pytest.raises(InvalidCursorError):
+        repo.open_tickets(workspace_id="w#1", limit=3, cursor=tampered)
+    with pytest.raises(InvalidCursorError):
+        repo.open_tickets(workspace_id="w#2", limit=3, cursor=first.cursor)  # other arguments
+    with pytest.raises(InvalidCursorError):
+        repo.tickets_by_status(workspace_id="w#1", status="open", cursor=first.cursor)
+    other_key = TrackerRepository(
+        client=repo._table.client, table_name=repo.table_name, cursor_key="other"
+    )
+    with pytest.raises(InvalidCursorError):
+        other_key.open_tickets(workspace_id="w#1", limit=3, cursor=first.cursor)
+
+
+def test_batch_helpers(repo: TrackerRepository) -> None:
+    members = [
+        Membership(workspace_id="w#1", user_id=f"u{n}", role="member", joined_at=NOW)
+        for n in range(60)
+    ]
+    repo.batch_write(put=members)
+    got = repo.batch_get(
+        Membership, [{"workspace_id": "w#1", "user_id": f"u{n}"} for n in (5, 99, 7)]
+    )
+    assert [m.user_id if m else None for m in got] == ["u5", None, "u7"]
+    assert len(repo.members_of_workspace(workspace_id="w#1", limit=100).items) == 60
+    repo.batch_write(delete=members[:30])
+    assert len(repo.members_of_workspace(workspace_id="w#1", limit=100).items) == 30
+    with pytest.raises(ValueError):
+        repo.batch_write(put=[ticket()])  # versioned: needs save_ticket's checks
+    with pytest.raises(DynamodelError.__mro__[0]):
+        raise DynamodelError("sanity")
