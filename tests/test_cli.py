@@ -76,9 +76,11 @@ def test_design_out_writes_every_artifact(tmp_path: Path) -> None:
     result = run("design", TRACKER, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["design.json", "report.md", "template.yaml"]
-    for name in written:
+    assert written == ["design.json", "report.md", "template.yaml", "tracker"]
+    for name in written[:3]:
         assert (tmp_path / "out" / name).read_text() == (TRACKER.parent / name).read_text()
+    for module in (TRACKER.parent / "generated" / "tracker").iterdir():
+        assert (tmp_path / "out" / "tracker" / module.name).read_text() == module.read_text()
 
 
 def test_cloudformation_yaml_and_json() -> None:
