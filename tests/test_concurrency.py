@@ -28,7 +28,7 @@ sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent / "examples" / "tracker" / "generated")
 )
 
-from tracker import ChecklistItem, Ticket, TrackerRepository  # noqa: E402
+from tracker import ChecklistItem, Ticket, TrackerRepository
 
 THREADS = 8
 INCREMENTS = 5

@@ -37,7 +37,7 @@ def test_checked_in_packages_are_current(spec_path: Path, update_goldens: bool) 
 def generated_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("generated")
     for spec_path in ALL_SPECS:
-        name, files = package_files(spec_path)
+        _, files = package_files(spec_path)
         target = root / spec_path.parent.name
         for relative, text in files.items():
             path = target / relative

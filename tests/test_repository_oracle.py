@@ -57,7 +57,7 @@ def _rows(design: Design, rng: random.Random, per_entity: int) -> dict[str, list
                 if attribute.ttl:
                     row[attribute.name] = None  # an emulator may expire past dates
                 elif base == "list":
-                    row[attribute.name] = [] if attribute.optional else []
+                    row[attribute.name] = []
                 elif base == "set":
                     row[attribute.name] = set()
                 elif base == "dict":

@@ -134,9 +134,7 @@ def design(
 @app.command()
 def generate(
     spec: SpecArgument,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory to write the package into.")
-    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the package into.")],
     package: Annotated[
         str | None,
         typer.Option("--package", "-p", help="Package name (default: the table name)."),
