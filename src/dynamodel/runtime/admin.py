@@ -8,13 +8,19 @@ from dynamodel.runtime.table import Table
 
 
 def default_client() -> Any:
-    """`boto3.client("dynamodb")` with botocore's own retries off: the runtime retries itself
-    (with backoff, full jitter and the same idempotency token), and two layers of retries
-    would multiply."""
+    """`boto3.client("dynamodb")`, tuned for requests the runtime builds itself.
+
+    - botocore's own retries are off: the runtime retries (backoff, full jitter, the same
+      idempotency token), and two layers of retries would multiply;
+    - botocore's request parameter validation is off (its public `parameter_validation`
+      setting): every request is built by the runtime from typed models and checked by the
+      tests, and validation is a third of the client-side cost of a small write.
+    """
     import boto3  # imported here: building a repository with a given client needs no boto3
     from botocore.config import Config
 
-    return boto3.client("dynamodb", config=Config(retries={"total_max_attempts": 1}))
+    config = Config(retries={"total_max_attempts": 1}, parameter_validation=False)
+    return boto3.client("dynamodb", config=config)
 
 
 def create_table(

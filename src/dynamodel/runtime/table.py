@@ -271,16 +271,19 @@ class Table:
         names = {"#pk": pk}
         values: dict[str, Any] = {":pk": {"S": partition}}
         condition = "#pk = :pk"
+        # Placeholders named as in the design's key conditions (`dynamodel design`).
         if sort.kind != "all":
             names["#sk"] = sk
-            values[":sk"] = {"S": sort.low}
             if sort.kind == "eq":
+                values[":sk"] = {"S": sort.low}
                 condition += " AND #sk = :sk"
             elif sort.kind == "prefix":
+                values[":sk"] = {"S": sort.low}
                 condition += " AND begins_with(#sk, :sk)"
             else:
+                values[":sk_from"] = {"S": sort.low}
                 values[":sk_to"] = {"S": sort.high}
-                condition += " AND #sk BETWEEN :sk AND :sk_to"
+                condition += " AND #sk BETWEEN :sk_from AND :sk_to"
         request: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": condition,
