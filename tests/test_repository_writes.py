@@ -239,3 +239,19 @@ def test_batch_helpers(repo: TrackerRepository) -> None:
         repo.batch_write(put=[ticket()])  # versioned: needs save_ticket's checks
     with pytest.raises(DynamodelError.__mro__[0]):
         raise DynamodelError("sanity")
+
+
+def test_default_client_and_table_name(
+    backend: str, monkeypatch: pytest.MonkeyPatch, dynamodb_client: Any
+) -> None:
+    if backend != "moto":
+        pytest.skip("the default client talks to the default endpoint: moto's mock only")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", "k1,k0")
+    repo = TrackerRepository()
+    assert repo.table_name == "Tracker"
+    repo.create_table()
+    repo.create_workspace(Workspace(workspace_id="w", name="n"))
+    assert repo.get_workspace(workspace_id="w") is not None
+    # Validation off means botocore's serializer is not wrapped in its validating decorator.
+    assert type(repo._table.client._serializer).__name__ != "ParamValidationDecorator"
