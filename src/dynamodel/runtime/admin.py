@@ -14,13 +14,19 @@ def default_client() -> Any:
       idempotency token), and two layers of retries would multiply;
     - botocore's request parameter validation is off (its public `parameter_validation`
       setting): every request is built by the runtime from typed models and checked by the
-      tests, and validation is a third of the client-side cost of a small write.
+      tests, and validation is a third of the client-side cost of a small write;
+    - data-plane responses are parsed by `fastjson.FastJSONParser` (botocore's public
+      `response_parser_factory` component), which falls back to botocore's parser wherever
+      a plain JSON parse would not give the same result.
     """
     import boto3  # imported here: building a repository with a given client needs no boto3
     from botocore.config import Config
 
+    from dynamodel.runtime.fastjson import fast_session
+
     config = Config(retries={"total_max_attempts": 1}, parameter_validation=False)
-    return boto3.client("dynamodb", config=config)
+    session = boto3.session.Session(botocore_session=fast_session())
+    return session.client("dynamodb", config=config)
 
 
 def create_table(

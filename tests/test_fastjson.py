@@ -1,0 +1,154 @@
+"""The fast response parser gives exactly botocore's result, for the same bodies, and is used
+for the data-plane calls it claims."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.parsers import create_parser
+from moto import mock_aws
+
+from dynamodel.runtime import fastjson
+from dynamodel.runtime.fastjson import FastJSONParser, fast_session
+
+MODEL = botocore.session.get_session().get_service_model("dynamodb")
+HEADERS = {"x-amzn-RequestId": "REQ1", "Content-Type": "application/x-amz-json-1.0"}
+
+ITEM = {
+    "PK": {"S": "Ticket#w%231#P5011"},
+    "SK": {"S": "#Ticket"},
+    "title": {"S": 'unicode é 日本 \u2028 "quoted"'},
+    "priority": {"N": "-12.50"},
+    "labels": {"SS": ["a", "b"]},
+    "scores": {"NS": ["1", "2.5"]},
+    "meta": {"M": {"k": {"L": [{"N": "1"}, {"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
+}
+CASES: list[tuple[str, dict[str, Any]]] = [
+    (
+        "Query",
+        {
+            "Items": [ITEM, ITEM],
+            "Count": 2,
+            "ScannedCount": 2,
+            "LastEvaluatedKey": {"PK": ITEM["PK"], "SK": ITEM["SK"]},
+        },
+    ),
+    ("Query", {"Items": [], "Count": 0, "ScannedCount": 0}),
+    ("GetItem", {}),
+    ("GetItem", {"Item": ITEM}),
+    ("PutItem", {}),
+    ("PutItem", {"Attributes": ITEM}),
+    ("UpdateItem", {"Attributes": ITEM}),
+    ("DeleteItem", {}),
+    (
+        "BatchGetItem",
+        {
+            "Responses": {"t": [ITEM]},
+            "UnprocessedKeys": {"t": {"Keys": [{"PK": ITEM["PK"], "SK": ITEM["SK"]}]}},
+        },
+    ),
+    ("BatchWriteItem", {"UnprocessedItems": {"t": [{"PutRequest": {"Item": ITEM}}]}}),
+    ("TransactWriteItems", {}),
+    ("GetItem", {"Item": {**ITEM, "blob": {"B": "AAEC"}, "blobs": {"BS": ["AAE="]}}}),
+    (
+        "Query",
+        {
+            "Items": [ITEM],
+            "Count": 1,
+            "ScannedCount": 1,
+            "ConsumedCapacity": {"TableName": "t", "CapacityUnits": 0.5},
+        },
+    ),
+    ("DescribeTable", {"Table": {"TableName": "t", "CreationDateTime": 1.7e9, "ItemCount": 1}}),
+]
+
+
+def response(body: bytes, status: int = 200) -> dict[str, Any]:
+    return {"body": body, "headers": dict(HEADERS), "status_code": status}
+
+
+@pytest.mark.parametrize(
+    ("operation", "body"), CASES, ids=[f"{o}-{i}" for i, (o, _) in enumerate(CASES)]
+)
+def test_same_result_as_botocore(operation: str, body: dict[str, Any]) -> None:
+    shape = MODEL.operation_model(operation).output_shape
+    raw = json.dumps(body).encode()
+    expected = create_parser("json").parse(response(raw), shape)
+    assert FastJSONParser(create_parser("json")).parse(response(raw), shape) == expected
+
+
+def test_errors_go_to_botocore() -> None:
+    shape = MODEL.operation_model("PutItem").output_shape
+    raw = json.dumps(
+        {
+            "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+            "message": "no",
+            "Item": ITEM,
+        }
+    ).encode()
+    expected = create_parser("json").parse(response(raw, 400), shape)
+    got = FastJSONParser(create_parser("json")).parse(response(raw, 400), shape)
+    assert got == expected and got["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast_parses = 0
+    real_parse = fastjson.parse_json
+
+    def counting_parse(text: Any) -> Any:
+        nonlocal fast_parses
+        fast_parses += 1
+        return real_parse(text)
+
+    monkeypatch.setattr(fastjson, "parse_json", counting_parse)
+    with mock_aws():
+        plain = boto3.client("dynamodb", region_name="us-east-1")
+        fast = boto3.session.Session(botocore_session=fast_session()).client(
+            "dynamodb", region_name="us-east-1"
+        )
+        plain.create_table(
+            TableName="t",
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for n in range(5):
+            plain.put_item(
+                TableName="t",
+                Item={**ITEM, "SK": {"S": f"#{n}"}, "bin": {"B": b"\x00\x01"}}
+                if n == 0
+                else {**ITEM, "SK": {"S": f"#{n}"}},
+            )
+        calls = [
+            (
+                "query",
+                {
+                    "TableName": "t",
+                    "KeyConditionExpression": "PK = :p",
+                    "ExpressionAttributeValues": {":p": ITEM["PK"]},
+                    "Limit": 3,
+                },
+            ),
+            ("get_item", {"TableName": "t", "Key": {"PK": ITEM["PK"], "SK": {"S": "#1"}}}),
+            ("get_item", {"TableName": "t", "Key": {"PK": ITEM["PK"], "SK": {"S": "#4"}}}),
+            ("get_item", {"TableName": "t", "Key": {"PK": ITEM["PK"], "SK": {"S": "#9"}}}),
+            ("describe_table", {"TableName": "t"}),
+        ]
+        for name, request in calls:
+            a, b = getattr(plain, name)(**request), getattr(fast, name)(**request)
+            for parsed in (a, b):
+                parsed.pop("ResponseMetadata")
+            assert a == b, name
+    # The query (its page has no binary item) and the two plain gets; not the get of the
+    # binary item, not DescribeTable.
+    assert fast_parses == 3
