@@ -31,6 +31,7 @@ OPERATIONS: dict[str, str] = {
     "transact": "TransactWriteItems",
 }
 Responses = dict[str, dict[str, "Canned"]]  # side -> operation -> response
+Recorded = tuple[str, dict[str, Any], "Canned"]  # operation, request body, response
 
 
 def setup_environment() -> None:
@@ -112,19 +113,25 @@ def install_replay(clients: Iterable[Any], responses: Mapping[str, Canned]) -> N
         client.meta.events.register("before-send.dynamodb.*", answer, unique_id="bench-replay")
 
 
-def install_recorder(clients: Iterable[Any], sink: list[tuple[str, Canned]]) -> None:
-    """Append (operation name, response) of every DynamoDB response these clients receive."""
+def install_recorder(clients: Iterable[Any], sink: list[Recorded]) -> None:
+    """Append (operation name, request body, response) of every DynamoDB call these clients
+    make (the request as sent, the response as received, before botocore parses it)."""
+    requests: list[dict[str, Any]] = []
 
-    def record(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
+    def sent(request: Any, **_: Any) -> None:
+        requests.append(json.loads(request.body or b"{}"))
+
+    def received(operation_model: Any, response_dict: Mapping[str, Any], **_: Any) -> None:
         canned = Canned(
             int(response_dict["status_code"]),
             {str(k): str(v) for k, v in response_dict["headers"].items()},
             bytes(response_dict["body"]),
         )
-        sink.append((operation_model.name, canned))
+        sink.append((operation_model.name, requests.pop(), canned))
 
     for client in clients:
-        client.meta.events.register("before-parse.dynamodb.*", record, unique_id="bench-record")
+        client.meta.events.register("before-send.dynamodb.*", sent, unique_id="bench-sent")
+        client.meta.events.register("before-parse.dynamodb.*", received, unique_id="bench-got")
 
 
 def record_responses(sides: Iterable[str]) -> Responses:

@@ -115,17 +115,12 @@ def resource_side() -> Side:
     membership = fx.plain(fx.membership_item())
     key = fx.plain(fx.workspace_key())
     values = {":pk": fx.members_partition(), ":sk": "Membership#"}
-    items = [fx.plain(item) for item in fx.ticket_items()]
-
-    def transact() -> object:
-        # Built per call: the resource's parameter transformation replaces each Put's Item
-        # with its AttributeValue form in place (a prebuilt list would be serialised twice).
-        return client.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": TABLE, "Item": item, "ConditionExpression": CONDITION}}
-                for item in items
-            ]
-        )
+    # The resource API deep-copies its parameters before serialising them: prebuilt inputs
+    # stay plain values from call to call.
+    transact = [
+        {"Put": {"TableName": TABLE, "Item": fx.plain(item), "ConditionExpression": CONDITION}}
+        for item in fx.ticket_items()
+    ]
 
     def check(op: str, result: Any) -> None:
         if op == "get":
@@ -144,7 +139,7 @@ def resource_side() -> Side:
                 ExpressionAttributeValues=values,
                 Limit=fx.PAGE,
             ),
-            "transact": transact,
+            "transact": lambda: client.transact_write_items(TransactItems=transact),
         },
         check,
     )
@@ -171,9 +166,7 @@ def dynamodel_side() -> Side:
         {
             "create": lambda: repo.create_membership(Membership(**fx.NEW_MEMBERSHIP)),
             "get": lambda: repo.get_workspace(workspace_id=fx.WORKSPACE_ID),
-            "query": lambda: repo.members_of_workspace(
-                workspace_id=fx.WORKSPACE_ID, limit=fx.PAGE
-            ),
+            "query": lambda: repo.members_of_workspace(workspace_id=fx.WORKSPACE_ID, limit=fx.PAGE),
             "transact": lambda: repo.create_ticket(
                 Ticket(**fx.TICKET, checklist=[ChecklistItem(**c) for c in fx.CHECKLIST])
             ),

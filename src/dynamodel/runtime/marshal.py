@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
 from dynamodel.runtime.errors import InvalidKeyValueError
 from dynamodel.runtime.keys import encode_date, encode_datetime
 
@@ -24,6 +26,7 @@ Item = dict[str, AttributeValue]
 MAX_ITEM_BYTES = 400 * 1024
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=BaseModel)
 
 # DynamoDB numbers: at most 38 significant digits, magnitude 1E-130 .. 9.99...E+125, i.e. an
 # adjusted exponent (that of the leading digit) in [-130, 125].
@@ -389,3 +392,22 @@ _SIZES: dict[str, Callable[[Any], int]] = {
     "NS": lambda value: sum(map(_number_size, value)),
     "BS": lambda value: sum(map(len, value)),
 }
+
+
+_new_object = object.__new__
+_set = object.__setattr__
+
+
+def construct(model: type[_M], data: dict[str, Any]) -> _M:
+    """A model instance from already-typed values, without validation.
+
+    `data` must hold every field (generated decoders fill defaults). This is what pydantic's
+    `model_construct` does, minus its per-call default handling: the same documented instance
+    attributes, set directly, for a third of the cost on the hot path of every read.
+    """
+    obj = _new_object(model)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(data))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj

@@ -123,7 +123,10 @@ class Table:
             if next_state is not None
             else None
         )
-        return Page[M](items=[schema.from_item(i) for i in items], cursor=next_cursor)
+        # The items were typed by the schema's decoder: no need to validate them again.
+        return Page[M].model_construct(
+            items=[schema.from_item(i) for i in items], cursor=next_cursor
+        )
 
     def _single_page(
         self,

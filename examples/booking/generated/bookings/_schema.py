@@ -46,17 +46,17 @@ def organisation_to_item(obj: Organisation) -> Item:
 
 def organisation_from_item(item: Item) -> Organisation:
     """A Organisation from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'org_id': m.get_str(item['org_id']),
-        'name': m.get_str(item['name']),
-        'slug': m.get_str(item['slug']),
-        'created_at': m.get_datetime(item['created_at']),
-    }
-    if 'plan' in item:
-        data['plan'] = m.get_str(item['plan'])
-    if 'timezone' in item:
-        data['timezone'] = m.get_str(item['timezone'])
-    return Organisation.model_construct(**data)
+    return m.construct(
+        Organisation,
+        {
+            'org_id': m.get_str(item['org_id']),
+            'name': m.get_str(item['name']),
+            'slug': m.get_str(item['slug']),
+            'plan': m.get_str(item['plan']) if 'plan' in item else 'starter',
+            'timezone': m.get_str(item['timezone']) if 'timezone' in item else 'UTC',
+            'created_at': m.get_datetime(item['created_at']),
+        },
+    )
 
 
 def _organisation_guard_slug(obj: Any) -> Item | None:
@@ -113,18 +113,18 @@ def member_to_item(obj: Member) -> Item:
 
 def member_from_item(item: Item) -> Member:
     """A Member from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'org_id': m.get_str(item['org_id']),
-        'member_id': m.get_str(item['member_id']),
-        'email': m.get_str(item['email']),
-        'display_name': m.get_str(item['display_name']),
-        'joined_on': m.get_date(item['joined_on']),
-    }
-    if 'role' in item:
-        data['role'] = m.get_str(item['role'])
-    if 'phone' in item:
-        data['phone'] = m.get_str(item['phone'])
-    return Member.model_construct(**data)
+    return m.construct(
+        Member,
+        {
+            'org_id': m.get_str(item['org_id']),
+            'member_id': m.get_str(item['member_id']),
+            'email': m.get_str(item['email']),
+            'display_name': m.get_str(item['display_name']),
+            'role': m.get_str(item['role']) if 'role' in item else 'booker',
+            'phone': m.get_str(item['phone']) if 'phone' in item else None,
+            'joined_on': m.get_date(item['joined_on']),
+        },
+    )
 
 
 def _member_guard_org_id_email(obj: Any) -> Item | None:
@@ -190,23 +190,20 @@ def resource_to_item(obj: Resource) -> Item:
 
 def resource_from_item(item: Item) -> Resource:
     """A Resource from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'resource_id': m.get_str(item['resource_id']),
-        'org_id': m.get_str(item['org_id']),
-        'name': m.get_str(item['name']),
-        'category': m.get_str(item['category']),
-    }
-    if 'location' in item:
-        data['location'] = m.get_str(item['location'])
-    if 'capacity' in item:
-        data['capacity'] = m.get_int(item['capacity'])
-    if 'hourly_rate' in item:
-        data['hourly_rate'] = m.get_decimal(item['hourly_rate'])
-    if 'features' in item:
-        data['features'] = m.get_str_set(item['features'])
-    if 'active' in item:
-        data['active'] = m.get_bool(item['active'])
-    return Resource.model_construct(**data)
+    return m.construct(
+        Resource,
+        {
+            'resource_id': m.get_str(item['resource_id']),
+            'org_id': m.get_str(item['org_id']),
+            'name': m.get_str(item['name']),
+            'category': m.get_str(item['category']),
+            'location': m.get_str(item['location']) if 'location' in item else None,
+            'capacity': m.get_int(item['capacity']) if 'capacity' in item else None,
+            'hourly_rate': m.get_decimal(item['hourly_rate']) if 'hourly_rate' in item else None,
+            'features': m.get_str_set(item['features']) if 'features' in item else set(),
+            'active': m.get_bool(item['active']) if 'active' in item else True,
+        },
+    )
 
 
 RESOURCE: EntitySchema[Resource] = EntitySchema(
@@ -258,16 +255,16 @@ def attendee_to_item(obj: Attendee) -> Item:
 
 def attendee_from_item(item: Item) -> Attendee:
     """A Attendee from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'reservation_id': m.get_str(item['reservation_id']),
-        'member_id': m.get_str(item['member_id']),
-        'invited_at': m.get_datetime(item['invited_at']),
-    }
-    if 'response' in item:
-        data['response'] = m.get_str(item['response'])
-    if 'optional_attendance' in item:
-        data['optional_attendance'] = m.get_bool(item['optional_attendance'])
-    return Attendee.model_construct(**data)
+    return m.construct(
+        Attendee,
+        {
+            'reservation_id': m.get_str(item['reservation_id']),
+            'member_id': m.get_str(item['member_id']),
+            'response': m.get_str(item['response']) if 'response' in item else 'pending',
+            'invited_at': m.get_datetime(item['invited_at']),
+            'optional_attendance': m.get_bool(item['optional_attendance']) if 'optional_attendance' in item else False,
+        },
+    )
 
 
 ATTENDEE: EntitySchema[Attendee] = EntitySchema(
@@ -329,24 +326,24 @@ def reservation_to_item(obj: Reservation) -> Item:
 
 def reservation_from_item(item: Item) -> Reservation:
     """A Reservation from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'reservation_id': m.get_str(item['reservation_id']),
-        'org_id': m.get_str(item['org_id']),
-        'resource_id': m.get_str(item['resource_id']),
-        'member_id': m.get_str(item['member_id']),
-        'title': m.get_str(item['title']),
-        'starts_at': m.get_datetime(item['starts_at']),
-        'ends_at': m.get_datetime(item['ends_at']),
-        'created_at': m.get_datetime(item['created_at']),
-    }
-    if 'status' in item:
-        data['status'] = m.get_str(item['status'])
-    if 'price' in item:
-        data['price'] = m.get_decimal(item['price'])
-    if 'notes' in item:
-        data['notes'] = m.get_str(item['notes'])
-    data["version"] = m.get_int(item["version"]) if "version" in item else 0
-    return Reservation.model_construct(**data)
+    return m.construct(
+        Reservation,
+        {
+            'reservation_id': m.get_str(item['reservation_id']),
+            'org_id': m.get_str(item['org_id']),
+            'resource_id': m.get_str(item['resource_id']),
+            'member_id': m.get_str(item['member_id']),
+            'title': m.get_str(item['title']),
+            'starts_at': m.get_datetime(item['starts_at']),
+            'ends_at': m.get_datetime(item['ends_at']),
+            'status': m.get_str(item['status']) if 'status' in item else 'confirmed',
+            'price': m.get_decimal(item['price']) if 'price' in item else None,
+            'notes': m.get_str(item['notes']) if 'notes' in item else None,
+            'created_at': m.get_datetime(item['created_at']),
+            'attendees': [],
+            "version": m.get_int(item["version"]) if "version" in item else 0,
+        },
+    )
 
 
 def _reservation_guard_resource_id_starts_at(obj: Any) -> Item | None:
@@ -403,15 +400,16 @@ def closure_to_item(obj: Closure) -> Item:
 
 def closure_from_item(item: Item) -> Closure:
     """A Closure from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'resource_id': m.get_str(item['resource_id']),
-        'starts_at': m.get_datetime(item['starts_at']),
-        'ends_at': m.get_datetime(item['ends_at']),
-        'reason': m.get_str(item['reason']),
-    }
-    if 'comment' in item:
-        data['comment'] = m.get_str(item['comment'])
-    return Closure.model_construct(**data)
+    return m.construct(
+        Closure,
+        {
+            'resource_id': m.get_str(item['resource_id']),
+            'starts_at': m.get_datetime(item['starts_at']),
+            'ends_at': m.get_datetime(item['ends_at']),
+            'reason': m.get_str(item['reason']),
+            'comment': m.get_str(item['comment']) if 'comment' in item else None,
+        },
+    )
 
 
 CLOSURE: EntitySchema[Closure] = EntitySchema(

@@ -45,14 +45,15 @@ def zone_to_item(obj: Zone) -> Item:
 
 def zone_from_item(item: Item) -> Zone:
     """A Zone from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'site_id': m.get_str(item['site_id']),
-        'zone_code': m.get_str(item['zone_code']),
-        'label': m.get_str(item['label']),
-    }
-    if 'floor' in item:
-        data['floor'] = m.get_int(item['floor'])
-    return Zone.model_construct(**data)
+    return m.construct(
+        Zone,
+        {
+            'site_id': m.get_str(item['site_id']),
+            'zone_code': m.get_str(item['zone_code']),
+            'label': m.get_str(item['label']),
+            'floor': m.get_int(item['floor']) if 'floor' in item else None,
+        },
+    )
 
 
 ZONE: EntitySchema[Zone] = EntitySchema(
@@ -105,20 +106,20 @@ def site_to_item(obj: Site) -> Item:
 
 def site_from_item(item: Item) -> Site:
     """A Site from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'site_id': m.get_str(item['site_id']),
-        'name': m.get_str(item['name']),
-        'timezone': m.get_str(item['timezone']),
-        'created_at': m.get_datetime(item['created_at']),
-    }
-    if 'address' in item:
-        data['address'] = m.get_str(item['address'])
-    if 'latitude' in item:
-        data['latitude'] = m.get_float(item['latitude'])
-    if 'longitude' in item:
-        data['longitude'] = m.get_float(item['longitude'])
-    data["version"] = m.get_int(item["version"]) if "version" in item else 0
-    return Site.model_construct(**data)
+    return m.construct(
+        Site,
+        {
+            'site_id': m.get_str(item['site_id']),
+            'name': m.get_str(item['name']),
+            'timezone': m.get_str(item['timezone']),
+            'address': m.get_str(item['address']) if 'address' in item else None,
+            'latitude': m.get_float(item['latitude']) if 'latitude' in item else None,
+            'longitude': m.get_float(item['longitude']) if 'longitude' in item else None,
+            'created_at': m.get_datetime(item['created_at']),
+            'zones': [],
+            "version": m.get_int(item["version"]) if "version" in item else 0,
+        },
+    )
 
 
 SITE: EntitySchema[Site] = EntitySchema(
@@ -179,25 +180,22 @@ def device_to_item(obj: Device) -> Item:
 
 def device_from_item(item: Item) -> Device:
     """A Device from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'device_id': m.get_str(item['device_id']),
-        'site_id': m.get_str(item['site_id']),
-        'serial': m.get_str(item['serial']),
-        'hardware': m.get_str(item['hardware']),
-        'firmware': m.get_str(item['firmware']),
-        'installed_on': m.get_date(item['installed_on']),
-    }
-    if 'zone_code' in item:
-        data['zone_code'] = m.get_str(item['zone_code'])
-    if 'status' in item:
-        data['status'] = m.get_str(item['status'])
-    if 'last_seen_at' in item:
-        data['last_seen_at'] = m.get_datetime(item['last_seen_at'])
-    if 'tags' in item:
-        data['tags'] = m.get_str_set(item['tags'])
-    if 'settings' in item:
-        data['settings'] = m.get_map(item['settings'])
-    return Device.model_construct(**data)
+    return m.construct(
+        Device,
+        {
+            'device_id': m.get_str(item['device_id']),
+            'site_id': m.get_str(item['site_id']),
+            'zone_code': m.get_str(item['zone_code']) if 'zone_code' in item else None,
+            'serial': m.get_str(item['serial']),
+            'hardware': m.get_str(item['hardware']),
+            'firmware': m.get_str(item['firmware']),
+            'status': m.get_str(item['status']) if 'status' in item else 'provisioning',
+            'installed_on': m.get_date(item['installed_on']),
+            'last_seen_at': m.get_datetime(item['last_seen_at']) if 'last_seen_at' in item else None,
+            'tags': m.get_str_set(item['tags']) if 'tags' in item else set(),
+            'settings': m.get_map(item['settings']) if 'settings' in item else None,
+        },
+    )
 
 
 def _device_guard_serial(obj: Any) -> Item | None:
@@ -260,23 +258,19 @@ def reading_to_item(obj: Reading) -> Item:
 
 def reading_from_item(item: Item) -> Reading:
     """A Reading from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'device_id': m.get_str(item['device_id']),
-        'recorded_at': m.get_datetime(item['recorded_at']),
-    }
-    if 'temperature_c' in item:
-        data['temperature_c'] = m.get_float(item['temperature_c'])
-    if 'humidity_pct' in item:
-        data['humidity_pct'] = m.get_float(item['humidity_pct'])
-    if 'battery_mv' in item:
-        data['battery_mv'] = m.get_int(item['battery_mv'])
-    if 'rssi' in item:
-        data['rssi'] = m.get_int(item['rssi'])
-    if 'raw_frame' in item:
-        data['raw_frame'] = m.get_bytes(item['raw_frame'])
-    if 'expires_at' in item:
-        data['expires_at'] = m.get_ttl(item['expires_at'])
-    return Reading.model_construct(**data)
+    return m.construct(
+        Reading,
+        {
+            'device_id': m.get_str(item['device_id']),
+            'recorded_at': m.get_datetime(item['recorded_at']),
+            'temperature_c': m.get_float(item['temperature_c']) if 'temperature_c' in item else None,
+            'humidity_pct': m.get_float(item['humidity_pct']) if 'humidity_pct' in item else None,
+            'battery_mv': m.get_int(item['battery_mv']) if 'battery_mv' in item else None,
+            'rssi': m.get_int(item['rssi']) if 'rssi' in item else None,
+            'raw_frame': m.get_bytes(item['raw_frame']) if 'raw_frame' in item else None,
+            'expires_at': m.get_ttl(item['expires_at']) if 'expires_at' in item else None,
+        },
+    )
 
 
 READING: EntitySchema[Reading] = EntitySchema(
@@ -341,26 +335,23 @@ def alert_to_item(obj: Alert) -> Item:
 
 def alert_from_item(item: Item) -> Alert:
     """A Alert from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'alert_id': m.get_str(item['alert_id']),
-        'site_id': m.get_str(item['site_id']),
-        'device_id': m.get_str(item['device_id']),
-        'rule': m.get_str(item['rule']),
-        'severity': m.get_str(item['severity']),
-        'message': m.get_str(item['message']),
-        'raised_at': m.get_datetime(item['raised_at']),
-    }
-    if 'status' in item:
-        data['status'] = m.get_str(item['status'])
-    if 'threshold' in item:
-        data['threshold'] = m.get_decimal(item['threshold'])
-    if 'observed_value' in item:
-        data['observed_value'] = m.get_float(item['observed_value'])
-    if 'acknowledged_by' in item:
-        data['acknowledged_by'] = m.get_str(item['acknowledged_by'])
-    if 'resolved_at' in item:
-        data['resolved_at'] = m.get_datetime(item['resolved_at'])
-    return Alert.model_construct(**data)
+    return m.construct(
+        Alert,
+        {
+            'alert_id': m.get_str(item['alert_id']),
+            'site_id': m.get_str(item['site_id']),
+            'device_id': m.get_str(item['device_id']),
+            'rule': m.get_str(item['rule']),
+            'severity': m.get_str(item['severity']),
+            'status': m.get_str(item['status']) if 'status' in item else 'open',
+            'message': m.get_str(item['message']),
+            'threshold': m.get_decimal(item['threshold']) if 'threshold' in item else None,
+            'observed_value': m.get_float(item['observed_value']) if 'observed_value' in item else None,
+            'raised_at': m.get_datetime(item['raised_at']),
+            'acknowledged_by': m.get_str(item['acknowledged_by']) if 'acknowledged_by' in item else None,
+            'resolved_at': m.get_datetime(item['resolved_at']) if 'resolved_at' in item else None,
+        },
+    )
 
 
 ALERT: EntitySchema[Alert] = EntitySchema(
@@ -415,18 +406,18 @@ def maintenance_log_to_item(obj: MaintenanceLog) -> Item:
 
 def maintenance_log_from_item(item: Item) -> MaintenanceLog:
     """A MaintenanceLog from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'device_id': m.get_str(item['device_id']),
-        'performed_at': m.get_datetime(item['performed_at']),
-        'technician': m.get_str(item['technician']),
-        'action': m.get_str(item['action']),
-        'parts': m.get_list(item['parts'], lambda v: m.get_str(v)),
-    }
-    if 'cost' in item:
-        data['cost'] = m.get_decimal(item['cost'])
-    if 'notes' in item:
-        data['notes'] = m.get_str(item['notes'])
-    return MaintenanceLog.model_construct(**data)
+    return m.construct(
+        MaintenanceLog,
+        {
+            'device_id': m.get_str(item['device_id']),
+            'performed_at': m.get_datetime(item['performed_at']),
+            'technician': m.get_str(item['technician']),
+            'action': m.get_str(item['action']),
+            'parts': m.get_list(item['parts'], lambda v: m.get_str(v)),
+            'cost': m.get_decimal(item['cost']) if 'cost' in item else None,
+            'notes': m.get_str(item['notes']) if 'notes' in item else None,
+        },
+    )
 
 
 MAINTENANCE_LOG: EntitySchema[MaintenanceLog] = EntitySchema(
@@ -474,18 +465,18 @@ def firmware_release_to_item(obj: FirmwareRelease) -> Item:
 
 def firmware_release_from_item(item: Item) -> FirmwareRelease:
     """A FirmwareRelease from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'hardware': m.get_str(item['hardware']),
-        'release': m.get_str(item['release']),
-        'released_on': m.get_date(item['released_on']),
-        'checksum': m.get_bytes(item['checksum']),
-        'size_bytes': m.get_int(item['size_bytes']),
-    }
-    if 'channel' in item:
-        data['channel'] = m.get_str(item['channel'])
-    if 'notes' in item:
-        data['notes'] = m.get_str(item['notes'])
-    return FirmwareRelease.model_construct(**data)
+    return m.construct(
+        FirmwareRelease,
+        {
+            'hardware': m.get_str(item['hardware']),
+            'release': m.get_str(item['release']),
+            'channel': m.get_str(item['channel']) if 'channel' in item else 'beta',
+            'released_on': m.get_date(item['released_on']),
+            'checksum': m.get_bytes(item['checksum']),
+            'size_bytes': m.get_int(item['size_bytes']),
+            'notes': m.get_str(item['notes']) if 'notes' in item else None,
+        },
+    )
 
 
 FIRMWARE_RELEASE: EntitySchema[FirmwareRelease] = EntitySchema(

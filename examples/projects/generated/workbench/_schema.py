@@ -48,17 +48,17 @@ def tenant_to_item(obj: Tenant) -> Item:
 
 def tenant_from_item(item: Item) -> Tenant:
     """A Tenant from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'tenant_id': m.get_str(item['tenant_id']),
-        'name': m.get_str(item['name']),
-        'slug': m.get_str(item['slug']),
-        'created_at': m.get_datetime(item['created_at']),
-    }
-    if 'plan' in item:
-        data['plan'] = m.get_str(item['plan'])
-    if 'seats' in item:
-        data['seats'] = m.get_int(item['seats'])
-    return Tenant.model_construct(**data)
+    return m.construct(
+        Tenant,
+        {
+            'tenant_id': m.get_str(item['tenant_id']),
+            'name': m.get_str(item['name']),
+            'slug': m.get_str(item['slug']),
+            'plan': m.get_str(item['plan']) if 'plan' in item else 'free',
+            'seats': m.get_int(item['seats']) if 'seats' in item else 5,
+            'created_at': m.get_datetime(item['created_at']),
+        },
+    )
 
 
 def _tenant_guard_slug(obj: Any) -> Item | None:
@@ -113,15 +113,16 @@ def milestone_to_item(obj: Milestone) -> Item:
 
 def milestone_from_item(item: Item) -> Milestone:
     """A Milestone from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'project_id': m.get_str(item['project_id']),
-        'milestone_id': m.get_str(item['milestone_id']),
-        'title': m.get_str(item['title']),
-        'due_on': m.get_date(item['due_on']),
-    }
-    if 'done' in item:
-        data['done'] = m.get_bool(item['done'])
-    return Milestone.model_construct(**data)
+    return m.construct(
+        Milestone,
+        {
+            'project_id': m.get_str(item['project_id']),
+            'milestone_id': m.get_str(item['milestone_id']),
+            'title': m.get_str(item['title']),
+            'due_on': m.get_date(item['due_on']),
+            'done': m.get_bool(item['done']) if 'done' in item else False,
+        },
+    )
 
 
 MILESTONE: EntitySchema[Milestone] = EntitySchema(
@@ -184,24 +185,23 @@ def project_to_item(obj: Project) -> Item:
 
 def project_from_item(item: Item) -> Project:
     """A Project from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'project_id': m.get_str(item['project_id']),
-        'tenant_id': m.get_str(item['tenant_id']),
-        'code': m.get_str(item['code']),
-        'name': m.get_str(item['name']),
-        'owner_id': m.get_str(item['owner_id']),
-        'created_at': m.get_datetime(item['created_at']),
-    }
-    if 'description' in item:
-        data['description'] = m.get_str(item['description'])
-    if 'status' in item:
-        data['status'] = m.get_str(item['status'])
-    if 'budget' in item:
-        data['budget'] = m.get_decimal(item['budget'])
-    if 'starts_on' in item:
-        data['starts_on'] = m.get_date(item['starts_on'])
-    data["version"] = m.get_int(item["version"]) if "version" in item else 0
-    return Project.model_construct(**data)
+    return m.construct(
+        Project,
+        {
+            'project_id': m.get_str(item['project_id']),
+            'tenant_id': m.get_str(item['tenant_id']),
+            'code': m.get_str(item['code']),
+            'name': m.get_str(item['name']),
+            'description': m.get_str(item['description']) if 'description' in item else None,
+            'status': m.get_str(item['status']) if 'status' in item else 'active',
+            'owner_id': m.get_str(item['owner_id']),
+            'budget': m.get_decimal(item['budget']) if 'budget' in item else None,
+            'starts_on': m.get_date(item['starts_on']) if 'starts_on' in item else None,
+            'created_at': m.get_datetime(item['created_at']),
+            'milestones': [],
+            "version": m.get_int(item["version"]) if "version" in item else 0,
+        },
+    )
 
 
 def _project_guard_tenant_id_code(obj: Any) -> Item | None:
@@ -278,30 +278,24 @@ def task_to_item(obj: Task) -> Item:
 
 def task_from_item(item: Item) -> Task:
     """A Task from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'project_id': m.get_str(item['project_id']),
-        'task_id': m.get_str(item['task_id']),
-        'tenant_id': m.get_str(item['tenant_id']),
-        'title': m.get_str(item['title']),
-        'updated_at': m.get_datetime(item['updated_at']),
-    }
-    if 'description' in item:
-        data['description'] = m.get_str(item['description'])
-    if 'status' in item:
-        data['status'] = m.get_str(item['status'])
-    if 'priority' in item:
-        data['priority'] = m.get_int(item['priority'])
-    if 'assignee_id' in item:
-        data['assignee_id'] = m.get_str(item['assignee_id'])
-    if 'milestone_id' in item:
-        data['milestone_id'] = m.get_str(item['milestone_id'])
-    if 'estimate_hours' in item:
-        data['estimate_hours'] = m.get_decimal(item['estimate_hours'])
-    if 'due_on' in item:
-        data['due_on'] = m.get_date(item['due_on'])
-    if 'watchers' in item:
-        data['watchers'] = m.get_str_set(item['watchers'])
-    return Task.model_construct(**data)
+    return m.construct(
+        Task,
+        {
+            'project_id': m.get_str(item['project_id']),
+            'task_id': m.get_str(item['task_id']),
+            'tenant_id': m.get_str(item['tenant_id']),
+            'title': m.get_str(item['title']),
+            'description': m.get_str(item['description']) if 'description' in item else None,
+            'status': m.get_str(item['status']) if 'status' in item else 'todo',
+            'priority': m.get_int(item['priority']) if 'priority' in item else 3,
+            'assignee_id': m.get_str(item['assignee_id']) if 'assignee_id' in item else None,
+            'milestone_id': m.get_str(item['milestone_id']) if 'milestone_id' in item else None,
+            'estimate_hours': m.get_decimal(item['estimate_hours']) if 'estimate_hours' in item else None,
+            'due_on': m.get_date(item['due_on']) if 'due_on' in item else None,
+            'watchers': m.get_str_set(item['watchers']) if 'watchers' in item else set(),
+            'updated_at': m.get_datetime(item['updated_at']),
+        },
+    )
 
 
 TASK: EntitySchema[Task] = EntitySchema(
@@ -355,15 +349,17 @@ def task_tag_to_item(obj: TaskTag) -> Item:
 
 def task_tag_from_item(item: Item) -> TaskTag:
     """A TaskTag from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'task_id': m.get_str(item['task_id']),
-        'tag': m.get_str(item['tag']),
-        'tenant_id': m.get_str(item['tenant_id']),
-        'project_id': m.get_str(item['project_id']),
-        'tagged_by': m.get_str(item['tagged_by']),
-        'tagged_at': m.get_datetime(item['tagged_at']),
-    }
-    return TaskTag.model_construct(**data)
+    return m.construct(
+        TaskTag,
+        {
+            'task_id': m.get_str(item['task_id']),
+            'tag': m.get_str(item['tag']),
+            'tenant_id': m.get_str(item['tenant_id']),
+            'project_id': m.get_str(item['project_id']),
+            'tagged_by': m.get_str(item['tagged_by']),
+            'tagged_at': m.get_datetime(item['tagged_at']),
+        },
+    )
 
 
 TASK_TAG: EntitySchema[TaskTag] = EntitySchema(
@@ -417,19 +413,20 @@ def audit_event_to_item(obj: AuditEvent) -> Item:
 
 def audit_event_from_item(item: Item) -> AuditEvent:
     """A AuditEvent from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'project_id': m.get_str(item['project_id']),
-        'event_id': m.get_str(item['event_id']),
-        'tenant_id': m.get_str(item['tenant_id']),
-        'actor_id': m.get_str(item['actor_id']),
-        'action': m.get_str(item['action']),
-        'target_kind': m.get_str(item['target_kind']),
-        'target_id': m.get_str(item['target_id']),
-        'occurred_at': m.get_datetime(item['occurred_at']),
-    }
-    if 'changes' in item:
-        data['changes'] = m.get_map(item['changes'])
-    return AuditEvent.model_construct(**data)
+    return m.construct(
+        AuditEvent,
+        {
+            'project_id': m.get_str(item['project_id']),
+            'event_id': m.get_str(item['event_id']),
+            'tenant_id': m.get_str(item['tenant_id']),
+            'actor_id': m.get_str(item['actor_id']),
+            'action': m.get_str(item['action']),
+            'target_kind': m.get_str(item['target_kind']),
+            'target_id': m.get_str(item['target_id']),
+            'changes': m.get_map(item['changes']) if 'changes' in item else None,
+            'occurred_at': m.get_datetime(item['occurred_at']),
+        },
+    )
 
 
 AUDIT_EVENT: EntitySchema[AuditEvent] = EntitySchema(

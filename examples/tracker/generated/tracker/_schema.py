@@ -44,14 +44,15 @@ def workspace_to_item(obj: Workspace) -> Item:
 
 def workspace_from_item(item: Item) -> Workspace:
     """A Workspace from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'workspace_id': m.get_str(item['workspace_id']),
-        'name': m.get_str(item['name']),
-        'created_at': m.get_datetime(item['created_at']),
-    }
-    if 'plan' in item:
-        data['plan'] = m.get_str(item['plan'])
-    return Workspace.model_construct(**data)
+    return m.construct(
+        Workspace,
+        {
+            'workspace_id': m.get_str(item['workspace_id']),
+            'name': m.get_str(item['name']),
+            'plan': m.get_str(item['plan']) if 'plan' in item else 'free',
+            'created_at': m.get_datetime(item['created_at']),
+        },
+    )
 
 
 WORKSPACE: EntitySchema[Workspace] = EntitySchema(
@@ -96,12 +97,14 @@ def user_to_item(obj: User) -> Item:
 
 def user_from_item(item: Item) -> User:
     """A User from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'user_id': m.get_str(item['user_id']),
-        'email': m.get_str(item['email']),
-        'display_name': m.get_str(item['display_name']),
-    }
-    return User.model_construct(**data)
+    return m.construct(
+        User,
+        {
+            'user_id': m.get_str(item['user_id']),
+            'email': m.get_str(item['email']),
+            'display_name': m.get_str(item['display_name']),
+        },
+    )
 
 
 def _user_guard_email(obj: Any) -> Item | None:
@@ -154,13 +157,15 @@ def membership_to_item(obj: Membership) -> Item:
 
 def membership_from_item(item: Item) -> Membership:
     """A Membership from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'workspace_id': m.get_str(item['workspace_id']),
-        'user_id': m.get_str(item['user_id']),
-        'role': m.get_str(item['role']),
-        'joined_at': m.get_datetime(item['joined_at']),
-    }
-    return Membership.model_construct(**data)
+    return m.construct(
+        Membership,
+        {
+            'workspace_id': m.get_str(item['workspace_id']),
+            'user_id': m.get_str(item['user_id']),
+            'role': m.get_str(item['role']),
+            'joined_at': m.get_datetime(item['joined_at']),
+        },
+    )
 
 
 MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
@@ -207,15 +212,16 @@ def checklist_item_to_item(obj: ChecklistItem) -> Item:
 
 def checklist_item_from_item(item: Item) -> ChecklistItem:
     """A ChecklistItem from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'workspace_id': m.get_str(item['workspace_id']),
-        'ticket_no': m.get_int(item['ticket_no']),
-        'position': m.get_int(item['position']),
-        'text': m.get_str(item['text']),
-    }
-    if 'done' in item:
-        data['done'] = m.get_bool(item['done'])
-    return ChecklistItem.model_construct(**data)
+    return m.construct(
+        ChecklistItem,
+        {
+            'workspace_id': m.get_str(item['workspace_id']),
+            'ticket_no': m.get_int(item['ticket_no']),
+            'position': m.get_int(item['position']),
+            'text': m.get_str(item['text']),
+            'done': m.get_bool(item['done']) if 'done' in item else False,
+        },
+    )
 
 
 CHECKLIST_ITEM: EntitySchema[ChecklistItem] = EntitySchema(
@@ -277,22 +283,22 @@ def ticket_to_item(obj: Ticket) -> Item:
 
 def ticket_from_item(item: Item) -> Ticket:
     """A Ticket from its item (no validation: the values were typed on write)."""
-    data: dict[str, Any] = {
-        'workspace_id': m.get_str(item['workspace_id']),
-        'ticket_no': m.get_int(item['ticket_no']),
-        'title': m.get_str(item['title']),
-        'status': m.get_str(item['status']),
-        'priority': m.get_int(item['priority']),
-        'updated_at': m.get_datetime(item['updated_at']),
-    }
-    if 'assignee_id' in item:
-        data['assignee_id'] = m.get_str(item['assignee_id'])
-    if 'labels' in item:
-        data['labels'] = m.get_str_set(item['labels'])
-    if 'expires_at' in item:
-        data['expires_at'] = m.get_ttl(item['expires_at'])
-    data["version"] = m.get_int(item["version"]) if "version" in item else 0
-    return Ticket.model_construct(**data)
+    return m.construct(
+        Ticket,
+        {
+            'workspace_id': m.get_str(item['workspace_id']),
+            'ticket_no': m.get_int(item['ticket_no']),
+            'title': m.get_str(item['title']),
+            'status': m.get_str(item['status']),
+            'assignee_id': m.get_str(item['assignee_id']) if 'assignee_id' in item else None,
+            'priority': m.get_int(item['priority']),
+            'updated_at': m.get_datetime(item['updated_at']),
+            'labels': m.get_str_set(item['labels']) if 'labels' in item else set(),
+            'expires_at': m.get_ttl(item['expires_at']) if 'expires_at' in item else None,
+            'checklist': [],
+            "version": m.get_int(item["version"]) if "version" in item else 0,
+        },
+    )
 
 
 TICKET: EntitySchema[Ticket] = EntitySchema(

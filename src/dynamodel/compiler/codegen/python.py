@@ -119,6 +119,19 @@ def default_expression(attribute: Attribute) -> str | None:
     return None
 
 
+def default_value(attribute: Attribute) -> str:
+    """An expression for the value a model field takes when its attribute is not stored."""
+    expression = default_expression(attribute)
+    if expression is None:
+        return "None"
+    if expression == "Field(default_factory=set)":
+        return "set()"
+    prefix = "Field(default_factory=lambda: "
+    if expression.startswith(prefix):
+        return expression[len(prefix) : -1]
+    return expression
+
+
 def writer(type_ref: TypeRef, value: str, *, ttl: bool = False) -> str:
     """An expression turning `value` into an AttributeValue."""
     if ttl and type_ref.base == "datetime":

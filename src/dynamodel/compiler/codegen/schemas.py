@@ -12,6 +12,7 @@ from dynamodel.compiler.codegen.python import (
     KEY_ENCODER,
     attribute_annotation,
     constant_case,
+    default_value,
     import_from,
     reader,
     snake_case,
@@ -130,31 +131,34 @@ def _to_item(design: Design, entity: Entity, entity_design: EntityDesign) -> lis
     return lines
 
 
-def _from_item(entity: Entity, entity_design: EntityDesign) -> list[str]:
+def _from_item(entity: Entity, entity_design: EntityDesign, members: list[str]) -> list[str]:
     fn = snake_case(entity.name)
     lines = [
         f"def {fn}_from_item(item: Item) -> {entity.name}:",
         f'    """A {entity.name} from its item (no validation: the values were typed on write)."""',
-        "    data: dict[str, Any] = {",
+        "    return m.construct(",
+        f"        {entity.name},",
+        "        {",
     ]
-    required = [
-        a
-        for a in entity.attributes
-        if not a.optional and not a.has_default and a.type.base != "set"
-    ]
-    for attribute in required:
-        expression = reader(attribute.type, f"item[{attribute.name!r}]", ttl=attribute.ttl)
-        lines.append(f"        {attribute.name!r}: {expression},")
-    lines.append("    }")
     for attribute in entity.attributes:
-        if attribute in required:
-            continue
         expression = reader(attribute.type, f"item[{attribute.name!r}]", ttl=attribute.ttl)
-        lines.append(f"    if {attribute.name!r} in item:")
-        lines.append(f"        data[{attribute.name!r}] = {expression}")
+        stored_always = (
+            not attribute.optional and not attribute.has_default and attribute.type.base != "set"
+        )
+        if stored_always:
+            lines.append(f"            {attribute.name!r}: {expression},")
+        else:
+            lines.append(
+                f"            {attribute.name!r}: {expression} "
+                f"if {attribute.name!r} in item else {default_value(attribute)},"
+            )
+    for field in members:
+        lines.append(f"            {field!r}: [],")
     if entity_design.versioned:
-        lines.append('    data["version"] = m.get_int(item["version"]) if "version" in item else 0')
-    lines.append(f"    return {entity.name}.model_construct(**data)")
+        lines.append(
+            '            "version": m.get_int(item["version"]) if "version" in item else 0,'
+        )
+    lines += ["        },", "    )"]
     return lines
 
 
@@ -294,7 +298,7 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
         for block in (
             _table_key(entity, entity_design),
             _to_item(design, entity, entity_design),
-            _from_item(entity, entity_design),
+            _from_item(entity, entity_design, [m.field for m in entity.members]),
             _schema(design, entity, entity_design),
         ):
             out += "\n\n" + "\n".join(block) + "\n"
