@@ -9,13 +9,12 @@ rotates from round to round), timed with `time.process_time_ns`. Per round, each
 per operation is divided by the raw client's; the report gives the median over the rounds of
 those ratios (with their interquartile range) and the median µs per operation.
 
-Run alone: `python bench/ops.py [--rounds 15] [--scale 1.0] [--ops create get query transact]`.
+Run alone: `python bench/ops.py [--rounds 25] [--scale 1.0] [--ops create get query transact]`.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import time
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from sides import LABELS, SIDES, Side, build, pynamodb_available
 
 # Operations per side per round: single-item calls are cheaper than pages and transactions.
 N: dict[str, int] = {"create": 200, "get": 200, "query": 50, "transact": 50}
-ROUNDS = 15
+ROUNDS = 25
 WARMUP = 30
 
 
@@ -86,7 +85,6 @@ def measure(sides: Sequence[Side], op: str, n: int, rounds: int) -> OpResult:
         shift = number % len(sides)
         for side in [*sides[shift:], *sides[:shift]]:
             call = side.ops[op]
-            gc.collect()  # garbage of the previous side is not charged to this one
             start = time.process_time_ns()
             for _ in range(n):
                 call()
