@@ -35,14 +35,18 @@ class Action:
     request: dict[str, Any]  # the body of the action, without TableName
     on_condition_failed: ErrorFactory
     entity: str = ""
+    item_bytes: int | None = None  # the Put item's size when already computed
 
     def size(self) -> int:
+        if self.item_bytes is not None:
+            return self.item_bytes
         if self.kind == "Put":
             return item_size(self.request["Item"])
         return item_size(self.request.get("Key", {})) + len(str(self.request))
 
 
-def check_item_size(item: Item, *, entity: str, described: str) -> None:
+def check_item_size(item: Item, *, entity: str, described: str) -> int:
+    """The item's size, or ItemTooLargeError (nothing is sent) when it exceeds 400 KB."""
     size = item_size(item)
     if size > MAX_ITEM_BYTES:
         raise ItemTooLargeError(
@@ -51,6 +55,7 @@ def check_item_size(item: Item, *, entity: str, described: str) -> None:
             entity=entity,
             size=size,
         )
+    return size
 
 
 def transaction_request(

@@ -209,7 +209,7 @@ def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
     actions = []
     for entry_schema, entry, item in entries:
         described = entry_schema.describe(entry)
-        check_item_size(item, entity=entry_schema.name, described=described)
+        size = check_item_size(item, entity=entry_schema.name, described=described)
 
         def exists(
             reason: Mapping[str, Any], described: str = described, item: Item = item
@@ -224,6 +224,7 @@ def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
                 request=_put(item, "attribute_not_exists(#pk)"),
                 on_condition_failed=exists,
                 entity=entry_schema.name,
+                item_bytes=size,
             )
         )
     actions += guard_actions(schema, None, new, entries[0][2])
@@ -327,9 +328,18 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     ]
     kept = set()
     for entry_schema, entry, item in entries[1:]:
-        check_item_size(item, entity=entry_schema.name, described=entry_schema.describe(entry))
+        size = check_item_size(
+            item, entity=entry_schema.name, described=entry_schema.describe(entry)
+        )
         kept.add((item["PK"]["S"], item["SK"]["S"]))
-        actions.append(Action(kind="Put", request=_put(item, None), on_condition_failed=unexpected))
+        actions.append(
+            Action(
+                kind="Put",
+                request=_put(item, None),
+                on_condition_failed=unexpected,
+                item_bytes=size,
+            )
+        )
     for item in partition:
         item_key = (item["PK"]["S"], item["SK"]["S"])
         if item is not stored and item_key not in kept:
