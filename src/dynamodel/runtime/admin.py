@@ -24,7 +24,9 @@ def default_client() -> Any:
 
     from dynamodel.runtime.fastjson import fast_session
 
-    config = Config(retries={"total_max_attempts": 1}, parameter_validation=False)
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False
+    )
     session = boto3.session.Session(botocore_session=fast_session())
     return session.client("dynamodb", config=config)
 
