@@ -6,12 +6,11 @@ Runs after `read.py` and reports all problems at once. Checks that need the tabl
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-from decimal import Decimal
 
-from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
-from dynamodel.compiler.read_base import yaml_kind
+from dynamodel.compiler.check_values import value_problem
+from dynamodel.compiler.check_views import ViewChecks, pascal_case
+from dynamodel.compiler.diagnostics import Diagnostic, Pos
 from dynamodel.compiler.spec import (
     ID_TYPES,
     SORTABLE_TYPES,
@@ -27,26 +26,10 @@ RESERVED_PREFIXES = ("create_", "save_", "delete_", "update_", "migrate_")
 VERSION_FIELD = "version"
 
 
-def pascal_case(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
-
-
-class Checker:
+class Checker(ViewChecks):
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.diagnostics: list[Diagnostic] = []
-
-    def err(self, pos: Pos, message: str, hint: str = "") -> None:
-        self.diagnostics.append(error(pos, message, hint))
-
-    def entity_ref(self, ref: Ref, context: str) -> Entity | None:
-        entity = self.spec.entity(ref.name)
-        if entity is None:
-            names = [e.name for e in self.spec.entities]
-            close = difflib.get_close_matches(ref.name, names, n=1)
-            hint = f"did you mean `{close[0]}`?" if close else "declare it under `entities`"
-            self.err(ref.pos, f"unknown entity `{ref.name}` in {context}", hint)
-        return entity
 
     def attribute_ref(self, entity: Entity, ref: Ref, context: str) -> Attribute | None:
         attribute = entity.attribute(ref.name)
@@ -131,7 +114,7 @@ class Checker:
             return
         where = f"`{entity.name}.{attribute.name}`"
         value = attribute.default
-        problem = _value_problem(attribute, value)
+        problem = value_problem(attribute, value)
         if problem is not None:
             self.err(attribute.pos, f"default `{value}` of {where} {problem[0]}", problem[1])
         if attribute.auto is not None:
@@ -336,178 +319,12 @@ class Checker:
                     f"`where` cannot compare `{ref.name}`, a {attribute.type.render()}",
                     "use a str, int, decimal, bool, datetime or date attribute",
                 )
-            elif (problem := _value_problem(attribute, value)) is not None:
+            elif (problem := value_problem(attribute, value)) is not None:
                 self.err(
                     ref.pos,
                     f"`where` value `{value}` of `{entity.name}.{ref.name}` {problem[0]}",
                     problem[1],
                 )
-
-    def view(self, pattern: AccessPattern, view_models: dict[str, Pos]) -> None:
-        name = pattern.name
-        model = pascal_case(name)
-        if model in view_models:
-            self.err(
-                pattern.pos,
-                f"the view model `{model}` of `{name}` clashes with another model of that name",
-                "rename the access pattern",
-            )
-        else:
-            view_models[model] = pattern.pos
-        for key, present, pos in (
-            ("where", bool(pattern.where), pattern.where[0][0].pos if pattern.where else None),
-            ("shards", pattern.shards is not None, pattern.shards_pos),
-            ("consistent", pattern.consistent, pattern.consistent_pos),
-        ):
-            if present:
-                self.err(
-                    pos or pattern.pos,
-                    f"view `{name}` cannot take `{key}`",
-                    "views read one eventually consistent partition; use an entity pattern",
-                )
-        seen: dict[str, str] = {}
-        by = pattern.by_names
-        if not by:
-            self.err(
-                pattern.pos,
-                f"view `{name}` has no `by`",
-                "a view reads one partition: give the attributes its entities share",
-            )
-        for view_field in pattern.view:
-            entity = self.entity_ref(view_field.entity, f"view `{name}`")
-            if entity is None:
-                continue
-            if entity.name in seen:
-                self.err(
-                    view_field.entity.pos,
-                    f"`{entity.name}` appears twice in view `{name}` "
-                    f"(fields `{seen[entity.name]}` and `{view_field.name}`)",
-                    "use one field per entity",
-                )
-                continue
-            seen[entity.name] = view_field.name
-            for ref in pattern.by:
-                attribute = entity.attribute(ref.name)
-                if attribute is None and entity.already_reported(ref.name):
-                    continue
-                if attribute is None:
-                    self.err(
-                        ref.pos,
-                        f"view `{name}` reads by `{ref.name}`, which `{entity.name}` "
-                        f"(field `{view_field.name}`) lacks",
-                        "every entity in a view must carry all `by` attributes",
-                    )
-                elif not attribute.type.is_scalar:
-                    self.err(ref.pos, f"`by` attribute `{ref.name}` must be a scalar")
-            missing_id = set(entity.id_names) - set(by)
-            if not view_field.many and missing_id and by:
-                self.err(
-                    view_field.pos,
-                    f"view field `{view_field.name}` holds one `{entity.name}`, but `by` does not "
-                    f"fix its id ({', '.join(sorted(missing_id))} missing)",
-                    f"write `{view_field.name}: [{entity.name}]` for a list",
-                )
-            if view_field.many:
-                for ref in pattern.sort:
-                    attribute = entity.attribute(ref.name)
-                    if ref.name in by:
-                        continue  # reported once below
-                    if attribute is None and not entity.already_reported(ref.name):
-                        names = [a.name for a in entity.attributes]
-                        close = difflib.get_close_matches(ref.name, names, n=1)
-                        self.err(
-                            ref.pos,
-                            f"view `{name}` sorts its lists by `{ref.name}`, which "
-                            f"`{entity.name}` (field `{view_field.name}`) lacks",
-                            f"did you mean `{close[0]}`?"
-                            if close
-                            else "every list entity in the view must carry the sort attributes",
-                        )
-                    elif attribute is not None and attribute.type.base not in SORTABLE_TYPES:
-                        self.err(
-                            ref.pos,
-                            f"view `{name}` sorts by `{ref.name}`, a {attribute.type.render()}, "
-                            "which has no order",
-                            "sort on str, int, decimal, float, bool, datetime or date attributes",
-                        )
-        for ref in pattern.sort:
-            if ref.name in by:
-                self.err(
-                    ref.pos,
-                    f"`{ref.name}` is both in `by` and `sort` of view `{name}`",
-                    "an attribute compared for equality does not order anything: keep one",
-                )
-
-
-def _value_problem(attribute: Attribute, value: object) -> tuple[str, str] | None:
-    """What is wrong with a constant for `attribute` (message tail, hint), or None."""
-    if attribute.enum and value not in attribute.enum:
-        return "is not in its enum", "use one of " + ", ".join(attribute.enum)
-    if _value_fits(attribute, value):
-        return None
-    kind = attribute.type.render()
-    article = "an" if kind[0] in "aeiou" else "a"
-    if attribute.type.base == "str" and not isinstance(value, str):
-        return (
-            f"is not {article} {kind}",
-            f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`',
-        )
-    return f"is not {article} {kind}", "give a value of the attribute's type"
-
-
-def _value_fits(attribute: Attribute, value: object) -> bool:
-    base = attribute.type.base
-    item = attribute.type.item
-    if base in ("list", "set") and item is not None:
-        if not isinstance(value, list):
-            return False
-        inner = Attribute(name=attribute.name, type=item, pos=attribute.pos)
-        return all(v is not None and _value_fits(inner, v) for v in value)
-    if value is None:
-        return attribute.optional
-    if base == "str":
-        return isinstance(value, str)
-    if base == "int":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if base in ("decimal", "float"):
-        if isinstance(value, str):
-            try:
-                Decimal(value)
-            except ArithmeticError:
-                return False
-            return True
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if base == "bool":
-        return isinstance(value, bool)
-    if base == "datetime":
-        return isinstance(value, dt.datetime) or (isinstance(value, str) and _is_datetime(value))
-    if base == "date":
-        return (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
-            isinstance(value, str) and _is_date(value)
-        )
-    if base == "list":
-        return isinstance(value, list)
-    if base == "set":
-        return isinstance(value, list)
-    if base == "dict":
-        return isinstance(value, dict)
-    return isinstance(value, str)  # bytes: written as text in YAML
-
-
-def _is_datetime(text: str) -> bool:
-    try:
-        dt.datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_date(text: str) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def check_spec(spec: Spec) -> tuple[Diagnostic, ...]:

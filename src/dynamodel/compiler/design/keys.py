@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dynamodel.compiler.check import pascal_case
+from dynamodel.compiler.check_views import pascal_case
 from dynamodel.compiler.design.ir import (
     HEAD_FIRST,
     EntityKey,
