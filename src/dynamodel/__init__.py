@@ -6,11 +6,13 @@ generated repository never pay for the compiler, YAML, typer or rich.
 
 from dynamodel.runtime.errors import (
     AlreadyExistsError,
+    BatchIncompleteError,
     DynamodelError,
     InvalidCursorError,
     InvalidKeyValueError,
     ItemTooLargeError,
     NotFoundError,
+    TransactionFailedError,
     TransactionTooLargeError,
     UniqueValueTakenError,
     VersionConflictError,
@@ -20,11 +22,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlreadyExistsError",
+    "BatchIncompleteError",
     "DynamodelError",
     "InvalidCursorError",
     "InvalidKeyValueError",
     "ItemTooLargeError",
     "NotFoundError",
+    "TransactionFailedError",
     "TransactionTooLargeError",
     "UniqueValueTakenError",
     "VersionConflictError",
