@@ -102,3 +102,21 @@ def test_duplicate_keys_are_refused_before_sending() -> None:
     with pytest.raises(ValueError):
         batch_write(table(client), puts=[key(1), key(1)])
     assert client.calls == []
+
+
+def test_a_sixteen_shard_cursor_with_long_keys_stays_under_the_cursor_limit() -> None:
+    from dynamodel.runtime.paging import MAX_CURSOR_LENGTH
+    from dynamodel.runtime.table import _pack, _unpack
+
+    state = [
+        {
+            "start": {
+                name: {"S": f"Alert#{shard}#" + "x" * 180 + f"#{shard}#{name}"}
+                for name in ("PK", "SK", "GSI3PK", "GSI3SK")
+            }
+        }
+        for shard in range(16)
+    ]
+    cursor = CursorSigner("k").encode(pattern="p", arguments={}, state=_pack(state))
+    assert len(cursor) < MAX_CURSOR_LENGTH
+    assert _unpack(CursorSigner("k").decode(cursor, pattern="p", arguments={})) == state

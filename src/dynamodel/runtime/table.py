@@ -6,13 +6,17 @@ in parallel), paging with signed cursors. Writes live in `writes.py`.
 
 from __future__ import annotations
 
+import base64
 import heapq
+import json
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
 from dynamodel.runtime.retry import RetryPolicy, call_with_retries
@@ -111,7 +115,11 @@ class Table:
     ) -> Page[M]:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        state = self.signer.decode(cursor, pattern=pattern, arguments=arguments) if cursor else None
+        state = (
+            _unpack(self.signer.decode(cursor, pattern=pattern, arguments=arguments))
+            if cursor
+            else None
+        )
         if len(partitions) == 1:
             items, next_state = self._single_page(
                 index, partitions[0], sort, forward, limit, state, consistent
@@ -119,7 +127,7 @@ class Table:
         else:
             items, next_state = self._sharded_page(index, partitions, sort, forward, limit, state)
         next_cursor = (
-            self.signer.encode(pattern=pattern, arguments=arguments, state=next_state)
+            self.signer.encode(pattern=pattern, arguments=arguments, state=_pack(next_state))
             if next_state is not None
             else None
         )
@@ -303,6 +311,24 @@ class Table:
         if start:
             request["ExclusiveStartKey"] = start
         return request
+
+
+def _pack(state: object) -> object:
+    """Compress a sharded page's state (one start key per shard) so its cursor stays small."""
+    if not isinstance(state, list):
+        return state
+    text = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return {"z": base64.urlsafe_b64encode(zlib.compress(text, 9)).decode()}
+
+
+def _unpack(state: object) -> object:
+    """The inverse of `_pack`. Runs only on signed cursors, whose content we wrote."""
+    if isinstance(state, dict) and set(state) == {"z"} and isinstance(state["z"], str):
+        try:
+            return json.loads(zlib.decompress(base64.urlsafe_b64decode(state["z"])))
+        except (ValueError, zlib.error) as error:
+            raise InvalidCursorError("the cursor's shard state is corrupt") from error
+    return state
 
 
 def assemble_aggregate(schema: EntitySchema[M], items: Sequence[Item]) -> M | None:

@@ -144,7 +144,7 @@ def spec_schema() -> dict[str, Any]:
                 },
                 "limit": {"type": "integer", "minimum": 1},
                 "consistent": {"type": "boolean"},
-                "shards": {"type": "integer", "minimum": 2, "maximum": 1000},
+                "shards": {"type": "integer", "minimum": 2, "maximum": 16},
                 "description": {"type": "string"},
             },
         ),
