@@ -79,7 +79,8 @@ def test_random_specs_design_deterministically(spec: dict[str, object]) -> None:
     _check_invariants(first.design)
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+# A generous deadline: it catches a hang, not a slow shared machine.
+@settings(max_examples=300, deadline=10_000, suppress_health_check=[HealthCheck.too_slow])
 @given(mangled_yaml())
 def test_mangled_specs_never_crash(text: str) -> None:
     result = compile_spec(text)
