@@ -253,5 +253,6 @@ def test_default_client_and_table_name(
     repo.create_table()
     repo.create_workspace(Workspace(workspace_id="w", name="n"))
     assert repo.get_workspace(workspace_id="w") is not None
+    assert repo._table.client.meta.config.user_agent.startswith("dynamodel/")
     # Validation off means botocore's serializer is not wrapped in its validating decorator.
     assert type(repo._table.client._serializer).__name__ != "ParamValidationDecorator"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import platform
 from typing import Any
 
 from dynamodel.runtime.table import Table
@@ -17,18 +19,37 @@ def default_client() -> Any:
       tests, and validation is a third of the client-side cost of a small write;
     - data-plane responses are parsed by `fastjson.FastJSONParser` (botocore's public
       `response_parser_factory` component), which falls back to botocore's parser wherever
-      a plain JSON parse would not give the same result.
+      a plain JSON parse would not give the same result;
+    - the User-Agent header is fixed when the client is built (the public `user_agent`
+      setting) instead of being rebuilt twice for every request, a fifth of a small
+      request's client-side cost. It names dynamodel, Python, botocore and the Lambda
+      runtime; it no longer lists the per-request SDK feature ids botocore reports.
     """
     import boto3  # imported here: building a repository with a given client needs no boto3
     from botocore.config import Config
 
     from dynamodel.runtime.fastjson import fast_session
 
+    agent = f"dynamodel/{_version()} Python/{_python()}"  # botocore appends its own name
+    if os.environ.get("AWS_EXECUTION_ENV"):
+        agent += f" exec-env/{os.environ['AWS_EXECUTION_ENV']}"
     config = Config(
-        retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=False
+        retries={"mode": "standard", "total_max_attempts": 1},
+        parameter_validation=False,
+        user_agent=agent,
     )
     session = boto3.session.Session(botocore_session=fast_session())
     return session.client("dynamodb", config=config)
+
+
+def _version() -> str:
+    from dynamodel import __version__
+
+    return __version__
+
+
+def _python() -> str:
+    return platform.python_version()
 
 
 def create_table(
