@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 
 from dynamodel.runtime import keys, marshal
 from dynamodel.runtime.marshal import (
-    MAX_ITEM_BYTES,
     AttributeValue,
     get_bool,
     get_bytes,
@@ -40,7 +39,6 @@ from dynamodel.runtime.marshal import (
     get_str,
     get_str_set,
     get_ttl,
-    item_size,
     put_bool,
     put_bytes,
     put_bytes_set,
@@ -57,6 +55,7 @@ from dynamodel.runtime.marshal import (
     put_str_set,
     put_ttl,
 )
+from dynamodel.runtime.sizes import MAX_ITEM_BYTES, item_size
 
 PROPERTY = settings(max_examples=200, deadline=None)
 SERIALIZER = TypeSerializer()

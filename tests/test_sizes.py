@@ -8,7 +8,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodel.runtime.marshal import item_size, put_map
+from dynamodel.runtime.marshal import put_map
+from dynamodel.runtime.sizes import item_size
 from dynamodel.runtime.transact import size_bound
 
 values = st.recursive(

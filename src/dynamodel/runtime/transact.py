@@ -18,8 +18,8 @@ from dynamodel.runtime.errors import (
     TransactionFailedError,
     TransactionTooLargeError,
 )
-from dynamodel.runtime.marshal import MAX_ITEM_BYTES, item_size
 from dynamodel.runtime.schema import Item
+from dynamodel.runtime.sizes import MAX_ITEM_BYTES, item_size
 
 _dumps = partial(dumps, separators=(",", ":"), ensure_ascii=True)
 MAX_ACTIONS = 100
