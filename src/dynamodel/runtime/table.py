@@ -77,11 +77,16 @@ class Table:
         return call_with_retries(lambda: operation(**request), policy=self.retry)
 
     # -- single items ----------------------------------------------------------------
-    def get(self, schema: EntitySchema[M], key: Item, *, consistent: bool) -> M | None:
+    def get_item(self, key: Item, *, consistent: bool) -> Item | None:
+        """The stored item with this key, as DynamoDB returns it."""
         response = self.call(
             self.client.get_item, TableName=self.name, Key=key, ConsistentRead=consistent
         )
-        item = response.get("Item")
+        item: Item | None = response.get("Item")
+        return item
+
+    def get(self, schema: EntitySchema[M], key: Item, *, consistent: bool) -> M | None:
+        item = self.get_item(key, consistent=consistent)
         return schema.from_item(item) if item else None
 
     def get_aggregate(self, schema: EntitySchema[M], partition: str) -> M | None:

@@ -15,11 +15,11 @@ from dynamodel.runtime.writes import (
     conditioned,
     conflict,
     current_state,
+    delete_actions,
     guard_actions,
     key_text,
     root_condition,
     run,
-    unexpected,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -63,7 +63,7 @@ def update(
             raise ValueError(f"{schema.name} has no attribute {name!r} to update")
         if any(member.field == name for member in schema.members):
             raise ValueError(f"{schema.name}.{name} holds members: save the aggregate instead")
-    stored, _ = current_state_root(table, schema, key)
+    stored = table.get_item(key, consistent=True)  # an update never touches members
     if stored is None:
         raise NotFoundError(
             f"{schema.name} with {key_text(key)} does not exist",
@@ -126,14 +126,6 @@ def update(
     return new
 
 
-def current_state_root(
-    table: Table, schema: EntitySchema[Any], key: Item
-) -> tuple[Item | None, list[Item]]:
-    """The stored root item only: an update never touches members."""
-    response = table.call(table.client.get_item, TableName=table.name, Key=key, ConsistentRead=True)
-    return response.get("Item"), []
-
-
 def delete(
     table: Table,
     schema: EntitySchema[Any],
@@ -174,14 +166,6 @@ def delete(
             entity=schema.name,
         )
     ]
-    for item in partition:
-        if item is not stored:
-            actions.append(
-                Action(
-                    kind="Delete",
-                    request={"Key": {"PK": item["PK"], "SK": item["SK"]}},
-                    on_condition_failed=unexpected,
-                )
-            )
+    actions += delete_actions([item for item in partition if item is not stored])
     actions += guard_actions(schema, current, None, key)
     run(table, actions)

@@ -240,8 +240,20 @@ def current_state(
         items = table.query_all(index=None, partition=key["PK"]["S"], sort=None, consistent=True)
         root = next((i for i in items if i.get(TYPE_ATTRIBUTE, {}).get("S") == schema.name), None)
         return root, items
-    response = table.call(table.client.get_item, TableName=table.name, Key=key, ConsistentRead=True)
-    return response.get("Item"), []
+    return table.get_item(key, consistent=True), []
+
+
+def delete_actions(items: Sequence[Item]) -> list[Action]:
+    """Unconditional deletes of stored items (members leaving an aggregate, or all of them):
+    the root's own condition in the same transaction guards them."""
+    return [
+        Action(
+            kind="Delete",
+            request={"Key": {"PK": item["PK"], "SK": item["SK"]}},
+            on_condition_failed=unexpected,
+        )
+        for item in items
+    ]
 
 
 def root_condition(
@@ -340,16 +352,13 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
                 item_bytes=size,
             )
         )
-    for item in partition:
-        item_key = (item["PK"]["S"], item["SK"]["S"])
-        if item is not stored and item_key not in kept:
-            actions.append(
-                Action(
-                    kind="Delete",
-                    request={"Key": {"PK": item["PK"], "SK": item["SK"]}},
-                    on_condition_failed=unexpected,
-                )
-            )
+    actions += delete_actions(
+        [
+            item
+            for item in partition
+            if item is not stored and (item["PK"]["S"], item["SK"]["S"]) not in kept
+        ]
+    )
     actions += guard_actions(schema, current, new, key)
     run(table, actions)
     return new

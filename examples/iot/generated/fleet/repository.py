@@ -7,21 +7,18 @@ as one conditional request or one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from dynamodel.runtime import keys
-from dynamodel.runtime.admin import create_table, default_client
-from dynamodel.runtime.batch import batch_get, batch_write
-from dynamodel.runtime.paging import CursorSigner, Page
-from dynamodel.runtime.retry import RetryPolicy
+from dynamodel.runtime.paging import Page
+from dynamodel.runtime.repository import Repository
 from dynamodel.runtime.schema import UNSET, SortCondition, Unset, ViewPartSpec
-from dynamodel.runtime.table import Table, sort_condition
+from dynamodel.runtime.table import sort_condition
 from dynamodel.runtime.updates import delete, update
 from dynamodel.runtime.writes import create, save
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime
 
 from . import _schema as s
 from .models import (
@@ -34,74 +31,22 @@ from .models import (
     SiteDashboard,
 )
 
-_ = (date, datetime, Decimal, Literal, SortCondition, AwareDatetime)
-M = TypeVar("M", bound=BaseModel)
+_ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 
 
-class FleetRepository:
+class FleetRepository(Repository):
     """Typed access to the Fleet table.
 
-    `client` defaults to `boto3.client("dynamodb")` (with retries left to dynamodel,
-    which retries with backoff and the same idempotency token); `table_name` to
-    "Fleet". Page cursors are signed with `cursor_key` (or the
-    DYNAMODEL_CURSOR_KEY environment variable).
+    `client` defaults to `boto3.client("dynamodb")`; `table_name` to
+    "Fleet". See `dynamodel.runtime.repository.Repository`
+    for the constructor's options, `create_table`, `batch_get` and `batch_write`.
     """
 
-    def __init__(
-        self,
-        client: Any = None,
-        table_name: str | None = None,
-        *,
-        cursor_key: str | bytes | Sequence[str | bytes] | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._table = Table(
-            client=client if client is not None else default_client(),
-            name=table_name or 'Fleet',
-            retry=retry or RetryPolicy(),
-            signer=CursorSigner(cursor_key),
-            index_keys=s.INDEX_KEYS,
-        )
-
-    @property
-    def table_name(self) -> str:
-        return self._table.name
-
-    def create_table(self) -> None:
-        """Create the table with its designed keys and indexes; wait until active."""
-        create_table(self._table, s.TABLE_DEFINITION, ttl_attribute=s.TTL_ATTRIBUTE)
-
-    def batch_get(
-        self,
-        entity: type[M],
-        ids: Sequence[Mapping[str, Any]],
-        *,
-        consistent: bool = False,
-    ) -> list[M | None]:
-        """Read many items of one entity by id (BatchGetItem, 100 keys a request);
-        None where an item does not exist. Aggregate roots come without members.
-        Raises BatchIncompleteError with the keys DynamoDB kept leaving unprocessed."""
-        schema = s.SCHEMAS[entity]
-        requests = [(schema, schema.key(**dict(id_values))) for id_values in ids]
-        return batch_get(self._table, requests, consistent=consistent)
-
-    def batch_write(
-        self, *, put: Sequence[BaseModel] = (), delete: Sequence[BaseModel] = ()
-    ) -> None:
-        """Put and delete items without conditions (BatchWriteItem, 25 a request), for
-        entities with no version, unique values or members: those need the checks of
-        save_* and delete_*. Raises BatchIncompleteError with what stayed unprocessed.
-        """
-        for obj in [*put, *delete]:
-            schema = s.SCHEMAS[type(obj)]
-            if schema.versioned or schema.unique or schema.members:
-                raise ValueError(
-                    f"{schema.name} needs conditional writes: use save/delete, "
-                    "not batch_write"
-                )
-        puts = [s.SCHEMAS[type(obj)].to_item(obj) for obj in put]
-        deletes = [s.SCHEMAS[type(obj)].table_key(obj) for obj in delete]
-        batch_write(self._table, puts=puts, deletes=deletes)
+    TABLE_NAME = 'Fleet'
+    SCHEMAS = s.SCHEMAS
+    INDEX_KEYS = s.INDEX_KEYS
+    TABLE_DEFINITION = s.TABLE_DEFINITION
+    TTL_ATTRIBUTE = s.TTL_ATTRIBUTE
 
     def create_site(self, site: Site) -> Site:
         """Create the aggregate (root and members); AlreadyExistsError if it exists."""

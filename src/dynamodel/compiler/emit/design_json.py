@@ -9,7 +9,7 @@ from typing import Any
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityKey, PatternPlan
 from dynamodel.compiler.diagnostics import Diagnostic
-from dynamodel.compiler.emit.fields import STREAM_VIEW
+from dynamodel.compiler.fields import STREAM_VIEWS
 
 
 def _value(value: object) -> Any:
@@ -99,7 +99,7 @@ def design_document(design: Design) -> dict[str, Any]:
             "partition_key": design.partition_key,
             "sort_key": design.sort_key,
             "billing": table.billing,
-            "stream": STREAM_VIEW.get(table.stream or ""),
+            "stream": STREAM_VIEWS.get(table.stream or ""),
             "ttl_attribute": design.ttl_attribute,
             "index_strategy": table.indexes,
         },

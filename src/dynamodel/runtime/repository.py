@@ -1,0 +1,88 @@
+"""The base of every generated `<Table>Repository`: construction, table creation and the
+batch helpers, written once here instead of once per generated package."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel
+
+from dynamodel.runtime.admin import create_table, default_client
+from dynamodel.runtime.batch import batch_get, batch_write
+from dynamodel.runtime.paging import CursorSigner
+from dynamodel.runtime.retry import RetryPolicy
+from dynamodel.runtime.schema import EntitySchema
+from dynamodel.runtime.table import Table
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Repository:
+    """Typed access to one table; a generated subclass adds a method per write and pattern.
+
+    `client` defaults to `boto3.client("dynamodb")` tuned for the runtime (see `admin.py`);
+    `table_name` to the spec's table name. Page cursors are signed with `cursor_key` (or the
+    DYNAMODEL_CURSOR_KEY environment variable); `retry` bounds the runtime's retries.
+    """
+
+    # Set by the generated subclass, from the design.
+    TABLE_NAME: ClassVar[str]
+    SCHEMAS: ClassVar[Mapping[type[Any], EntitySchema[Any]]]
+    INDEX_KEYS: ClassVar[Mapping[str | None, tuple[str, str]]]
+    TABLE_DEFINITION: ClassVar[Mapping[str, Any]]
+    TTL_ATTRIBUTE: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        client: Any = None,
+        table_name: str | None = None,
+        *,
+        cursor_key: str | bytes | Sequence[str | bytes] | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._table = Table(
+            client=client if client is not None else default_client(),
+            name=table_name or self.TABLE_NAME,
+            retry=retry or RetryPolicy(),
+            signer=CursorSigner(cursor_key),
+            index_keys=self.INDEX_KEYS,
+        )
+
+    @property
+    def table_name(self) -> str:
+        return self._table.name
+
+    def create_table(self) -> None:
+        """Create the table with its designed keys and indexes; wait until it is active."""
+        create_table(self._table, dict(self.TABLE_DEFINITION), ttl_attribute=self.TTL_ATTRIBUTE)
+
+    def batch_get(
+        self,
+        entity: type[M],
+        ids: Sequence[Mapping[str, Any]],
+        *,
+        consistent: bool = False,
+    ) -> list[M | None]:
+        """Read many items of one entity by id (BatchGetItem, 100 keys a request); None where
+        an item does not exist. Aggregate roots come without members. Raises
+        BatchIncompleteError with the keys DynamoDB kept leaving unprocessed."""
+        schema = self.SCHEMAS[entity]
+        requests = [(schema, schema.key(**dict(id_values))) for id_values in ids]
+        return batch_get(self._table, requests, consistent=consistent)
+
+    def batch_write(
+        self, *, put: Sequence[BaseModel] = (), delete: Sequence[BaseModel] = ()
+    ) -> None:
+        """Put and delete items without conditions (BatchWriteItem, 25 a request), for
+        entities with no version, unique values or members: those need the checks of save_*
+        and delete_*. Raises BatchIncompleteError with what stayed unprocessed."""
+        for obj in [*put, *delete]:
+            schema = self.SCHEMAS[type(obj)]
+            if schema.versioned or schema.unique or schema.members:
+                raise ValueError(
+                    f"{schema.name} needs conditional writes: use save/delete, not batch_write"
+                )
+        puts = [self.SCHEMAS[type(obj)].to_item(obj) for obj in put]
+        deletes = [self.SCHEMAS[type(obj)].table_key(obj) for obj in delete]
+        batch_write(self._table, puts=puts, deletes=deletes)
