@@ -21,6 +21,8 @@ from typing import Any, Final, Self
 import boto3  # type: ignore[import-untyped, unused-ignore]
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
+from dynamodel.runtime.admin import default_client
+
 BACKENDS: Final = ("moto", "moto_server", "ministack")
 HTTP_BACKENDS: Final = ("moto_server", "ministack")
 ENV_VAR: Final = "DYNAMODEL_BACKENDS"
@@ -83,13 +85,17 @@ def client_for(backend: str, endpoint_url: str | None = None) -> Client:
         raise BackendError(f"unknown backend {backend!r}; choose from {BACKENDS}")
     if backend in HTTP_BACKENDS and endpoint_url is None:
         raise BackendError(f"backend {backend!r} needs an endpoint_url")
-    return boto3.client(
-        "dynamodb",
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        endpoint_url=endpoint_url,
-    )
+    options: dict[str, Any] = {
+        "region_name": REGION,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "endpoint_url": endpoint_url,
+    }
+    if os.environ.get("DYNAMODEL_TEST_CLIENT", "default") == "plain":
+        return boto3.client("dynamodb", **options)
+    # The client repositories build by default: its request bodies, signer and response
+    # parser are what the backends see (DYNAMODEL_TEST_CLIENT=plain for boto3's own).
+    return default_client(**options)
 
 
 def _child_env(extra: Mapping[str, str]) -> dict[str, str]:

@@ -621,3 +621,41 @@ def test_shard_count_must_be_positive() -> None:
         shard_of("x", shards=0)
     with pytest.raises(ValueError, match="shards"):
         shard_of("x", shards=-3)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast paths give the general encodings
+
+
+@PROPERTY
+@given(st.one_of(INTS, st.integers(-(10**40), 10**40), st.sampled_from([0, 10**38 - 1, -(10**38)])))
+def test_int_fast_path_equals_the_decimal_encoding(value: int) -> None:
+    try:
+        expected = encode_number(Decimal(value))
+    except InvalidKeyValueError:
+        with pytest.raises(InvalidKeyValueError):
+            encode_number(value)
+        return
+    assert encode_number(value) == expected
+
+
+@PROPERTY
+@given(DATETIMES)
+def test_datetime_encoding_is_the_fixed_width_utc_time(value: datetime) -> None:
+    t = value.astimezone(UTC)
+    expected = (
+        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
+        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}Z"
+    )
+    assert encode_datetime(value) == expected
+
+
+def test_early_years_and_utc_offsets_of_zero() -> None:
+    from pydantic import TypeAdapter
+
+    early = datetime(7, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert encode_datetime(early) == "0007-01-02T03:04:05.000000Z"
+    parsed = TypeAdapter(datetime).validate_python("2026-01-02T03:04:05Z")  # pydantic's UTC
+    assert encode_datetime(parsed) == "2026-01-02T03:04:05.000000Z"
+    london = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(0), "GMT"))
+    assert encode_datetime(london) == "2026-01-02T03:04:05.000000Z"

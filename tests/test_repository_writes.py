@@ -253,3 +253,29 @@ def test_default_client_and_table_name(
     assert repo._table.client.meta.config.user_agent.startswith("dynamodel/")
     # Validation off means botocore's serializer is not wrapped in its validating decorator.
     assert type(repo._table.client._serializer).__name__ != "ParamValidationDecorator"
+
+
+@pytest.fixture
+def plain_boto3_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes the `dynamodb_client` fixture (requested after this one) a plain boto3 client."""
+    monkeypatch.setenv("DYNAMODEL_TEST_CLIENT", "plain")
+
+
+def test_a_plain_boto3_client_works_too(
+    plain_boto3_client: None, dynamodb_client: Any, table_name: str
+) -> None:
+    # Every other test here runs on the runtime's default client (its own request bodies,
+    # signer and parser); a user's own client must write and read the same.
+    assert dynamodb_client.meta.config.parameter_validation  # boto3's defaults
+    repo = TrackerRepository(client=dynamodb_client, table_name=table_name, cursor_key="t")
+    repo.create_table()
+    saved = repo.create_ticket(ticket(labels={"bug", "ui"}))
+    repo.update_ticket(workspace_id="w#1", ticket_no=1, status="closed", expected_version=1)
+    stored = repo.get_ticket(workspace_id="w#1", ticket_no=1)
+    assert stored is not None and stored.status == "closed" and stored.version == 2
+    assert stored.checklist == saved.checklist and stored.labels == {"bug", "ui"}
+    repo.create_user(User(user_id="u1", email="a@x.io", display_name="A"))
+    with pytest.raises(UniqueValueTakenError):
+        repo.create_user(User(user_id="u2", email="a@x.io", display_name="B"))
+    repo.delete_ticket(workspace_id="w#1", ticket_no=1)
+    assert repo.get_ticket(workspace_id="w#1", ticket_no=1) is None

@@ -23,7 +23,8 @@ values = st.recursive(
         min_value=Decimal("-1e20"),
         max_value=Decimal("1e20"),
     )
-    | st.text(max_size=40),
+    | st.text(max_size=40)
+    | st.binary(max_size=40),
     lambda children: (
         st.lists(children, max_size=4)
         | st.dictionaries(st.text(min_size=1, max_size=8), children, max_size=4)
@@ -41,5 +42,6 @@ def test_json_bound_is_never_below_the_item_size(data: dict[str, object]) -> Non
     assert bound >= item_size(item)
 
 
-def test_binary_items_have_no_quick_bound() -> None:
-    assert size_bound({"b": {"B": b"\x00"}}) is None
+def test_binary_values_are_bounded_by_their_base64_text() -> None:
+    item = {"b": {"B": b"\x00" * 3000}, "s": {"BS": [b"\xff", b""]}}
+    assert size_bound(item) >= item_size(item) == 1 + 3000 + 1 + 1

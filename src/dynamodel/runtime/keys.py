@@ -55,6 +55,8 @@ _MAX_DIGITS = 38
 _MIN_EXPONENT = -129
 _MAX_EXPONENT = 126
 _EXPONENT_BIAS = 500
+# Ints strictly inside +-10**38 have at most 38 digits, so they are in range as they are.
+_INT_LIMIT = 10**38
 _OUT_OF_RANGE = "outside DynamoDB's number range (magnitude 1E-130 .. 9.99...E+125)"
 
 _T = TypeVar("_T")
@@ -84,7 +86,7 @@ def encode_str(value: object, *, attribute: str | None = None) -> str:
         raise _invalid(value, f"expected str, got {type(value).__name__}", attribute)
     if not value:
         raise _invalid(value, "empty strings cannot be keys", attribute)
-    if not _utf8(value):
+    if not value.isascii() and not _utf8(value):
         raise _invalid(value, "contains a lone surrogate (not valid UTF-8)", attribute)
     return _ESCAPED.sub(lambda m: f"{ESCAPE}{ord(m.group()):02X}", value)
 
@@ -103,6 +105,8 @@ def encode_number(value: int | Decimal | float, *, attribute: str | None = None)
 
 
 def _encode_number(value: object, attribute: str | None) -> str:
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
+        return _encode_int(value)
     number = _to_decimal(value, attribute)
     sign, digit_tuple, exponent = number.as_tuple()
     # Only the tuple is used, never arithmetic, so the decimal context's precision is irrelevant.
@@ -119,6 +123,19 @@ def _encode_number(value: object, attribute: str | None) -> str:
     if sign == 0:
         return f"P{e + _EXPONENT_BIAS:03d}{stripped}"
     return f"M{999 - (e + _EXPONENT_BIAS):03d}{stripped.translate(_COMPLEMENT)}~"
+
+
+def _encode_int(value: int) -> str:
+    """`_encode_number` for an int of at most 38 digits (always in range), without a Decimal:
+    its digits are its decimal text and its exponent is the text's length. Ids and positions
+    are mostly small ints, and this is most of the cost of building their keys."""
+    if value == 0:
+        return "N"
+    digits = str(-value if value < 0 else value)
+    stripped = digits.rstrip("0")
+    if value > 0:
+        return f"P{len(digits) + _EXPONENT_BIAS:03d}{stripped}"
+    return f"M{999 - (len(digits) + _EXPONENT_BIAS):03d}{stripped.translate(_COMPLEMENT)}~"
 
 
 def _to_decimal(value: object, attribute: str | None) -> Decimal:
@@ -157,17 +174,21 @@ def encode_datetime(value: object, *, attribute: str | None = None) -> str:
     """
     if not isinstance(value, datetime):
         raise _invalid(value, f"expected datetime, got {type(value).__name__}", attribute)
-    if value.utcoffset() is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise _invalid(value, "naive datetime; give it a time zone", attribute)
-    try:
-        t = value.astimezone(UTC)
-    except OverflowError:
-        raise _invalid(value, "outside years 1..9999 once converted to UTC", attribute) from None
-    # Formatted by hand: strftime("%Y") does not zero-pad years below 1000 on every platform.
-    return (
-        f"{t.year:04d}-{t.month:02d}-{t.day:02d}T"
-        f"{t.hour:02d}:{t.minute:02d}:{t.second:02d}.{t.microsecond:06d}Z"
-    )
+    if offset:
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise _invalid(
+                value, "outside years 1..9999 once converted to UTC", attribute
+            ) from None
+    # isoformat zero-pads the year to four digits and writes six fraction digits unless there
+    # are no microseconds (then none); the offset ("+00:00") follows. Without arguments it is
+    # twice as fast as with a timespec.
+    text = value.isoformat()
+    return text[:26] + "Z" if value.microsecond else text[:19] + ".000000Z"
 
 
 def encode_date(value: object, *, attribute: str | None = None) -> str:
@@ -366,9 +387,12 @@ def check_key_size(key: str, *, limit: int, attribute: str) -> str:
 
     Use MAX_PARTITION_KEY_BYTES (2048) or MAX_SORT_KEY_BYTES (1024) as the limit.
     """
-    if not _utf8(key):
+    if key.isascii():
+        size = len(key)
+    elif _utf8(key):
+        size = len(key.encode("utf-8"))
+    else:
         raise _invalid(key, "contains a lone surrogate (not valid UTF-8)", attribute)
-    size = len(key.encode("utf-8"))
     if size == 0:
         raise _invalid(key, "DynamoDB key values cannot be empty", attribute)
     if size > limit:

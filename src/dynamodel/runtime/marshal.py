@@ -272,6 +272,8 @@ def get_bool(av: AttributeValue) -> bool:
 def get_datetime(av: AttributeValue) -> datetime:
     """Read ISO text with an offset ("Z" included) as an aware datetime in UTC."""
     value = datetime.fromisoformat(av["S"])
+    if value.tzinfo is UTC:  # the "...Z" text the runtime writes
+        return value
     if value.tzinfo is None:
         raise ValueError(f"stored datetime {av['S']!r} has no time zone")
     return value.astimezone(UTC)

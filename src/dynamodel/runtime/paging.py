@@ -128,9 +128,7 @@ class CursorSigner:
             "a": arguments_digest(arguments),
             "s": state,
         }
-        payload_bytes = json.dumps(
-            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode("utf-8")
+        payload_bytes = _encode_payload(payload).encode("utf-8")
         signature = hmac.new(self._keys[0], payload_bytes, hashlib.sha256).digest()
         cursor = f"{_b64encode(payload_bytes)}.{_b64encode(signature)}"
         if len(cursor) > MAX_CURSOR_LENGTH:
@@ -188,9 +186,7 @@ def arguments_digest(arguments: Mapping[str, object]) -> str:
     Canonical: sorted keys, no whitespace, datetimes/dates/times as ISO 8601, Decimal as str,
     bytes as base64, sets as sorted lists, tuples as lists. Raises TypeError on other types.
     """
-    canonical = json.dumps(
-        dict(arguments), sort_keys=True, separators=(",", ":"), default=_canonical
-    ).encode("utf-8")
+    canonical = _encode_arguments(dict(arguments)).encode("utf-8")
     return _b64encode(hashlib.sha256(canonical).digest())
 
 
@@ -206,6 +202,15 @@ def _canonical(value: object) -> object:
         encoded = [json.dumps(item, sort_keys=True, default=_canonical) for item in value]
         return [json.loads(item) for item in sorted(encoded)]
     raise TypeError(f"query argument of type {type(value).__name__} cannot be canonicalized")
+
+
+# Encoders built once (json.dumps with options builds a new one per call).
+_encode_payload = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+_encode_arguments = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_canonical
+).encode
 
 
 def _b64encode(data: bytes) -> str:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime import wire
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
@@ -74,7 +75,12 @@ class Table:
 
     def call(self, operation: Callable[..., R], **request: Any) -> R:
         """One low-level call with the runtime's retries (same request on every attempt)."""
-        return call_with_retries(lambda: operation(**request), policy=self.retry)
+        return self.send(operation, request, wire.encode_body(request))
+
+    def send(self, operation: Callable[..., R], request: dict[str, Any], body: bytes | None) -> R:
+        """Like `call`, with the request already serialized by `wire.encode_body` (None: let
+        botocore serialize it). Every attempt sends the same body."""
+        return call_with_retries(lambda: wire.send(operation, request, body), policy=self.retry)
 
     # -- single items ----------------------------------------------------------------
     def get_item(self, key: Item, *, consistent: bool) -> Item | None:
@@ -137,9 +143,7 @@ class Table:
             else None
         )
         # The items were typed by the schema's decoder: no need to validate them again.
-        return Page[M].model_construct(
-            items=[schema.from_item(i) for i in items], cursor=next_cursor
-        )
+        return Page.model_construct(items=[schema.from_item(i) for i in items], cursor=next_cursor)
 
     def _single_page(
         self,

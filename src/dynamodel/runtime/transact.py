@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from json import dumps
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,8 +18,8 @@ from dynamodel.runtime.errors import (
 )
 from dynamodel.runtime.schema import Item
 from dynamodel.runtime.sizes import MAX_ITEM_BYTES, item_size
+from dynamodel.runtime.wire import encode_body
 
-_dumps = partial(dumps, separators=(",", ":"), ensure_ascii=True)
 MAX_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 
@@ -38,69 +36,84 @@ class Action:
     request: dict[str, Any]  # the body of the action, without TableName
     on_condition_failed: ErrorFactory
     entity: str = ""
-    item_bytes: int | None = None  # the Put item's size when already computed
+    # Says which item a Put writes, for the error when it is too large (called only then).
+    describe: Callable[[], str] | None = None
 
     def size(self) -> int:
-        if self.item_bytes is not None:
-            return self.item_bytes
+        """DynamoDB's size of the item a Put writes; for other actions, of the key plus the
+        request's text (an estimate of what the transaction limit counts)."""
         if self.kind == "Put":
             return item_size(self.request["Item"])
         return item_size(self.request.get("Key", {})) + len(str(self.request))
 
 
-def size_bound(item: Item) -> int | None:
+def size_bound(item: Item) -> int:
     """A quick upper bound of DynamoDB's size of `item`: the length of its JSON.
 
     JSON spends more characters than DynamoDB counts bytes on everything it holds (names and
-    strings are quoted, non-ASCII is escaped, numbers are counted by digits, every value is
-    wrapped in its type), and `json.dumps` runs in C, so this bound costs a fraction of the
-    exact walk. None when the item holds binary values (JSON has none).
+    strings are quoted, non-ASCII is escaped, numbers are counted by digits, binary values are
+    base64 text, every value is wrapped in its type), and it is encoded in C, so this bound
+    costs a fraction of the exact walk.
     """
-    try:
-        return len(_dumps(item))
-    except TypeError:
-        return None
+    body = encode_body(item)
+    return len(body) if body is not None else item_size(item)
 
 
-def check_item_size(item: Item, *, entity: str, described: str) -> int:
-    """An upper bound of the item's size (exact when the quick bound is over the limit), or
-    ItemTooLargeError (nothing is sent) when it exceeds 400 KB."""
-    bound = size_bound(item)
-    if bound is not None and bound <= MAX_ITEM_BYTES:
-        return bound
+def _too_large(size: int, *, entity: str, described: str) -> ItemTooLargeError:
+    return ItemTooLargeError(
+        f"{described} is {size:,} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES:,} "
+        "bytes; nothing was written",
+        entity=entity,
+        size=size,
+    )
+
+
+def check_item_size(item: Item, *, entity: str, described: Callable[[], str]) -> None:
+    """Raise ItemTooLargeError (nothing is sent) when the item exceeds 400 KB: the quick bound
+    first, the exact size only when the bound is over the limit."""
+    if size_bound(item) <= MAX_ITEM_BYTES:
+        return
     size = item_size(item)
     if size > MAX_ITEM_BYTES:
-        raise ItemTooLargeError(
-            f"{described} is {size:,} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES:,} "
-            "bytes; nothing was written",
-            entity=entity,
-            size=size,
-        )
-    return size
+        raise _too_large(size, entity=entity, described=described())
 
 
-def transaction_request(
-    table: str, actions: Sequence[Action], *, token: str | None = None
-) -> dict[str, Any]:
-    """The TransactWriteItems request, after checking DynamoDB's limits (nothing is sent when
-    they are exceeded)."""
+def check_limits(actions: Sequence[Action], *, encoded_length: int | None) -> None:
+    """Check DynamoDB's limits on the items and the transaction before anything is sent:
+    400 KB per item, 100 actions and 4 MB per transaction.
+
+    `encoded_length` is the length of the request's JSON body. Each item's JSON is a part of
+    it, and JSON never undercounts (see `size_bound`), so a body within 400 KB proves every
+    limit at once; only a larger one is counted exactly, action by action.
+    """
     if len(actions) > MAX_ACTIONS:
         raise TransactionTooLargeError(
             f"this write needs {len(actions)} actions in one transaction; DynamoDB allows "
             f"{MAX_ACTIONS}. Nothing was written",
             actions=len(actions),
         )
-    size = sum(action.size() for action in actions)
-    if size > MAX_TRANSACTION_BYTES:
-        # The sizes may be upper bounds: count exactly before refusing.
-        size = sum(item_size(a.request["Item"]) if a.kind == "Put" else a.size() for a in actions)
-    if size > MAX_TRANSACTION_BYTES:
+    if encoded_length is not None and encoded_length <= MAX_ITEM_BYTES:
+        return
+    total = 0
+    for action in actions:
+        size = action.size()
+        if action.kind == "Put" and size > MAX_ITEM_BYTES:
+            described = action.describe() if action.describe else f"the {action.entity} item"
+            raise _too_large(size, entity=action.entity, described=described)
+        total += size
+    if len(actions) > 1 and total > MAX_TRANSACTION_BYTES:
         raise TransactionTooLargeError(
-            f"this write is {size:,} bytes in one transaction; DynamoDB allows "
+            f"this write is {total:,} bytes in one transaction; DynamoDB allows "
             f"{MAX_TRANSACTION_BYTES:,}. Nothing was written",
             actions=len(actions),
-            size=size,
+            size=total,
         )
+
+
+def transaction_request(
+    table: str, actions: Sequence[Action], *, token: str | None = None
+) -> dict[str, Any]:
+    """The TransactWriteItems request for these actions (limits: see `check_limits`)."""
     items = []
     for action in actions:
         body = {"TableName": table, **action.request}

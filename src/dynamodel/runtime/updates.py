@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -84,7 +85,7 @@ def update(
         data[VERSION_ATTRIBUTE] = version + 1
     new = schema.model.model_validate(data)
     old_item, new_item = schema.to_item(current), schema.to_item(new)
-    check_item_size(new_item, entity=schema.name, described=schema.describe(new))
+    check_item_size(new_item, entity=schema.name, described=partial(schema.describe, new))
     sets = {k: v for k, v in new_item.items() if old_item.get(k) != v}
     removes = sorted(k for k in old_item if k not in new_item)
     if not sets and not removes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -34,10 +35,12 @@ from dynamodel.runtime.schema import (
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import (
     Action,
-    check_item_size,
+    ErrorFactory,
+    check_limits,
     raise_for_cancellation,
     transaction_request,
 )
+from dynamodel.runtime.wire import encode_body
 
 M = TypeVar("M", bound=BaseModel)
 GUARD_TYPE = "_unique"
@@ -79,6 +82,8 @@ def flatten(
     elif schema.inherited_ttl and schema.inherited_ttl in root_item:
         item[schema.inherited_ttl] = root_item[schema.inherited_ttl]
     entries = [(schema, obj, item)]
+    if not schema.members:
+        return entries
     identity = schema.identity(obj)
     for member in schema.members:
         for child in getattr(obj, member.field):
@@ -123,6 +128,10 @@ def conditioned(request: dict[str, Any], condition: Condition | str | None) -> d
 
 def _put(item: Item, condition: Condition | str | None) -> dict[str, Any]:
     return conditioned({"Item": item}, condition)
+
+
+# The condition of every create, built once (shared by requests, never mutated).
+_NOT_EXISTS: Mapping[str, Any] = conditioned({}, "attribute_not_exists(#pk)")
 
 
 def guard_actions(
@@ -176,7 +185,8 @@ def unexpected(reason: Mapping[str, Any]) -> DynamodelError:
 
 
 def run(table: Table, actions: Sequence[Action]) -> None:
-    """One conditional single-item request, or one transaction for several items."""
+    """One conditional single-item request, or one transaction for several items; DynamoDB's
+    size limits are checked first (on the serialized request), so nothing is sent past them."""
     if len(actions) == 1:
         action = actions[0]
         operation = {
@@ -187,16 +197,20 @@ def run(table: Table, actions: Sequence[Action]) -> None:
         request = {"TableName": table.name, **action.request}
         if "ConditionExpression" in request:
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        body = encode_body(request)
+        check_limits(actions, encoded_length=len(body) if body is not None else None)
         try:
-            table.call(operation, **request)
+            table.send(operation, request, body)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise action.on_condition_failed(dict(error.response)) from error
             raise
         return
     request = transaction_request(table.name, actions)
+    body = encode_body(request)
+    check_limits(actions, encoded_length=len(body) if body is not None else None)
     try:
-        table.call(table.client.transact_write_items, **request)
+        table.send(table.client.transact_write_items, request, body)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
             raise_for_cancellation(error, actions)
@@ -206,30 +220,30 @@ def run(table: Table, actions: Sequence[Action]) -> None:
 def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
     new = obj.model_copy(update={VERSION_ATTRIBUTE: 1}) if schema.versioned else obj
     entries = flatten(schema, new)
-    actions = []
-    for entry_schema, entry, item in entries:
-        described = entry_schema.describe(entry)
-        size = check_item_size(item, entity=entry_schema.name, described=described)
-
-        def exists(
-            reason: Mapping[str, Any], described: str = described, item: Item = item
-        ) -> DynamodelError:
-            return AlreadyExistsError(
-                f"{described} already exists", entity=schema.name, key=key_text(item)
-            )
-
-        actions.append(
-            Action(
-                kind="Put",
-                request=_put(item, "attribute_not_exists(#pk)"),
-                on_condition_failed=exists,
-                entity=entry_schema.name,
-                item_bytes=size,
-            )
+    actions = [
+        Action(
+            kind="Put",
+            request={"Item": item, **_NOT_EXISTS},
+            on_condition_failed=_exists_error(schema, entry_schema, entry, item),
+            entity=entry_schema.name,
+            describe=partial(entry_schema.describe, entry),
         )
+        for entry_schema, entry, item in entries
+    ]
     actions += guard_actions(schema, None, new, entries[0][2])
     run(table, actions)
     return new
+
+
+def _exists_error(
+    root: EntitySchema[Any], schema: EntitySchema[Any], obj: Any, item: Item
+) -> ErrorFactory:
+    def exists(reason: Mapping[str, Any]) -> DynamodelError:
+        return AlreadyExistsError(
+            f"{schema.describe(obj)} already exists", entity=root.name, key=key_text(item)
+        )
+
+    return exists
 
 
 def current_state(
@@ -304,9 +318,14 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     delete members no longer present; move unique guards whose values changed."""
     key = schema.table_key(obj)
     if not (schema.versioned or schema.unique or schema.members):
-        item = schema.to_item(obj)
-        check_item_size(item, entity=schema.name, described=schema.describe(obj))
-        run(table, [Action(kind="Put", request=_put(item, None), on_condition_failed=unexpected)])
+        action = Action(
+            kind="Put",
+            request={"Item": schema.to_item(obj)},
+            on_condition_failed=unexpected,
+            entity=schema.name,
+            describe=partial(schema.describe, obj),
+        )
+        run(table, [action])
         return obj
     stored, partition = current_state(table, schema, key)
     current = schema.from_item(stored) if stored is not None else None
@@ -328,28 +347,25 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     entries = flatten(schema, new)
     guarded = () if schema.versioned else unique_attributes(schema)
     condition = root_condition(schema, stored, expected, guarded)
-    root_item = entries[0][2]
-    check_item_size(root_item, entity=schema.name, described=schema.describe(new))
     actions = [
         Action(
             kind="Put",
-            request=_put(root_item, condition),
+            request=_put(entries[0][2], condition),
             on_condition_failed=conflict(schema, new, key, expected),
             entity=schema.name,
+            describe=partial(schema.describe, new),
         )
     ]
     kept = set()
     for entry_schema, entry, item in entries[1:]:
-        size = check_item_size(
-            item, entity=entry_schema.name, described=entry_schema.describe(entry)
-        )
         kept.add((item["PK"]["S"], item["SK"]["S"]))
         actions.append(
             Action(
                 kind="Put",
-                request=_put(item, None),
+                request={"Item": item},
                 on_condition_failed=unexpected,
-                item_bytes=size,
+                entity=entry_schema.name,
+                describe=partial(entry_schema.describe, entry),
             )
         )
     actions += delete_actions(

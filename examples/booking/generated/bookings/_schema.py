@@ -49,11 +49,11 @@ def organisation_from_item(item: Item) -> Organisation:
     return m.construct(
         Organisation,
         {
-            'org_id': m.get_str(item['org_id']),
-            'name': m.get_str(item['name']),
-            'slug': m.get_str(item['slug']),
-            'plan': m.get_str(item['plan']) if 'plan' in item else 'starter',
-            'timezone': m.get_str(item['timezone']) if 'timezone' in item else 'UTC',
+            'org_id': item['org_id']["S"],
+            'name': item['name']["S"],
+            'slug': item['slug']["S"],
+            'plan': item['plan']["S"] if 'plan' in item else 'starter',
+            'timezone': item['timezone']["S"] if 'timezone' in item else 'UTC',
             'created_at': m.get_datetime(item['created_at']),
         },
     )
@@ -116,12 +116,12 @@ def member_from_item(item: Item) -> Member:
     return m.construct(
         Member,
         {
-            'org_id': m.get_str(item['org_id']),
-            'member_id': m.get_str(item['member_id']),
-            'email': m.get_str(item['email']),
-            'display_name': m.get_str(item['display_name']),
-            'role': m.get_str(item['role']) if 'role' in item else 'booker',
-            'phone': m.get_str(item['phone']) if 'phone' in item else None,
+            'org_id': item['org_id']["S"],
+            'member_id': item['member_id']["S"],
+            'email': item['email']["S"],
+            'display_name': item['display_name']["S"],
+            'role': item['role']["S"] if 'role' in item else 'booker',
+            'phone': item['phone']["S"] if 'phone' in item else None,
             'joined_on': m.get_date(item['joined_on']),
         },
     )
@@ -193,11 +193,11 @@ def resource_from_item(item: Item) -> Resource:
     return m.construct(
         Resource,
         {
-            'resource_id': m.get_str(item['resource_id']),
-            'org_id': m.get_str(item['org_id']),
-            'name': m.get_str(item['name']),
-            'category': m.get_str(item['category']),
-            'location': m.get_str(item['location']) if 'location' in item else None,
+            'resource_id': item['resource_id']["S"],
+            'org_id': item['org_id']["S"],
+            'name': item['name']["S"],
+            'category': item['category']["S"],
+            'location': item['location']["S"] if 'location' in item else None,
             'capacity': m.get_int(item['capacity']) if 'capacity' in item else None,
             'hourly_rate': m.get_decimal(item['hourly_rate']) if 'hourly_rate' in item else None,
             'features': m.get_str_set(item['features']) if 'features' in item else set(),
@@ -258,9 +258,9 @@ def attendee_from_item(item: Item) -> Attendee:
     return m.construct(
         Attendee,
         {
-            'reservation_id': m.get_str(item['reservation_id']),
-            'member_id': m.get_str(item['member_id']),
-            'response': m.get_str(item['response']) if 'response' in item else 'pending',
+            'reservation_id': item['reservation_id']["S"],
+            'member_id': item['member_id']["S"],
+            'response': item['response']["S"] if 'response' in item else 'pending',
             'invited_at': m.get_datetime(item['invited_at']),
             'optional_attendance': m.get_bool(item['optional_attendance']) if 'optional_attendance' in item else False,
         },
@@ -329,16 +329,16 @@ def reservation_from_item(item: Item) -> Reservation:
     return m.construct(
         Reservation,
         {
-            'reservation_id': m.get_str(item['reservation_id']),
-            'org_id': m.get_str(item['org_id']),
-            'resource_id': m.get_str(item['resource_id']),
-            'member_id': m.get_str(item['member_id']),
-            'title': m.get_str(item['title']),
+            'reservation_id': item['reservation_id']["S"],
+            'org_id': item['org_id']["S"],
+            'resource_id': item['resource_id']["S"],
+            'member_id': item['member_id']["S"],
+            'title': item['title']["S"],
             'starts_at': m.get_datetime(item['starts_at']),
             'ends_at': m.get_datetime(item['ends_at']),
-            'status': m.get_str(item['status']) if 'status' in item else 'confirmed',
+            'status': item['status']["S"] if 'status' in item else 'confirmed',
             'price': m.get_decimal(item['price']) if 'price' in item else None,
-            'notes': m.get_str(item['notes']) if 'notes' in item else None,
+            'notes': item['notes']["S"] if 'notes' in item else None,
             'created_at': m.get_datetime(item['created_at']),
             'attendees': [],
             "version": m.get_int(item["version"]) if "version" in item else 0,
@@ -403,11 +403,11 @@ def closure_from_item(item: Item) -> Closure:
     return m.construct(
         Closure,
         {
-            'resource_id': m.get_str(item['resource_id']),
+            'resource_id': item['resource_id']["S"],
             'starts_at': m.get_datetime(item['starts_at']),
             'ends_at': m.get_datetime(item['ends_at']),
-            'reason': m.get_str(item['reason']),
-            'comment': m.get_str(item['comment']) if 'comment' in item else None,
+            'reason': item['reason']["S"],
+            'comment': item['comment']["S"] if 'comment' in item else None,
         },
     )
 

@@ -48,9 +48,9 @@ def zone_from_item(item: Item) -> Zone:
     return m.construct(
         Zone,
         {
-            'site_id': m.get_str(item['site_id']),
-            'zone_code': m.get_str(item['zone_code']),
-            'label': m.get_str(item['label']),
+            'site_id': item['site_id']["S"],
+            'zone_code': item['zone_code']["S"],
+            'label': item['label']["S"],
             'floor': m.get_int(item['floor']) if 'floor' in item else None,
         },
     )
@@ -109,10 +109,10 @@ def site_from_item(item: Item) -> Site:
     return m.construct(
         Site,
         {
-            'site_id': m.get_str(item['site_id']),
-            'name': m.get_str(item['name']),
-            'timezone': m.get_str(item['timezone']),
-            'address': m.get_str(item['address']) if 'address' in item else None,
+            'site_id': item['site_id']["S"],
+            'name': item['name']["S"],
+            'timezone': item['timezone']["S"],
+            'address': item['address']["S"] if 'address' in item else None,
             'latitude': m.get_float(item['latitude']) if 'latitude' in item else None,
             'longitude': m.get_float(item['longitude']) if 'longitude' in item else None,
             'created_at': m.get_datetime(item['created_at']),
@@ -183,13 +183,13 @@ def device_from_item(item: Item) -> Device:
     return m.construct(
         Device,
         {
-            'device_id': m.get_str(item['device_id']),
-            'site_id': m.get_str(item['site_id']),
-            'zone_code': m.get_str(item['zone_code']) if 'zone_code' in item else None,
-            'serial': m.get_str(item['serial']),
-            'hardware': m.get_str(item['hardware']),
-            'firmware': m.get_str(item['firmware']),
-            'status': m.get_str(item['status']) if 'status' in item else 'provisioning',
+            'device_id': item['device_id']["S"],
+            'site_id': item['site_id']["S"],
+            'zone_code': item['zone_code']["S"] if 'zone_code' in item else None,
+            'serial': item['serial']["S"],
+            'hardware': item['hardware']["S"],
+            'firmware': item['firmware']["S"],
+            'status': item['status']["S"] if 'status' in item else 'provisioning',
             'installed_on': m.get_date(item['installed_on']),
             'last_seen_at': m.get_datetime(item['last_seen_at']) if 'last_seen_at' in item else None,
             'tags': m.get_str_set(item['tags']) if 'tags' in item else set(),
@@ -261,7 +261,7 @@ def reading_from_item(item: Item) -> Reading:
     return m.construct(
         Reading,
         {
-            'device_id': m.get_str(item['device_id']),
+            'device_id': item['device_id']["S"],
             'recorded_at': m.get_datetime(item['recorded_at']),
             'temperature_c': m.get_float(item['temperature_c']) if 'temperature_c' in item else None,
             'humidity_pct': m.get_float(item['humidity_pct']) if 'humidity_pct' in item else None,
@@ -338,17 +338,17 @@ def alert_from_item(item: Item) -> Alert:
     return m.construct(
         Alert,
         {
-            'alert_id': m.get_str(item['alert_id']),
-            'site_id': m.get_str(item['site_id']),
-            'device_id': m.get_str(item['device_id']),
-            'rule': m.get_str(item['rule']),
-            'severity': m.get_str(item['severity']),
-            'status': m.get_str(item['status']) if 'status' in item else 'open',
-            'message': m.get_str(item['message']),
+            'alert_id': item['alert_id']["S"],
+            'site_id': item['site_id']["S"],
+            'device_id': item['device_id']["S"],
+            'rule': item['rule']["S"],
+            'severity': item['severity']["S"],
+            'status': item['status']["S"] if 'status' in item else 'open',
+            'message': item['message']["S"],
             'threshold': m.get_decimal(item['threshold']) if 'threshold' in item else None,
             'observed_value': m.get_float(item['observed_value']) if 'observed_value' in item else None,
             'raised_at': m.get_datetime(item['raised_at']),
-            'acknowledged_by': m.get_str(item['acknowledged_by']) if 'acknowledged_by' in item else None,
+            'acknowledged_by': item['acknowledged_by']["S"] if 'acknowledged_by' in item else None,
             'resolved_at': m.get_datetime(item['resolved_at']) if 'resolved_at' in item else None,
         },
     )
@@ -409,13 +409,13 @@ def maintenance_log_from_item(item: Item) -> MaintenanceLog:
     return m.construct(
         MaintenanceLog,
         {
-            'device_id': m.get_str(item['device_id']),
+            'device_id': item['device_id']["S"],
             'performed_at': m.get_datetime(item['performed_at']),
-            'technician': m.get_str(item['technician']),
-            'action': m.get_str(item['action']),
-            'parts': m.get_list(item['parts'], lambda v: m.get_str(v)),
+            'technician': item['technician']["S"],
+            'action': item['action']["S"],
+            'parts': m.get_list(item['parts'], lambda v: v["S"]),
             'cost': m.get_decimal(item['cost']) if 'cost' in item else None,
-            'notes': m.get_str(item['notes']) if 'notes' in item else None,
+            'notes': item['notes']["S"] if 'notes' in item else None,
         },
     )
 
@@ -468,13 +468,13 @@ def firmware_release_from_item(item: Item) -> FirmwareRelease:
     return m.construct(
         FirmwareRelease,
         {
-            'hardware': m.get_str(item['hardware']),
-            'release': m.get_str(item['release']),
-            'channel': m.get_str(item['channel']) if 'channel' in item else 'beta',
+            'hardware': item['hardware']["S"],
+            'release': item['release']["S"],
+            'channel': item['channel']["S"] if 'channel' in item else 'beta',
             'released_on': m.get_date(item['released_on']),
             'checksum': m.get_bytes(item['checksum']),
             'size_bytes': m.get_int(item['size_bytes']),
-            'notes': m.get_str(item['notes']) if 'notes' in item else None,
+            'notes': item['notes']["S"] if 'notes' in item else None,
         },
     )
 

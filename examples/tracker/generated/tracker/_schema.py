@@ -47,9 +47,9 @@ def workspace_from_item(item: Item) -> Workspace:
     return m.construct(
         Workspace,
         {
-            'workspace_id': m.get_str(item['workspace_id']),
-            'name': m.get_str(item['name']),
-            'plan': m.get_str(item['plan']) if 'plan' in item else 'free',
+            'workspace_id': item['workspace_id']["S"],
+            'name': item['name']["S"],
+            'plan': item['plan']["S"] if 'plan' in item else 'free',
             'created_at': m.get_datetime(item['created_at']),
         },
     )
@@ -100,9 +100,9 @@ def user_from_item(item: Item) -> User:
     return m.construct(
         User,
         {
-            'user_id': m.get_str(item['user_id']),
-            'email': m.get_str(item['email']),
-            'display_name': m.get_str(item['display_name']),
+            'user_id': item['user_id']["S"],
+            'email': item['email']["S"],
+            'display_name': item['display_name']["S"],
         },
     )
 
@@ -160,9 +160,9 @@ def membership_from_item(item: Item) -> Membership:
     return m.construct(
         Membership,
         {
-            'workspace_id': m.get_str(item['workspace_id']),
-            'user_id': m.get_str(item['user_id']),
-            'role': m.get_str(item['role']),
+            'workspace_id': item['workspace_id']["S"],
+            'user_id': item['user_id']["S"],
+            'role': item['role']["S"],
             'joined_at': m.get_datetime(item['joined_at']),
         },
     )
@@ -215,10 +215,10 @@ def checklist_item_from_item(item: Item) -> ChecklistItem:
     return m.construct(
         ChecklistItem,
         {
-            'workspace_id': m.get_str(item['workspace_id']),
+            'workspace_id': item['workspace_id']["S"],
             'ticket_no': m.get_int(item['ticket_no']),
             'position': m.get_int(item['position']),
-            'text': m.get_str(item['text']),
+            'text': item['text']["S"],
             'done': m.get_bool(item['done']) if 'done' in item else False,
         },
     )
@@ -286,11 +286,11 @@ def ticket_from_item(item: Item) -> Ticket:
     return m.construct(
         Ticket,
         {
-            'workspace_id': m.get_str(item['workspace_id']),
+            'workspace_id': item['workspace_id']["S"],
             'ticket_no': m.get_int(item['ticket_no']),
-            'title': m.get_str(item['title']),
-            'status': m.get_str(item['status']),
-            'assignee_id': m.get_str(item['assignee_id']) if 'assignee_id' in item else None,
+            'title': item['title']["S"],
+            'status': item['status']["S"],
+            'assignee_id': item['assignee_id']["S"] if 'assignee_id' in item else None,
             'priority': m.get_int(item['priority']),
             'updated_at': m.get_datetime(item['updated_at']),
             'labels': m.get_str_set(item['labels']) if 'labels' in item else set(),

@@ -153,6 +153,8 @@ def reader(type_ref: TypeRef, value: str, *, ttl: bool = False) -> str:
         return f"m.get_list({value}, lambda v: {inner})"
     if type_ref.base == "set" and type_ref.item is not None:
         return f"m.get_{_SET_CODEC[type_ref.item.base]}({value})"
+    if type_ref.base == "str":
+        return f'{value}["S"]'  # no call: already a str, and the most common read
     return f"m.get_{_CODEC[type_ref.base]}({value})"
 
 
