@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
@@ -17,3 +19,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many faults the fault matrix injected (the figure docs/reliability.md quotes)."""
+    from tests.test_fault_matrix import INJECTED
+
+    if INJECTED:
+        backends = sorted({b for b, *_ in INJECTED})
+        paths = len({p for _, p, *_ in INJECTED})
+        terminalreporter.write_line(
+            f"fault matrix: {len(INJECTED)} faults injected over {paths} paths "
+            f"on {', '.join(backends)}"
+        )

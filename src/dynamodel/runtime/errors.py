@@ -113,3 +113,19 @@ class BatchIncompleteError(DynamodelError):
     def __init__(self, message: str, *, unprocessed: Sequence[dict[str, Any]] = ()) -> None:
         super().__init__(message)
         self.unprocessed = list(unprocessed)
+
+
+class RetriesExhaustedError(DynamodelError):
+    """A call kept failing for a transient reason (throttling, a transaction conflict, a server
+    or connection error) until the retry policy gave up. When `may_have_applied` is true the
+    last attempt's response was lost or was a server error: a write may have been applied
+    (whole: a transaction, or one item), and reading it back tells which."""
+
+    def __init__(
+        self, message: str, *, operation: str, attempts: int, cause: str, may_have_applied: bool
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.attempts = attempts
+        self.cause = cause
+        self.may_have_applied = may_have_applied

@@ -111,6 +111,20 @@ def is_retryable(error: BaseException) -> bool:
     return isinstance(status, int) and status >= 500
 
 
+def may_have_applied(error: BaseException) -> bool:
+    """Whether a write that failed with ``error`` may still have been applied: the connection
+    broke or timed out after the request may have been sent, or DynamoDB answered with a
+    server error (it documents that such a request may or may not have been processed)."""
+    if isinstance(error, _CONNECTION_ERRORS):
+        return not isinstance(error, EndpointConnectionError | ConnectTimeoutError)
+    if not isinstance(error, ClientError):
+        return False
+    response = error.response if isinstance(error.response, Mapping) else {}
+    metadata = response.get("ResponseMetadata")
+    status = metadata.get("HTTPStatusCode") if isinstance(metadata, Mapping) else None
+    return isinstance(status, int) and status >= 500
+
+
 def _cancelled_by_conflict_only(reasons: object) -> bool:
     # One reason per action; "None" for the actions that did not fail. Only a conflict with
     # another transaction is transient; a failed condition or validation error is not.

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dynamodel.runtime import wire
-from dynamodel.runtime.errors import InvalidCursorError
+from dynamodel.runtime.errors import InvalidCursorError, RetriesExhaustedError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
-from dynamodel.runtime.retry import RetryPolicy, call_with_retries
+from dynamodel.runtime.retry import RetryPolicy, call_with_retries, is_retryable, may_have_applied
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
     EntitySchema,
@@ -31,6 +31,15 @@ from dynamodel.runtime.schema import (
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
+
+
+def _cause(error: BaseException) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, Mapping):
+        code = (response.get("Error") or {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__
 
 
 def sort_condition(
@@ -77,10 +86,37 @@ class Table:
         """One low-level call with the runtime's retries (same request on every attempt)."""
         return self.send(operation, request, wire.encode_body(request))
 
-    def send(self, operation: Callable[..., R], request: dict[str, Any], body: bytes | None) -> R:
+    def send(
+        self,
+        operation: Callable[..., R],
+        request: dict[str, Any],
+        body: bytes | None,
+        *,
+        on_retry: Callable[[int, BaseException, float], None] | None = None,
+    ) -> R:
         """Like `call`, with the request already serialized by `wire.encode_body` (None: let
-        botocore serialize it). Every attempt sends the same body."""
-        return call_with_retries(lambda: wire.send(operation, request, body), policy=self.retry)
+        botocore serialize it). Every attempt sends the same body; `on_retry` sees each error
+        that is retried."""
+        attempts = [0]
+
+        def attempt() -> R:
+            attempts[0] += 1
+            return wire.send(operation, request, body)
+
+        try:
+            return call_with_retries(attempt, policy=self.retry, on_retry=on_retry)
+        except Exception as error:
+            if not is_retryable(error):
+                raise  # a failed condition, a validation error: the caller's to interpret
+            name = wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request")
+            cause = _cause(error)
+            raise RetriesExhaustedError(
+                f"{name} failed {attempts[0]} times ({cause}); the retry policy gave up",
+                operation=name,
+                attempts=attempts[0],
+                cause=cause,
+                may_have_applied=may_have_applied(error),
+            ) from error
 
     # -- single items ----------------------------------------------------------------
     def get_item(self, key: Item, *, consistent: bool) -> Item | None:

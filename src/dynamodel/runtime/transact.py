@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -38,6 +39,10 @@ class Action:
     entity: str = ""
     # Says which item a Put writes, for the error when it is too large (called only then).
     describe: Callable[[], str] | None = None
+    # What the item holds once this action is applied (None: it is deleted), to recognise a
+    # retry whose condition failed only because an earlier attempt was applied.
+    outcome: Item | None = None
+    removed: tuple[str, ...] = ()  # attributes an Update removes
 
     def size(self) -> int:
         """DynamoDB's size of the item a Put writes; for other actions, of the key plus the
@@ -127,6 +132,44 @@ def transaction_request(
         # minutes), so a retry after a lost response cannot apply it twice.
         "ClientRequestToken": token or uuid.uuid4().hex,
     }
+
+
+def shows_applied(action: Action, stored: Item | None) -> bool:
+    """Whether `stored` (the item as it is now) is what `action` leaves behind: a retried
+    write whose condition failed because its own earlier attempt was applied."""
+    if action.kind == "Delete":
+        return stored is None
+    expected = action.request.get("Item") if action.kind == "Put" else action.outcome
+    if stored is None or expected is None:
+        return False
+    if action.kind == "Put" and set(stored) != set(expected):
+        return False  # a Put replaces the whole item
+    return all(
+        name in stored and same_value(stored[name], value) for name, value in expected.items()
+    ) and not any(name in stored for name in action.removed)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """AttributeValues equal as DynamoDB stores them: numbers by value, sets in any order."""
+    if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys() or len(a) != 1:
+        return False
+    tag = next(iter(a))
+    x, y = a[tag], b[tag]
+    if tag == "N":
+        return Decimal(x) == Decimal(y)
+    if tag == "NS":
+        return {Decimal(v) for v in x} == {Decimal(v) for v in y}
+    if tag in ("SS", "BS"):
+        return {bytes(v) if tag == "BS" else v for v in x} == {
+            bytes(v) if tag == "BS" else v for v in y
+        }
+    if tag == "L":
+        return len(x) == len(y) and all(same_value(i, j) for i, j in zip(x, y, strict=True))
+    if tag == "M":
+        return x.keys() == y.keys() and all(same_value(x[k], y[k]) for k in x)
+    if tag == "B":
+        return bytes(x) == bytes(y)
+    return bool(x == y)
 
 
 def raise_for_cancellation(error: ClientError, actions: Sequence[Action]) -> None:

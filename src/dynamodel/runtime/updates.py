@@ -122,6 +122,8 @@ def update(
         request=conditioned(request, condition),
         on_condition_failed=conflict(schema, new, key, version),
         entity=schema.name,
+        outcome=new_item,
+        removed=tuple(removes),
     )
     run(table, [action, *moved])
     return new

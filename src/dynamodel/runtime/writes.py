@@ -25,6 +25,7 @@ from dynamodel.runtime.errors import (
     UniqueValueTakenError,
     VersionConflictError,
 )
+from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import (
     OWNER_ATTRIBUTE,
     TYPE_ATTRIBUTE,
@@ -38,6 +39,7 @@ from dynamodel.runtime.transact import (
     ErrorFactory,
     check_limits,
     raise_for_cancellation,
+    shows_applied,
     transaction_request,
 )
 from dynamodel.runtime.wire import encode_body
@@ -199,10 +201,20 @@ def run(table: Table, actions: Sequence[Action]) -> None:
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         body = encode_body(request)
         check_limits(actions, encoded_length=len(body) if body is not None else None)
+        uncertain: list[BaseException] = []  # attempts that may have been applied
+
+        def note(attempt: int, error: BaseException, delay: float) -> None:
+            if may_have_applied(error):
+                uncertain.append(error)
+
         try:
-            table.send(operation, request, body)
+            table.send(operation, request, body, on_retry=note)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                # A lost response, then a retry that finds the item exactly as this write left
+                # it: the write was applied once, by the earlier attempt.
+                if uncertain and shows_applied(action, error.response.get("Item")):
+                    return
                 raise action.on_condition_failed(dict(error.response)) from error
             raise
         return
