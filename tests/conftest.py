@@ -22,8 +22,8 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many faults the fault matrix injected (the figure docs/reliability.md quotes)."""
-    from tests.test_fault_matrix import INJECTED
+    """How many faults the fault matrix injected."""
+    from tests.faults import INJECTED
 
     if INJECTED:
         backends = sorted({b for b, *_ in INJECTED})

@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 # name -> (HTTP status, error type, message); the transaction-conflict body depends on the call.
 ERROR_RESPONSES: dict[str, tuple[int, str, str]] = {
@@ -23,7 +23,11 @@ ERROR_RESPONSES: dict[str, tuple[int, str, str]] = {
     "internal_error": (500, "InternalServerError", "Internal server error"),
     "unavailable": (503, "ServiceUnavailable", "Service unavailable"),
 }
-FAULTS = (*ERROR_RESPONSES, "conflict", "connection_refused", "response_lost")
+# Faults after the request was applied: its response is lost, or replaced by a server error.
+APPLIED_FAULTS = ("response_lost", "applied_then_500")
+FAULTS = (*ERROR_RESPONSES, "conflict", "connection_refused", *APPLIED_FAULTS)
+# Every fault the matrix injected, as (backend, path, fault, mode): the count it reports.
+INJECTED: list[tuple[str, str, str, str]] = []
 
 
 @dataclass
@@ -33,6 +37,7 @@ class FaultInjector:
     client: Any
     armed: dict[str, tuple[str, int]] = field(default_factory=dict)  # operation -> (fault, left)
     injected: list[tuple[str, str]] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)  # every attempt's body, of armed calls
 
     def __post_init__(self) -> None:
         events = self.client.meta.events
@@ -48,7 +53,7 @@ class FaultInjector:
 
     def _take(self, operation: str, *, lost: bool) -> str | None:
         fault, left = self.armed.get(operation, ("", 0))
-        if left <= 0 or (fault == "response_lost") != lost:
+        if left <= 0 or (fault in APPLIED_FAULTS) != lost:
             return None
         self.armed[operation] = (fault, left - 1)
         self.injected.append((operation, fault))
@@ -57,6 +62,8 @@ class FaultInjector:
     def _before_call(
         self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
     ) -> tuple[Any, dict[str, Any]] | None:
+        if model.name in self.armed:  # what this attempt sends: retries must resend it as is
+            self.bodies.append(context.get("dynamodel_body") or params["body"])
         fault = self._take(model.name, lost=False)
         if fault is None:
             return None
@@ -69,9 +76,16 @@ class FaultInjector:
         return _error(status, error_type, message)
 
     def _after_call(self, http_response: Any, model: Any, **_: Any) -> None:
-        # The request reached the table and was applied; only its response goes missing.
-        if http_response.status_code < 300 and self._take(model.name, lost=True):
+        # The request reached the table and was applied; its answer goes missing, or a server
+        # error takes its place (DynamoDB documents that a 500 may follow an applied write).
+        if http_response.status_code >= 300:
+            return
+        fault = self._take(model.name, lost=True)
+        if fault == "response_lost":
             raise ReadTimeoutError(endpoint_url="injected: response lost after it was applied")
+        if fault == "applied_then_500":
+            _, parsed = _error(500, "InternalServerError", "Internal server error")
+            raise ClientError(parsed, model.name)
 
 
 @dataclass

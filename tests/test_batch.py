@@ -120,3 +120,29 @@ def test_a_sixteen_shard_cursor_with_long_keys_stays_under_the_cursor_limit() ->
     cursor = CursorSigner("k").encode(pattern="p", arguments={}, state=_pack(state))
     assert len(cursor) < MAX_CURSOR_LENGTH
     assert _unpack(CursorSigner("k").decode(cursor, pattern="p", arguments={})) == state
+
+
+def test_batch_write_checks_sizes_before_the_first_chunk() -> None:
+    from dynamodel.runtime.errors import ItemTooLargeError
+
+    client = FlakyClient(rounds=0)
+    huge = {**key(99), "_type": {"S": "Doc"}, "x": {"S": "y" * 410_000}}
+    with pytest.raises(ItemTooLargeError) as caught:
+        batch_write(table(client), puts=[*[key(n) for n in range(30)], huge])
+    assert "P#99" in str(caught.value)
+    assert client.calls == []  # not even the first chunk of 25 was sent
+
+
+def test_a_failed_chunk_lists_every_write_not_done() -> None:
+    class FailsSecondChunk(FlakyClient):
+        def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
+            if self.calls:
+                raise ValueError("boom")  # not retryable: the chunk fails at once
+            return super().batch_write_item(RequestItems)
+
+    client = FailsSecondChunk(rounds=0)
+    puts = [{**key(n), "v": {"N": "1"}} for n in range(60)]
+    with pytest.raises(BatchIncompleteError) as caught:
+        batch_write(table(client), puts=puts)
+    assert [r["PutRequest"]["Item"] for r in caught.value.unprocessed] == puts[25:]
+    assert sorted(client.stored) == sorted(f"P#{n}" for n in range(25))

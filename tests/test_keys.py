@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodel.runtime import keys
 from dynamodel.runtime.errors import InvalidKeyValueError
+from dynamodel.runtime.key_decoding import decode, decode_number, decode_str
 from dynamodel.runtime.keys import (
     DELIMITER,
     ESCAPE,
@@ -22,8 +22,6 @@ from dynamodel.runtime.keys import (
     MAX_SORT_KEY_BYTES,
     RANGE_END,
     check_key_size,
-    decode,
-    decode_number,
     encode,
     encode_bool,
     encode_bytes,
@@ -202,7 +200,7 @@ def test_distinct_mixed_tuples_give_distinct_keys(
 def test_split_recovers_segments(a: str, b: str) -> None:
     key = join("Ticket", encode_str(a), encode_str(b))
     assert split(key) == ["Ticket", encode_str(a), encode_str(b)]
-    assert [keys.decode_str(s) for s in split(key)[1:]] == [a, b]
+    assert [decode_str(s) for s in split(key)[1:]] == [a, b]
 
 
 @PROPERTY

@@ -344,3 +344,39 @@ def test_page_is_a_generic_frozen_model() -> None:
 def test_page_json_round_trip() -> None:
     page = Page[dict[str, int]](items=[{"a": 1}], cursor="abc.def")
     assert Page[dict[str, int]].model_validate_json(page.model_dump_json()) == page
+
+
+def test_a_cursor_for_another_shard_count_is_refused() -> None:
+    from dynamodel.runtime.retry import RetryPolicy
+    from dynamodel.runtime.schema import SortCondition
+    from dynamodel.runtime.table import Table
+
+    class NoCalls:
+        def query(self, **_: object) -> None:
+            raise AssertionError("an invalid cursor must not read anything")
+
+    signer = CursorSigner("k")
+    table = Table(
+        client=NoCalls(),
+        name="t",
+        retry=RetryPolicy(),
+        signer=signer,
+        index_keys={None: ("PK", "SK")},
+    )
+    everything = SortCondition(kind="all")
+    # Signed by this service, for this pattern and arguments, when it had two shards.
+    two = signer.encode(pattern="p", arguments={}, state=[{"start": None}, {"start": None}])
+    single = signer.encode(pattern="p", arguments={}, state=[{"start": None}])
+    for cursor, partitions in ((two, ["a#0", "a#1", "a#2"]), (single, ["a"])):
+        with pytest.raises(InvalidCursorError):
+            table.query_page(
+                None,  # type: ignore[arg-type]  # no item is ever decoded
+                pattern="p",
+                arguments={},
+                index=None,
+                partitions=partitions,
+                sort=everything,
+                forward=True,
+                limit=5,
+                cursor=cursor,
+            )

@@ -195,6 +195,9 @@ def test_a_malformed_response_is_not_retryable() -> None:
         (("None", "TransactionConflict"), True),
         (("TransactionConflict",), True),
         (("TransactionConflict", "None", "TransactionConflict"), True),
+        (("None", "ThrottlingError"), True),
+        (("ProvisionedThroughputExceeded", "TransactionConflict"), True),
+        (("ThrottlingError", "ConditionalCheckFailed"), False),
         (("ConditionalCheckFailed",), False),
         (("None", "ConditionalCheckFailed"), False),
         (("TransactionConflict", "ConditionalCheckFailed"), False),
@@ -405,3 +408,22 @@ def test_same_seed_gives_the_same_sleeps() -> None:
         return _run(operation, RetryPolicy())[1]
 
     assert sleeps() == sleeps()
+
+
+def test_gave_up_typed_remembers_any_attempt_that_may_have_applied() -> None:
+    from botocore.exceptions import ReadTimeoutError
+
+    from dynamodel.runtime.errors import RetriesExhaustedError
+    from dynamodel.runtime.retry import give_up_typed
+
+    errors = iter(
+        [ReadTimeoutError(endpoint_url="x"), client_error("ThrottlingException", status=400)]
+    )
+
+    def attempt() -> None:
+        raise next(errors)
+
+    with pytest.raises(RetriesExhaustedError) as caught:
+        give_up_typed(attempt, name="PutItem", policy=RetryPolicy(max_attempts=2, base_delay=0.0))
+    assert caught.value.cause == "ThrottlingException" and caught.value.attempts == 2
+    assert caught.value.may_have_applied  # the first attempt's response was lost

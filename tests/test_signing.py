@@ -155,6 +155,7 @@ def test_the_default_client_sends_botocores_signature(endpoint: str | None) -> N
     credentials = Credentials(
         "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token"
     )
+    assert len(sent) == 2
     for request in sent:
         signed = request.headers["Authorization"].decode()
         names = signed.split("SignedHeaders=")[1].split(",")[0].split(";")
@@ -169,14 +170,14 @@ def test_the_default_client_sends_botocores_signature(endpoint: str | None) -> N
 
 def _with_endpoint(url: str) -> Any:
     # The signer on a client for another endpoint (and port): the signature covers its host.
-    client = boto3.client("dynamodb", endpoint_url=url)
+    client = boto3.session.Session().client("dynamodb", endpoint_url=url)
     signing.install(client)
     return client
 
 
 @pytest.mark.usefixtures("frozen")
 def test_plain_clients_are_signed_by_botocore() -> None:
-    plain = boto3.client("dynamodb")
+    plain = boto3.session.Session().client("dynamodb")
     fast = default_client()
     plain_sent, fast_sent = _sent(plain), _sent(fast)
     params = {"TableName": "t", "Key": {"PK": {"S": "a"}}}
@@ -184,3 +185,28 @@ def test_plain_clients_are_signed_by_botocore() -> None:
     fast.get_item(**params)
     # Everything signed is equal (User-Agent and the invocation id are not signed).
     assert fast_sent[0].headers["Authorization"] == plain_sent[0].headers["Authorization"]
+
+
+@pytest.mark.usefixtures("frozen")
+def test_the_runtimes_signer_signs_the_default_clients_requests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[bool] = []
+    original = signing.sign_request
+
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        calls.append(original(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(signing, "sign_request", counted)
+    plain, fast = boto3.session.Session().client("dynamodb"), default_client()
+    _sent(plain), _sent(fast)
+    plain.get_item(TableName="t", Key={"PK": {"S": "a"}})
+    assert calls == []  # a plain client keeps botocore's signer
+    fast.get_item(TableName="t", Key={"PK": {"S": "a"}})
+    fast.query(
+        TableName="t",
+        KeyConditionExpression="PK = :p",
+        ExpressionAttributeValues={":p": {"S": "a"}},
+    )
+    assert calls == [True, True]  # signed here, not handed back to botocore

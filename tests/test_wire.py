@@ -176,7 +176,7 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    return boto3.client("dynamodb", region_name="us-east-1"), default_client()
+    return boto3.session.Session().client("dynamodb", region_name="us-east-1"), default_client()
 
 
 ITEM = {
@@ -274,12 +274,49 @@ def test_the_body_goes_only_to_its_own_operation(clients: tuple[Any, Any]) -> No
     assert sent[1]["body"] == wire.encode_body(params)
 
 
-def test_retried_calls_send_the_same_body(clients: tuple[Any, Any]) -> None:
+def test_sending_leaves_the_callers_parameters_intact(clients: tuple[Any, Any]) -> None:
+    # The hooks cut botocore's copy of the parameters down; the runtime resends its own dict
+    # on every retry (the fault matrix checks that retries send identical bodies).
+    import copy
+
     _, fast = clients
     sent = _capture(fast)
     params = CALLS[3][1]
+    before = copy.deepcopy(params)
     body = wire.encode_body(params)
-    for _ in range(3):
+    for _ in range(2):
         wire.send(fast.transact_write_items, params, body)
-    assert [s["body"] for s in sent] == [body] * 3
-    assert params["TransactItems"][0]["Put"]["Item"] is ITEM  # the caller's params are intact
+    assert params == before and [s["body"] for s in sent] == [body, body]
+
+
+def test_a_given_config_cannot_turn_validation_or_retries_back_on(
+    clients: tuple[Any, Any],
+) -> None:
+    from botocore.config import Config
+
+    client = default_client(
+        config=Config(parameter_validation=True, retries={"max_attempts": 5}, read_timeout=7)
+    )
+    assert client.meta.config.read_timeout == 7  # their setting kept
+    assert client.meta.config.retries["total_max_attempts"] == 1
+    sent = _capture(client)
+    params = CALLS[0][1]
+    # With validation on, botocore would check the stripped parameters and refuse the call.
+    wire.send(client.put_item, params, wire.encode_body(params))
+    assert sent[0]["body"] == wire.encode_body(params)
+
+
+def test_the_default_client_sends_the_runtimes_own_bytes(clients: tuple[Any, Any]) -> None:
+    # A body that differs from botocore's serialization in its bytes (compact separators):
+    # what is sent and signed is the runtime's body, not a re-serialization of the params.
+    _, fast = clients
+    sent = _capture(fast)
+    params = CALLS[3][1]
+    compact = json.dumps(
+        params,
+        separators=(",", ":"),
+        default=lambda b: __import__("base64").b64encode(b).decode(),
+    ).encode()
+    assert compact != wire.encode_body(params)
+    wire.send(fast.transact_write_items, params, compact)
+    assert sent[0]["body"] == sent[0]["signed_body"] == compact

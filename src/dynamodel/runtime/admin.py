@@ -14,7 +14,7 @@ def default_client(**options: Any) -> Any:
     """`boto3.client("dynamodb", **options)`, tuned for requests the runtime builds itself.
 
     `options` are boto3's (`endpoint_url`, `region_name`, credentials; a `config` is merged
-    over the settings below), e.g. `default_client(endpoint_url="http://localhost:4566")` for
+    with the settings below, except that validation and botocore's retries stay off), e.g. `default_client(endpoint_url="http://localhost:4566")` for
     a local server.
 
     - botocore's own retries are off: the runtime retries (backoff, full jitter, the same
@@ -48,9 +48,16 @@ def default_client(**options: Any) -> Any:
         user_agent=agent,
     )
     session = boto3.session.Session(botocore_session=fast_session())
-    if options.get("config") is not None:
-        config = config.merge(options.pop("config"))
-    options.pop("config", None)
+    given = options.pop("config", None)
+    if given is not None:
+        # Theirs first, then what the runtime relies on: its request bodies skip botocore's
+        # validation (which would see only the endpoint parameters), and it retries itself.
+        config = config.merge(given).merge(
+            Config(
+                parameter_validation=False,
+                retries={"mode": "standard", "total_max_attempts": 1},
+            )
+        )
     client = session.client("dynamodb", config=config, **options)
     wire.install(client)
     signing.install(client)

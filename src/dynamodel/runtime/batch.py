@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from dynamodel.runtime.errors import BatchIncompleteError
 from dynamodel.runtime.schema import EntitySchema, Item
 from dynamodel.runtime.table import Table
+from dynamodel.runtime.transact import check_item_size
+from dynamodel.runtime.writes import key_text
 
 GET_CHUNK = 100  # BatchGetItem: at most 100 keys per request
 WRITE_CHUNK = 25  # BatchWriteItem: at most 25 puts and deletes per request
@@ -72,10 +75,24 @@ def batch_write(
         if key in seen:
             raise ValueError(f"batch_write names the item {key} twice; DynamoDB rejects that")
         seen.add(key)
+    for item in puts:  # an oversized item would fail its chunk after earlier chunks landed
+        check_item_size(
+            item, entity=item.get("_type", {}).get("S", "item"), described=partial(key_text, item)
+        )
     for start in range(0, len(requests), WRITE_CHUNK):
         pending = requests[start : start + WRITE_CHUNK]
         for attempt in range(table.retry.max_attempts):
-            response = table.call(table.client.batch_write_item, RequestItems={table.name: pending})
+            try:
+                response = table.call(
+                    table.client.batch_write_item, RequestItems={table.name: pending}
+                )
+            except Exception as error:
+                # Earlier chunks are written; say exactly which writes were not.
+                raise BatchIncompleteError(
+                    f"a batch write failed ({error}); earlier chunks were written, the rest "
+                    "are attached as .unprocessed",
+                    unprocessed=[*pending, *requests[start + WRITE_CHUNK :]],
+                ) from error
             pending = response.get("UnprocessedItems", {}).get(table.name, [])
             if not pending:
                 break

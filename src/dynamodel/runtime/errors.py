@@ -117,8 +117,8 @@ class BatchIncompleteError(DynamodelError):
 
 class RetriesExhaustedError(DynamodelError):
     """A call kept failing for a transient reason (throttling, a transaction conflict, a server
-    or connection error) until the retry policy gave up. When `may_have_applied` is true the
-    last attempt's response was lost or was a server error: a write may have been applied
+    or connection error) until the retry policy gave up. When `may_have_applied` is true some
+    attempt's response was lost or was a server error: a write may have been applied
     (whole: a transaction, or one item), and reading it back tells which."""
 
     def __init__(

@@ -18,20 +18,10 @@ from typing import Any
 
 from botocore.parsers import ResponseParserFactory
 
-FAST_OUTPUTS = frozenset(
-    {
-        "GetItemOutput",
-        "QueryOutput",
-        "ScanOutput",
-        "PutItemOutput",
-        "UpdateItemOutput",
-        "DeleteItemOutput",
-        "BatchGetItemOutput",
-        "BatchWriteItemOutput",
-        "TransactGetItemsOutput",
-        "TransactWriteItemsOutput",
-    }
-)
+from dynamodel.runtime.wire import OPERATIONS
+
+# The outputs of the item operations (those the runtime also serializes itself, see `wire`).
+FAST_OUTPUTS = frozenset(f"{name}Output" for name in OPERATIONS.values())
 _SLOW_MARKERS = (b'"B":', b'"BS":', b'"ConsumedCapacity"', b'"ItemCollectionMetrics"')
 _EMPTY = b"{}"
 

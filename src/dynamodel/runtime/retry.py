@@ -30,6 +30,8 @@ from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
     ConnectionError as BotocoreConnectionError,
 )
 
+from dynamodel.runtime.errors import RetriesExhaustedError
+
 R = TypeVar("R")
 
 RETRYABLE_ERROR_CODES = frozenset(
@@ -125,14 +127,21 @@ def may_have_applied(error: BaseException) -> bool:
     return isinstance(status, int) and status >= 500
 
 
+# Cancellation reasons that pass: another transaction held an item, or the table throttled.
+_TRANSIENT_REASONS = frozenset(
+    {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+)
+
+
 def _cancelled_by_conflict_only(reasons: object) -> bool:
     # One reason per action; "None" for the actions that did not fail. Only a conflict with
-    # another transaction is transient; a failed condition or validation error is not.
+    # another transaction or throttling is transient; a failed condition or validation error
+    # is not.
     if not isinstance(reasons, list):
         return False
     codes = [reason.get("Code") if isinstance(reason, Mapping) else None for reason in reasons]
-    return "TransactionConflict" in codes and all(
-        code in ("None", "TransactionConflict") for code in codes
+    return any(code in _TRANSIENT_REASONS for code in codes) and all(
+        code == "None" or code in _TRANSIENT_REASONS for code in codes
     )
 
 
@@ -168,3 +177,45 @@ def call_with_retries(
             if on_retry is not None:
                 on_retry(attempts, error, delay)
             sleep(delay)
+
+
+def give_up_typed(
+    operation: Callable[[], R],
+    *,
+    name: str,
+    policy: RetryPolicy,
+    on_retry: Callable[[int, BaseException, float], None] | None = None,
+) -> R:
+    """:func:`call_with_retries`, except that a transient failure outlasting the policy is
+    raised as RetriesExhaustedError (naming the operation ``name``, the attempts and the
+    cause); other errors (a failed condition, a validation error) are the caller's to read."""
+    uncertain = False  # whether any attempt may have been applied
+
+    def note(attempt: int, error: BaseException, delay: float) -> None:
+        nonlocal uncertain
+        uncertain = uncertain or may_have_applied(error)
+        if on_retry is not None:
+            on_retry(attempt, error, delay)
+
+    try:
+        return call_with_retries(operation, policy=policy, on_retry=note)
+    except Exception as error:
+        if not is_retryable(error):
+            raise
+        cause = _cause(error)
+        raise RetriesExhaustedError(
+            f"{name} failed {policy.max_attempts} times ({cause}); the retry policy gave up",
+            operation=name,
+            attempts=policy.max_attempts,
+            cause=cause,
+            may_have_applied=uncertain or may_have_applied(error),
+        ) from error
+
+
+def _cause(error: BaseException) -> str:
+    response = getattr(error, "response", None)
+    if isinstance(response, Mapping):
+        code = (response.get("Error") or {}).get("Code")
+        if code:
+            return str(code)
+    return type(error).__name__

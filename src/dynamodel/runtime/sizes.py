@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dynamodel.runtime.schema import Item
+
 AttributeValue = dict[str, Any]
-Item = dict[str, AttributeValue]
 
 MAX_ITEM_BYTES = 400 * 1024
 

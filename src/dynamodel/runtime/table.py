@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dynamodel.runtime import wire
-from dynamodel.runtime.errors import InvalidCursorError, RetriesExhaustedError
+from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
-from dynamodel.runtime.retry import RetryPolicy, call_with_retries, is_retryable, may_have_applied
+from dynamodel.runtime.retry import RetryPolicy, give_up_typed
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
     EntitySchema,
@@ -31,15 +31,6 @@ from dynamodel.runtime.schema import (
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
-
-
-def _cause(error: BaseException) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, Mapping):
-        code = (response.get("Error") or {}).get("Code")
-        if code:
-            return str(code)
-    return type(error).__name__
 
 
 def sort_condition(
@@ -97,26 +88,12 @@ class Table:
         """Like `call`, with the request already serialized by `wire.encode_body` (None: let
         botocore serialize it). Every attempt sends the same body; `on_retry` sees each error
         that is retried."""
-        attempts = [0]
-
-        def attempt() -> R:
-            attempts[0] += 1
-            return wire.send(operation, request, body)
-
-        try:
-            return call_with_retries(attempt, policy=self.retry, on_retry=on_retry)
-        except Exception as error:
-            if not is_retryable(error):
-                raise  # a failed condition, a validation error: the caller's to interpret
-            name = wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request")
-            cause = _cause(error)
-            raise RetriesExhaustedError(
-                f"{name} failed {attempts[0]} times ({cause}); the retry policy gave up",
-                operation=name,
-                attempts=attempts[0],
-                cause=cause,
-                may_have_applied=may_have_applied(error),
-            ) from error
+        return give_up_typed(
+            lambda: wire.send(operation, request, body),
+            name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
+            policy=self.retry,
+            on_retry=on_retry,
+        )
 
     # -- single items ----------------------------------------------------------------
     def get_item(self, key: Item, *, consistent: bool) -> Item | None:
@@ -191,7 +168,9 @@ class Table:
         state: object,
         consistent: bool,
     ) -> tuple[list[Item], object]:
-        start = state if isinstance(state, dict) else None
+        if state is not None and not isinstance(state, dict):
+            raise InvalidCursorError("cursor was made for a sharded query")
+        start = state
         # One item more than asked for tells whether another page exists, so the cursor is
         # None exactly on the last page.
         request = self._query(index, partition, sort, forward, limit + 1, start, consistent)
@@ -212,9 +191,12 @@ class Table:
     ) -> tuple[list[Item], object]:
         """One Query per shard in parallel, merged in sort-key order; the cursor resumes each."""
         shards = len(partitions)
-        starts: list[Any] = list(state) if isinstance(state, list) else [{"start": None}] * shards
-        if len(starts) != shards:
-            starts = [{"start": None}] * shards
+        if state is None:
+            starts: list[Any] = [{"start": None}] * shards
+        elif isinstance(state, list) and len(state) == shards:
+            starts = list(state)
+        else:  # signed by this service, but for another shard count (the spec changed)
+            raise InvalidCursorError(f"cursor does not match this query's {shards} shards")
 
         def fetch(shard: int) -> tuple[list[Item], Any]:
             entry = starts[shard]

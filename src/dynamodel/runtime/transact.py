@@ -115,9 +115,7 @@ def check_limits(actions: Sequence[Action], *, encoded_length: int | None) -> No
         )
 
 
-def transaction_request(
-    table: str, actions: Sequence[Action], *, token: str | None = None
-) -> dict[str, Any]:
+def transaction_request(table: str, actions: Sequence[Action]) -> dict[str, Any]:
     """The TransactWriteItems request for these actions (limits: see `check_limits`)."""
     items = []
     for action in actions:
@@ -130,7 +128,7 @@ def transaction_request(
         "TransactItems": items,
         # The same token on every retry: DynamoDB applies a transaction once per token (for 10
         # minutes), so a retry after a lost response cannot apply it twice.
-        "ClientRequestToken": token or uuid.uuid4().hex,
+        "ClientRequestToken": uuid.uuid4().hex,
     }
 
 

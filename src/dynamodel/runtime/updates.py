@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dynamodel.runtime.errors import NotFoundError, VersionConflictError
-from dynamodel.runtime.schema import VERSION_ATTRIBUTE, EntitySchema, Item
+from dynamodel.runtime.schema import TYPE_ATTRIBUTE, VERSION_ATTRIBUTE, EntitySchema, Item
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action, check_item_size
 from dynamodel.runtime.writes import (
@@ -24,6 +24,12 @@ from dynamodel.runtime.writes import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def not_found(schema: EntitySchema[Any], key: Item) -> NotFoundError:
+    return NotFoundError(
+        f"{schema.name} with {key_text(key)} does not exist", entity=schema.name, key=key_text(key)
+    )
 
 
 def _check_version(
@@ -66,11 +72,7 @@ def update(
             raise ValueError(f"{schema.name}.{name} holds members: save the aggregate instead")
     stored = table.get_item(key, consistent=True)  # an update never touches members
     if stored is None:
-        raise NotFoundError(
-            f"{schema.name} with {key_text(key)} does not exist",
-            entity=schema.name,
-            key=key_text(key),
-        )
+        raise not_found(schema, key)
     current = schema.from_item(stored)
     _check_version(schema, current, key, expected_version)
     for name in schema.id_attributes:
@@ -125,8 +127,58 @@ def update(
         outcome=new_item,
         removed=tuple(removes),
     )
-    run(table, [action, *moved])
+    run(table, [action, *moved, *_member_ttl_actions(table, schema, key, sets, removes)])
     return new
+
+
+def _inheritors(schema: EntitySchema[Any], ttl: str) -> set[str]:
+    """The member types (at any depth) that copy the root's TTL attribute `ttl`."""
+    names: set[str] = set()
+    for member in schema.members:
+        if member.schema.inherited_ttl == ttl:
+            names.add(member.schema.name)
+        names |= _inheritors(member.schema, ttl)
+    return names
+
+
+def _member_ttl_actions(
+    table: Table, schema: EntitySchema[Any], key: Item, sets: Item, removes: list[str]
+) -> list[Action]:
+    """Members expire with their root: when an update changes the root's TTL attribute, the
+    same transaction sets (or removes) it on every member that copies it."""
+    actions: list[Action] = []
+    for ttl in [name for name in (*sets, *removes) if _inheritors(schema, name)]:
+        inheritors = _inheritors(schema, ttl)
+        partition = table.query_all(
+            index=None, partition=key["PK"]["S"], sort=None, consistent=True
+        )
+        for item in partition:
+            if item.get(TYPE_ATTRIBUTE, {}).get("S") not in inheritors:
+                continue
+            request: dict[str, Any] = {
+                "Key": {"PK": item["PK"], "SK": item["SK"]},
+                "ExpressionAttributeNames": {"#t": ttl},
+            }
+            if ttl in sets:
+                request["UpdateExpression"] = "SET #t = :t"
+                request["ExpressionAttributeValues"] = {":t": sets[ttl]}
+            else:
+                request["UpdateExpression"] = "REMOVE #t"
+            actions.append(
+                Action(
+                    kind="Update",
+                    # A member deleted meanwhile must not come back as a stub holding a TTL.
+                    request=conditioned(request, "attribute_exists(#pk)"),
+                    on_condition_failed=lambda reason: VersionConflictError(
+                        f"{schema.name} with {key_text(key)} changed while its members' TTL "
+                        "was being updated; nothing was written",
+                        entity=schema.name,
+                        key=key_text(key),
+                    ),
+                    entity=schema.name,
+                )
+            )
+    return actions
 
 
 def delete(
@@ -141,21 +193,13 @@ def delete(
         request = conditioned({"Key": key}, "attribute_exists(#pk)")
 
         def missing(reason: Mapping[str, Any]) -> NotFoundError:
-            return NotFoundError(
-                f"{schema.name} with {key_text(key)} does not exist",
-                entity=schema.name,
-                key=key_text(key),
-            )
+            return not_found(schema, key)
 
         run(table, [Action(kind="Delete", request=request, on_condition_failed=missing)])
         return
     stored, partition = current_state(table, schema, key)
     if stored is None:
-        raise NotFoundError(
-            f"{schema.name} with {key_text(key)} does not exist",
-            entity=schema.name,
-            key=key_text(key),
-        )
+        raise not_found(schema, key)
     current = schema.from_item(stored)
     _check_version(schema, current, key, expected_version)
     version = int(getattr(current, VERSION_ATTRIBUTE)) if schema.versioned else None

@@ -174,7 +174,7 @@ def guard_actions(
             actions.append(
                 Action(
                     kind="Put",
-                    request=_put(_guard_item(new_key, schema, owner), "attribute_not_exists(#pk)"),
+                    request={"Item": _guard_item(new_key, schema, owner), **_NOT_EXISTS},
                     on_condition_failed=taken,
                     entity=schema.name,
                 )
