@@ -19,8 +19,8 @@ import pytest
 
 from dynamodel import AlreadyExistsError, UniqueValueTakenError
 from dynamodel.compiler.codegen import generate_package
-from dynamodel.compiler.codegen.python import pascal_case, snake_case
 from dynamodel.compiler.design.ir import Design, PatternPlan
+from dynamodel.compiler.names import repository_class_name, snake_case
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.spec import Entity
 from tests.design_simulator import _comparable, oracle_order, random_items
@@ -240,7 +240,7 @@ def test_every_pattern_matches_the_oracle(
     spec_path: Path, dynamodb_client: Any, table_name: str, tmp_path: Path
 ) -> None:
     design, package = load_package(spec_path, tmp_path)
-    repository = getattr(package, f"{pascal_case(design.table_name)}Repository")
+    repository = getattr(package, repository_class_name(design.table_name))
     repo = repository(client=dynamodb_client, table_name=table_name, cursor_key="oracle")
     repo.create_table()
     rng = random.Random(spec_path.parent.name)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dynamodel.compiler.codegen.python import pascal_case
+from dynamodel.compiler.names import repository_class_name
 from tests.test_repository_oracle import SPECS, _rows, load_package, write_everything
 
 
@@ -52,7 +52,7 @@ def test_each_method_sends_the_planned_request(
         pytest.skip("the requests do not depend on the backend")
     design, package = load_package(spec_path, tmp_path)
     recorder = Recorder(dynamodb_client)
-    repository = getattr(package, f"{pascal_case(design.table_name)}Repository")
+    repository = getattr(package, repository_class_name(design.table_name))
     repo = repository(client=recorder, table_name=table_name, cursor_key="k")
     repo.create_table()
     rng = random.Random(1)

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from dynamodel import __version__
-from dynamodel.compiler.codegen import default_package_name, generate_package
+from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
 from dynamodel.compiler.emit.artifacts import design_artifacts
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
@@ -148,8 +148,12 @@ def generate(
     result = _compile(spec)
     assert result.design is not None
     name = package or default_package_name(result.design)
-    if not name.isidentifier():
-        _stderr().print(f"dynamodel: --package {name!r} is not a Python identifier", markup=False)
+    if not is_package_name(name):
+        _stderr().print(
+            f"dynamodel: --package {name!r} is not an importable name (an identifier, not a "
+            "keyword)",
+            markup=False,
+        )
         raise typer.Exit(EXIT_USAGE)
     files = generate_package(result.design, package=name, spec_name=spec.name)
     if check_only:
@@ -171,9 +175,15 @@ def _stale(out: Path, files: dict[str, str], package: str) -> list[str]:
     problems = []
     for relative, text in sorted(files.items()):
         target = out / relative
-        if not target.exists():
+        try:
+            same = target.read_bytes() == text.encode("utf-8")
+        except FileNotFoundError:
             problems.append(f"missing: {target}")
-        elif target.read_text(encoding="utf-8") != text:
+            continue
+        except OSError as error:  # a directory in its place, no permission, ...
+            problems.append(f"unreadable: {target} ({error.strerror or error})")
+            continue
+        if not same:
             problems.append(f"differs: {target}")
     directory = out / package
     if directory.is_dir():

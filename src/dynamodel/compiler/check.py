@@ -9,8 +9,10 @@ from __future__ import annotations
 import difflib
 
 from dynamodel.compiler.check_values import value_problem
-from dynamodel.compiler.check_views import ViewChecks, pascal_case
+from dynamodel.compiler.check_views import ViewChecks
 from dynamodel.compiler.diagnostics import Diagnostic, Pos
+from dynamodel.compiler.names import repository_class_name
+from dynamodel.compiler.read_entities import RESERVED_ENTITY_NAMES
 from dynamodel.compiler.spec import (
     ID_TYPES,
     SORTABLE_TYPES,
@@ -21,7 +23,7 @@ from dynamodel.compiler.spec import (
     Spec,
 )
 
-RESERVED_METHODS = frozenset({"create_table", "batch_get", "batch_write"})
+RESERVED_METHODS = frozenset({"create_table", "batch_get", "batch_write", "table_name"})
 RESERVED_PREFIXES = ("create_", "save_", "delete_", "update_", "migrate_")
 VERSION_FIELD = "version"
 
@@ -42,9 +44,9 @@ class Checker(ViewChecks):
 
     # -- entities ----------------------------------------------------------------------
     def run(self) -> list[Diagnostic]:
-        repository = pascal_case(self.spec.table.name.replace("-", "_").replace(".", "_"))
+        repository = repository_class_name(self.spec.table.name)
         for entity in self.spec.entities:
-            if entity.name == f"{repository}Repository":
+            if entity.name == repository:
                 self.err(
                     entity.pos,
                     f"entity `{entity.name}` clashes with the generated repository class",
@@ -53,7 +55,9 @@ class Checker(ViewChecks):
             self.entity(entity)
         self.members()
         self.ttl()
-        view_models: dict[str, Pos] = {e.name: e.pos for e in self.spec.entities}
+        # Names a view model may not take: the entities', and those the package imports.
+        view_models: dict[str, Pos] = {name: Pos(0, 0) for name in RESERVED_ENTITY_NAMES}
+        view_models.update({e.name: e.pos for e in self.spec.entities})
         for pattern in self.spec.patterns:
             self.pattern(pattern, view_models)
         return self.diagnostics
@@ -125,12 +129,19 @@ class Checker(ViewChecks):
         reported_cycles: set[frozenset[str]] = set()
         for entity in self.spec.entities:
             fields_seen = {a.name for a in entity.attributes}
+            if self.spec.is_versioned(entity):
+                fields_seen.add(VERSION_FIELD)  # the model's own field
             for member in entity.members:
                 child = self.entity_ref(member.entity, f"the members of `{entity.name}`")
                 if member.field in fields_seen:
                     self.err(
                         member.pos,
-                        f"member field `{member.field}` of `{entity.name}` clashes with an attribute",
+                        f"member field `{member.field}` of `{entity.name}` clashes with "
+                        + (
+                            "the model's `version` field"
+                            if member.field == VERSION_FIELD
+                            else "an attribute"
+                        ),
                         "rename the member field",
                     )
                 fields_seen.add(member.field)
@@ -193,15 +204,21 @@ class Checker(ViewChecks):
                     stack.append(child)
         return found
 
-    def _reaches(self, start: Entity, target: str, seen: frozenset[str] = frozenset()) -> bool:
-        if start.name in seen:
-            return False
-        for member in start.members:
-            if member.entity.name == target:
-                return True
-            child = self.spec.entity(member.entity.name)
-            if child is not None and self._reaches(child, target, seen | {start.name}):
-                return True
+    def _reaches(self, start: Entity, target: str) -> bool:
+        """Whether a member path leads from `start` to `target` (one visit per entity, so a
+        spec of shared members cannot make this exponential, nor a long chain recursive)."""
+        stack, visited = [start], set()
+        while stack:
+            current = stack.pop()
+            if current.name in visited:
+                continue
+            visited.add(current.name)
+            for member in current.members:
+                if member.entity.name == target:
+                    return True
+                child = self.spec.entity(member.entity.name)
+                if child is not None:
+                    stack.append(child)
         return False
 
     def ttl(self) -> None:
@@ -227,7 +244,9 @@ class Checker(ViewChecks):
             self.err(
                 pattern.pos,
                 f"access pattern name `{name}` clashes with a generated repository method",
-                "names must not be create_table, batch_get, batch_write or start with "
+                "names must not be "
+                + ", ".join(sorted(RESERVED_METHODS))
+                + " or start with "
                 + ", ".join(RESERVED_PREFIXES),
             )
         if pattern.is_view:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 from dynamodel.compiler.read_base import yaml_kind
@@ -22,6 +23,11 @@ def value_problem(attribute: Attribute, value: object) -> tuple[str, str] | None
             f"is not {article} {kind}",
             f'YAML reads it as {yaml_kind(value)}: quote it, e.g. `"{value}"`',
         )
+    base = attribute.type.base
+    if base == "datetime" and (isinstance(value, dt.datetime) or _is_datetime(str(value))):
+        return "has no time zone", "add one, e.g. `2024-01-01T00:00:00Z`"
+    if base in ("decimal", "float") and str(value).lower().lstrip("+-.") in ("inf", "nan"):
+        return f"is not a finite {kind}", "DynamoDB stores no NaN or Infinity"
     return f"is not {article} {kind}", "give a value of the attribute's type"
 
 
@@ -42,15 +48,20 @@ def value_fits(attribute: Attribute, value: object) -> bool:
     if base in ("decimal", "float"):
         if isinstance(value, str):
             try:
-                Decimal(value)
+                number = Decimal(value)
             except ArithmeticError:
                 return False
-            return True
-        return isinstance(value, int | float) and not isinstance(value, bool)
+            return number.is_finite()  # DynamoDB stores no NaN or Infinity
+        if isinstance(value, float):
+            return math.isfinite(value)
+        return isinstance(value, int) and not isinstance(value, bool)
     if base == "bool":
         return isinstance(value, bool)
     if base == "datetime":
-        return isinstance(value, dt.datetime) or (isinstance(value, str) and _is_datetime(value))
+        # Aware only: the models take AwareDatetime, and a naive time is ambiguous.
+        if isinstance(value, str) and _is_datetime(value):
+            value = dt.datetime.fromisoformat(value)
+        return isinstance(value, dt.datetime) and value.utcoffset() is not None
     if base == "date":
         return (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
             isinstance(value, str) and _is_date(value)

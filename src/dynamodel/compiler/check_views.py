@@ -5,11 +5,8 @@ from __future__ import annotations
 import difflib
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
+from dynamodel.compiler.names import pascal_case
 from dynamodel.compiler.spec import SORTABLE_TYPES, AccessPattern, Entity, Ref, Spec
-
-
-def pascal_case(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
 
 
 class ViewChecks:

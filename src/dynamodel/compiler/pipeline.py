@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from dynamodel.compiler.check import check_spec
 from dynamodel.compiler.design import Design, design_spec
-from dynamodel.compiler.diagnostics import Diagnostic, sort_diagnostics
+from dynamodel.compiler.diagnostics import Diagnostic, Pos, error, sort_diagnostics
 from dynamodel.compiler.read import read_spec
 from dynamodel.compiler.spec import Spec
 from dynamodel.compiler.yamlnodes import parse_yaml
@@ -29,6 +29,20 @@ class Compilation:
 
 def compile_spec(text: str, *, path: str = "spec.yaml") -> Compilation:
     """Run every stage that can run; collect all diagnostics; design only a clean spec."""
+    try:
+        return _compile(text, path)
+    except RecursionError:
+        # The stages recurse over the YAML tree and over type expressions; no real spec
+        # nests anywhere near Python's limit.
+        too_deep = error(
+            Pos(1, 1),
+            "the spec is nested too deeply to read",
+            "flatten it: a spec needs only a few levels of nesting",
+        )
+        return Compilation(path, None, None, (too_deep,))
+
+
+def _compile(text: str, path: str) -> Compilation:
     tree, diagnostics = parse_yaml(text)
     found = list(diagnostics)
     if tree is None:

@@ -130,6 +130,9 @@ class ReaderBase:
         """A list of names; `allow_scalar` also takes a single name (as `sort: x` does)."""
         if node is None:
             return ()
+        if isinstance(node, YScalar) and node.value == "":
+            self.err(node.pos, f"{what} is an empty name", "give a name, or a list of names")
+            return ()
         if isinstance(node, YScalar) and allow_scalar and isinstance(node.value, str):
             return (Ref(node.value, node.pos),)
         if isinstance(node, YScalar) and node.value is None:

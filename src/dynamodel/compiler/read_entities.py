@@ -42,8 +42,27 @@ _RESERVED_ATTRIBUTES = frozenset(
 )
 # Names the generated package defines or imports next to the entity models.
 RESERVED_ENTITY_NAMES = frozenset(
-    {"Any", "BaseModel", "ConfigDict", "Decimal", "Enum", "Field", "Literal", "Optional", "Page"}
+    {
+        "Any",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Decimal",
+        "EntitySchema",
+        "Field",
+        "Item",
+        "Literal",
+        "MemberSpec",
+        "Page",
+        "Repository",
+        "SortCondition",
+        "UniqueGuardSpec",
+        "Unset",
+        "ViewPartSpec",
+    }
 )
+# Parameters of the generated repository methods, which take attributes as keywords too.
+GENERATED_PARAMETERS = frozenset({"self", "limit", "cursor", "consistent", "expected_version"})
 
 
 class EntityReader(ReaderBase):
@@ -100,7 +119,10 @@ class EntityReader(ReaderBase):
             )
         else:
             identity = self.name_list(id_node, f"the id of `{name}`", allow_scalar=True)
-            if not identity and isinstance(id_node, YSeq):
+            well_formed = isinstance(id_node, YSeq) or (
+                isinstance(id_node, YScalar) and id_node.value is None
+            )
+            if not identity and well_formed:
                 self.err(id_node.pos, f"the id of `{name}` is empty", "list at least one attribute")
         unique = self.unique(name, body.get("unique"))
         version_node = body.get("version")
@@ -137,6 +159,14 @@ class EntityReader(ReaderBase):
                     key.pos,
                     f"attribute name `{name}` in `{entity}` is reserved by pydantic models",
                     "rename it; pydantic's BaseModel already has a member of that name",
+                )
+                continue
+            if name in GENERATED_PARAMETERS:
+                self.err(
+                    key.pos,
+                    f"attribute name `{name}` in `{entity}` clashes with a parameter of the "
+                    "generated repository's methods",
+                    "rename it; reserved: " + ", ".join(sorted(GENERATED_PARAMETERS)),
                 )
                 continue
             attribute = self.attribute(entity, name, key.pos, value)

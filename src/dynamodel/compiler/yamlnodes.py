@@ -7,6 +7,7 @@ Every node here remembers its line and column so every diagnostic can point at t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -67,7 +68,7 @@ def _pos(node: yaml.Node) -> Pos:
     return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _mark_pos(mark: yaml.Mark | None) -> Pos:
+def _mark_pos(mark: Any) -> Pos:  # a pure-Python or libyaml Mark, or None
     if mark is None:
         return Pos(1, 1)
     return Pos(mark.line + 1, mark.column + 1)
@@ -77,8 +78,15 @@ class _Builder:
     def __init__(self) -> None:
         self.constructor = yaml.SafeLoader("")
         self.diagnostics: list[Diagnostic] = []
+        self.visited: set[int] = set()  # the nodes built so far (ids; the tree holds them)
 
     def build(self, node: yaml.Node) -> YNode:
+        # An alias (`*name`) makes the composer hand out its anchor's node again. The spec
+        # language has no use for them, and expanding them lets a tiny spec grow without
+        # bound ("billion laughs") or refer to itself.
+        if id(node) in self.visited:  # parse_yaml reports aliases before building
+            raise ValueError("a YAML node is reached twice")  # pragma: no cover
+        self.visited.add(id(node))
         if isinstance(node, yaml.ScalarNode):
             try:
                 value = self.constructor.construct_object(node, deep=True)
@@ -93,7 +101,7 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode) -> YMap:
         entries: list[tuple[YScalar, YNode]] = []
-        seen: dict[object, Pos] = {}
+        seen: dict[tuple[type, object], Pos] = {}
         for key_node, value_node in node.value:
             key = self.build(key_node)
             if not isinstance(key, YScalar) or not isinstance(key.value, str | int | bool):
@@ -103,8 +111,9 @@ class _Builder:
                     )
                 )
                 continue
-            if key.value in seen:
-                first = seen[key.value]
+            identity = (type(key.value), key.value)  # 1 == True in Python, not in YAML
+            if identity in seen:
+                first = seen[identity]
                 self.diagnostics.append(
                     error(
                         key.pos,
@@ -113,7 +122,7 @@ class _Builder:
                     )
                 )
                 continue
-            seen[key.value] = key.pos
+            seen[identity] = key.pos
             entries.append((key, self.build(value_node)))
         return YMap(tuple(entries), _pos(node), bool(node.flow_style))
 
@@ -135,6 +144,18 @@ def parse_yaml(text: str) -> tuple[YNode | None, tuple[Diagnostic, ...]]:
         return None, (error(Pos(1, 1), f"invalid YAML: {exc}"),)
     if root is None:
         return None, (error(Pos(1, 1), "the spec is empty", "start with `version: 1`"),)
+    if "*" in text:  # only then can there be aliases: find them where they are written
+        aliases = [
+            error(
+                _mark_pos(event.start_mark),
+                f"YAML aliases (`*{event.anchor}`) are not supported in a spec",
+                "write the value out where it is used",
+            )
+            for event in yaml.parse(text, Loader=loader)
+            if isinstance(event, yaml.AliasEvent)
+        ]
+        if aliases:
+            return None, tuple(aliases)
     builder = _Builder()
     tree = builder.build(root)
     return tree, tuple(builder.diagnostics)

@@ -7,9 +7,9 @@ from dynamodel.compiler.codegen.python import (
     attribute_annotation,
     default_expression,
     import_from,
-    pascal_case,
 )
 from dynamodel.compiler.design.ir import Design, PatternPlan
+from dynamodel.compiler.names import pascal_case
 from dynamodel.compiler.spec import Entity
 
 HEADER = '''"""Models of the {table} table: one per entity, one per view.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from dynamodel.compiler.spec import Attribute, TypeRef
@@ -46,18 +45,6 @@ KEY_ENCODER = {
 }
 
 
-def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def pascal_case(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\-.]", name) if part)
-
-
-def constant_case(name: str) -> str:
-    return snake_case(name).upper()
-
-
 def annotation(type_ref: TypeRef, enum: tuple[str, ...] = ()) -> str:
     if enum:
         return "Literal[" + ", ".join(repr(v) for v in enum) + "]"
@@ -90,6 +77,18 @@ def literal(value: object) -> str:
     return repr(value)
 
 
+def typed_literal(base: str, value: object) -> str:
+    """A Python expression for a constant of an attribute of type `base`: YAML gives dates
+    and times as text or as naive/aware objects, and decimals as text or floats."""
+    if base == "decimal" and not isinstance(value, Decimal):
+        return f'Decimal("{value}")'
+    if base == "datetime" and isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if base == "date" and isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return literal(value)
+
+
 def default_expression(attribute: Attribute) -> str | None:
     """The `= ...` part of a model field, or None for a required field."""
     base = attribute.type.base
@@ -101,17 +100,11 @@ def default_expression(attribute: Attribute) -> str | None:
         return "Field(default_factory=utc_now)"
     if attribute.has_default:
         value = attribute.default
-        if base == "decimal" and not isinstance(value, Decimal):
-            return f'Decimal("{value}")'
         if base == "set" and isinstance(value, list):
             return f"Field(default_factory=lambda: {{{', '.join(literal(v) for v in value)}}})"
         if isinstance(value, list | dict):
             return f"Field(default_factory=lambda: {literal(value)})"
-        if base == "datetime" and isinstance(value, str):
-            return f"datetime.fromisoformat({value!r})"
-        if base == "date" and isinstance(value, str):
-            return f"date.fromisoformat({value!r})"
-        return literal(value)
+        return typed_literal(base, value)
     if attribute.optional:
         return "None"
     if base == "set":

@@ -7,14 +7,12 @@ from dynamodel.compiler.codegen.python import (
     KEY_ENCODER,
     annotation,
     attribute_annotation,
-    constant_case,
     import_from,
-    pascal_case,
-    snake_case,
     union_with,
 )
 from dynamodel.compiler.codegen.schemas import template_expression
 from dynamodel.compiler.design.ir import Design, PatternPlan
+from dynamodel.compiler.names import constant_case, repository_class_name, snake_case
 from dynamodel.compiler.spec import Entity
 
 DEFAULT_LIMIT = 100
@@ -74,7 +72,7 @@ class RepositoryWriter:
         self.lines.extend(lines)
 
     def class_header(self) -> None:
-        name = f"{pascal_case(self.design.table_name)}Repository"
+        name = repository_class_name(self.design.table_name)
         self.add(
             f"class {name}(Repository):",
             f'    """Typed access to the {self.design.table_name} table.',

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dynamodel.compiler.check_views import pascal_case
 from dynamodel.compiler.design.ir import (
     HEAD_FIRST,
     EntityKey,
@@ -12,6 +11,7 @@ from dynamodel.compiler.design.ir import (
     UniqueGuard,
 )
 from dynamodel.compiler.design.layout import Layout
+from dynamodel.compiler.names import pascal_case
 from dynamodel.compiler.spec import Entity
 
 MAX_GSIS = 20  # DynamoDB's default quota of GSIs per table
