@@ -1,27 +1,42 @@
 """Every write and read path of a generated repository under every injected fault, on every
-backend: a fault that clears up is retried (with backoff, the same request and token) and the
-call succeeds with exactly the fault-free outcome; a fault that persists surfaces as a typed
-`RetriesExhaustedError`, and the table holds the whole change or none of it."""
+backend: a fault that clears up is retried (after a delay the retry policy draws with full
+jitter, with the same request and token) and the call succeeds with exactly the fault-free
+outcome; a fault that persists surfaces as a typed `RetriesExhaustedError`, and the table
+holds the whole change or none of it. A batch call that keeps handing back unprocessed items
+or keys raises `BatchIncompleteError` listing exactly what was not done: the table holds
+exactly the part DynamoDB processed."""
 
 from __future__ import annotations
 
+import json
+import random
 import sys
+import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dynamodel import BatchIncompleteError, RetriesExhaustedError
+from dynamodel.runtime import retry as retry_module
 from dynamodel.runtime.retry import RetryPolicy
-from tests.faults import APPLIED_FAULTS, FAULTS, INJECTED, FaultInjector
-
-sys.path.insert(
-    0, str(Path(__file__).resolve().parent.parent / "examples" / "tracker" / "generated")
+from tests.faults import (
+    APPLIED_FAULTS,
+    BATCH_FAULTS,
+    BATCH_OPERATIONS,
+    FAULTS,
+    INJECTED,
+    FaultInjector,
 )
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/iot/generated"))
+
+from fleet import Alert, FleetRepository
 from tracker import ChecklistItem, Ticket, TrackerRepository, User, Workspace
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -46,21 +61,51 @@ def ticket(number: int = 1, **changes: Any) -> Ticket:
     return Ticket(**values)
 
 
-def seed(repo: TrackerRepository) -> None:
-    repo.create_workspace(Workspace(workspace_id="w1", name="Acme", created_at=NOW))
+def seed_tracker(repo: TrackerRepository) -> None:
+    for workspace_id in ("w1", "w3", "w4"):
+        repo.create_workspace(Workspace(workspace_id=workspace_id, name="Acme", created_at=NOW))
     repo.create_user(User(user_id="u1", email="a@x.io", display_name="A"))
     repo.create_ticket(ticket(1))
+
+
+# Open alerts spread over the iot example's 8 write shards (every fifth one resolved: out of
+# the sparse index), raised at distinct times.
+ALERTS = [
+    Alert(
+        alert_id=f"al{n:02d}",
+        site_id="s1",
+        device_id="d1",
+        rule="temp_above_8c",
+        severity="critical",
+        status="resolved" if n % 5 == 0 else "open",
+        message=f"alert {n}",
+        raised_at=NOW - timedelta(minutes=(n * 7) % 23),
+    )
+    for n in range(14)
+]
+
+
+def seed_iot(repo: FleetRepository) -> None:
+    repo.batch_write(put=ALERTS)
+
+
+REPOSITORIES: dict[str, tuple[type[Any], Callable[[Any], None]]] = {
+    "tracker": (TrackerRepository, seed_tracker),
+    "iot": (FleetRepository, seed_iot),
+}
 
 
 @dataclass(frozen=True)
 class PathCase:
     operation: str  # the DynamoDB operation the fault is injected into
-    act: Callable[[TrackerRepository], Any]
+    act: Callable[[Any], Any]
     transaction: bool = False
     # A conditional single-item write whose every response is lost: its retry fails the
     # condition on the item its first attempt wrote, which the runtime recognises as done.
     # (Other writes apply again, idempotently, lose that response too, and give up.)
     retry_recognises_itself: bool = False
+    example: str = "tracker"  # whose generated repository `act` takes
+    fanout: int = 1  # requests sent in parallel, each retried on its own (one per shard)
 
     @property
     def writes(self) -> bool:
@@ -74,6 +119,17 @@ def _save(repo: TrackerRepository) -> Any:
     added = ChecklistItem(workspace_id="w1", ticket_no=1, position=9, text="verify")
     stored.checklist = [*stored.checklist[1:], added]
     return repo.save_ticket(stored)
+
+
+def _all_open_alerts(repo: FleetRepository) -> list[Any]:
+    """Every page of the write-sharded pattern: 8 Queries in parallel per page, merged."""
+    pages, cursor = [], None
+    while True:
+        page = repo.all_open_alerts(limit=4, cursor=cursor)
+        pages.append(page)
+        if page.cursor is None:
+            return pages
+        cursor = page.cursor
 
 
 PATHS: dict[str, PathCase] = {
@@ -124,12 +180,14 @@ PATHS: dict[str, PathCase] = {
     "page": PathCase("Query", lambda r: r.open_tickets(workspace_id="w1", limit=1)),
     "view": PathCase("Query", lambda r: r.workspace_overview(workspace_id="w1")),
     "batch get": PathCase(
-        "BatchGetItem", lambda r: r.batch_get(Workspace, [{"workspace_id": "w1"}])
+        "BatchGetItem",
+        lambda r: r.batch_get(Workspace, [{"workspace_id": w} for w in ("w4", "w1", "w9", "w3")]),
     ),
+    "sharded page": PathCase("Query", _all_open_alerts, example="iot", fanout=8),
 }
 
 
-def snapshot(repo: TrackerRepository) -> list[tuple[str, str, str]]:
+def snapshot(repo: Any) -> list[tuple[str, str, str]]:
     """The table's items, comparable across tables and backends (sets sorted)."""
     client = repo._table.client
     found, request = [], {"TableName": repo.table_name}
@@ -154,16 +212,13 @@ def comparable(result: Any) -> Any:
     return result.model_dump() if hasattr(result, "model_dump") else result
 
 
-@pytest.fixture
-def repos(dynamodb_client: Any, table_name: str) -> tuple[TrackerRepository, TrackerRepository]:
+def make_repos(example: str, client: Any, table_name: str) -> tuple[Any, Any]:
     """A repository under faults and a fault-free reference, seeded alike."""
+    repository, seed = REPOSITORIES[example]
     made = []
     for suffix in ("", "ref"):
-        repo = TrackerRepository(
-            client=dynamodb_client,
-            table_name=table_name + suffix,
-            cursor_key="faults",
-            retry=FAST_RETRIES,
+        repo = repository(
+            client=client, table_name=table_name + suffix, cursor_key="faults", retry=FAST_RETRIES
         )
         repo.create_table()
         seed(repo)
@@ -171,12 +226,45 @@ def repos(dynamodb_client: Any, table_name: str) -> tuple[TrackerRepository, Tra
     return made[0], made[1]
 
 
+class RecordingJitter(random.Random):
+    """The retry module's source of jitter, recording each delay it draws as (low, high,
+    value)."""
+
+    def __init__(self) -> None:
+        super().__init__(20261129)
+        self.draws: list[tuple[float, float, float]] = []
+        self._lock = threading.Lock()  # shard Queries back off in parallel
+
+    def uniform(self, a: float, b: float) -> float:
+        with self._lock:
+            value = super().uniform(a, b)
+            self.draws.append((a, b, value))
+            return value
+
+
+def cap(attempts: int) -> float:
+    """The longest delay the policy allows after `attempts` attempts."""
+    return min(FAST_RETRIES.max_delay, FAST_RETRIES.base_delay * 2 ** (attempts - 1))
+
+
+def requests_of(body: bytes) -> list[Any]:
+    """The write requests or keys of a batch call's body."""
+    ((entry,),) = [json.loads(body)["RequestItems"].values()]
+    return list(entry) if isinstance(entry, list) else list(entry["Keys"])
+
+
+def written_key(request: dict[str, Any]) -> str:
+    return str(request["PutRequest"]["Item"]["PK"]["S"])
+
+
 @pytest.mark.parametrize("mode", ["once", "always"])
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("path", list(PATHS))
 def test_fault(
     backend: str,
-    repos: tuple[TrackerRepository, TrackerRepository],
+    dynamodb_client: Any,
+    table_name: str,
+    monkeypatch: pytest.MonkeyPatch,
     path: str,
     fault: str,
     mode: str,
@@ -186,19 +274,27 @@ def test_fault(
         # The full matrix runs in process; over HTTP, MiniStack proves what only a server
         # honouring ClientRequestToken can: lost responses, transactions included.
         pytest.skip("the full fault matrix runs on moto in process")
+    if fault in BATCH_FAULTS and case.operation not in BATCH_OPERATIONS:
+        pytest.skip("only batch calls hand back unprocessed items or keys")
     if fault == "conflict" and case.operation == "BatchWriteItem":
         pytest.skip("batch writes take part in no transaction")
     if fault in APPLIED_FAULTS and case.transaction and backend != "ministack":
         # moto ignores ClientRequestToken: the retry of an applied transaction is applied
         # again (or fails its conditions). MiniStack honours the token, as DynamoDB does.
         pytest.skip("only MiniStack applies a transaction once per ClientRequestToken")
-    repo, reference = repos
+    repo, reference = make_repos(case.example, dynamodb_client, table_name)
     before = snapshot(repo)
     expected = comparable(case.act(reference))
     after = snapshot(reference)
     injector = FaultInjector(repo._table.client)
-    times = 1 if mode == "once" else FAST_RETRIES.max_attempts
+    jitter = RecordingJitter()
+    monkeypatch.setattr(retry_module, "_JITTER", jitter)
+    backoffs: list[tuple[int, float]] = []  # (attempts made, delay), as each retry waits
+    repo._table.on_retry = lambda attempts, _, delay: backoffs.append((attempts, delay))
+    per_call = FAST_RETRIES.max_attempts
+    times = 1 if mode == "once" else per_call * case.fanout
     injector.arm(case.operation, fault, times=times)
+    raised: BaseException | None = None
     if mode == "once" or (fault in APPLIED_FAULTS and case.retry_recognises_itself):
         assert comparable(case.act(repo)) == expected
         assert snapshot(repo) == after
@@ -206,31 +302,83 @@ def test_fault(
     else:
         with pytest.raises((RetriesExhaustedError, BatchIncompleteError)) as caught:
             case.act(repo)
-        error = caught.value
+        error = raised = caught.value
         state = snapshot(repo)
-        if isinstance(error, BatchIncompleteError):
-            # Not atomic: whatever is missing is listed (a chunk whose answer was lost may
-            # be written and listed too: writing it again is harmless).
-            listed = {r["PutRequest"]["Item"]["PK"]["S"] for r in error.unprocessed}
-            assert set(before) <= set(state) <= set(after)
-            assert all(pk in listed for pk, _, _ in set(after) - set(state))
-            if fault not in APPLIED_FAULTS:
-                assert state == before  # the first chunk already failed, unsent
-            error = error.__cause__  # type: ignore[assignment]
-        assert isinstance(error, RetriesExhaustedError)
-        assert error.operation == case.operation
-        assert len(injector.injected) == times  # every attempt failed
-        applied = fault in APPLIED_FAULTS or fault in ("internal_error", "unavailable")
-        assert error.may_have_applied is applied
-        if case.operation == "BatchWriteItem":
-            pass  # checked above: a batch is not atomic
-        elif fault in APPLIED_FAULTS and case.writes:
-            assert state == after  # applied once, by the first attempt
+        assert len(injector.injected) == times  # every attempt (of every shard's Query) failed
+        if fault in BATCH_FAULTS:
+            assert isinstance(error, BatchIncompleteError) and error.__cause__ is None
+            check_unprocessed(case, injector, error, before, state, after)
         else:
-            assert state == before  # refused before it was sent
-    # Every retry resent the very same request (for a transaction: the same token); a batch
-    # moves on to its next chunk afterwards.
-    retried = injector.bodies[: len(injector.injected) + 1]
-    assert len(retried) >= min(2, times) and len(set(retried)) == 1
+            if isinstance(error, BatchIncompleteError):
+                # Not atomic: whatever is missing is listed (a chunk whose answer was lost
+                # may be written and listed too: writing it again is harmless).
+                listed = {written_key(r) for r in error.unprocessed}
+                assert set(before) <= set(state) <= set(after)
+                assert all(pk in listed for pk, _, _ in set(after) - set(state))
+                if fault not in APPLIED_FAULTS:
+                    assert state == before  # the first chunk already failed, unsent
+                error = error.__cause__  # type: ignore[assignment]
+            assert isinstance(error, RetriesExhaustedError)
+            assert error.operation == case.operation
+            applied = fault in APPLIED_FAULTS or fault in ("internal_error", "unavailable")
+            assert error.may_have_applied is applied
+            if case.operation == "BatchWriteItem":
+                pass  # checked above: a batch is not atomic
+            elif fault in APPLIED_FAULTS and case.writes:
+                assert state == after  # applied once, by the first attempt
+            else:
+                assert state == before  # refused before it was sent
+    if fault in BATCH_FAULTS:
+        # Each retry sent exactly what the attempt before it was handed back.
+        for number, left in enumerate(injector.left):
+            if number + 1 < len(injector.bodies):
+                assert requests_of(injector.bodies[number + 1]) == left
+    elif case.fanout > 1:
+        # Each shard's Query was resent unchanged; when it kept failing, on every attempt.
+        sent, faulted = Counter(injector.bodies), Counter(injector.faulted)
+        assert all(sent[body] >= min(n + 1, per_call) for body, n in faulted.items())
+        if raised is not None:
+            assert sorted(faulted.values()) == [per_call] * case.fanout
+    else:
+        # Every retry resent the very same request (for a transaction: the same token); a
+        # batch moves on to its next chunk afterwards.
+        retried = injector.bodies[: len(injector.injected) + 1]
+        assert len(retried) >= min(2, times) and len(set(retried)) == 1
+    # Retries are bounded by the policy, and each waited a delay the policy drew with full
+    # jitter, uniform(0, min(max_delay, base_delay * 2 ** retry)): one wait per fault that
+    # was retried, none after a call's last attempt.
+    gave_up = case.fanout if raised is not None else 0  # calls that ended in their last attempt
+    assert len(backoffs) == len(injector.injected) - gave_up
+    assert all(1 <= attempts < per_call for attempts, _ in backoffs)
+    assert all(low == 0.0 for low, _, _ in jitter.draws)
+    drawn = Counter((high, value) for _, high, value in jitter.draws)
+    assert drawn == Counter((cap(attempts), delay) for attempts, delay in backoffs)
     injector.disarm()
     INJECTED.extend((backend, path, fault, mode) for _ in injector.injected)
+
+
+def check_unprocessed(
+    case: PathCase,
+    injector: FaultInjector,
+    error: BatchIncompleteError,
+    before: list[Any],
+    state: list[Any],
+    after: list[Any],
+) -> None:
+    """Every batch call handed part of its request back: the error lists exactly what was
+    not done, and the table holds exactly what DynamoDB was sent (and processed)."""
+    processed = [request for sent in injector.forwarded for request in sent]
+    if case.operation == "BatchGetItem":
+        requested = requests_of(injector.bodies[0])
+        assert error.unprocessed == injector.left[-1]  # the keys the last attempt left
+        assert sorted(map(repr, [*processed, *error.unprocessed])) == sorted(map(repr, requested))
+        assert state == before
+        return
+    listed = [written_key(r) for r in error.unprocessed]
+    missing = {pk for pk, _, _ in set(after) - set(state)}
+    written = {pk for pk, _, _ in set(state) - set(before)}
+    assert set(before) <= set(state) <= set(after)
+    assert sorted(listed) == sorted(missing)  # nothing dropped, nothing listed that was done
+    assert written == {written_key(r) for r in processed}
+    # first what the last attempt was handed back, then every chunk never sent
+    assert listed[: len(injector.left[-1])] == [written_key(r) for r in injector.left[-1]]

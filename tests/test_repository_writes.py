@@ -345,3 +345,28 @@ def test_a_lost_response_then_another_writer_is_not_taken_for_our_write(
     finally:
         client.meta.events.unregister("after-call.dynamodb.PutItem", lose_and_overwrite)
     assert repo.get_workspace(workspace_id="w9", consistent=True).name == "Theirs"  # type: ignore[union-attr]
+
+
+def test_a_concurrent_change_of_an_unversioned_item_names_the_cause(
+    repo: TrackerRepository, dynamodb_client: Any
+) -> None:
+    repo.create_user(User(user_id="u1", email="a@x.io", display_name="A"))
+    raced: list[str] = []
+
+    def another_writer(**kwargs: Any) -> None:
+        # Between save_user's read and its write, another writer moves the email.
+        if not raced:
+            raced.append("once")
+            repo.update_user(user_id="u1", email="c@x.io")
+
+    event = "before-call.dynamodb.TransactWriteItems"
+    dynamodb_client.meta.events.register(event, another_writer)
+    try:
+        with pytest.raises(VersionConflictError) as caught:
+            repo.save_user(User(user_id="u1", email="b@x.io", display_name="B"))
+    finally:
+        dynamodb_client.meta.events.unregister(event, another_writer)
+    assert raced and "another writer changed or created it" in str(caught.value)
+    assert "None" not in str(caught.value)
+    stored = repo.get_user(user_id="u1", consistent=True)
+    assert stored is not None and stored.email == "c@x.io"

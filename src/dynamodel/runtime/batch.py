@@ -22,6 +22,15 @@ def _key_tuple(key: Item) -> tuple[str, str]:
     return key["PK"]["S"], key["SK"]["S"]
 
 
+def _back_off(table: Table, attempt: int, sleep: Callable[[float], None]) -> None:
+    """Wait before resending what attempt number `attempt` (0: the first) left unprocessed:
+    the retry policy's capped, fully jittered delay. Callers never wait after their last."""
+    delay = table.retry.delay(attempt)
+    if table.on_retry is not None:
+        table.on_retry(attempt + 1, None, delay)
+    sleep(delay)
+
+
 def batch_get(
     table: Table,
     requests: Sequence[tuple[EntitySchema[Any], Item]],
@@ -42,9 +51,9 @@ def batch_get(
             for item in response.get("Responses", {}).get(table.name, []):
                 found[_key_tuple(item)] = item
             pending = response.get("UnprocessedKeys", {}).get(table.name, {}).get("Keys", [])
-            if not pending:
+            if not pending or attempt + 1 == table.retry.max_attempts:
                 break
-            sleep(table.retry.delay(attempt))
+            _back_off(table, attempt, sleep)
         if pending:
             raise BatchIncompleteError(
                 f"{len(pending)} keys stayed unprocessed after {table.retry.max_attempts} "
@@ -94,9 +103,9 @@ def batch_write(
                     unprocessed=[*pending, *requests[start + WRITE_CHUNK :]],
                 ) from error
             pending = response.get("UnprocessedItems", {}).get(table.name, [])
-            if not pending:
+            if not pending or attempt + 1 == table.retry.max_attempts:
                 break
-            sleep(table.retry.delay(attempt))
+            _back_off(table, attempt, sleep)
         if pending:
             raise BatchIncompleteError(
                 f"{len(pending)} writes stayed unprocessed after {table.retry.max_attempts} "

@@ -7,16 +7,14 @@ in parallel), paging with signed cursors. Writes live in `writes.py`.
 from __future__ import annotations
 
 import base64
-import heapq
 import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dynamodel.runtime import wire
+from dynamodel.runtime import keys, wire
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
@@ -28,9 +26,12 @@ from dynamodel.runtime.schema import (
     SortCondition,
     ViewPartSpec,
 )
+from dynamodel.runtime.sharded import sharded_page
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
+# (attempts made so far, the error retried or None, the delay about to be slept)
+RetryObserver = Callable[[int, BaseException | None, float], None]
 
 
 def sort_condition(
@@ -65,6 +66,7 @@ class Table:
         signer: CursorSigner,
         index_keys: Mapping[str | None, tuple[str, str]],
         max_workers: int = 16,
+        on_retry: RetryObserver | None = None,
     ) -> None:
         self.client = client
         self.name = name
@@ -72,6 +74,9 @@ class Table:
         self.signer = signer
         self.index_keys = dict(index_keys)  # None -> ("PK", "SK"); "GSI1" -> ("GSI1PK", ...)
         self.max_workers = max_workers
+        # Sees every backoff before it is slept (logging, metrics, tests): the attempts made,
+        # the error retried (None for a batch's unprocessed keys or items) and the delay.
+        self.on_retry = on_retry
 
     def call(self, operation: Callable[..., R], **request: Any) -> R:
         """One low-level call with the runtime's retries (same request on every attempt)."""
@@ -87,12 +92,21 @@ class Table:
     ) -> R:
         """Like `call`, with the request already serialized by `wire.encode_body` (None: let
         botocore serialize it). Every attempt sends the same body; `on_retry` sees each error
-        that is retried."""
+        that is retried, before `self.on_retry` does."""
+        observer = self.on_retry
+        if on_retry is not None and observer is not None:
+            first = on_retry
+
+            def both(attempt: int, error: BaseException, delay: float) -> None:
+                first(attempt, error, delay)
+                observer(attempt, error, delay)
+
+            on_retry = both
         return give_up_typed(
             lambda: wire.send(operation, request, body),
             name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
             policy=self.retry,
-            on_retry=on_retry,
+            on_retry=on_retry or observer,
         )
 
     # -- single items ----------------------------------------------------------------
@@ -149,7 +163,7 @@ class Table:
                 index, partitions[0], sort, forward, limit, state, consistent
             )
         else:
-            items, next_state = self._sharded_page(index, partitions, sort, forward, limit, state)
+            items, next_state = sharded_page(self, index, partitions, sort, forward, limit, state)
         next_cursor = (
             self.signer.encode(pattern=pattern, arguments=arguments, state=_pack(next_state))
             if next_state is not None
@@ -179,62 +193,6 @@ class Table:
         if len(items) > limit:
             return items[:limit], self.start_key(index, items[limit - 1])
         return items, response.get("LastEvaluatedKey")
-
-    def _sharded_page(
-        self,
-        index: str | None,
-        partitions: Sequence[str],
-        sort: SortCondition,
-        forward: bool,
-        limit: int,
-        state: object,
-    ) -> tuple[list[Item], object]:
-        """One Query per shard in parallel, merged in sort-key order; the cursor resumes each."""
-        shards = len(partitions)
-        if state is None:
-            starts: list[Any] = [{"start": None}] * shards
-        elif isinstance(state, list) and len(state) == shards:
-            starts = list(state)
-        else:  # signed by this service, but for another shard count (the spec changed)
-            raise InvalidCursorError(f"cursor does not match this query's {shards} shards")
-
-        def fetch(shard: int) -> tuple[list[Item], Any]:
-            entry = starts[shard]
-            if entry is None:
-                return [], None  # this shard was exhausted on an earlier page
-            request = self._query(
-                index, partitions[shard], sort, forward, limit + 1, entry.get("start"), False
-            )
-            response = self.call(self.client.query, **request)
-            return response.get("Items", []), response.get("LastEvaluatedKey")
-
-        with ThreadPoolExecutor(max_workers=min(shards, self.max_workers)) as pool:
-            results = list(pool.map(fetch, range(shards)))
-        sort_key = self.index_keys[index][1]
-        streams = [
-            [(item[sort_key]["S"], shard, position, item) for position, item in enumerate(items)]
-            for shard, (items, _) in enumerate(results)
-        ]
-        merged = heapq.merge(*streams, key=lambda entry: entry[0], reverse=not forward)
-        taken = [entry for _, entry in zip(range(limit), merged, strict=False)]
-        consumed = [0] * shards
-        for _, shard, _, _ in taken:
-            consumed[shard] += 1
-        next_state: list[Any] = []
-        for shard, (items, last_key) in enumerate(results):
-            if starts[shard] is None:
-                next_state.append(None)
-            elif consumed[shard] < len(items):
-                start = starts[shard].get("start")
-                if consumed[shard]:
-                    start = self.start_key(index, items[consumed[shard] - 1])
-                next_state.append({"start": start})
-            elif last_key is not None:
-                next_state.append({"start": last_key})
-            else:
-                next_state.append(None)
-        more = any(entry is not None for entry in next_state)
-        return [entry[3] for entry in taken], next_state if more else None
 
     def query_all(
         self,
@@ -306,6 +264,12 @@ class Table:
         consistent: bool,
     ) -> dict[str, Any]:
         pk, sk = self.index_keys[index]
+        # DynamoDB refuses key values over its limits with a raw ValidationException (moto
+        # just finds nothing): refuse them here, typed and unsent, as writes and gets do.
+        keys.check_key_size(partition, limit=keys.MAX_PARTITION_KEY_BYTES, attribute=pk)
+        for bound in (sort.low, sort.high):
+            if len(bound) > keys.MAX_SORT_KEY_BYTES // 4:  # could be over: count the bytes
+                keys.check_key_size(bound, limit=keys.MAX_SORT_KEY_BYTES, attribute=sk)
         names = {"#pk": pk}
         values: dict[str, Any] = {":pk": {"S": partition}}
         condition = "#pk = :pk"

@@ -98,7 +98,7 @@ def flatten(
     return entries
 
 
-def _guard_item(key: Item, schema: EntitySchema[Any], owner: Item) -> Item:
+def guard_item(key: Item, schema: EntitySchema[Any], owner: Item) -> Item:
     return {
         **key,
         TYPE_ATTRIBUTE: {"S": GUARD_TYPE},
@@ -174,7 +174,7 @@ def guard_actions(
             actions.append(
                 Action(
                     kind="Put",
-                    request={"Item": _guard_item(new_key, schema, owner), **_NOT_EXISTS},
+                    request={"Item": guard_item(new_key, schema, owner), **_NOT_EXISTS},
                     on_condition_failed=taken,
                     entity=schema.name,
                 )
@@ -313,9 +313,12 @@ def conflict(schema: EntitySchema[Any], obj: Any, key: Item, expected: int | Non
         found = _found_version(reason)
         if not reason.get("Item") and expected:
             return NotFoundError(f"{schema.describe(obj)} does not exist", entity=schema.name)
+        if expected is None and found is None:  # not versioned: the values it was read with
+            detail = "another writer changed or created it since it was read"
+        else:
+            detail = f"expected version {expected}, found {found}"
         return VersionConflictError(
-            f"{schema.describe(obj)} changed since it was read: expected version {expected}, "
-            f"found {found}",
+            f"{schema.describe(obj)} changed since it was read: {detail}",
             entity=schema.name,
             key=key_text(key),
             expected=expected,

@@ -60,7 +60,7 @@ def organisation_from_item(item: Item) -> Organisation:
 
 
 def _organisation_guard_slug(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('Organisation.slug', keys.encode_str(obj.slug, attribute='slug'))}, "SK": {"S": keys.join('Organisation.slug')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('Organisation.slug', keys.encode_str(obj.slug, attribute='slug')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Organisation.slug'), limit=MAX_SK, attribute="SK")}}
 
 
 ORGANISATION: EntitySchema[Organisation] = EntitySchema(
@@ -128,7 +128,7 @@ def member_from_item(item: Item) -> Member:
 
 
 def _member_guard_org_id_email(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('Member.org_id.email', keys.encode_str(obj.org_id, attribute='org_id'), keys.encode_str(obj.email, attribute='email'))}, "SK": {"S": keys.join('Member.org_id.email')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('Member.org_id.email', keys.encode_str(obj.org_id, attribute='org_id'), keys.encode_str(obj.email, attribute='email')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Member.org_id.email'), limit=MAX_SK, attribute="SK")}}
 
 
 MEMBER: EntitySchema[Member] = EntitySchema(
@@ -347,7 +347,7 @@ def reservation_from_item(item: Item) -> Reservation:
 
 
 def _reservation_guard_resource_id_starts_at(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('Reservation.resource_id.starts_at', keys.encode_str(obj.resource_id, attribute='resource_id'), keys.encode_datetime(obj.starts_at, attribute='starts_at'))}, "SK": {"S": keys.join('Reservation.resource_id.starts_at')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('Reservation.resource_id.starts_at', keys.encode_str(obj.resource_id, attribute='resource_id'), keys.encode_datetime(obj.starts_at, attribute='starts_at')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Reservation.resource_id.starts_at'), limit=MAX_SK, attribute="SK")}}
 
 
 RESERVATION: EntitySchema[Reservation] = EntitySchema(

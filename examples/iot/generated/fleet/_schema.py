@@ -199,7 +199,7 @@ def device_from_item(item: Item) -> Device:
 
 
 def _device_guard_serial(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('Device.serial', keys.encode_str(obj.serial, attribute='serial'))}, "SK": {"S": keys.join('Device.serial')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('Device.serial', keys.encode_str(obj.serial, attribute='serial')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Device.serial'), limit=MAX_SK, attribute="SK")}}
 
 
 DEVICE: EntitySchema[Device] = EntitySchema(

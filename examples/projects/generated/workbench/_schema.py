@@ -62,7 +62,7 @@ def tenant_from_item(item: Item) -> Tenant:
 
 
 def _tenant_guard_slug(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('Tenant.slug', keys.encode_str(obj.slug, attribute='slug'))}, "SK": {"S": keys.join('Tenant.slug')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('Tenant.slug', keys.encode_str(obj.slug, attribute='slug')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Tenant.slug'), limit=MAX_SK, attribute="SK")}}
 
 
 TENANT: EntitySchema[Tenant] = EntitySchema(
@@ -205,7 +205,7 @@ def project_from_item(item: Item) -> Project:
 
 
 def _project_guard_tenant_id_code(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('Project.tenant_id.code', keys.encode_str(obj.tenant_id, attribute='tenant_id'), keys.encode_str(obj.code, attribute='code'))}, "SK": {"S": keys.join('Project.tenant_id.code')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('Project.tenant_id.code', keys.encode_str(obj.tenant_id, attribute='tenant_id'), keys.encode_str(obj.code, attribute='code')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Project.tenant_id.code'), limit=MAX_SK, attribute="SK")}}
 
 
 PROJECT: EntitySchema[Project] = EntitySchema(

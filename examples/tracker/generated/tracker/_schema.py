@@ -108,7 +108,7 @@ def user_from_item(item: Item) -> User:
 
 
 def _user_guard_email(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.join('User.email', keys.encode_str(obj.email, attribute='email'))}, "SK": {"S": keys.join('User.email')}}
+    return {"PK": {"S": keys.check_key_size(keys.join('User.email', keys.encode_str(obj.email, attribute='email')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('User.email'), limit=MAX_SK, attribute="SK")}}
 
 
 USER: EntitySchema[User] = EntitySchema(

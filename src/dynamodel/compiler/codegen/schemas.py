@@ -200,6 +200,10 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
             lines.append("        return None")
         pk = template_expression(entity, guard.partition, "obj")
         sk = template_expression(entity, guard.sort, "obj")
+        # The guard's key holds the unique value itself (and a longer prefix than the item's
+        # own keys), so it is size-checked like them: typed and before anything is sent.
+        pk = f'keys.check_key_size({pk}, limit=MAX_PK, attribute="PK")'
+        sk = f'keys.check_key_size({sk}, limit=MAX_SK, attribute="SK")'
         lines.append(f'    return {{"PK": {{"S": {pk}}}, "SK": {{"S": {sk}}}}}')
         lines.append("")
         lines.append("")
