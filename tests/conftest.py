@@ -22,9 +22,12 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many faults the fault matrix injected."""
+    """How many faults the fault matrix injected; what the contention runs did."""
+    from tests.consistency import summary_lines
     from tests.faults import INJECTED
 
+    for line in summary_lines():
+        terminalreporter.write_line(line)
     if INJECTED:
         backends = sorted({b for b, *_ in INJECTED})
         paths = len({p for _, p, *_ in INJECTED})
