@@ -40,9 +40,13 @@ _RESERVED_ATTRIBUTES = frozenset(
         "validate",
     }
 )
-# Names the generated package defines or imports next to the entity models.
+# Names the generated package defines or imports next to the entity models, and the Python
+# keywords a PascalCase name can spell (`class None(BaseModel)` is a SyntaxError).
 RESERVED_ENTITY_NAMES = frozenset(
     {
+        "False",
+        "None",
+        "True",
         "Any",
         "AwareDatetime",
         "BaseModel",
