@@ -23,7 +23,14 @@ def package_files(spec_path: Path) -> tuple[str, dict[str, str]]:
     result = compile_spec(spec_path.read_text(encoding="utf-8"), path=spec_path.name)
     assert result.design is not None, result.rendered()
     name = default_package_name(result.design)
-    return name, generate_package(result.design, package=name, spec_name=spec_path.name)
+    previous_path = spec_path.with_name("previous.yaml")
+    previous = None
+    if previous_path.exists():  # generate migrations.py too, so that it is linted and typed
+        previous = compile_spec(previous_path.read_text(encoding="utf-8")).design
+        assert previous is not None
+    return name, generate_package(
+        result.design, package=name, spec_name=spec_path.name, previous=previous
+    )
 
 
 @pytest.mark.parametrize("spec_path", EXAMPLES, ids=lambda p: p.parent.name)

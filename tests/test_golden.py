@@ -1,7 +1,8 @@
 """Golden end-to-end cases: a spec in, every emitted file out, diffed with the checked-in files.
 
 Cases: every example (examples/*/spec.yaml, artifacts beside the spec) and every directory under
-tests/golden/ (artifacts under expected/). Bad specs live in tests/bad/: `NAME.yaml` in,
+tests/golden/ (artifacts under expected/; with a previous.yaml beside the spec, also the
+`dynamodel diff` plan and the generated migrations.py). Bad specs live in tests/bad/: `NAME.yaml` in,
 `NAME.expected` (the exact diagnostics, one per line) out. Refresh with `--update-goldens`.
 """
 
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from dynamodel.compiler.codegen.migrations import generate_migrations
+from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.emit.artifacts import design_artifacts
+from dynamodel.compiler.emit.diff_plan import emit_diff_text
 from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.pipeline import compile_spec
 from tests.goldens import compare_files
@@ -28,6 +32,19 @@ def _artifacts(spec_path: Path) -> dict[str, str]:
     assert result.design is not None
     files = design_artifacts(result.design, spec_name=spec_path.name)
     files["design.txt"] = emit_text(result.design, path=spec_path.name)
+    previous_path = spec_path.with_name("previous.yaml")
+    if previous_path.exists():  # a schema-evolution case: the plan and the migrations too
+        previous = compile_spec(previous_path.read_text(encoding="utf-8"), path="previous.yaml")
+        assert previous.design is not None, previous.rendered()
+        diff = diff_designs(previous.design, result.design)
+        files["diff.txt"] = emit_diff_text(diff, old_path="previous.yaml", new_path="spec.yaml")
+        files["migrations.py"] = generate_migrations(
+            diff,
+            previous.design,
+            result.design,
+            spec_name="spec.yaml",
+            previous_name="previous.yaml",
+        )
     return files
 
 

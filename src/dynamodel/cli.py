@@ -1,7 +1,7 @@
 """The `dynamodel` command line. The only place that reads specs from disk or writes files.
 
-Exit codes: 0 success, 1 the spec has errors, 2 bad usage, 3 an internal error (a bug:
-please report it with the spec).
+Exit codes: 0 success, 1 the spec has errors (or, for `diff`, a change that is not safe),
+2 bad usage, 3 an internal error (a bug: please report it with the spec).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from rich.console import Console
 
 from dynamodel import __version__
 from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
+from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.emit.artifacts import design_artifacts
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
+from dynamodel.compiler.emit.diff_plan import emit_diff_json, emit_diff_text
 from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.schema import emit_schema
 from dynamodel.compiler.emit.text import emit_text
@@ -41,6 +43,11 @@ class DesignFormat(enum.StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class DiffFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
 
 
 class TemplateFormat(enum.StrEnum):
@@ -143,10 +150,20 @@ def generate(
         bool,
         typer.Option("--check", help="Write nothing; exit 1 if the package in OUT is stale."),
     ] = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="The spec now deployed: also write migrations.py with a migrate_<entity>() "
+            "for each entity whose stored items must be rewritten.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the typed Python package: models, marshalling, repository."""
     result = _compile(spec)
     assert result.design is not None
+    before = _compile(previous).design if previous is not None else None
     name = package or default_package_name(result.design)
     if not is_package_name(name):
         _stderr().print(
@@ -155,7 +172,13 @@ def generate(
             markup=False,
         )
         raise typer.Exit(EXIT_USAGE)
-    files = generate_package(result.design, package=name, spec_name=spec.name)
+    files = generate_package(
+        result.design,
+        package=name,
+        spec_name=spec.name,
+        previous=before,
+        previous_name=previous.name if previous is not None else "previous.yaml",
+    )
     if check_only:
         stale = _stale(out, files, name)
         for line in stale:
@@ -192,6 +215,29 @@ def _stale(out: Path, files: dict[str, str], package: str) -> list[str]:
             if path not in expected:
                 problems.append(f"not generated: {path}")
     return problems
+
+
+@app.command()
+def diff(
+    old: Annotated[
+        Path, typer.Argument(help="The spec now deployed.", show_default=False, metavar="OLD")
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="The changed spec.", show_default=False, metavar="NEW")
+    ],
+    format: Annotated[
+        DiffFormat, typer.Option("--format", "-f", help="How to print the plan.")
+    ] = DiffFormat.text,
+) -> None:
+    """Classify every change from OLD to NEW and print a plan; exit 0 only when all are safe."""
+    before = _compile(old).design
+    after = _compile(new).design
+    assert before is not None and after is not None
+    changes = diff_designs(before, after)
+    emit = emit_diff_json if format is DiffFormat.json else emit_diff_text
+    sys.stdout.write(emit(changes, old_path=str(old), new_path=str(new)))
+    if not changes.safe:
+        raise typer.Exit(EXIT_SPEC_ERRORS)
 
 
 @app.command()

@@ -3,8 +3,8 @@ batch helpers, written once here instead of once per generated package."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
@@ -14,6 +14,9 @@ from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RetryPolicy
 from dynamodel.runtime.schema import EntitySchema
 from dynamodel.runtime.table import Table
+
+if TYPE_CHECKING:
+    from dynamodel.runtime.migrate import MigrationReport
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -86,3 +89,31 @@ class Repository:
         puts = [self.SCHEMAS[type(obj)].to_item(obj) for obj in put]
         deletes = [self.SCHEMAS[type(obj)].table_key(obj) for obj in delete]
         batch_write(self._table, puts=puts, deletes=deletes)
+
+    def migrate_items(
+        self,
+        entity: type[BaseModel],
+        *,
+        stale_attributes: Collection[str] = (),
+        guards: bool = False,
+        cursor: str | None = None,
+        page_size: int = 100,
+        max_pages: int | None = None,
+        on_page: Callable[[MigrationReport], None] | None = None,
+    ) -> MigrationReport:
+        """Rewrite the stored items of `entity` to the keys this design gives them; see
+        `dynamodel.runtime.migrate` (generated `migrations.py` calls this)."""
+        from dynamodel.runtime.migrate import migrate_entity  # not on the request path
+
+        key_attributes = {name for pair in self.INDEX_KEYS.values() for name in pair}
+        return migrate_entity(
+            self._table,
+            self.SCHEMAS[entity],
+            key_attributes=key_attributes,
+            stale_attributes=stale_attributes,
+            guards=guards,
+            cursor=cursor,
+            page_size=page_size,
+            max_pages=max_pages,
+            on_page=on_page,
+        )

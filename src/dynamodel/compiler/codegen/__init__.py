@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import keyword
 
+from dynamodel.compiler.codegen.migrations import generate_migrations
 from dynamodel.compiler.codegen.models import generate_models, view_model_name
 from dynamodel.compiler.codegen.python import all_list, import_from
 from dynamodel.compiler.codegen.repository import generate_repository
 from dynamodel.compiler.codegen.schemas import generate_schemas
 from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.names import repository_class_name, snake_case
 
 __all__ = ["default_package_name", "generate_package", "is_package_name"]
@@ -43,12 +45,26 @@ def _init(design: Design, package: str) -> str:
 
 
 def generate_package(
-    design: Design, *, package: str, spec_name: str = "spec.yaml"
+    design: Design,
+    *,
+    package: str,
+    spec_name: str = "spec.yaml",
+    previous: Design | None = None,
+    previous_name: str = "previous.yaml",
 ) -> dict[str, str]:
-    return {
+    """The package's files; with `previous` (the design of the spec now deployed), also
+    `migrations.py` when stored items need rewriting for this design."""
+    files = {
         f"{package}/__init__.py": _init(design, package),
         f"{package}/models.py": generate_models(design, spec_name=spec_name),
         f"{package}/_schema.py": generate_schemas(design, spec_name=spec_name),
         f"{package}/repository.py": generate_repository(design, spec_name=spec_name),
         f"{package}/py.typed": "",
     }
+    if previous is not None:
+        diff = diff_designs(previous, design)
+        if diff.migrated_entities:
+            files[f"{package}/migrations.py"] = generate_migrations(
+                diff, previous, design, spec_name=spec_name, previous_name=previous_name
+            )
+    return files
