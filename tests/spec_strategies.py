@@ -26,7 +26,7 @@ SORTABLE = {"str", "int", "decimal", "float", "bool", "datetime", "date"}
 def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
     """A spec the checker accepts: entities, optional aggregates, patterns and views."""
     count = draw(st.integers(1, max_entities))
-    names = [f"E{i}" for i in range(count)]
+    names = [f"Ent{i}" for i in range(count)]  # not `E0`: that is its own schema constant
     entities: dict[str, Any] = {}
     info: dict[str, dict[str, Any]] = {}
     member_of: dict[str, str] = {}

@@ -26,11 +26,11 @@ MINIMAL = """\
 version: 1
 table: T1x
 entities:
-  A:
+  Thing:
     id: [a_id]
     attributes: {a_id: str}
 access_patterns:
-  get_a: {entity: A, by: [a_id]}
+  get_a: {entity: Thing, by: [a_id]}
 """
 
 # One extra pattern on a non-id attribute, so the design needs a GSI.
@@ -40,14 +40,14 @@ table:
   name: T2x
 {settings}
 entities:
-  A:
+  Thing:
     id: [a_id]
     attributes:
       a_id: str
       owner: str
 access_patterns:
-  get_a: {{entity: A, by: [a_id]}}
-  a_by_owner: {{entity: A, by: [owner]}}
+  get_a: {{entity: Thing, by: [a_id]}}
+  a_by_owner: {{entity: Thing, by: [owner]}}
 """
 
 

@@ -49,6 +49,7 @@ def test_schema_offers_exactly_the_keys_the_reader_accepts() -> None:
     assert set(defs["entity"]["properties"]) == set(fields.ENTITY)
     assert set(defs["attribute_mapping"]["properties"]) == set(fields.ATTRIBUTE)
     assert set(defs["pattern"]["properties"]) == set(fields.PATTERN)
+    assert set(defs["function"]["properties"]) == set(fields.FUNCTION)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +68,23 @@ def test_schema_offers_exactly_the_keys_the_reader_accepts() -> None:
             "table": "Tbl",
             "entities": {"A": {"id": ["a"], "attributes": {"a": "str"}}},
             "access_patterns": {"p": {"entity": "A", "order": "descending"}},
+        },
+        {
+            "version": 1,
+            "table": {"name": "Tbl", "tenant": ["a"]},
+            "entities": {"A": {"id": ["a"], "attributes": {"a": "str"}}},
+        },
+        {
+            "version": 1,
+            "table": "Tbl",
+            "entities": {"A": {"id": ["a"], "attributes": {"a": "str"}}},
+            "functions": {"f": {"description": "calls nothing"}},
+        },
+        {
+            "version": 1,
+            "table": "Tbl",
+            "entities": {"A": {"id": ["a"], "attributes": {"a": "str"}}},
+            "functions": {"BadName": {"writes": ["create_a"]}},
         },
     ],
 )

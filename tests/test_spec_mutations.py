@@ -205,7 +205,15 @@ def renamed_entity(draw: st.DrawFn) -> tuple[str, str, str, str]:
     tree = TREES[name]
     old = draw(st.sampled_from(_entity_names(tree)))
     taken = _taken_names(tree)
-    new = draw(st.from_regex(r"\A[A-Z][A-Za-z0-9]{0,20}\Z").filter(lambda n: n not in taken))
+    # A valid new name: PascalCase with a lowercase letter (`X` is its own schema constant),
+    # neither taken nor reserved.
+    new = draw(
+        st.from_regex(r"\A[A-Z][A-Za-z0-9]{0,20}\Z").filter(
+            lambda n: (
+                n not in taken and n not in RESERVED_ENTITY_NAMES and any(c.islower() for c in n)
+            )
+        )
+    )
     return name, old, new, dump(_rename_exact(as_pairs(tree), old, new))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 
+from dynamodel.compiler.check_functions import check_functions, check_tenant
 from dynamodel.compiler.check_values import value_problem
 from dynamodel.compiler.check_views import ViewChecks
 from dynamodel.compiler.diagnostics import Diagnostic, Pos
@@ -23,7 +24,9 @@ from dynamodel.compiler.spec import (
     Spec,
 )
 
-RESERVED_METHODS = frozenset({"create_table", "batch_get", "batch_write", "table_name"})
+RESERVED_METHODS = frozenset(
+    {"create_table", "batch_get", "batch_write", "table_name", "increment", "apply_once"}
+)
 RESERVED_PREFIXES = ("create_", "save_", "delete_", "update_", "migrate_")
 VERSION_FIELD = "version"
 
@@ -187,6 +190,13 @@ class Checker(ViewChecks):
                         f"member `{child.name}` cannot declare `unique`",
                         "unique guards are supported on entities that are not members",
                     )
+                if child.write_rates_pos is not None:
+                    top = self.spec.aggregate_root(entity.name) or entity
+                    self.err(
+                        child.write_rates_pos,
+                        f"member `{child.name}` has no write methods of its own",
+                        f"it is written with its root: put `write_rates` on `{top.name}`",
+                    )
 
     def _cycle(self, start: Entity, target: str) -> set[str]:
         """The entities on member paths from `start` back to `target`."""
@@ -347,4 +357,4 @@ class Checker(ViewChecks):
 
 
 def check_spec(spec: Spec) -> tuple[Diagnostic, ...]:
-    return tuple(Checker(spec).run())
+    return (*Checker(spec).run(), *check_tenant(spec), *check_functions(spec))

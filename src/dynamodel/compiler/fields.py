@@ -11,6 +11,8 @@ TOP_LEVEL = {
     "table": "The DynamoDB table: a name, or a mapping of table settings.",
     "entities": "Entity types stored in the table, by PascalCase name.",
     "access_patterns": "The reads the application needs, by snake_case name.",
+    "functions": "Lambda function groups by snake_case name: the patterns and writes each calls "
+    "(`dynamodel iam` grants exactly those).",
 }
 
 TABLE = {
@@ -23,6 +25,8 @@ TABLE = {
     "deletion_protection": "Enable deletion protection (default true).",
     "indexes": "GSI strategy: `overloaded` (default, generic GSI1PK/GSI1SK shared by entities) "
     "or `dedicated` (one GSI per key, named after its first pattern).",
+    "tenant": "The str attribute naming a tenant (e.g. `workspace_id`): `dynamodel iam` limits "
+    "partitions keyed by it to the principal's tag of that name.",
 }
 
 ENTITY = {
@@ -31,6 +35,12 @@ ENTITY = {
     "unique": "Attributes (or lists of attributes, for composites) unique among this entity.",
     "version": "Optimistic locking with a version number (default: true for aggregate roots).",
     "members": "Aggregate members: `field: Entity`; the member's id starts with this id.",
+    "size": "Estimated average item size (`1200` bytes, or `1.5 KB`) for capacity and cost "
+    "estimates; default: estimated from the attribute types.",
+    "per_partition": "How many of this entity's items an aggregate or view partition typically "
+    "holds (capacity estimates of reads that return them all; default 10).",
+    "write_rates": "Average writes per second by method kind (`{create: 2, update: 10}`; "
+    "create, save, update, delete) for the monthly cost estimate.",
     "description": "Free text, copied into generated docstrings.",
 }
 
@@ -55,7 +65,15 @@ PATTERN = {
     "limit": "Default page size.",
     "consistent": "The read must be strongly consistent (base table only).",
     "shards": "Spread a hot partition over N write shards; reads fan out and merge.",
+    "rate": "Average calls per second, for the monthly cost estimate.",
     "description": "Free text, copied into generated docstrings.",
+}
+
+FUNCTION = {
+    "patterns": "Access patterns the functions call, by name.",
+    "writes": "Generated write methods the functions call: create_<entity>, save_<entity>, "
+    "update_<entity>, delete_<entity>, batch_get, batch_write, increment, apply_once.",
+    "description": "Free text, copied into the IAM policy's description.",
 }
 
 BILLING_MODES = ("on_demand", "provisioned")
@@ -67,4 +85,11 @@ STREAM_VIEWS = {
 }
 INDEX_STRATEGIES = ("overloaded", "dedicated")
 ORDERS = ("asc", "desc")
+# The kinds of generated write methods (`create_<entity>`, ...), as `write_rates` names them.
+WRITE_KINDS = {
+    "create": "Writes per second of `create_<entity>`.",
+    "save": "Writes per second of `save_<entity>`.",
+    "update": "Writes per second of `update_<entity>`.",
+    "delete": "Writes per second of `delete_<entity>`.",
+}
 AUTO_KINDS = {"ulid": ("str",), "uuid": ("str",), "now": ("datetime",)}

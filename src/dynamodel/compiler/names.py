@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 
 def snake_case(name: str) -> str:
@@ -21,3 +22,27 @@ def repository_class_name(table_name: str) -> str:
     """`<Table>Repository`; a table name may start with a digit, a class name may not."""
     name = f"{pascal_case(table_name)}Repository"
     return name if name[0].isalpha() else f"Table{name}"
+
+
+# The write methods of a generated repository: one per kind for every entity that is not an
+# aggregate member (members are written with their root), and the base class's own, which take
+# any entity. The generator, the checker of `functions:` and `dynamodel iam` use these names.
+WRITE_KINDS = ("create", "save", "update", "delete")
+SHARED_WRITE_METHODS = ("batch_get", "batch_write", "increment", "apply_once")
+
+
+def write_method(kind: str, entity: str) -> str:
+    """`create_ticket` for ("create", "Ticket")."""
+    return f"{kind}_{snake_case(entity)}"
+
+
+def write_methods(entities: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """Every write method name of a repository -> (kind, entity or None for shared ones), for
+    the entities (not aggregate members) that have methods of their own."""
+    methods: dict[str, tuple[str, str | None]] = {}
+    for entity in entities:
+        for kind in WRITE_KINDS:
+            methods[write_method(kind, entity)] = (kind, entity)
+    for name in SHARED_WRITE_METHODS:
+        methods[name] = (name, None)
+    return methods

@@ -11,14 +11,22 @@ from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Diagnostic
 from dynamodel.compiler.read_base import describe_node
 from dynamodel.compiler.read_entities import EntityReader
+from dynamodel.compiler.read_functions import FunctionReader
 from dynamodel.compiler.read_patterns import PatternReader
-from dynamodel.compiler.spec import TABLE_NAME, AccessPattern, Entity, Spec, Table
+from dynamodel.compiler.spec import (
+    TABLE_NAME,
+    AccessPattern,
+    Entity,
+    FunctionGroup,
+    Spec,
+    Table,
+)
 from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar
 
 _TABLE_NAME_HINT = "use 3-200 letters, digits, `_`, `-` or `.`"
 
 
-class Reader(EntityReader, PatternReader):
+class Reader(EntityReader, PatternReader, FunctionReader):
     def spec(self, root: YNode) -> Spec | None:
         top = self.mapping(root, "the spec", "start with `version: 1`")
         if top is None:
@@ -55,9 +63,15 @@ class Reader(EntityReader, PatternReader):
         patterns: tuple[AccessPattern, ...] = ()
         if patterns_node is not None:
             patterns = self.patterns(patterns_node)
+        functions_node = top.get("functions")
+        functions: tuple[FunctionGroup, ...] = ()
+        if functions_node is not None:
+            functions = self.functions(functions_node)
         if table is None:
             return None
-        return Spec(version=1, table=table, entities=entities, patterns=patterns)
+        return Spec(
+            version=1, table=table, entities=entities, patterns=patterns, functions=functions
+        )
 
     def table(self, node: YNode) -> Table | None:
         if isinstance(node, YScalar) and node.value is None:
@@ -109,6 +123,7 @@ class Reader(EntityReader, PatternReader):
                     )
         stream = self.choice(table.get("stream"), "`stream`", tuple(fields.STREAM_VIEWS))
         strategy = self.choice(table.get("indexes"), "`indexes`", fields.INDEX_STRATEGIES)
+        tenant = self.tenant(table.get("tenant"))
         if name is None:
             return None
         return Table(
@@ -125,6 +140,7 @@ class Reader(EntityReader, PatternReader):
                 table.get("deletion_protection"), "`deletion_protection`", True
             ),
             indexes="dedicated" if strategy == "dedicated" else "overloaded",
+            tenant=tenant,
         )
 
 

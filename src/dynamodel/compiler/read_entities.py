@@ -7,7 +7,9 @@ from typing import Any
 
 from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Pos
-from dynamodel.compiler.read_base import ReaderBase, describe_node
+from dynamodel.compiler.names import constant_case
+from dynamodel.compiler.read_base import describe_node
+from dynamodel.compiler.read_hints import HintReader
 from dynamodel.compiler.spec import (
     ATTRIBUTE_NAME,
     ENTITY_NAME,
@@ -69,7 +71,7 @@ RESERVED_ENTITY_NAMES = frozenset(
 GENERATED_PARAMETERS = frozenset({"self", "limit", "cursor", "consistent", "expected_version"})
 
 
-class EntityReader(ReaderBase):
+class EntityReader(HintReader):
     def entities(self, node: YNode) -> tuple[Entity, ...]:
         entities = self.mapping(node, "`entities`", "write `entities: {Name: {...}}`")
         if entities is None:
@@ -91,6 +93,13 @@ class EntityReader(ReaderBase):
                     key.pos,
                     f"entity name `{name}` clashes with a name the generated package uses",
                     "rename the entity",
+                )
+            elif constant_case(name) == name:  # `X`, `A1`: the model and its schema constant
+                self.err(
+                    key.pos,
+                    f"entity name `{name}` clashes with its schema constant `{name}` in the "
+                    "generated package",
+                    "give it a lowercase letter too, e.g. `Thing`",
                 )
             entity = self.entity(name, key.pos, value)
             if entity is not None:
@@ -132,6 +141,7 @@ class EntityReader(ReaderBase):
         version_node = body.get("version")
         version = None if version_node is None else self.boolean(version_node, "`version`", True)
         members = self.members(name, body.get("members"))
+        write_rates_node = body.get("write_rates")
         return Entity(
             name=name,
             pos=pos,
@@ -140,6 +150,10 @@ class EntityReader(ReaderBase):
             unique=unique,
             version=version,
             members=members,
+            size=self.size(body.get("size"), f"`{name}`"),
+            per_partition=self.per_partition(body.get("per_partition"), f"`{name}`"),
+            write_rates=self.write_rates(write_rates_node, f"`{name}`"),
+            write_rates_pos=write_rates_node.pos if write_rates_node is not None else None,
             unreadable=unreadable,
         )
 

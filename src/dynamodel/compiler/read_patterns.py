@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Pos
-from dynamodel.compiler.read_base import ReaderBase, describe_node
+from dynamodel.compiler.read_base import describe_node
+from dynamodel.compiler.read_hints import HintReader
 from dynamodel.compiler.spec import ATTRIBUTE_NAME, PATTERN_NAME, AccessPattern, Ref, ViewField
 from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
 
@@ -13,7 +14,7 @@ from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
 MAX_SHARDS = 16
 
 
-class PatternReader(ReaderBase):
+class PatternReader(HintReader):
     def patterns(self, node: YNode) -> tuple[AccessPattern, ...]:
         body = self.mapping(node, "`access_patterns`", "write `access_patterns: {name: {...}}`")
         if body is None:
@@ -71,6 +72,7 @@ class PatternReader(ReaderBase):
             consistent_pos=consistent_node.pos if consistent_node is not None else None,
             shards=self.shards(body.get("shards")),
             shards_pos=shards_node.pos if shards_node is not None else None,
+            rate=self.rate(body.get("rate"), f"`rate` of `{name}`"),
         )
 
     def shards(self, node: YNode | None) -> int | None:

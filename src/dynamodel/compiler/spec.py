@@ -85,6 +85,11 @@ class Entity:
     unique: tuple[tuple[Ref, ...], ...] = ()
     version: bool | None = None  # None: the default (true for aggregate roots)
     members: tuple[Member, ...] = ()
+    # Capacity hints (read_hints.py): they change no key, only the estimates.
+    size: int | None = None  # average item size in bytes
+    per_partition: int | None = None  # typical items per aggregate or view partition
+    write_rates: tuple[tuple[str, float], ...] = ()  # (write kind, writes per second)
+    write_rates_pos: Pos | None = None
     # Attribute names declared but not readable (already reported), so that references to
     # them are not reported again; None when the whole `attributes` section is unreadable.
     unreadable: frozenset[str] | None = frozenset()
@@ -127,6 +132,7 @@ class AccessPattern:
     consistent_pos: Pos | None = None
     shards: int | None = None
     shards_pos: Pos | None = None
+    rate: float | None = None  # average calls per second (the cost estimate)
 
     @property
     def by_names(self) -> tuple[str, ...]:
@@ -156,6 +162,19 @@ class Table:
     point_in_time_recovery: bool = True
     deletion_protection: bool = True
     indexes: IndexStrategy = "overloaded"
+    tenant: Ref | None = None  # the attribute naming a tenant (IAM tenant scoping)
+
+
+@dataclass(frozen=True)
+class FunctionGroup:
+    """`functions:` entry: what one group of Lambda functions calls (`dynamodel iam`)."""
+
+    name: str
+    pos: Pos
+    patterns: tuple[Ref, ...] = ()  # access pattern names
+    writes: tuple[Ref, ...] = ()  # generated write method names (create_ticket, batch_get...)
+    description: str | None = None
+    unreadable: bool = False  # `patterns` or `writes` could not be read (already reported)
 
 
 @dataclass(frozen=True)
@@ -164,6 +183,7 @@ class Spec:
     table: Table
     entities: tuple[Entity, ...]
     patterns: tuple[AccessPattern, ...]
+    functions: tuple[FunctionGroup, ...] = ()
     _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
     _owners: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamodel.compiler import fields
+from dynamodel.compiler.read_hints import MAX_ITEM_BYTES, MAX_RATE, SIZE_TEXT
 from dynamodel.compiler.spec import ENTITY_NAME, PATTERN_NAME, SCALAR_TYPES
 
 _SCALARS = "|".join(SCALAR_TYPES)
@@ -20,6 +21,9 @@ TYPE_PATTERN = (
     rf"|list\[\s*({_SCALARS}|dict|list\[.+\]|set\[.+\])\s*\])\s*\??\s*$"
 )
 ATTRIBUTE_NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+_RATE = {"type": "number", "minimum": 0, "maximum": MAX_RATE}
 
 
 def _described(keys: Mapping[str, str], schemas: dict[str, Any]) -> dict[str, Any]:
@@ -51,6 +55,20 @@ def spec_schema() -> dict[str, Any]:
                 "point_in_time_recovery": {"type": "boolean"},
                 "deletion_protection": {"type": "boolean"},
                 "indexes": {"enum": list(fields.INDEX_STRATEGIES)},
+                "tenant": {"type": "string", "pattern": ATTRIBUTE_NAME_PATTERN},
+            },
+        ),
+    }
+    function = {
+        "type": "object",
+        "additionalProperties": False,
+        "anyOf": [{"required": ["patterns"]}, {"required": ["writes"]}],
+        "properties": _described(
+            fields.FUNCTION,
+            {
+                "patterns": _names(),
+                "writes": _names(),
+                "description": {"type": "string"},
             },
         ),
     }
@@ -102,6 +120,20 @@ def spec_schema() -> dict[str, Any]:
                         ]
                     },
                 },
+                "size": {
+                    "oneOf": [
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ITEM_BYTES},
+                        {"type": "string", "pattern": SIZE_TEXT.pattern},
+                    ]
+                },
+                "per_partition": {"type": "integer", "minimum": 1},
+                "write_rates": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": _described(
+                        fields.WRITE_KINDS, {kind: _RATE for kind in fields.WRITE_KINDS}
+                    ),
+                },
                 "description": {"type": "string"},
             },
         ),
@@ -145,6 +177,7 @@ def spec_schema() -> dict[str, Any]:
                 "limit": {"type": "integer", "minimum": 1},
                 "consistent": {"type": "boolean"},
                 "shards": {"type": "integer", "minimum": 2, "maximum": 16},
+                "rate": _RATE,
                 "description": {"type": "string"},
             },
         ),
@@ -178,6 +211,11 @@ def spec_schema() -> dict[str, Any]:
                     "propertyNames": {"pattern": PATTERN_NAME.pattern},
                     "additionalProperties": {"$ref": "#/$defs/pattern"},
                 },
+                "functions": {
+                    "type": "object",
+                    "propertyNames": {"pattern": PATTERN_NAME.pattern},
+                    "additionalProperties": {"$ref": "#/$defs/function"},
+                },
             },
         ),
         "$defs": {
@@ -189,6 +227,7 @@ def spec_schema() -> dict[str, Any]:
             "table": table,
             "entity": entity,
             "pattern": pattern,
+            "function": function,
         },
     }
 
