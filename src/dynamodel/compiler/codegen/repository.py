@@ -11,11 +11,14 @@ from dynamodel.compiler.codegen.python import (
     union_with,
 )
 from dynamodel.compiler.codegen.schemas import template_expression
-from dynamodel.compiler.design.ir import Design, PatternPlan
-from dynamodel.compiler.names import constant_case, repository_class_name, snake_case
+from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan
+from dynamodel.compiler.names import (
+    constant_case,
+    repository_class_name,
+    snake_case,
+    write_method,
+)
 from dynamodel.compiler.spec import Entity
-
-DEFAULT_LIMIT = 100
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
 
@@ -103,11 +106,11 @@ class RepositoryWriter:
         guards = " and its unique guards" if design.unique_guards else ""
         self.add(
             "",
-            f"    def create_{fn}(self, {fn}: {entity.name}) -> {entity.name}:",
+            f"    def {write_method('create', entity.name)}(self, {fn}: {entity.name}) -> {entity.name}:",
             f'        """Create {what}{guards}; AlreadyExistsError if it exists."""',
             f"        return create(self._table, {schema}, {fn})",
             "",
-            f"    def save_{fn}(self, {fn}: {entity.name}) -> {entity.name}:",
+            f"    def {write_method('save', entity.name)}(self, {fn}: {entity.name}) -> {entity.name}:",
             f'        """Create or replace {what}{guards}'
             + (
                 "; checks and bumps the version (VersionConflictError)."
@@ -124,7 +127,7 @@ class RepositoryWriter:
         version = ["expected_version: int | None = None"] if design.versioned else []
         self.add(
             "",
-            f"    def update_{fn}(",
+            f"    def {write_method('update', entity.name)}(",
             "        self,",
             "        *,",
             *(f"        {n}: {t}," for n, t in ids),
@@ -143,7 +146,7 @@ class RepositoryWriter:
             f"        return update(self._table, {schema}, key, changes"
             + (", expected_version=expected_version)" if design.versioned else ")"),
             "",
-            f"    def delete_{fn}(self, *, {id_params}"
+            f"    def {write_method('delete', entity.name)}(self, *, {id_params}"
             + (", expected_version: int | None = None" if design.versioned else "")
             + ") -> None:",
             f'        """Delete {what}{guards}; NotFoundError if it does not exist."""',

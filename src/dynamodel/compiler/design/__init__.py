@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dynamodel.compiler.design.base import BaseLayout, layout_base
+from dynamodel.compiler.design.capacity import estimate_capacity
 from dynamodel.compiler.design.ir import (
     TABLE,
     Design,
@@ -219,4 +220,7 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
         warnings=sort_diagnostics(warnings),
         ttl_attribute=next((a.name for e in spec.entities for a in e.attributes if a.ttl), None),
     )
+    capacity, capacity_warnings = estimate_capacity(design)
+    warnings += capacity_warnings
+    design = replace(design, capacity=capacity, warnings=sort_diagnostics(warnings))
     return design, sort_diagnostics(warnings)

@@ -17,6 +17,7 @@ TABLE = "table"  # the name the design uses for the base table among its indexes
 SHARD = "_shard"  # the placeholder of the write-shard number in a key template
 HEAD_FIRST = "#"  # prefixes a head item's sort key so it sorts before its partition's lists
 HEAD_LAST = "~"  # ... or after them, for views read in descending order
+DEFAULT_LIMIT = 100  # the page size of a pattern without `limit:` (its method's default)
 
 SegmentKind = Literal["literal", "attribute", "shard"]
 PlanKind = Literal["get", "aggregate", "one", "page", "view"]
@@ -160,6 +161,66 @@ class PatternPlan:
 
 
 @dataclass(frozen=True)
+class ItemSize:
+    """One entity's item size, as the capacity estimates use it."""
+
+    entity: str
+    bytes: int
+    hinted: bool  # from the spec's `size:`; else estimated from the attribute types
+    per_partition: int  # items per aggregate or view partition (`per_partition:`, default 10)
+
+
+@dataclass(frozen=True)
+class ReadEstimate:
+    """What one call of an access pattern reads and costs (at most: a full page)."""
+
+    pattern: str
+    index: str  # TABLE or a GSI name
+    operation: str  # GetItem | Query
+    requests: int
+    items: int  # items read per call, at most
+    bytes: int
+    consistent: bool
+    read_units: float  # capacity units (on demand: read request units) per call
+    rate: float | None  # calls per second, from the spec
+    monthly_cost: float | None  # USD on demand, when the rate is known
+
+
+@dataclass(frozen=True)
+class WriteEstimate:
+    """What one call of a generated write method writes and costs (the common case)."""
+
+    method: str  # e.g. create_ticket
+    entity: str
+    kind: str  # create | save | update | delete
+    operation: str  # PutItem | UpdateItem | DeleteItem | TransactWriteItems
+    actions: int  # items written (root, members, unique guards)
+    read_units: float  # the consistent read before the write, if the method makes one
+    table_units: float  # write units on the table (transactions count double)
+    index_units: tuple[tuple[str, float], ...]  # write units per GSI the items are copied to
+    rate: float | None
+    monthly_cost: float | None
+
+    @property
+    def write_units(self) -> float:
+        return self.table_units + sum(units for _, units in self.index_units)
+
+
+@dataclass(frozen=True)
+class CapacityEstimate:
+    sizes: tuple[ItemSize, ...] = ()
+    reads: tuple[ReadEstimate, ...] = ()
+    writes: tuple[WriteEstimate, ...] = ()
+    monthly_cost: float | None = None  # the sum over calls with a rate; None without any
+
+    def size_of(self, entity: str) -> ItemSize:
+        for size in self.sizes:
+            if size.entity == entity:
+                return size
+        raise KeyError(entity)
+
+
+@dataclass(frozen=True)
 class Design:
     spec: Spec = field(repr=False)
     table_name: str
@@ -170,6 +231,7 @@ class Design:
     patterns: tuple[PatternPlan, ...]
     warnings: tuple[Diagnostic, ...]
     ttl_attribute: str | None = None
+    capacity: CapacityEstimate = CapacityEstimate()
 
     def entity(self, name: str) -> EntityDesign:
         for entity in self.entities:

@@ -9,6 +9,7 @@ from typing import Any
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityKey, PatternPlan
 from dynamodel.compiler.diagnostics import Diagnostic
+from dynamodel.compiler.emit import capacity
 from dynamodel.compiler.fields import STREAM_VIEWS
 
 
@@ -133,6 +134,7 @@ def design_document(design: Design) -> dict[str, Any]:
             for entity in design.entities
         },
         "access_patterns": {plan.name: _plan(plan) for plan in design.patterns},
+        "capacity": capacity.json_data(design),
         "warnings": [_diagnostic(w) for w in design.warnings],
     }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit import describe
+from dynamodel.compiler.emit import capacity, describe
 
 
 def _cell(text: str) -> str:
@@ -95,6 +95,8 @@ def emit_markdown(design: Design, *, path: str = "spec.yaml") -> str:
                 f"- field `{part.field}`: {shape} (sort keys start with `{part.sort_prefix}`)"
             )
         out.extend(f"- {note}" for note in plan.notes)
+    out.append("")
+    out.extend(capacity.markdown_lines(design))
     out.append("")
     out.append("## Warnings")
     out.append("")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit import describe
+from dynamodel.compiler.emit import capacity, describe
 
 
 def emit_text(design: Design, *, path: str = "spec.yaml") -> str:
@@ -56,6 +56,8 @@ def emit_text(design: Design, *, path: str = "spec.yaml") -> str:
         )
         for note in plan.notes:
             lines.append(f"    note: {note}")
+    lines.append("")
+    lines.extend(capacity.text_lines(design))
     lines.append("")
     if design.warnings:
         lines.append("Warnings")
