@@ -4,7 +4,9 @@
 #   scripts/backends.sh install   create .backends/ministack-venv with the pinned MiniStack
 #                                 (its own venv: it pins its own botocore) and make sure
 #                                 moto's server mode (flask, flask-cors) imports in the
-#                                 current Python. Idempotent.
+#                                 current Python, and that headless Chromium (Debian's
+#                                 `chromium`, for tests/test_html_browser.py) is installed.
+#                                 Idempotent.
 #   scripts/backends.sh check     print what is installed, exit non-zero if something is missing
 #
 # Environment: PYTHON (default python3) is the project's interpreter; MINISTACK_VERSION
@@ -64,6 +66,25 @@ install_moto_server() {
     moto_server_importable || { log "moto server mode still not importable"; return 1; }
 }
 
+chromium_installed() {
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1
+}
+
+install_chromium() {
+    if chromium_installed; then
+        log "chromium already installed"
+        return 0
+    fi
+    if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        log "chromium is missing: install it (Debian: apt-get install -y chromium) as root"
+        return 1
+    fi
+    log "installing chromium with apt-get"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    chromium_installed || { log "chromium install failed"; return 1; }
+}
+
 check() {
     local rc=0 have
     have="$(ministack_installed_version || true)"
@@ -79,6 +100,12 @@ check() {
         log "missing: moto[server] in $PYTHON; run: $0 install"
         rc=1
     fi
+    if chromium_installed; then
+        log "ok: chromium ($(command -v chromium || command -v chromium-browser))"
+    else
+        log "missing: chromium; run: $0 install (as root)"
+        rc=1
+    fi
     return "$rc"
 }
 
@@ -86,6 +113,7 @@ case "${1:-}" in
     install)
         install_ministack
         install_moto_server
+        install_chromium
         ;;
     check) check ;;
     *)

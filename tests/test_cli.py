@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -76,11 +77,37 @@ def test_design_out_writes_every_artifact(tmp_path: Path) -> None:
     result = run("design", TRACKER, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == ["design.json", "report.md", "template.yaml", "tracker"]
-    for name in written[:3]:
+    assert written == [
+        "design.json",
+        "report.html",
+        "report.md",
+        "template.yaml",
+        "tracker",
+        "workbench.json",
+    ]
+    for name in [n for n in written if "." in n]:
         assert (tmp_path / "out" / name).read_text() == (TRACKER.parent / name).read_text()
     for module in (TRACKER.parent / "generated" / "tracker").iterdir():
         assert (tmp_path / "out" / "tracker" / module.name).read_text() == module.read_text()
+
+
+def test_design_html_is_the_report_page() -> None:
+    result = run("design", TRACKER, "--format", "html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>")
+    # The page names the spec as given on the command line; report.html names it spec.yaml.
+    page = result.stdout.replace(html.escape(str(TRACKER)), "spec.yaml")
+    assert page == (TRACKER.parent / "report.html").read_text()
+
+
+def test_design_workbench_is_the_model() -> None:
+    result = run("design", TRACKER, "--format", "workbench")
+    assert result.returncode == 0, result.stderr
+    model = json.loads(result.stdout)
+    expected = json.loads((TRACKER.parent / "workbench.json").read_text())
+    assert model["DataModel"] == expected["DataModel"]
+    assert model["ModelMetadata"]["Version"] == "3.0"
+    assert str(TRACKER) in model["ModelMetadata"]["Description"]
 
 
 def test_cloudformation_yaml_and_json() -> None:
@@ -101,7 +128,7 @@ def test_check_ok_and_schema() -> None:
 
 # Every bad spec through `check`; a sample through the other commands (same code path).
 CASES = [(spec, "check") for spec in BAD] + [
-    (spec, command) for spec in BAD[::10] for command in ("design", "cloudformation")
+    (spec, command) for spec in BAD[::10] for command in ("design", "cloudformation", "iam")
 ]
 
 

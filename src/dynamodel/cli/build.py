@@ -23,15 +23,19 @@ from dynamodel.compiler.codegen import default_package_name, generate_package, i
 from dynamodel.compiler.emit.artifacts import design_artifacts
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
+from dynamodel.compiler.emit.html import emit_html
 from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.schema import emit_schema
 from dynamodel.compiler.emit.text import emit_text
+from dynamodel.compiler.emit.workbench import emit_workbench
 
 
 class DesignFormat(enum.StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    html = "html"  # the self-contained HTML report (report.html)
+    workbench = "workbench"  # the NoSQL Workbench data model (workbench.json)
 
 
 class TemplateFormat(enum.StrEnum):
@@ -58,6 +62,10 @@ def design(
         text = emit_design_json(result.design)
     elif format is DesignFormat.markdown:
         text = emit_markdown(result.design, path=path)
+    elif format is DesignFormat.html:
+        text = emit_html(result.design, path=path)
+    elif format is DesignFormat.workbench:
+        text = emit_workbench(result.design, path=path)
     else:
         text = emit_text(result.design, path=path)
     sys.stdout.write(text)

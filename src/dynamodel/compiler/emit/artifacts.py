@@ -9,16 +9,24 @@ from __future__ import annotations
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
+from dynamodel.compiler.emit.html import emit_html
 from dynamodel.compiler.emit.markdown import emit_markdown
+from dynamodel.compiler.emit.workbench import emit_workbench
+from dynamodel.compiler.samples import sample_data
 
 DESIGN_JSON = "design.json"
 REPORT = "report.md"
+REPORT_HTML = "report.html"
+WORKBENCH = "workbench.json"
 TEMPLATE = "template.yaml"
 
 
 def design_artifacts(design: Design, *, spec_name: str = "spec.yaml") -> dict[str, str]:
+    samples = sample_data(design)  # one set of samples for the HTML grids and Workbench
     return {
         DESIGN_JSON: emit_design_json(design),
         REPORT: emit_markdown(design, path=spec_name),
+        REPORT_HTML: emit_html(design, path=spec_name, samples=samples),
         TEMPLATE: emit_cloudformation(design, fmt="yaml"),
+        WORKBENCH: emit_workbench(design, path=spec_name, samples=samples),
     }

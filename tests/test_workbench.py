@@ -1,0 +1,164 @@
+"""The NoSQL Workbench export (`emit/workbench.py`): the v3.0 model format's structure, the
+design's keys and GSIs, and the sample items (exactly `SampleData.items`, which
+`test_samples.py` proves are what the generated repository writes) in the table and its
+facets."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.emit.workbench import emit_workbench, json_item
+from dynamodel.compiler.pipeline import compile_spec
+from dynamodel.compiler.samples import sample_data
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted(ROOT.glob("examples/*/spec.yaml")) + sorted(ROOT.glob("tests/golden/*/spec.yaml"))
+TYPES = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"}
+
+
+def _design(path: Path) -> Design:
+    result = compile_spec(path.read_text(encoding="utf-8"), path=path.name)
+    assert result.design is not None, result.rendered()
+    return result.design
+
+
+def _key(name: str) -> dict[str, str]:
+    return {"AttributeName": name, "AttributeType": "S"}
+
+
+def _table(design: Design) -> dict[str, Any]:
+    model = json.loads(emit_workbench(design))
+    assert list(model) == ["ModelName", "ModelMetadata", "DataModel"]
+    assert model["ModelName"] == design.table_name
+    metadata = model["ModelMetadata"]
+    assert set(metadata) == {
+        "Author",
+        "DateCreated",
+        "DateLastModified",
+        "Description",
+        "AWSService",
+        "Version",
+    }
+    assert metadata["AWSService"] == "Amazon DynamoDB" and metadata["Version"] == "3.0"
+    assert len(model["DataModel"]) == 1
+    table: dict[str, Any] = model["DataModel"][0]
+    required = {
+        "TableName",
+        "KeyAttributes",
+        "NonKeyAttributes",
+        "TableFacets",
+        "GlobalSecondaryIndexes",
+        "TableData",
+        "DataAccess",
+        "BillingMode",
+    }
+    assert required <= set(table)
+    return table
+
+
+@pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.parent.name)
+def test_keys_and_indexes_are_the_designs(spec_path: Path) -> None:
+    design = _design(spec_path)
+    table = _table(design)
+    assert table["TableName"] == design.table_name
+    assert table["KeyAttributes"] == {
+        "PartitionKey": _key(design.partition_key),
+        "SortKey": _key(design.sort_key),
+    }
+    assert table["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": gsi.name,
+            "KeyAttributes": {
+                "PartitionKey": _key(gsi.partition_key),
+                "SortKey": _key(gsi.sort_key),
+            },
+            "Projection": {"ProjectionType": "ALL"},
+        }
+        for gsi in design.indexes
+    ]
+    settings = design.spec.table
+    if settings.billing == "provisioned":
+        assert table["BillingMode"] == "PROVISIONED"
+        assert table["ProvisionedCapacitySettings"]["ProvisionedThroughput"] == {
+            "ReadCapacityUnits": settings.read_capacity,
+            "WriteCapacityUnits": settings.write_capacity,
+        }
+    else:
+        assert table["BillingMode"] == "PAY_PER_REQUEST"
+        assert "ProvisionedCapacitySettings" not in table
+
+
+@pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.parent.name)
+def test_table_data_and_facets_hold_the_sample_items(spec_path: Path) -> None:
+    design = _design(spec_path)
+    samples = sample_data(design)
+    table = _table(design)
+    assert table["TableData"] == [json_item(s) for s in samples.items]  # every item, once
+    facets = {f["FacetName"]: f for f in table["TableFacets"]}
+    assert len(facets) == len(table["TableFacets"]), "facet names repeat"
+    covered = []
+    for entity in design.entities:
+        facet = facets[entity.name]
+        assert set(facet) == {
+            "FacetName",
+            "KeyAttributeAlias",
+            "TableData",
+            "NonKeyAttributes",
+            "DataAccess",
+        }
+        assert facet["KeyAttributeAlias"] == {
+            "PartitionKeyAlias": entity.table_key.partition.render(),
+            "SortKeyAlias": entity.table_key.sort.render(),
+        }
+        own = samples.items_of(entity.name)
+        assert facet["TableData"] == [json_item(s) for s in own]
+        covered += facet["TableData"]
+        names = {n for s in own for n in s.item} - {design.partition_key, design.sort_key}
+        assert set(facet["NonKeyAttributes"]) == names
+        guards = samples.items_of(entity.name, guards=True)
+        if entity.unique_guards:
+            assert facets[f"{entity.name}_unique"]["TableData"] == [json_item(s) for s in guards]
+            covered += facets[f"{entity.name}_unique"]["TableData"]
+        else:
+            assert not guards
+    assert len(facets) == len(design.entities) + sum(1 for e in design.entities if e.unique_guards)
+    assert sorted(map(json.dumps, covered)) == sorted(map(json.dumps, table["TableData"]))
+
+
+@pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.parent.name)
+def test_every_stored_attribute_is_declared_with_its_type(spec_path: Path) -> None:
+    design = _design(spec_path)
+    table = _table(design)
+    declared = {a["AttributeName"]: a["AttributeType"] for a in table["NonKeyAttributes"]}
+    assert len(declared) == len(table["NonKeyAttributes"]), "an attribute is declared twice"
+    assert set(declared.values()) <= TYPES
+    assert design.partition_key not in declared and design.sort_key not in declared
+    for item in table["TableData"]:
+        for name, value in item.items():
+            if name in (design.partition_key, design.sort_key):
+                continue
+            (tag,) = value
+            # Names two entities spell with different types keep the first entity's type.
+            if sum(1 for e in design.spec.entities if e.attribute(name)) == 1:
+                assert declared[name] == tag, (name, value)
+            else:
+                assert name in declared
+
+
+def test_bytes_are_base64_and_the_file_is_deterministic() -> None:
+    design = _design(ROOT / "examples/iot/spec.yaml")
+    text = emit_workbench(design)
+    assert text == emit_workbench(design)
+    table = json.loads(text)["DataModel"][0]
+    samples = sample_data(design)
+    releases = [i for i in table["TableData"] if i.get("_type") == {"S": "FirmwareRelease"}]
+    records = samples.objects["FirmwareRelease"]
+    assert [base64.b64decode(i["checksum"]["B"]) for i in releases] == [
+        r["checksum"] for r in records
+    ]
