@@ -120,6 +120,90 @@ def test_bad_requests_are_4xx(handlers: ModuleType) -> None:
     assert call(handlers.close_ticket, {"workspace_id": "w1", "ticket_no": "7"}, body={})[0] == 404
 
 
+def _resolved(node: Any, table_arn: str) -> Any:
+    """A policy document of policies.yaml with the table stack's export resolved."""
+    if isinstance(node, list):
+        return [_resolved(item, table_arn) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node == {"Fn::ImportValue": {"Fn::Sub": "${TableStack}-TableArn"}}:
+        return table_arn
+    if set(node) == {"Fn::Join"}:
+        separator, parts = node["Fn::Join"]
+        return separator.join(_resolved(part, table_arn) for part in parts)
+    return {key: _resolved(value, table_arn) for key, value in node.items()}
+
+
+def _functions() -> dict[str, Any]:
+    template = yaml.safe_load((LAMBDA / "template.yaml").read_text())
+    return {
+        name: resource["Properties"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def test_each_function_has_only_its_groups_policy() -> None:
+    policies = yaml.safe_load((LAMBDA / "policies.yaml").read_text())
+    spec = yaml.safe_load((LAMBDA.parent / "spec.yaml").read_text())
+    handlers = {}
+    for name, properties in _functions().items():
+        for policy in properties.get("Policies", []):
+            assert not {"DynamoDBCrudPolicy", "DynamoDBReadPolicy"} & set(policy), name
+        module, _, handler = properties["Handler"].partition(".")
+        if module == "handlers":
+            handlers[handler] = properties["Policies"]
+    assert set(handlers) == {"create_ticket", "get_ticket", "list_tickets", "close_ticket"}
+    assert set(handlers) <= set(spec["functions"])
+    for handler, attached in handlers.items():
+        output = "".join(part.capitalize() for part in handler.split("_")) + "PolicyArn"
+        assert attached == [{"Fn::ImportValue": {"Fn::Sub": "${PolicyStack}-" + output}}]
+        assert policies["Outputs"][output]["Export"]["Name"] == {
+            "Fn::Sub": "${AWS::StackName}-" + output
+        }
+
+
+def test_every_request_of_a_handler_is_allowed_by_its_policy(handlers: ModuleType) -> None:
+    from dynamodel.compiler.pipeline import compile_spec
+    from tests.iam_evaluator import allowed
+    from tests.iam_requests import RequestLog, table_arn
+
+    design = compile_spec((LAMBDA.parent / "spec.yaml").read_text()).design
+    assert design is not None
+    log = RequestLog(handlers.repository._table.client, design)
+    with log.calling("create_ticket"):
+        for number in (1, 2):
+            call(handlers.create_ticket, {"workspace_id": "w1"}, body=ticket_body(number))
+    with log.calling("get_ticket"):
+        call(handlers.get_ticket, {"workspace_id": "w1", "ticket_no": "2"})
+    with log.calling("list_tickets"):
+        _, page = call(handlers.list_tickets, {"workspace_id": "w1"}, query={"limit": "1"})
+        call(handlers.list_tickets, {"workspace_id": "w1"}, query={"cursor": page["cursor"]})
+    with log.calling("close_ticket"):
+        call(handlers.close_ticket, {"workspace_id": "w1", "ticket_no": "2"}, body={"version": 1})
+    template = yaml.safe_load((LAMBDA / "policies.yaml").read_text())
+    arn = table_arn("Tracker-test")
+    documents = {
+        name.removesuffix("Policy"): _resolved(resource["Properties"]["PolicyDocument"], arn)
+        for name, resource in template["Resources"].items()
+    }
+    for handler, requests in log.requests.items():
+        assert requests, handler
+        policy = documents["".join(part.capitalize() for part in handler.split("_"))]
+        assert [r for r in requests if not allowed(policy, r, tags={})] == [], handler
+    # ... and each policy grants only what its method may send (update_ticket may also Query
+    # the ticket's partition: when an update changes the expiry, members get it too).
+    expected = {
+        "CreateTicket": {("PutItem", arn)},
+        "GetTicket": {("Query", arn)},
+        "ListTickets": {("Query", f"{arn}/index/GSI1")},
+        "CloseTicket": {("GetItem", arn), ("UpdateItem", arn), ("Query", arn)},
+    }
+    for name, policy in documents.items():
+        granted = {(a, s["Resource"]) for s in policy["Statement"] for a in s["Action"]}
+        assert granted == {(f"dynamodb:{a}", r) for a, r in expected[name]}, name
+
+
 def test_the_template_passes_cfn_lint_with_the_sam_transform() -> None:
     from cfnlint.api import lint_file
 

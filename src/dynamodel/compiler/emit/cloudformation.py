@@ -145,6 +145,20 @@ def _outputs(design: Design) -> dict[str, Any]:
     return outputs
 
 
+def stage_parameter(table_name: str, description: str) -> dict[str, Any]:
+    """The `Stage` parameter: the table is `<name>-<Stage>`, so a stage is short enough to
+    keep that a valid table name. Shared by the templates deployed next to the table stack."""
+    return {
+        "Type": "String",
+        "Default": "dev",
+        "AllowedPattern": "^[a-z0-9-]+$",
+        "MinLength": 1,
+        "MaxLength": MAX_TABLE_NAME - len(table_name) - 1,
+        "Description": description,
+        "ConstraintDescription": "lowercase letters, digits and hyphens",
+    }
+
+
 def cloudformation_template(design: Design) -> dict[str, Any]:
     """The template as a plain dict, in the order it is written out."""
     name = design.table_name
@@ -152,15 +166,7 @@ def cloudformation_template(design: Design) -> dict[str, Any]:
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"DynamoDB single-table design {name}. {GENERATED}",
         "Parameters": {
-            STAGE: {
-                "Type": "String",
-                "Default": "dev",
-                "AllowedPattern": "^[a-z0-9-]+$",
-                "MinLength": 1,
-                "MaxLength": MAX_TABLE_NAME - len(name) - 1,
-                "Description": f"Deployment stage; the table is named {name}-<Stage>",
-                "ConstraintDescription": "lowercase letters, digits and hyphens",
-            }
+            STAGE: stage_parameter(name, f"Deployment stage; the table is named {name}-<Stage>")
         },
         "Resources": {
             TABLE_RESOURCE: {

@@ -1,0 +1,182 @@
+"""What each repository method sends to DynamoDB, as IAM sees it: actions, resources, keys.
+
+`dynamodel iam` grants exactly these. They are read off the design and mirror the runtime
+(`dynamodel.runtime`): a pattern is one GetItem or Query (one per shard); a write is a
+conditional single-item request or a TransactWriteItems, which IAM authorises per contained
+action (Put as PutItem, Update as UpdateItem, Delete as DeleteItem); a save, update or delete
+that checks the stored item first reads it with GetItem (or, for an aggregate, a Query of its
+partition); batches are BatchGetItem / BatchWriteItem. `tests/test_iam.py` records the
+requests of every method on moto and checks the policy against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dynamodel.compiler.design.ir import Design, EntityDesign, KeyTemplate, Segment
+from dynamodel.compiler.names import SHARED_WRITE_METHODS, write_methods
+from dynamodel.compiler.spec import Spec
+from dynamodel.runtime.counters import MARKER_TAG
+
+# apply_once markers: `_applied#<consumer>#<token>` (dynamodel.runtime.counters.marker_key).
+MARKER_TEMPLATE = KeyTemplate(
+    (
+        Segment("literal", MARKER_TAG),
+        Segment("attribute", "consumer", "str"),
+        Segment("attribute", "token", "str"),
+    )
+)
+BATCH_ACTIONS = frozenset({"BatchGetItem", "BatchWriteItem"})
+
+
+@dataclass(frozen=True)
+class Target:
+    """Partitions a request reaches: a partition key template, and what lives there."""
+
+    template: KeyTemplate
+    what: str  # for messages: "Ticket items", "the unique guards of User.email"
+
+
+@dataclass(frozen=True)
+class Access:
+    """One kind of request a method sends: an action on the table or one index, to partitions
+    of the given templates (one per request, except batches, whose one request holds keys of
+    any of them)."""
+
+    method: str
+    action: str  # the DynamoDB action, e.g. "PutItem"
+    index: str | None  # None: the table
+    targets: tuple[Target, ...]
+
+
+def method_names(spec: Spec) -> dict[str, tuple[str, str | None]]:
+    """Every write method of the spec's repository -> (kind, entity or None)."""
+    return write_methods(e.name for e in spec.entities if spec.root_of(e.name) is None)
+
+
+def accesses(design: Design, method: str) -> tuple[Access, ...]:
+    """The requests of a pattern or write method (KeyError for an unknown name)."""
+    if method in {p.name for p in design.patterns}:
+        return _pattern(design, method)
+    kind, entity = method_names(design.spec)[method]
+    if entity is None:
+        return _shared(design, method)
+    return _entity_write(design, method, kind, design.entity(entity))
+
+
+def _pattern(design: Design, name: str) -> tuple[Access, ...]:
+    plan = design.pattern(name)
+    what = f"{plan.entity} items" if plan.entity else "the view's items"
+    target = Target(plan.partition, what)
+    return (Access(name, plan.operation, plan.index, (target,)),)
+
+
+def _items(design: Design, entity: EntityDesign) -> tuple[Target, ...]:
+    """The table partitions of an entity's items and of its members' (the root's partition)."""
+    found: dict[str, Target] = {}
+    for name in (entity.name, *entity.members):
+        template = design.entity(name).table_key.partition
+        found.setdefault(template.rendered, Target(template, f"{entity.name} items"))
+    return tuple(found.values())
+
+
+def _guards(entity: EntityDesign) -> tuple[Target, ...]:
+    return tuple(
+        Target(g.partition, f"the unique guards of {'.'.join((entity.name, *g.attributes))}")
+        for g in entity.unique_guards
+    )
+
+
+def _entity_write(
+    design: Design, method: str, kind: str, entity: EntityDesign
+) -> tuple[Access, ...]:
+    items, guards = _items(design, entity), _guards(entity)
+    root = (Target(entity.table_key.partition, f"{entity.name} items"),)
+    checked = entity.versioned or bool(guards) or bool(entity.members)
+    # The consistent read of the stored state before a checked save or delete.
+    read = Access(method, "Query" if entity.members else "GetItem", None, root)
+    needs: list[tuple[str, tuple[Target, ...]]] = []
+    if kind == "create":
+        needs.append(("PutItem", items + guards))
+    elif kind == "save":
+        needs.append(("PutItem", items + guards))
+        if entity.members or guards:  # members that left, guards whose value moved
+            needs.append(("DeleteItem", (items if entity.members else ()) + guards))
+    elif kind == "update":
+        needs.append(("UpdateItem", root))
+        if guards:
+            needs += [("PutItem", guards), ("DeleteItem", guards)]
+        if any(design.entity(m).ttl_from_root for m in entity.members):
+            # A changed expiry is copied onto every member: a Query, then UpdateItems.
+            needs += [("Query", root), ("UpdateItem", items)]
+    else:
+        needs.append(("DeleteItem", items + guards))
+    result = [Access(method, action, None, targets) for action, targets in needs]
+    if kind == "update" or (kind in ("save", "delete") and checked):
+        if kind == "update":
+            read = Access(method, "GetItem", None, root)  # an update never reads members
+        result.insert(0, read)
+    return _merged(result)
+
+
+def counter_entities(design: Design) -> tuple[EntityDesign, ...]:
+    """Entities `increment` and `apply_once` accept (dynamodel.runtime.counters): no version,
+    unique values or members, not a member, and a default for every attribute but the id."""
+    spec = design.spec
+    found = []
+    for entity in design.entities:
+        model = spec.entity(entity.name)
+        assert model is not None
+        defaulted = all(
+            a.optional or a.has_default or a.auto is not None
+            for a in model.attributes
+            if a.name not in model.id_names
+        )
+        plain = not (entity.versioned or entity.unique_guards or entity.members)
+        if plain and entity.aggregate_root is None and defaulted:
+            found.append(entity)
+    return tuple(found)
+
+
+def _targets(design: Design, entities: tuple[EntityDesign, ...]) -> tuple[Target, ...]:
+    found: dict[str, Target] = {}
+    for entity in entities:
+        template = entity.table_key.partition
+        found.setdefault(template.rendered, Target(template, f"{entity.name} items"))
+    return tuple(found.values())
+
+
+def _shared(design: Design, method: str) -> tuple[Access, ...]:
+    assert method in SHARED_WRITE_METHODS
+    if method == "batch_get":  # any entity, members too
+        return (Access(method, "BatchGetItem", None, _targets(design, design.entities)),)
+    if method == "batch_write":  # entities without version, unique values or members
+        plain = tuple(
+            e for e in design.entities if not (e.versioned or e.unique_guards or e.members)
+        )
+        targets = _targets(design, plain)
+        return (Access(method, "BatchWriteItem", None, targets),) if targets else ()
+    counters = _targets(design, counter_entities(design))
+    if not counters:
+        return ()
+    if method == "increment":
+        return (Access(method, "UpdateItem", None, counters),)
+    marker = Target(MARKER_TEMPLATE, "apply_once markers")
+    return (
+        Access(method, "PutItem", None, (marker,)),
+        Access(method, "UpdateItem", None, counters),
+    )
+
+
+def _merged(found: list[Access]) -> tuple[Access, ...]:
+    """One Access per (action, index), targets deduplicated, in first-seen order."""
+    merged: dict[tuple[str, str | None], list[Target]] = {}
+    method = found[0].method if found else ""
+    for access in found:
+        targets = merged.setdefault((access.action, access.index), [])
+        targets += [t for t in access.targets if t not in targets]
+    return tuple(
+        Access(method, action, index, tuple(targets))
+        for (action, index), targets in merged.items()
+        if targets
+    )

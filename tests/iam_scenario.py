@@ -1,0 +1,248 @@
+"""Call every repository method of a spec once or more, recording each one's requests.
+
+The data is random (seeded, as in the oracle tests), with the spec's tenant attribute set to
+one tenant id, so that the requests of one tenant can be checked against a policy for it (and
+for another tenant). Every kind of write runs its checked paths: saves that move unique values
+and drop members, updates that move unique values and a root's expiry, deletes of aggregates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import random
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+from dynamodel import DynamodelError
+from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.emit.iam_access import counter_entities
+from dynamodel.compiler.names import write_method
+from dynamodel.compiler.spec import Entity
+from dynamodel.runtime.counters import Increment
+from tests.design_simulator import _comparable
+from tests.iam_requests import RequestLog
+from tests.test_repository_oracle import _arguments, _attach_members, _rows
+
+Row = dict[str, Any]
+_FUTURE = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+
+
+def tenant_rows(design: Design, rng: random.Random, tenant: str | None) -> dict[str, list[Row]]:
+    rows = _rows(design, rng, 8)
+    name = design.spec.table.tenant.name if design.spec.table.tenant else None
+    for entity in design.spec.entities:
+        kept: dict[tuple[Any, ...], Row] = {}
+        for row in rows[entity.name]:
+            if name is not None and tenant is not None and name in row:
+                row[name] = tenant
+            kept.setdefault(tuple(_comparable(row[a]) for a in entity.id_names), row)
+        rows[entity.name] = list(kept.values())
+    return rows
+
+
+def _collect(design: Design, entity: str, obj: Any, written: dict[str, list[Row]]) -> None:
+    """The rows of a created item and its members, as stored (auto values included)."""
+    model = design.spec.entity(entity)
+    assert model is not None
+    written[entity].append({a.name: getattr(obj, a.name) for a in model.attributes})
+    for member in model.members:
+        for child in getattr(obj, member.field):
+            _collect(design, member.entity.name, child, written)
+
+
+def _ids(design: Design, entity: str, row: Row) -> Row:
+    model = design.spec.entity(entity)
+    assert model is not None
+    return {name: row[name] for name in model.id_names}
+
+
+def exercise(
+    design: Design,
+    package: ModuleType,
+    repo: Any,
+    log: RequestLog,
+    rng: random.Random,
+    *,
+    tenant: str | None,
+) -> None:
+    """Every write and pattern method, the shared ones included, with requests in `log`."""
+    spec = design.spec
+    rows = tenant_rows(design, rng, tenant)
+    written: dict[str, list[Row]] = {e.name: [] for e in spec.entities}
+    created: dict[str, list[Any]] = {e.name: [] for e in spec.entities}
+    for entity in spec.entities:
+        if spec.root_of(entity.name) is not None:
+            continue
+        model = getattr(package, entity.name)
+        for row in rows[entity.name]:
+            members = _attach_members(spec, package, entity, dict(row), rows, rng)
+            try:
+                with log.calling(write_method("create", entity.name)):
+                    obj = getattr(repo, write_method("create", entity.name))(
+                        model(**row, **members["fields"])
+                    )
+            except DynamodelError:
+                continue
+            created[entity.name].append(obj)
+            _collect(design, entity.name, obj, written)
+    for entity in spec.entities:
+        if spec.root_of(entity.name) is not None or not created[entity.name]:
+            continue
+        _save_update(design, repo, log, entity.name, created, written)
+    for plan in design.patterns:
+        source = plan.entity or plan.view[0].entity
+        pool = [r for r in written[source] if all(r.get(n) is not None for n in plan.by)]
+        if not pool:
+            continue
+        for _ in range(3):
+            if plan.kind == "page":
+                entity = spec.entity(source)
+                assert entity is not None
+                kwargs, _, _ = _arguments(entity, plan, pool, rng)
+                kwargs["limit"] = 2
+            else:
+                sample = rng.choice(pool)
+                kwargs = {name: sample[name] for name in plan.by}
+            with log.calling(plan.name):
+                getattr(repo, plan.name)(**kwargs)
+    _shared(design, package, repo, log, written)
+    _delete_one(design, repo, log, written)
+
+
+def _save_update(
+    design: Design,
+    repo: Any,
+    log: RequestLog,
+    entity: str,
+    created: dict[str, list[Any]],
+    written: dict[str, list[Row]],
+) -> None:
+    spec = design.spec
+    model = spec.entity(entity)
+    assert model is not None
+    ed = design.entity(entity)
+    unique = {a for g in ed.unique_guards for a in g.attributes}
+    first = created[entity][0]
+    tenant = spec.table.tenant.name if spec.table.tenant else None
+    keep = {*model.id_names, tenant}
+    # save: unique values move, the last member leaves
+    changes = {a: _changed(model, a, getattr(first, a)) for a in unique - keep}
+    for member in model.members:
+        children = getattr(first, member.field)
+        if children:
+            changes[member.field] = children[:-1]
+    with log.calling(write_method("save", entity)), contextlib.suppress(DynamodelError):
+        first = getattr(repo, write_method("save", entity))(first.model_copy(update=changes))
+    # update: every other attribute changes (unique values move again), the expiry too
+    update = {
+        a.name: _changed(model, a.name, getattr(first, a.name))
+        for a in model.attributes
+        if a.name not in keep and a.type.is_scalar
+    }
+    with log.calling(write_method("update", entity)), contextlib.suppress(DynamodelError):
+        getattr(repo, write_method("update", entity))(
+            **_ids(design, entity, written[entity][0]), **update
+        )
+
+
+def _changed(model: Entity, name: str, value: Any) -> Any:
+    """A value of the attribute that differs from `value`."""
+    attribute = model.attribute(name)
+    assert attribute is not None
+    if attribute.ttl:
+        return _FUTURE if value != _FUTURE else _FUTURE + dt.timedelta(days=1)
+    if attribute.enum:
+        return (
+            attribute.enum[(attribute.enum.index(value) + 1) % len(attribute.enum)]
+            if value in attribute.enum
+            else attribute.enum[0]
+        )
+    base = attribute.type.base
+    if value is None:
+        return {
+            "str": "v",
+            "int": 1,
+            "decimal": Decimal(1),
+            "float": 1.0,
+            "bool": True,
+            "datetime": _FUTURE,
+            "date": dt.date(2030, 1, 1),
+            "bytes": b"v",
+        }[base]
+    if base == "bool":
+        return not value
+    if base in ("datetime", "date"):
+        return value + dt.timedelta(days=1)
+    if base == "str":
+        return value + "-2"
+    if base == "bytes":
+        return value + b"2"
+    return value + 1
+
+
+def _delete_one(design: Design, repo: Any, log: RequestLog, written: dict[str, list[Row]]) -> None:
+    for entity in design.spec.entities:
+        if design.spec.root_of(entity.name) is None and written[entity.name]:
+            victim = written[entity.name][0]
+            with (
+                log.calling(write_method("delete", entity.name)),
+                contextlib.suppress(DynamodelError),
+            ):
+                getattr(repo, write_method("delete", entity.name))(
+                    **_ids(design, entity.name, victim)
+                )
+
+
+def _shared(
+    design: Design, package: ModuleType, repo: Any, log: RequestLog, written: dict[str, list[Row]]
+) -> None:
+    spec = design.spec
+    with log.calling("batch_get"):
+        for entity in spec.entities:
+            if written[entity.name]:
+                ids = [_ids(design, entity.name, r) for r in written[entity.name][:3]]
+                repo.batch_get(getattr(package, entity.name), ids)
+    plain = [
+        e
+        for e in design.entities
+        if not (e.versioned or e.unique_guards or e.members) and written[e.name]
+    ]
+    if plain:
+        puts, deletes = [], []
+        for entity in plain:
+            found = repo.batch_get(
+                getattr(package, entity.name),
+                [_ids(design, entity.name, r) for r in written[entity.name][:2]],
+            )
+            objects = [o for o in found if o is not None]
+            puts += objects[:1]
+            deletes += objects[1:]
+        with log.calling("batch_write"):
+            repo.batch_write(put=puts, delete=deletes)
+    for counter in counter_entities(design):
+        model = spec.entity(counter.name)
+        assert model is not None
+        feeding = {
+            a for key in counter.keys for a in (*key.partition.attributes, *key.sort.attributes)
+        }
+        numbers = [
+            a.name
+            for a in model.attributes
+            if a.type.base in ("int", "decimal") and a.name not in feeding
+        ]
+        rows = written[counter.name] or []
+        if not numbers or not rows:
+            continue
+        cls = getattr(package, counter.name)
+        ids = _ids(design, counter.name, rows[0])
+        with log.calling("increment"):
+            repo.increment(cls, ids, **{numbers[0]: 1})
+        with log.calling("apply_once"):
+            repo.apply_once(
+                "token-1",
+                consumer="iam-test",
+                increments=[Increment(cls, ids, {numbers[0]: 2})],
+                expires_in=None if design.ttl_attribute is None else dt.timedelta(days=2),
+            )
