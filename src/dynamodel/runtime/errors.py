@@ -99,6 +99,20 @@ class InvalidCursorError(DynamodelError, ValueError):
         self.reason = reason
 
 
+class StreamRecordError(DynamodelError, ValueError):
+    """A DynamoDB stream record that cannot be read: not a DynamoDB record, an unknown event
+    name, or an image of a known entity that its decoder rejects (e.g. written by an older
+    spec). Names the record, so a handler can report it as the batch's failed item."""
+
+    def __init__(
+        self, message: str, *, event_id: str = "", sequence_number: str = "", entity: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+        self.sequence_number = sequence_number
+        self.entity = entity
+
+
 class TransactionFailedError(DynamodelError):
     """DynamoDB cancelled a transaction for a reason that is not a condition we check."""
 

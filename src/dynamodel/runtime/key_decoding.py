@@ -1,7 +1,8 @@
 """Decoding of key segments written by `dynamodel.runtime.keys`: the inverse of each encoder.
 
-Kept apart from the encoders because only tools and tests read values back out of keys (the
-runtime stores every attribute as an attribute too), so Lambdas never import this module.
+Kept apart from the encoders because the read and write paths never read values back out of
+keys (the runtime stores every attribute as an attribute too): only tools, tests and stream
+parsing (`streams.py`, for records of KEYS_ONLY streams, which carry nothing but the key) do.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ batch helpers, written once here instead of once per generated package."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime import counters
 from dynamodel.runtime.admin import create_table, default_client
 from dynamodel.runtime.batch import batch_get, batch_write
 from dynamodel.runtime.paging import CursorSigner
@@ -89,6 +91,45 @@ class Repository:
         puts = [self.SCHEMAS[type(obj)].to_item(obj) for obj in put]
         deletes = [self.SCHEMAS[type(obj)].table_key(obj) for obj in delete]
         batch_write(self._table, puts=puts, deletes=deletes)
+
+    def increment(self, entity: type[M], id: Mapping[str, Any], /, **amounts: counters.Amount) -> M:
+        """Add to number attributes of one item, atomically (UpdateItem): for example
+        `repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=-1)`. A missing item is
+        created from the entity's defaults; returns the item after the change. Not idempotent
+        (never resent after a lost response): see `apply_once`, and
+        `dynamodel.runtime.counters` for the entities a counter may live in."""
+        return counters.increment(self._table, self._counter_schema(entity), id, amounts)
+
+    def apply_once(
+        self,
+        token: str,
+        *,
+        consumer: str,
+        increments: Sequence[counters.Increment],
+        expires_in: timedelta | None = counters.DEFAULT_MARKER_LIFETIME,
+    ) -> bool:
+        """Apply `increments` in one transaction with a marker of (`consumer`, `token`), unless
+        the marker exists: True when this call applied them, False when an earlier delivery
+        did (nothing is changed). For stream consumers: the token is the record's eventID,
+        and the consumer name keeps two consumers of one stream apart. The marker expires
+        through the table's TTL attribute after `expires_in` (past the stream's 24 hours)."""
+        resolved = [
+            (self._counter_schema(change.entity), change.id, change.add) for change in increments
+        ]
+        return counters.apply_once(
+            self._table,
+            token,
+            consumer=consumer,
+            increments=resolved,
+            ttl_attribute=self.TTL_ATTRIBUTE,
+            expires_in=expires_in,
+        )
+
+    def _counter_schema(self, entity: type[M]) -> EntitySchema[M]:
+        schema = self.SCHEMAS[entity]
+        member = any(m.schema is schema for s in self.SCHEMAS.values() for m in s.members)
+        counters.check_counter_entity(schema, member=member)
+        return schema
 
     def migrate_items(
         self,

@@ -12,6 +12,7 @@ from dynamodel.compiler.codegen.models import generate_models, view_model_name
 from dynamodel.compiler.codegen.python import all_list, import_from
 from dynamodel.compiler.codegen.repository import generate_repository
 from dynamodel.compiler.codegen.schemas import generate_schemas
+from dynamodel.compiler.codegen.streams import generate_streams
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.names import repository_class_name, snake_case
@@ -52,8 +53,9 @@ def generate_package(
     previous: Design | None = None,
     previous_name: str = "previous.yaml",
 ) -> dict[str, str]:
-    """The package's files; with `previous` (the design of the spec now deployed), also
-    `migrations.py` when stored items need rewriting for this design."""
+    """The package's files (with `streams.py` when the table has a stream); with `previous`
+    (the design of the spec now deployed), also `migrations.py` when stored items need
+    rewriting for this design."""
     files = {
         f"{package}/__init__.py": _init(design, package),
         f"{package}/models.py": generate_models(design, spec_name=spec_name),
@@ -61,6 +63,10 @@ def generate_package(
         f"{package}/repository.py": generate_repository(design, spec_name=spec_name),
         f"{package}/py.typed": "",
     }
+    if design.spec.table.stream:
+        files[f"{package}/streams.py"] = generate_streams(
+            design, package=package, spec_name=spec_name
+        )
     if previous is not None:
         diff = diff_designs(previous, design)
         if diff.migrated_entities:

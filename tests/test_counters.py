@@ -1,0 +1,352 @@
+"""Atomic counters and apply-once writes (`dynamodel.runtime.counters`, `Repository.increment`
+and `Repository.apply_once`) on every backend, through the iot example's `SiteAlertCount`:
+items created from the defaults, no increment lost under concurrency, a token applied once
+per consumer, markers that expire through the table's TTL, a lost response never adding
+twice, and the entities and attributes a counter may not live in refused before sending."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from dynamodel import RetriesExhaustedError
+from dynamodel.runtime import counters
+from dynamodel.runtime import marshal as m
+from dynamodel.runtime.counters import Increment
+from dynamodel.runtime.retry import RetryPolicy
+from dynamodel.runtime.schema import EntitySchema, Item
+from tests.faults import FaultInjector
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples" / "iot" / "generated"))
+
+from fleet import Alert, Device, FleetRepository, Site, SiteAlertCount, Zone
+from fleet import _schema as fleet_schema
+
+FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002)
+
+
+def fleet(client: Any, table_name: str, **options: Any) -> FleetRepository:
+    repo = FleetRepository(client=client, table_name=table_name, cursor_key="k", **options)
+    repo.create_table()
+    return repo
+
+
+def stored(repo: FleetRepository, key: Item) -> Item | None:
+    item = repo._table.get_item(key, consistent=True)
+    return item
+
+
+def count(repo: FleetRepository, site_id: str) -> int | None:
+    found = repo.site_alert_count(site_id=site_id, consistent=True)
+    return None if found is None else found.open_alerts
+
+
+def test_increments_create_the_item_from_its_defaults_and_add(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    repo = fleet(dynamodb_client, table_name)
+    after = repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=1)
+    assert after == SiteAlertCount(site_id="s1", open_alerts=1)
+    item = stored(repo, fleet_schema.site_alert_count_key(site_id="s1"))
+    assert item == {**fleet_schema.site_alert_count_to_item(after)}  # a whole item: _type, id
+    assert repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=-3).open_alerts == -2
+    assert count(repo, "s1") == -2
+    assert count(repo, "s2") is None
+
+
+def test_concurrent_increments_lose_none(
+    backend: str, dynamodb_client: Any, table_name: str
+) -> None:
+    if backend != "ministack":
+        # moto (in-process and moto_server) applies concurrent requests without isolation
+        # (see tests/test_concurrency.py): it loses updates that DynamoDB never loses.
+        pytest.skip("concurrency is tested on MiniStack")
+    repo = fleet(dynamodb_client, table_name)
+    threads, each = 8, 15
+    errors: list[BaseException] = []
+
+    def work(number: int) -> None:
+        try:
+            for _ in range(each):
+                repo.increment(SiteAlertCount, {"site_id": "hot"}, open_alerts=number % 2 * 2 - 1)
+                repo.increment(SiteAlertCount, {"site_id": "all"}, open_alerts=1)
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+
+    workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    assert count(repo, "all") == threads * each
+    assert count(repo, "hot") == 0  # half the threads add one each time, half subtract one
+
+
+def test_apply_once_applies_a_token_once_per_consumer(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    repo = fleet(dynamodb_client, table_name)
+    one = [Increment(SiteAlertCount, {"site_id": "s1"}, {"open_alerts": 1})]
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert repo.apply_once("record-1", consumer="counter", increments=one) is True
+    after = datetime.now(UTC)
+    assert repo.apply_once("record-1", consumer="counter", increments=one) is False
+    assert count(repo, "s1") == 1
+    assert repo.apply_once("record-2", consumer="counter", increments=one) is True
+    assert repo.apply_once("record-1", consumer="another", increments=one) is True
+    assert count(repo, "s1") == 3
+    marker = stored(repo, counters.marker_key("counter", "record-1"))
+    assert marker is not None and marker["_type"] == {"S": counters.MARKER_TYPE}
+    expiry = m.get_ttl(marker[FleetRepository.TTL_ATTRIBUTE or ""])
+    assert before + timedelta(days=2) <= expiry <= after + timedelta(days=2)
+
+
+def test_apply_once_changes_several_items_in_one_transaction_and_sums_per_item(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    repo = fleet(dynamodb_client, table_name)
+    repo.increment(SiteAlertCount, {"site_id": "from"}, open_alerts=5)
+    move = [
+        Increment(SiteAlertCount, {"site_id": "from"}, {"open_alerts": -1}),
+        Increment(SiteAlertCount, {"site_id": "to"}, {"open_alerts": 1}),
+        Increment(SiteAlertCount, {"site_id": "to"}, {"open_alerts": 1}),
+        # cancels out: the item is not written at all (an empty count would be created)
+        Increment(SiteAlertCount, {"site_id": "same"}, {"open_alerts": 1}),
+        Increment(SiteAlertCount, {"site_id": "same"}, {"open_alerts": -1}),
+    ]
+    assert repo.apply_once("move", consumer="c", increments=move)
+    assert (count(repo, "from"), count(repo, "to"), count(repo, "same")) == (4, 2, None)
+    assert not repo.apply_once("move", consumer="c", increments=move)
+    assert (count(repo, "from"), count(repo, "to")) == (4, 2)
+    # No increments at all: the marker alone, a single conditional PutItem.
+    assert repo.apply_once("nothing", consumer="c", increments=[])
+    assert not repo.apply_once("nothing", consumer="c", increments=[])
+    assert stored(repo, counters.marker_key("c", "nothing")) is not None
+
+
+def test_a_lost_response_never_adds_twice(dynamodb_client: Any, table_name: str) -> None:
+    repo = fleet(dynamodb_client, table_name, retry=FAST_RETRIES)
+    faults = FaultInjector(repo._table.client)
+    faults.arm("UpdateItem", "throttling")  # certainly not applied: resent
+    assert repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=1).open_alerts == 1
+    faults.arm("UpdateItem", "response_lost")  # applied, answer lost: never resent
+    with pytest.raises(RetriesExhaustedError) as raised:
+        repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=1)
+    assert raised.value.may_have_applied and raised.value.attempts == 1
+    assert count(repo, "s1") == 2
+    # A transaction's retry carries the same ClientRequestToken (DynamoDB answers it as the
+    # first attempt); where tokens are not kept (moto), the marker catches the retry.
+    faults.arm("TransactWriteItems", "response_lost")
+    one = [Increment(SiteAlertCount, {"site_id": "s1"}, {"open_alerts": 1})]
+    repo.apply_once("lost", consumer="c", increments=one)
+    assert faults.injected == [
+        ("UpdateItem", "throttling"),
+        ("UpdateItem", "response_lost"),
+        ("TransactWriteItems", "response_lost"),
+    ]
+    assert count(repo, "s1") == 3
+    assert not repo.apply_once("lost", consumer="c", increments=one)
+    assert count(repo, "s1") == 3
+
+
+def test_markers_need_a_ttl_attribute_or_an_explicit_none(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    class NoTtl(FleetRepository):
+        TTL_ATTRIBUTE = None
+
+    repo = NoTtl(client=dynamodb_client, table_name=table_name, cursor_key="k")
+    repo.create_table()
+    one = [Increment(SiteAlertCount, {"site_id": "s1"}, {"open_alerts": 1})]
+    with pytest.raises(ValueError, match="would never expire"):
+        repo.apply_once("t", consumer="c", increments=one)
+    assert count(repo, "s1") is None  # nothing was sent
+    assert repo.apply_once("t", consumer="c", increments=one, expires_in=None)
+    marker = stored(repo, counters.marker_key("c", "t"))
+    assert marker is not None and "expires_at" not in marker
+
+
+# -- refused before anything is sent ---------------------------------------------------------
+
+
+class _Unreachable:
+    """A client that fails the test if the runtime sends anything."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the runtime called {name} on the client")
+
+
+REFUSED: dict[str, tuple[Callable[[FleetRepository], object], type[Exception], str]] = {
+    "versioned root": (
+        lambda r: r.increment(Site, {"site_id": "s"}, name=1),
+        ValueError,
+        "Site is versioned",
+    ),
+    "member": (
+        lambda r: r.increment(Zone, {"site_id": "s", "zone_code": "z"}, floor=1),
+        ValueError,
+        "Zone is an aggregate member",
+    ),
+    "unique values": (
+        lambda r: r.increment(Device, {"device_id": "d"}, tags=1),
+        ValueError,
+        "Device has unique values",
+    ),
+    "required attributes": (
+        lambda r: r.increment(Alert, {"alert_id": "a"}, observed_value=1.0),
+        ValueError,
+        "Alert.site_id has no default",
+    ),
+    "unknown attribute": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, closed=1),
+        ValueError,
+        "no counter attribute 'closed'",
+    ),
+    "id attribute": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, site_id=1),
+        ValueError,
+        "no counter attribute 'site_id'",
+    ),
+    "wrong id": (
+        lambda r: r.increment(SiteAlertCount, {"site": "s"}, open_alerts=1),
+        ValueError,
+        "identified by site_id",
+    ),
+    "no amounts": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": "s"}),
+        ValueError,
+        "nothing to add",
+    ),
+    "bool amount": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=True),
+        TypeError,
+        "must be a number",
+    ),
+    "float amount of an int": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=0.5),
+        TypeError,
+        "is an int",
+    ),
+    "too many items": (
+        lambda r: r.apply_once(
+            "t",
+            consumer="c",
+            increments=[
+                Increment(SiteAlertCount, {"site_id": f"s{n}"}, {"open_alerts": 1})
+                for n in range(100)
+            ],
+        ),
+        ValueError,
+        "holds 99 besides the marker",
+    ),
+    "no consumer": (
+        lambda r: r.apply_once("t", consumer="", increments=[]),
+        ValueError,
+        "non-empty consumer",
+    ),
+    "no token": (
+        lambda r: r.apply_once("", consumer="c", increments=[]),
+        ValueError,
+        "non-empty consumer name and token",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_counters_are_refused_where_other_writes_would_clobber_them(case: str) -> None:
+    call, error, message = REFUSED[case]
+    repo = FleetRepository(client=_Unreachable(), table_name="t", cursor_key="k")
+    with pytest.raises(error, match=message):
+        call(repo)
+
+
+def test_a_counter_that_feeds_a_key_is_refused() -> None:
+    schema = replace(
+        fleet_schema.SITE_ALERT_COUNT,
+        key_sources={
+            **fleet_schema.SITE_ALERT_COUNT.key_sources,
+            "GSI1PK": frozenset({"open_alerts"}),
+        },
+    )
+    with pytest.raises(ValueError, match="feeds an index key"):
+        counters.increment_action(schema, {"site_id": "s"}, {"open_alerts": 1})
+
+
+# -- Decimal and float counters, on an entity of this test's own --------------------------
+
+
+class Budget(BaseModel):
+    budget_id: str
+    spent: Decimal = Decimal("0")
+    ratio: float = 0.5
+    label: str = "unnamed"
+    note: str | None = None
+
+
+def _budget_key(budget_id: str) -> Item:
+    return {"PK": {"S": f"Budget#{budget_id}"}, "SK": {"S": "#Budget"}}
+
+
+def _budget_to_item(obj: Budget) -> Item:
+    item: Item = {"_type": {"S": "Budget"}, **_budget_key(obj.budget_id)}
+    item["budget_id"] = m.put_str(obj.budget_id)
+    item["spent"] = m.put_decimal(obj.spent)
+    item["ratio"] = m.put_float(obj.ratio)
+    item["label"] = m.put_str(obj.label)
+    if obj.note is not None:
+        item["note"] = m.put_str(obj.note)
+    return item
+
+
+def _budget_from_item(item: Item) -> Budget:
+    return Budget(
+        budget_id=item["budget_id"]["S"],
+        spent=m.get_decimal(item["spent"]),
+        ratio=m.get_float(item["ratio"]),
+        label=item["label"]["S"],
+        note=item["note"]["S"] if "note" in item else None,
+    )
+
+
+BUDGET: EntitySchema[Budget] = EntitySchema(
+    name="Budget",
+    model=Budget,
+    id_attributes=("budget_id",),
+    to_item=_budget_to_item,
+    from_item=_budget_from_item,
+    table_key=lambda obj: _budget_key(obj.budget_id),
+    key=_budget_key,
+    key_sources={"PK": frozenset({"budget_id"}), "SK": frozenset({"budget_id"})},
+)
+
+
+def test_decimal_and_float_counters_start_from_their_defaults(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    repo = fleet(dynamodb_client, table_name)
+    table = repo._table
+    after = counters.increment(table, BUDGET, {"budget_id": "b"}, {"spent": Decimal("0.10")})
+    assert after == Budget(budget_id="b", spent=Decimal("0.10"))
+    after = counters.increment(
+        table, BUDGET, {"budget_id": "b"}, {"spent": Decimal("0.20"), "ratio": 0.25}
+    )
+    assert (after.spent, after.ratio, after.label, after.note) == (
+        Decimal("0.30"),
+        0.75,
+        "unnamed",
+        None,
+    )
+    with pytest.raises(TypeError, match="a decimal"):
+        counters.increment(table, BUDGET, {"budget_id": "b"}, {"spent": 0.1})
+    with pytest.raises(ValueError, match="label is not a number"):
+        counters.increment(table, BUDGET, {"budget_id": "b"}, {"label": 1})
