@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from dynamodel import __version__
-from dynamodel.cli import build, evolve  # noqa: F401  (they register their commands)
+from dynamodel.cli import build, evolve, iam, tryout  # noqa: F401  (they register their commands)
 from dynamodel.cli.common import app
 
 __all__ = ["app", "main"]
