@@ -70,7 +70,7 @@ class Resource(BaseModel):
 
 
 class Attendee(BaseModel):
-    """An item of Attendee (spec line 61)."""
+    """An item of Attendee (spec line 64)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -103,7 +103,7 @@ class Reservation(BaseModel):
 
 
 class Closure(BaseModel):
-    """An item of Closure (spec line 69)."""
+    """An item of Closure (spec line 73)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -115,7 +115,7 @@ class Closure(BaseModel):
 
 
 class ResourceSchedule(BaseModel):
-    """The `resource_schedule` view (spec line 96): one eventually consistent Query."""
+    """The `resource_schedule` view (spec line 100): one eventually consistent Query."""
 
     resource: Resource | None = None
     reservations: list[Reservation] = Field(default_factory=list)

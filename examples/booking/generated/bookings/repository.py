@@ -261,19 +261,19 @@ class BookingsRepository(Repository):
     def get_organisation(
         self, *, org_id: str, consistent: bool = False
     ) -> Organisation | None:
-        """`get_organisation` (spec line 78): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_organisation` (spec line 82): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.organisation_key(org_id=org_id)
         return self._table.get(s.ORGANISATION, key, consistent=consistent)
 
     def get_member(
         self, *, org_id: str, member_id: str, consistent: bool = False
     ) -> Member | None:
-        """`get_member` (spec line 79): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_member` (spec line 83): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.member_key(org_id=org_id, member_id=member_id)
         return self._table.get(s.MEMBER, key, consistent=consistent)
 
     def member_by_email(self, *, org_id: str, email: str) -> Member | None:
-        """`member_by_email` (spec line 80): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`member_by_email` (spec line 84): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
             s.MEMBER, index='GSI1', partition=keys.join('Member', keys.encode_str(org_id, attribute='org_id'), keys.encode_str(email, attribute='email')), sort=sort_condition('Member')
         )
@@ -287,7 +287,7 @@ class BookingsRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Member]:
-        """`members_of_org` (spec line 81): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`members_of_org` (spec line 85): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (display_name_from is not None or display_name_to is not None):
             raise ValueError("a display_name range needs every sort part before it")
@@ -314,7 +314,7 @@ class BookingsRepository(Repository):
     def get_resource(
         self, *, resource_id: str, consistent: bool = False
     ) -> Resource | None:
-        """`get_resource` (spec line 82): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_resource` (spec line 86): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.resource_key(resource_id=resource_id)
         return self._table.get(s.RESOURCE, key, consistent=consistent)
 
@@ -328,7 +328,7 @@ class BookingsRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Resource]:
-        """`resources_by_category` (spec line 83): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`resources_by_category` (spec line 87): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (name_from is not None or name_to is not None):
             raise ValueError("a name range needs every sort part before it")
@@ -353,7 +353,7 @@ class BookingsRepository(Repository):
         )
 
     def get_reservation(self, *, reservation_id: str) -> Reservation | None:
-        """`get_reservation` (spec line 85): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
+        """`get_reservation` (spec line 89): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
         return self._table.get_aggregate(s.RESERVATION, keys.join('Reservation', keys.encode_str(reservation_id, attribute='reservation_id')))
 
     def reservations_of_resource(
@@ -365,7 +365,7 @@ class BookingsRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Reservation]:
-        """`reservations_of_resource` (spec line 87): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`reservations_of_resource` (spec line 91): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (starts_at_from is not None or starts_at_to is not None):
             raise ValueError("a starts_at range needs every sort part before it")
@@ -398,7 +398,7 @@ class BookingsRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Reservation]:
-        """`reservations_of_member` (spec line 89): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`reservations_of_member` (spec line 93): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (starts_at_from is not None or starts_at_to is not None):
             raise ValueError("a starts_at range needs every sort part before it")
@@ -423,7 +423,7 @@ class BookingsRepository(Repository):
         )
 
     def reservation_at_slot(self, *, resource_id: str, starts_at: AwareDatetime) -> Reservation | None:
-        """`reservation_at_slot` (spec line 91): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`reservation_at_slot` (spec line 95): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         return self._table.query_one(
             s.RESERVATION, index='GSI3', partition=keys.join('Reservation', keys.encode_str(resource_id, attribute='resource_id'), keys.encode_datetime(starts_at, attribute='starts_at')), sort=sort_condition('Reservation')
         )
@@ -437,7 +437,7 @@ class BookingsRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Attendee]:
-        """`pending_invitations` (spec line 93): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`pending_invitations` (spec line 97): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (invited_at_from is not None or invited_at_to is not None):
             raise ValueError("a invited_at range needs every sort part before it")
@@ -471,7 +471,7 @@ class BookingsRepository(Repository):
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[Closure]:
-        """`closures_of_resource` (spec line 95): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`closures_of_resource` (spec line 99): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (starts_at_from is not None or starts_at_to is not None):
             raise ValueError("a starts_at range needs every sort part before it")
@@ -496,7 +496,7 @@ class BookingsRepository(Repository):
         )
 
     def resource_schedule(self, *, resource_id: str) -> ResourceSchedule:
-        """`resource_schedule` (spec line 96): one eventually consistent Query on GSI1."""
+        """`resource_schedule` (spec line 100): one eventually consistent Query on GSI1."""
         fields = self._table.query_view(
             index='GSI1',
             partition=keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id')),

@@ -9,6 +9,7 @@ from .models import (
     MaintenanceLog,
     Reading,
     Site,
+    SiteAlertCount,
     SiteDashboard,
     Zone,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "Page",
     "Reading",
     "Site",
+    "SiteAlertCount",
     "SiteDashboard",
     "Zone",
 ]

@@ -14,7 +14,16 @@ from dynamodel.runtime import marshal as m
 from dynamodel.runtime.schema import EntitySchema, Item, MemberSpec, UniqueGuardSpec
 from pydantic import AwareDatetime
 
-from .models import Alert, Device, FirmwareRelease, MaintenanceLog, Reading, Site, Zone
+from .models import (
+    Alert,
+    Device,
+    FirmwareRelease,
+    MaintenanceLog,
+    Reading,
+    Site,
+    SiteAlertCount,
+    Zone,
+)
 
 _ = (date, datetime, Decimal, AwareDatetime)
 
@@ -379,6 +388,54 @@ ALERT: EntitySchema[Alert] = EntitySchema(
 )
 
 
+def site_alert_count_key(site_id: str) -> Item:
+    """The table key of the SiteAlertCount with this id."""
+    return {
+        "PK": {"S": keys.check_key_size(keys.join('SiteAlertCount', keys.encode_str(site_id, attribute='site_id')), limit=MAX_PK, attribute="PK")},
+        "SK": {"S": keys.check_key_size(keys.join('#SiteAlertCount'), limit=MAX_SK, attribute="SK")},
+    }
+
+
+def site_alert_count_to_item(obj: SiteAlertCount) -> Item:
+    """Every attribute of a SiteAlertCount, its type, version and index keys."""
+    item: Item = {"_type": {"S": 'SiteAlertCount'}}
+    item['site_id'] = m.put_str(obj.site_id)
+    item['open_alerts'] = m.put_int(obj.open_alerts)
+    item['PK'] = {"S": keys.check_key_size(keys.join('SiteAlertCount', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='PK')}
+    item['SK'] = {"S": keys.check_key_size(keys.join('#SiteAlertCount'), limit=MAX_SK, attribute='SK')}
+    return item
+
+
+def site_alert_count_from_item(item: Item) -> SiteAlertCount:
+    """A SiteAlertCount from its item (no validation: the values were typed on write)."""
+    return m.construct(
+        SiteAlertCount,
+        {
+            'site_id': item['site_id']["S"],
+            'open_alerts': m.get_int(item['open_alerts']) if 'open_alerts' in item else 0,
+        },
+    )
+
+
+SITE_ALERT_COUNT: EntitySchema[SiteAlertCount] = EntitySchema(
+    name='SiteAlertCount',
+    model=SiteAlertCount,
+    id_attributes=('site_id',),
+    to_item=site_alert_count_to_item,
+    from_item=site_alert_count_from_item,
+    table_key=lambda obj: site_alert_count_key(obj.site_id),
+    key=site_alert_count_key,
+    versioned=False,
+    unique=(
+    ),
+    members=(),
+    key_sources={
+        'PK': frozenset(['site_id']),
+        'SK': frozenset(['site_id']),
+    },
+)
+
+
 def maintenance_log_key(device_id: str, performed_at: AwareDatetime) -> Item:
     """The table key of the MaintenanceLog with this id."""
     return {
@@ -511,6 +568,7 @@ SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
     Device: DEVICE,
     Reading: READING,
     Alert: ALERT,
+    SiteAlertCount: SITE_ALERT_COUNT,
     MaintenanceLog: MAINTENANCE_LOG,
     FirmwareRelease: FIRMWARE_RELEASE,
 }

@@ -19,6 +19,7 @@ __all__ = [
     "MaintenanceLog",
     "Reading",
     "Site",
+    "SiteAlertCount",
     "SiteDashboard",
     "Zone",
 ]
@@ -56,7 +57,7 @@ class Site(BaseModel):
 
 
 class Device(BaseModel):
-    """An item of Device (spec line 32)."""
+    """An item of Device (spec line 33)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -74,7 +75,7 @@ class Device(BaseModel):
 
 
 class Reading(BaseModel):
-    """An item of Reading (spec line 47)."""
+    """An item of Reading (spec line 50)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -89,7 +90,7 @@ class Reading(BaseModel):
 
 
 class Alert(BaseModel):
-    """An item of Alert (spec line 58)."""
+    """An item of Alert (spec line 64)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -107,8 +108,17 @@ class Alert(BaseModel):
     resolved_at: AwareDatetime | None = None
 
 
+class SiteAlertCount(BaseModel):
+    """An item of SiteAlertCount (spec line 79)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site_id: str
+    open_alerts: int = 0
+
+
 class MaintenanceLog(BaseModel):
-    """An item of MaintenanceLog (spec line 73)."""
+    """An item of MaintenanceLog (spec line 84)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -122,7 +132,7 @@ class MaintenanceLog(BaseModel):
 
 
 class FirmwareRelease(BaseModel):
-    """An item of FirmwareRelease (spec line 83)."""
+    """An item of FirmwareRelease (spec line 94)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -136,7 +146,7 @@ class FirmwareRelease(BaseModel):
 
 
 class SiteDashboard(BaseModel):
-    """The `site_dashboard` view (spec line 110): one eventually consistent Query."""
+    """The `site_dashboard` view (spec line 123): one eventually consistent Query."""
 
     site: Site | None = None
     devices: list[Device] = Field(default_factory=list)

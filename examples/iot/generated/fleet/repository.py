@@ -28,6 +28,7 @@ from .models import (
     MaintenanceLog,
     Reading,
     Site,
+    SiteAlertCount,
     SiteDashboard,
 )
 
@@ -232,6 +233,37 @@ class FleetRepository(Repository):
         key = s.alert_key(alert_id=alert_id)
         delete(self._table, s.ALERT, key)
 
+    def create_site_alert_count(self, site_alert_count: SiteAlertCount) -> SiteAlertCount:
+        """Create a SiteAlertCount; AlreadyExistsError if it exists."""
+        return create(self._table, s.SITE_ALERT_COUNT, site_alert_count)
+
+    def save_site_alert_count(self, site_alert_count: SiteAlertCount) -> SiteAlertCount:
+        """Create or replace a SiteAlertCount."""
+        return save(self._table, s.SITE_ALERT_COUNT, site_alert_count)
+
+    def update_site_alert_count(
+        self,
+        *,
+        site_id: str,
+        open_alerts: int | Unset = UNSET,
+    ) -> SiteAlertCount:
+        """Change the given attributes of a SiteAlertCount, rewriting exactly the index
+        keys they feed and moving unique guards, under a version (or value) check."""
+        changes = {
+            name: value
+            for name, value in (
+                ('open_alerts', open_alerts),
+            )
+            if not isinstance(value, Unset)
+        }
+        key = s.site_alert_count_key(site_id=site_id)
+        return update(self._table, s.SITE_ALERT_COUNT, key, changes)
+
+    def delete_site_alert_count(self, *, site_id: str) -> None:
+        """Delete a SiteAlertCount; NotFoundError if it does not exist."""
+        key = s.site_alert_count_key(site_id=site_id)
+        delete(self._table, s.SITE_ALERT_COUNT, key)
+
     def create_maintenance_log(self, maintenance_log: MaintenanceLog) -> MaintenanceLog:
         """Create a MaintenanceLog; AlreadyExistsError if it exists."""
         return create(self._table, s.MAINTENANCE_LOG, maintenance_log)
@@ -313,18 +345,18 @@ class FleetRepository(Repository):
         delete(self._table, s.FIRMWARE_RELEASE, key)
 
     def get_site(self, *, site_id: str) -> Site | None:
-        """`get_site` (spec line 94): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
+        """`get_site` (spec line 105): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
         return self._table.get_aggregate(s.SITE, keys.join('Site', keys.encode_str(site_id, attribute='site_id')))
 
     def get_device(
         self, *, device_id: str, consistent: bool = False
     ) -> Device | None:
-        """`get_device` (spec line 95): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_device` (spec line 106): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.device_key(device_id=device_id)
         return self._table.get(s.DEVICE, key, consistent=consistent)
 
     def device_by_serial(self, *, serial: str) -> Device | None:
-        """`device_by_serial` (spec line 96): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`device_by_serial` (spec line 107): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         return self._table.query_one(
             s.DEVICE, index='GSI2', partition=keys.join('Device', keys.encode_str(serial, attribute='serial')), sort=sort_condition('Device')
         )
@@ -339,7 +371,7 @@ class FleetRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Device]:
-        """`devices_of_site` (spec line 98): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`devices_of_site` (spec line 109): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if status is not None:
             equality.append(keys.encode_str(status, attribute='status'))
@@ -377,7 +409,7 @@ class FleetRepository(Repository):
         cursor: str | None = None,
         consistent: bool = False,
     ) -> Page[Reading]:
-        """`readings_of_device` (spec line 100): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`readings_of_device` (spec line 111): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (recorded_at_from is not None or recorded_at_to is not None):
             raise ValueError("a recorded_at range needs every sort part before it")
@@ -404,7 +436,7 @@ class FleetRepository(Repository):
     def get_alert(
         self, *, alert_id: str, consistent: bool = False
     ) -> Alert | None:
-        """`get_alert` (spec line 101): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_alert` (spec line 112): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.alert_key(alert_id=alert_id)
         return self._table.get(s.ALERT, key, consistent=consistent)
 
@@ -417,7 +449,7 @@ class FleetRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Alert]:
-        """`alerts_of_device` (spec line 102): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`alerts_of_device` (spec line 113): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (raised_at_from is not None or raised_at_to is not None):
             raise ValueError("a raised_at range needs every sort part before it")
@@ -450,7 +482,7 @@ class FleetRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Alert]:
-        """`open_alerts_of_site` (spec line 104): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`open_alerts_of_site` (spec line 115): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (raised_at_from is not None or raised_at_to is not None):
             raise ValueError("a raised_at range needs every sort part before it")
@@ -474,6 +506,13 @@ class FleetRepository(Repository):
             consistent=False,
         )
 
+    def site_alert_count(
+        self, *, site_id: str, consistent: bool = False
+    ) -> SiteAlertCount | None:
+        """`site_alert_count` (spec line 117): GetItem on the table, PK = :pk AND SK = :sk."""
+        key = s.site_alert_count_key(site_id=site_id)
+        return self._table.get(s.SITE_ALERT_COUNT, key, consistent=consistent)
+
     def all_open_alerts(
         self,
         *,
@@ -482,7 +521,7 @@ class FleetRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Alert]:
-        """`all_open_alerts` (spec line 106): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`all_open_alerts` (spec line 119): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (raised_at_from is not None or raised_at_to is not None):
             raise ValueError("a raised_at range needs every sort part before it")
@@ -516,7 +555,7 @@ class FleetRepository(Repository):
         cursor: str | None = None,
         consistent: bool = False,
     ) -> Page[MaintenanceLog]:
-        """`maintenance_history` (spec line 107): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`maintenance_history` (spec line 120): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (performed_at_from is not None or performed_at_to is not None):
             raise ValueError("a performed_at range needs every sort part before it")
@@ -550,7 +589,7 @@ class FleetRepository(Repository):
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[FirmwareRelease]:
-        """`firmware_releases` (spec line 109): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`firmware_releases` (spec line 122): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (release_from is not None or release_to is not None):
             raise ValueError("a release range needs every sort part before it")
@@ -575,7 +614,7 @@ class FleetRepository(Repository):
         )
 
     def site_dashboard(self, *, site_id: str) -> SiteDashboard:
-        """`site_dashboard` (spec line 110): one eventually consistent Query on GSI1."""
+        """`site_dashboard` (spec line 123): one eventually consistent Query on GSI1."""
         fields = self._table.query_view(
             index='GSI1',
             partition=keys.join('Site', keys.encode_str(site_id, attribute='site_id')),

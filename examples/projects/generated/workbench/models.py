@@ -27,7 +27,7 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 
 
 class Tenant(BaseModel):
-    """An item of Tenant (spec line 10)."""
+    """An item of Tenant (spec line 11)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -40,7 +40,7 @@ class Tenant(BaseModel):
 
 
 class Milestone(BaseModel):
-    """An item of Milestone (spec line 36)."""
+    """An item of Milestone (spec line 37)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -52,7 +52,7 @@ class Milestone(BaseModel):
 
 
 class Project(BaseModel):
-    """The Project aggregate root (spec line 20); its members are written and read with it."""
+    """The Project aggregate root (spec line 21); its members are written and read with it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -72,7 +72,7 @@ class Project(BaseModel):
 
 
 class Task(BaseModel):
-    """An item of Task (spec line 44)."""
+    """An item of Task (spec line 45)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -92,7 +92,7 @@ class Task(BaseModel):
 
 
 class TaskTag(BaseModel):
-    """An item of TaskTag (spec line 60)."""
+    """An item of TaskTag (spec line 61)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -105,7 +105,7 @@ class TaskTag(BaseModel):
 
 
 class AuditEvent(BaseModel):
-    """An item of AuditEvent (spec line 69)."""
+    """An item of AuditEvent (spec line 70)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -121,7 +121,7 @@ class AuditEvent(BaseModel):
 
 
 class ProjectOverview(BaseModel):
-    """The `project_overview` view (spec line 97): one eventually consistent Query."""
+    """The `project_overview` view (spec line 98): one eventually consistent Query."""
 
     project: Project | None = None
     tasks: list[Task] = Field(default_factory=list)

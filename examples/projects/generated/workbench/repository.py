@@ -272,22 +272,22 @@ class WorkbenchRepository(Repository):
     def get_tenant(
         self, *, tenant_id: str, consistent: bool = False
     ) -> Tenant | None:
-        """`get_tenant` (spec line 82): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_tenant` (spec line 83): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.tenant_key(tenant_id=tenant_id)
         return self._table.get(s.TENANT, key, consistent=consistent)
 
     def tenant_by_slug(self, *, slug: str) -> Tenant | None:
-        """`tenant_by_slug` (spec line 83): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`tenant_by_slug` (spec line 84): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
             s.TENANT, index='GSI1', partition=keys.join('Tenant', keys.encode_str(slug, attribute='slug')), sort=sort_condition('Tenant')
         )
 
     def get_project(self, *, project_id: str) -> Project | None:
-        """`get_project` (spec line 84): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
+        """`get_project` (spec line 85): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
         return self._table.get_aggregate(s.PROJECT, keys.join('Project', keys.encode_str(project_id, attribute='project_id')))
 
     def project_by_code(self, *, tenant_id: str, code: str) -> Project | None:
-        """`project_by_code` (spec line 85): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`project_by_code` (spec line 86): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         return self._table.query_one(
             s.PROJECT, index='GSI2', partition=keys.join('Project', keys.encode_str(tenant_id, attribute='tenant_id'), keys.encode_str(code, attribute='code')), sort=sort_condition('Project')
         )
@@ -301,7 +301,7 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Project]:
-        """`active_projects` (spec line 87): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`active_projects` (spec line 88): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (name_from is not None or name_to is not None):
             raise ValueError("a name range needs every sort part before it")
@@ -334,7 +334,7 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Milestone]:
-        """`upcoming_milestones` (spec line 88): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`upcoming_milestones` (spec line 89): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (due_on_from is not None or due_on_to is not None):
             raise ValueError("a due_on range needs every sort part before it")
@@ -361,7 +361,7 @@ class WorkbenchRepository(Repository):
     def get_task(
         self, *, project_id: str, task_id: str, consistent: bool = False
     ) -> Task | None:
-        """`get_task` (spec line 89): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_task` (spec line 90): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.task_key(project_id=project_id, task_id=task_id)
         return self._table.get(s.TASK, key, consistent=consistent)
 
@@ -375,7 +375,7 @@ class WorkbenchRepository(Repository):
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[Task]:
-        """`tasks_of_project` (spec line 91): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`tasks_of_project` (spec line 92): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (task_id_from is not None or task_id_to is not None):
             raise ValueError("a task_id range needs every sort part before it")
@@ -409,7 +409,7 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Task]:
-        """`tasks_by_status` (spec line 92): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`tasks_by_status` (spec line 93): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (priority_from is not None or priority_to is not None):
             raise ValueError("a priority range needs every sort part before it")
@@ -442,7 +442,7 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Task]:
-        """`tasks_of_assignee` (spec line 93): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`tasks_of_assignee` (spec line 94): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (updated_at_from is not None or updated_at_to is not None):
             raise ValueError("a updated_at range needs every sort part before it")
@@ -476,7 +476,7 @@ class WorkbenchRepository(Repository):
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[TaskTag]:
-        """`tags_of_task` (spec line 94): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`tags_of_task` (spec line 95): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (tag_from is not None or tag_to is not None):
             raise ValueError("a tag range needs every sort part before it")
@@ -510,7 +510,7 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[TaskTag]:
-        """`tasks_with_tag` (spec line 95): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`tasks_with_tag` (spec line 96): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (tagged_at_from is not None or tagged_at_to is not None):
             raise ValueError("a tagged_at range needs every sort part before it")
@@ -543,7 +543,7 @@ class WorkbenchRepository(Repository):
         limit: int = 50,
         cursor: str | None = None,
     ) -> Page[AuditEvent]:
-        """`project_history` (spec line 96): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`project_history` (spec line 97): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (occurred_at_from is not None or occurred_at_to is not None):
             raise ValueError("a occurred_at range needs every sort part before it")
@@ -568,7 +568,7 @@ class WorkbenchRepository(Repository):
         )
 
     def project_overview(self, *, project_id: str) -> ProjectOverview:
-        """`project_overview` (spec line 97): one eventually consistent Query on GSI1."""
+        """`project_overview` (spec line 98): one eventually consistent Query on GSI1."""
         fields = self._table.query_view(
             index='GSI1',
             partition=keys.join('Project', keys.encode_str(project_id, attribute='project_id')),

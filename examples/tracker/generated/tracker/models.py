@@ -26,7 +26,7 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 
 
 class Workspace(BaseModel):
-    """An item of Workspace (spec line 11)."""
+    """An item of Workspace (spec line 12)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,7 +37,7 @@ class Workspace(BaseModel):
 
 
 class User(BaseModel):
-    """An item of User (spec line 18)."""
+    """An item of User (spec line 19)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -47,7 +47,7 @@ class User(BaseModel):
 
 
 class Membership(BaseModel):
-    """An item of Membership (spec line 25)."""
+    """An item of Membership (spec line 26)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -58,7 +58,7 @@ class Membership(BaseModel):
 
 
 class ChecklistItem(BaseModel):
-    """An item of ChecklistItem (spec line 47)."""
+    """An item of ChecklistItem (spec line 48)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -70,7 +70,7 @@ class ChecklistItem(BaseModel):
 
 
 class Ticket(BaseModel):
-    """The Ticket aggregate root (spec line 32); its members are written and read with it."""
+    """The Ticket aggregate root (spec line 33); its members are written and read with it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -89,7 +89,7 @@ class Ticket(BaseModel):
 
 
 class WorkspaceOverview(BaseModel):
-    """The `workspace_overview` view (spec line 65): one eventually consistent Query."""
+    """The `workspace_overview` view (spec line 66): one eventually consistent Query."""
 
     workspace: Workspace | None = None
     members: list[Membership] = Field(default_factory=list)

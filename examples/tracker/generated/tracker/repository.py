@@ -190,19 +190,19 @@ class TrackerRepository(Repository):
     def get_workspace(
         self, *, workspace_id: str, consistent: bool = False
     ) -> Workspace | None:
-        """`get_workspace` (spec line 56): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_workspace` (spec line 57): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.workspace_key(workspace_id=workspace_id)
         return self._table.get(s.WORKSPACE, key, consistent=consistent)
 
     def get_user(
         self, *, user_id: str, consistent: bool = False
     ) -> User | None:
-        """`get_user` (spec line 57): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_user` (spec line 58): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.user_key(user_id=user_id)
         return self._table.get(s.USER, key, consistent=consistent)
 
     def user_by_email(self, *, email: str) -> User | None:
-        """`user_by_email` (spec line 58): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`user_by_email` (spec line 59): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
             s.USER, index='GSI1', partition=keys.join('User', keys.encode_str(email, attribute='email')), sort=sort_condition('User')
         )
@@ -215,7 +215,7 @@ class TrackerRepository(Repository):
         cursor: str | None = None,
         consistent: bool = False,
     ) -> Page[Membership]:
-        """`members_of_workspace` (spec line 59): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`members_of_workspace` (spec line 60): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition('Membership', equality)
         partitions = [keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id'))]
@@ -241,7 +241,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Membership]:
-        """`workspaces_of_user` (spec line 60): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`workspaces_of_user` (spec line 61): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (joined_at_from is not None or joined_at_to is not None):
             raise ValueError("a joined_at range needs every sort part before it")
@@ -266,7 +266,7 @@ class TrackerRepository(Repository):
         )
 
     def get_ticket(self, *, workspace_id: str, ticket_no: int) -> Ticket | None:
-        """`get_ticket` (spec line 61): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
+        """`get_ticket` (spec line 62): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
         return self._table.get_aggregate(s.TICKET, keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_number(ticket_no, attribute='ticket_no')))
 
     def tickets_by_status(
@@ -279,7 +279,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Ticket]:
-        """`tickets_by_status` (spec line 62): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`tickets_by_status` (spec line 63): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (updated_at_from is not None or updated_at_to is not None):
             raise ValueError("a updated_at range needs every sort part before it")
@@ -313,7 +313,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Ticket]:
-        """`tickets_for_assignee` (spec line 63): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`tickets_for_assignee` (spec line 64): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if status is not None:
             equality.append(keys.encode_str(status, attribute='status'))
@@ -350,7 +350,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Ticket]:
-        """`open_tickets` (spec line 64): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`open_tickets` (spec line 65): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (priority_from is not None or priority_to is not None):
             raise ValueError("a priority range needs every sort part before it")
@@ -375,7 +375,7 @@ class TrackerRepository(Repository):
         )
 
     def workspace_overview(self, *, workspace_id: str) -> WorkspaceOverview:
-        """`workspace_overview` (spec line 65): one eventually consistent Query on the table."""
+        """`workspace_overview` (spec line 66): one eventually consistent Query on the table."""
         fields = self._table.query_view(
             index=None,
             partition=keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id')),
