@@ -64,7 +64,9 @@ def _method(design: Design, plan: PatternPlan) -> Cell:
 def _capacity(design: Design, plan: PatternPlan) -> Cell:
     """Read units per call (and items read); with a rate, the monthly cost."""
     read = next(r for r in design.capacity.reads if r.pattern == plan.name)
-    lines = [f"{capacity.show_units(read.read_units)} read units, {read.items} items"]
+    units = capacity.show_units(read.read_units)
+    items = "1 item" if read.items == 1 else f"{read.items} items"
+    lines = [f"{units} read unit{'' if read.read_units == 1 else 's'}, {items}"]
     if read.rate is not None:
         lines.append(
             f"{capacity.show_rate(read.rate)}/s: {capacity.show_cost(read.monthly_cost)}/month"
