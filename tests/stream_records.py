@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
+from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
 REGION = "us-east-1"
 
@@ -29,8 +30,14 @@ def read_stream(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
     endpoint = dynamodb.meta.endpoint_url
     # A local server serves both APIs on one endpoint; AWS (and moto in-process) has its own.
     local = None if endpoint is None or "amazonaws.com" in endpoint else endpoint
+    # botocore 1.44 sends calls that name a stream ARN to an account-based endpoint
+    # (`<account>.streams-ddb.<region>.amazonaws.com`), which moto 5.2 does not serve: the
+    # regional endpoint is the same API.
     streams = boto3.client(
-        "dynamodbstreams", region_name=dynamodb.meta.region_name, endpoint_url=local
+        "dynamodbstreams",
+        region_name=dynamodb.meta.region_name,
+        endpoint_url=local,
+        config=Config(account_id_endpoint_mode="disabled"),
     )
     arn = stream_arn(dynamodb, table_name)
     shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
