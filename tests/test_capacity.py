@@ -16,6 +16,7 @@ import math
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import mean
@@ -254,20 +255,18 @@ def recording() -> Iterator[tuple[TrackerRepository, Meter]]:
         yield made
 
 
-class recording_repository:
-    def __enter__(self) -> tuple[TrackerRepository, Meter]:
-        from moto import mock_aws
+@contextmanager
+def recording_repository() -> Iterator[tuple[TrackerRepository, Meter]]:
+    """The tracker's repository on moto in process (a plain boto3 client, so that the meter
+    sees every request's parameters), and a meter on its client."""
+    from moto import mock_aws
 
-        self._mock = mock_aws()
-        self._mock.start()
+    with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         repo = TrackerRepository(client=client, table_name="Capacity", cursor_key="k")
         repo.create_table()
         gsis = [(name, pk, sk) for name, (pk, sk) in repo.INDEX_KEYS.items() if name]
-        return repo, Meter(client, repo.table_name, gsis)
-
-    def __exit__(self, *_: object) -> None:
-        self._mock.stop()
+        yield repo, Meter(client, repo.table_name, gsis)
 
 
 def seed(repo: TrackerRepository) -> None:
