@@ -34,7 +34,7 @@ from dynamodel.compiler.design.capacity import (
     read_units,
     write_units,
 )
-from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.design.ir import CapacityEstimate, Design
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.runtime.sizes import item_size
 
@@ -249,10 +249,19 @@ def ticket(number: int, *, checklist: int = 10) -> Ticket:
     )
 
 
+Seeded = tuple[TrackerRepository, Meter, dict[tuple[str, str], Item], CapacityEstimate]
+
+
 @pytest.fixture
-def recording() -> Iterator[tuple[TrackerRepository, Meter]]:
-    with recording_repository() as made:
-        yield made
+def seeded() -> Iterator[Seeded]:
+    """The seeded tracker table, its meter, its items, and the estimate computed with the
+    sizes of those items."""
+    with recording_repository() as (repo, meter):
+        seed(repo)
+        stored = scan(repo)
+        design = design_of((ROOT / "examples/tracker/spec.yaml").read_text())
+        estimate, _ = estimate_capacity(design, item_bytes=measured_sizes(stored))
+        yield repo, meter, stored, estimate
 
 
 @contextmanager
@@ -340,14 +349,8 @@ WRITES: dict[str, Callable[[TrackerRepository], Callable[[], object]]] = {
 
 
 @pytest.mark.parametrize("pattern", list(READS))
-def test_read_estimates_match_the_units_of_the_real_requests(
-    recording: tuple[TrackerRepository, Meter], pattern: str
-) -> None:
-    repo, meter = recording
-    seed(repo)
-    stored = scan(repo)
-    design = design_of((ROOT / "examples/tracker/spec.yaml").read_text())
-    estimate, _ = estimate_capacity(design, item_bytes=measured_sizes(stored))
+def test_read_estimates_match_the_units_of_the_real_requests(seeded: Seeded, pattern: str) -> None:
+    repo, meter, stored, estimate = seeded
     expected = next(r for r in estimate.reads if r.pattern == pattern)
     meter.reset(stored)
     READS[pattern](repo)
@@ -358,14 +361,8 @@ def test_read_estimates_match_the_units_of_the_real_requests(
 
 
 @pytest.mark.parametrize("method", list(WRITES))
-def test_write_estimates_match_the_units_of_the_real_requests(
-    recording: tuple[TrackerRepository, Meter], method: str
-) -> None:
-    repo, meter = recording
-    seed(repo)
-    stored = scan(repo)
-    design = design_of((ROOT / "examples/tracker/spec.yaml").read_text())
-    estimate, _ = estimate_capacity(design, item_bytes=measured_sizes(stored))
+def test_write_estimates_match_the_units_of_the_real_requests(seeded: Seeded, method: str) -> None:
+    repo, meter, stored, estimate = seeded
     expected = next(w for w in estimate.writes if w.method == method)
     call = WRITES[method](repo)
     meter.reset(stored)

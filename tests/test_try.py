@@ -209,19 +209,24 @@ def test_cli_aws_needs_yes_and_bad_specs_get_diagnostics(tmp_path: Path) -> None
     assert result.returncode == 1 and "bad.yaml:3:11: error" in result.stderr
 
 
+def local_client(url: str) -> Any:
+    """A client of a local server (any credentials do)."""
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
 def test_cli_on_an_endpoint_refuses_a_table_that_exists(moto_server_url: str) -> None:
     kept = run("try", TRACKER, "--endpoint-url", moto_server_url, "--table", "Kept", "--keep")
     assert kept.returncode == 0, kept.stderr
     assert "the table is kept at" in kept.stdout
     again = run("try", TRACKER, "--endpoint-url", moto_server_url, "--table", "Kept")
     assert again.returncode == 2 and "already exists" in again.stderr
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=moto_server_url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    client = local_client(moto_server_url)
     assert client.scan(TableName="Kept", Select="COUNT")["Count"] > 0
 
 
@@ -241,16 +246,21 @@ def test_cli_keep_serves_the_embedded_data_until_stopped() -> None:
                 break
         assert line.startswith("serving Tracker-try at http://127.0.0.1:"), line
         url = line.split(" at ", 1)[1].split(" ")[0]
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=url,
-            region_name="us-east-1",
-            aws_access_key_id="x",
-            aws_secret_access_key="x",
-        )
+        client = local_client(url)
         items = client.scan(TableName="Tracker-try")["Items"]
         assert {i["_type"]["S"] for i in items} >= {"Workspace", "Ticket", "ChecklistItem"}
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     assert process.returncode == 0
+
+
+def test_cli_bad_backends_and_table_names_get_a_message_not_a_traceback() -> None:
+    for arguments, message in (
+        (("--endpoint-url", "http://127.0.0.1:9"), "failed: Could not connect"),
+        (("--endpoint-url", "notaurl"), "is not a URL"),
+        (("--table", "x"), "is not a table name"),
+    ):
+        result = run("try", TRACKER, *arguments)
+        assert result.returncode == 2, (arguments, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr

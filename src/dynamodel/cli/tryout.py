@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dynamodel.cli.common import EXIT_USAGE, SpecArgument, app, compile_file, stderr
+from dynamodel.compiler.spec import TABLE_NAME
 
 
 class TryFormat(enum.StrEnum):
@@ -66,6 +67,8 @@ def try_design(
 ) -> None:
     """Create the table, seed sample items, and run every access pattern against it."""
     # Imported here: the other commands need neither boto3 nor moto.
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from dynamodel.tryout.backend import BackendError, open_backend
     from dynamodel.tryout.report import emit_try_json, emit_try_text
     from dynamodel.tryout.runner import TryError, run_try
@@ -82,6 +85,13 @@ def try_design(
     assert result.design is not None
     design = result.design
     table_name = table or f"{design.table_name}-try"
+    if not TABLE_NAME.match(table_name):
+        err.print(
+            f"dynamodel: --table {table_name!r} is not a table name dynamodel accepts (3-200 letters, "
+            "digits, `_`, `-` or `.`)",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_USAGE)
     progress = Progress(
         TextColumn("seeding {task.description}"),
         BarColumn(),
@@ -116,6 +126,10 @@ def try_design(
                 _wait_for_interrupt()
     except (BackendError, TryError) as error:
         err.print(f"dynamodel: {error}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    except (BotoCoreError, ClientError) as error:  # unreachable, refused, access denied, ...
+        where = endpoint_url or ("AWS" if aws else "the embedded DynamoDB")
+        err.print(f"dynamodel: {where} failed: {error}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
     if run.seed_failures or any(p.error for p in run.patterns):
         raise typer.Exit(1)

@@ -51,7 +51,10 @@ def open_backend(
     if endpoint_url:
         session = boto3.Session(region_name=region or DEFAULT_REGION)
         options = {} if session.get_credentials() is not None else LOCAL_CREDENTIALS
-        client = session.client("dynamodb", endpoint_url=endpoint_url, **options)
+        try:
+            client = session.client("dynamodb", endpoint_url=endpoint_url, **options)
+        except ValueError as error:  # botocore: "Invalid endpoint: ..."
+            raise BackendError(f"--endpoint-url {endpoint_url!r} is not a URL ({error})") from None
         yield Backend(client, endpoint_url, endpoint_url)
         return
     if keep:
