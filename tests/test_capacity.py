@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -252,28 +252,46 @@ def ticket(number: int, *, checklist: int = 10) -> Ticket:
 Seeded = tuple[TrackerRepository, Meter, dict[tuple[str, str], Item], CapacityEstimate]
 
 
-@pytest.fixture
-def seeded() -> Iterator[Seeded]:
-    """The seeded tracker table, its meter, its items, and the estimate computed with the
-    sizes of those items."""
-    with recording_repository() as (repo, meter):
+@pytest.fixture(scope="module")
+def seeded_once() -> tuple[dict[tuple[str, str], Item], CapacityEstimate]:
+    """The items of the seeded tracker table, and the estimate computed with their sizes.
+
+    Seeding writes through the repository once per module (its transactions are slow on moto,
+    which copies the table for each); every test then gets a fresh table holding exactly
+    those items, put back as they were stored."""
+    with recording_repository() as (repo, _):
         seed(repo)
         stored = scan(repo)
-        design = design_of((ROOT / "examples/tracker/spec.yaml").read_text())
-        estimate, _ = estimate_capacity(design, item_bytes=measured_sizes(stored))
+    design = design_of((ROOT / "examples/tracker/spec.yaml").read_text())
+    estimate, _ = estimate_capacity(design, item_bytes=measured_sizes(stored))
+    return stored, estimate
+
+
+@pytest.fixture
+def seeded(
+    seeded_once: tuple[dict[tuple[str, str], Item], CapacityEstimate],
+) -> Iterator[Seeded]:
+    """The seeded tracker table, its meter, its items, and the estimate."""
+    stored, estimate = seeded_once
+    with recording_repository(items=stored.values()) as (repo, meter):
+        assert scan(repo) == stored
         yield repo, meter, stored, estimate
 
 
 @contextmanager
-def recording_repository() -> Iterator[tuple[TrackerRepository, Meter]]:
+def recording_repository(
+    items: Iterable[Item] = (),
+) -> Iterator[tuple[TrackerRepository, Meter]]:
     """The tracker's repository on moto in process (a plain boto3 client, so that the meter
-    sees every request's parameters), and a meter on its client."""
+    sees every request's parameters) holding `items`, and a meter on its client."""
     from moto import mock_aws
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         repo = TrackerRepository(client=client, table_name="Capacity", cursor_key="k")
         repo.create_table()
+        for item in items:
+            client.put_item(TableName=repo.table_name, Item=item)
         gsis = [(name, pk, sk) for name, (pk, sk) in repo.INDEX_KEYS.items() if name]
         yield repo, Meter(client, repo.table_name, gsis)
 
