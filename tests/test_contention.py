@@ -73,21 +73,18 @@ from tracker import Ticket, TrackerRepository, User
 from tracker import _schema as tracker_schema
 
 
+# Contention runs on MiniStack only. moto in-process does not isolate concurrent transactions:
+# 8 threads creating users with one email were seen to give more than one winner in 19 rounds
+# of 40 (the checker's own test runs on moto in-process). moto_server evaluates a
+# transaction's conditions and applies its writes without isolation between request threads:
+# concurrent saves of one version both succeed (tests/test_concurrency.py), and 8 concurrent
+# creates of one email were seen to give 2 or 3 winners in 4 rounds of 20, leaving guards
+# that name other users.
+pytestmark = pytest.mark.backends("ministack")
+
+
 @pytest.fixture
 def contention_repo(backend: str, dynamodb_client: Any, table_name: str) -> TrackerRepository:
-    if backend == "moto":
-        pytest.skip(
-            "moto in-process does not isolate concurrent transactions: 8 threads creating "
-            "users with one email were seen to give more than one winner in 19 rounds of 40 "
-            "(the checker's own test runs on moto in-process)"
-        )
-    if backend == "moto_server":
-        pytest.skip(
-            "moto_server evaluates a transaction's conditions and applies its writes without "
-            "isolation between request threads: concurrent saves of one version both succeed "
-            "(tests/test_concurrency.py), and 8 concurrent creates of one email were seen to "
-            "give 2 or 3 winners in 4 rounds of 20, leaving guards that name other users"
-        )
     repo = TrackerRepository(client=dynamodb_client, table_name=table_name)
     repo.create_table()
     return repo

@@ -63,13 +63,12 @@ def test_increments_create_the_item_from_its_defaults_and_add(
     assert count(repo, "s2") is None
 
 
+# moto (in-process and moto_server) applies concurrent requests without isolation (see
+# tests/test_concurrency.py): it loses updates that DynamoDB never loses.
+@pytest.mark.backends("ministack")
 def test_concurrent_increments_lose_none(
     backend: str, dynamodb_client: Any, table_name: str
 ) -> None:
-    if backend != "ministack":
-        # moto (in-process and moto_server) applies concurrent requests without isolation
-        # (see tests/test_concurrency.py): it loses updates that DynamoDB never loses.
-        pytest.skip("concurrency is tested on MiniStack")
     repo = fleet(dynamodb_client, table_name)
     threads, each = 8, 15
     errors: list[BaseException] = []

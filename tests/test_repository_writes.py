@@ -242,11 +242,10 @@ def test_batch_helpers(repo: TrackerRepository) -> None:
         repo.batch_write(put=[ticket()])  # versioned: needs save_ticket's checks
 
 
+@pytest.mark.backends("moto")  # the default client talks to the default endpoint: moto's mock
 def test_default_client_and_table_name(
     backend: str, monkeypatch: pytest.MonkeyPatch, dynamodb_client: Any
 ) -> None:
-    if backend != "moto":
-        pytest.skip("the default client talks to the default endpoint: moto's mock only")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", "k1,k0")
     repo = TrackerRepository()

@@ -44,12 +44,11 @@ def _condition(request: dict[str, Any]) -> str:
     return condition
 
 
+@pytest.mark.backends("moto")  # the requests do not depend on the backend
 @pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.parent.name)
 def test_each_method_sends_the_planned_request(
     spec_path: Path, dynamodb_client: Any, table_name: str, tmp_path: Path, backend: str
 ) -> None:
-    if backend != "moto":
-        pytest.skip("the requests do not depend on the backend")
     design, package = load_package(spec_path, tmp_path)
     recorder = Recorder(dynamodb_client)
     repository = getattr(package, repository_class_name(design.table_name))
