@@ -50,7 +50,16 @@ def open_backend(
         return
     if endpoint_url:
         session = boto3.Session(region_name=region or DEFAULT_REGION)
-        options = {} if session.get_credentials() is not None else LOCAL_CREDENTIALS
+        options: dict[str, Any] = (
+            {} if session.get_credentials() is not None else dict(LOCAL_CREDENTIALS)
+        )
+        if not {"AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"} & set(os.environ):
+            # botocore's legacy default for DynamoDB is 10 attempts with doubling backoff:
+            # ~25 s before an unreachable endpoint is reported. Standard mode (3 attempts) is
+            # what AWS recommends, and the repository retries what is transient besides.
+            from botocore.config import Config
+
+            options["config"] = Config(retries={"mode": "standard"})
         try:
             client = session.client("dynamodb", endpoint_url=endpoint_url, **options)
         except ValueError as error:  # botocore: "Invalid endpoint: ..."
