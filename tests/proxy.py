@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
+import json
 import random
 import socket
 import struct
@@ -35,7 +36,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Final, Self
+from typing import BinaryIO, Final, Self
 from urllib.parse import urlsplit
 
 __all__ = ["AFTER_FAULTS", "BEFORE_FAULTS", "FAULT_KINDS", "FaultProxy", "FaultRates"]
@@ -46,9 +47,17 @@ FAULT_KINDS: Final = (*BEFORE_FAULTS, *AFTER_FAULTS)
 
 # (status, reason, error type) of the answers given without forwarding.
 _ERROR_ANSWERS: Final[Mapping[str, tuple[int, str, str]]] = {
-    "error_500": (500, "Internal Server Error", "com.amazonaws.dynamodb.v20120810#InternalServerError"),
+    "error_500": (
+        500,
+        "Internal Server Error",
+        "com.amazonaws.dynamodb.v20120810#InternalServerError",
+    ),
     "throttle": (400, "Bad Request", "com.amazonaws.dynamodb.v20120810#ThrottlingException"),
-    "unavailable": (503, "Service Unavailable", "com.amazonaws.dynamodb.v20120810#ServiceUnavailable"),
+    "unavailable": (
+        503,
+        "Service Unavailable",
+        "com.amazonaws.dynamodb.v20120810#ServiceUnavailable",
+    ),
 }
 _HOP_HEADERS: Final = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length"})
 _MAX_HEADER_BYTES: Final = 64 * 1024
@@ -98,12 +107,12 @@ def _loopback(host: str) -> str:
 class FaultProxy:
     """A threaded fault-injecting proxy to `upstream` (``http://127.0.0.1:PORT``)."""
 
-    def __init__(self, upstream: str, *, seed: int, rates: FaultRates = FaultRates()) -> None:
+    def __init__(self, upstream: str, *, seed: int, rates: FaultRates | None = None) -> None:
         parts = urlsplit(upstream)
         if parts.scheme != "http" or parts.hostname is None or parts.port is None:
             raise ValueError(f"upstream must be http://HOST:PORT, got {upstream!r}")
         self.upstream = (_loopback(parts.hostname), parts.port)
-        self.rates = rates
+        self.rates = rates if rates is not None else FaultRates()
         self.counts: Counter[str] = Counter()  # "requests" and each fault kind
         self.by_operation: Counter[tuple[str, str]] = Counter()  # (X-Amz-Target op, fault)
         self._rng = random.Random(seed)
@@ -211,8 +220,14 @@ class FaultProxy:
             return False
         if fault in _ERROR_ANSWERS:
             status, reason, error_type = _ERROR_ANSWERS[fault]
-            payload = ('{"__type":"%s","message":"injected by the fault proxy"}' % error_type).encode()
-            _send(conn, status, reason, [("Content-Type", "application/x-amz-json-1.0")], payload)
+            payload = json.dumps({"__type": error_type, "message": "injected by the fault proxy"})
+            _send(
+                conn,
+                status,
+                reason,
+                [("Content-Type", "application/x-amz-json-1.0")],
+                payload.encode(),
+            )
             return True
         method, path, _ = line.split(" ", 2)
         with self._lock:
@@ -252,20 +267,22 @@ class FaultProxy:
         return body[:where] + new.encode() + body[where + 1 :]
 
 
-def _read_request(reader: socket.SocketIO | object) -> tuple[str, list[tuple[str, str]], bytes] | None:
+def _read_request(
+    reader: BinaryIO,
+) -> tuple[str, list[tuple[str, str]], bytes] | None:
     """One request off a keep-alive connection (None once the client closed it)."""
-    line = reader.readline(_MAX_HEADER_BYTES)  # type: ignore[attr-defined]
+    line = reader.readline(_MAX_HEADER_BYTES)
     if not line:
         return None
     headers: list[tuple[str, str]] = []
     while True:
-        raw = reader.readline(_MAX_HEADER_BYTES)  # type: ignore[attr-defined]
+        raw = reader.readline(_MAX_HEADER_BYTES)
         if raw in (b"\r\n", b"\n", b""):
             break
         name, _, value = raw.decode("latin-1").partition(":")
         headers.append((name.strip(), value.strip()))
     length = int(next((v for k, v in headers if k.lower() == "content-length"), "0"))
-    body = reader.read(length) if length else b""  # type: ignore[attr-defined]
+    body = reader.read(length) if length else b""
     return line.decode("latin-1").rstrip("\r\n"), headers, body
 
 

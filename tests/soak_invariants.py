@@ -4,7 +4,9 @@
 `check_soak(calls, tracker_items, fleet_items)` checks:
 
 * ``untyped_error``: every error a worker saw is a DynamodelError;
-* ``read_mismatch``: every page a worker read holds only items its query selects;
+* ``read_mismatch``: every page a worker read holds only items its query selects, and every
+  user or ticket it read carries the stamp of a write of that very item (a value changed on
+  the way, say by a corrupted response, names no such write);
 * the per-item invariants of tests/consistency.py on both tables (keys and index keys
   recomputed from each item's attributes, no stale sparse-index key, members under an
   existing root, guards and owners one to one);
@@ -32,7 +34,7 @@ from typing import Any, Final
 from dynamodel.runtime.counters import MARKER_TYPE, marker_key
 from dynamodel.runtime.schema import TYPE_ATTRIBUTE, EntitySchema, Item
 from tests.consistency import ConsistencyReport, check_items
-from tests.soak_workers import CONSUMER, FAILED, INCREMENT_SITE, OK, SITES, UNKNOWN, Call
+from tests.soak_workers import CONSUMER, FAILED, INCREMENT_SITE, OK, SITES, UNKNOWN, Call, User
 
 __all__ = ["SoakReport", "check_soak"]
 
@@ -81,7 +83,9 @@ def _decoder(schemas: Mapping[Any, EntitySchema[Any]]) -> dict[str, EntitySchema
     return by_name
 
 
-def _objects(items: Iterable[Item], by_name: Mapping[str, EntitySchema[Any]]) -> dict[str, list[Any]]:
+def _objects(
+    items: Iterable[Item], by_name: Mapping[str, EntitySchema[Any]]
+) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = defaultdict(list)
     for item in items:
         schema = by_name.get(item.get(TYPE_ATTRIBUTE, {}).get("S", ""))
@@ -104,7 +108,11 @@ def check_soak(
     """Check the tables after a soak against its log (see the module docstring)."""
     report = SoakReport(operations=len(calls), outcomes=Counter(c.outcome for c in calls))
     for call in calls:
-        report.holds(call.typed, "untyped_error", f"{call.op} {call.args} raised {call.error}: {call.message}")
+        report.holds(
+            call.typed,
+            "untyped_error",
+            f"{call.op} {call.args} raised {call.error}: {call.message}",
+        )
         if not call.key:
             report.holds(not call.problem, "read_mismatch", call.problem)
     markers = [i for i in fleet_items if i.get(TYPE_ATTRIBUTE, {}).get("S") == MARKER_TYPE]
@@ -120,10 +128,32 @@ def check_soak(
     by_key: dict[str, list[Call]] = defaultdict(list)
     for call in calls:
         by_key[call.key].append(call)
+    _check_reads(report, calls, by_stamp)
     _check_aggregates(report, tracker["Ticket"], tracker["ChecklistItem"], by_stamp)
     _check_registers(report, tracker, by_stamp, by_key)
     _check_counters(report, markers, fleet["SiteAlertCount"], by_key)
     return report
+
+
+def _check_reads(report: SoakReport, calls: Sequence[Call], by_stamp: Mapping[str, Call]) -> None:
+    for call in calls:
+        if call.key or call.outcome != OK or not isinstance(call.result, list):
+            continue
+        for read in call.result:
+            if isinstance(read, User):
+                key, stamps = f"User:{read.user_id}", [read.display_name]
+            else:
+                key, stamps = f"Ticket:{read.ticket_no}", [read.title, read.assignee_id]
+            for stamp in stamps:
+                if stamp is None:
+                    continue
+                writer = by_stamp.get(stamp)
+                report.holds(
+                    writer is not None and writer.key == key,
+                    "read_mismatch",
+                    f"{call.op} {call.args} read {key} carrying {stamp!r}, which "
+                    + (f"{writer.op} wrote to {writer.key}" if writer else "no call wrote"),
+                )
 
 
 def _check_aggregates(
@@ -159,7 +189,11 @@ def _writer_of(stored: Any, kind: str, by_stamp: Mapping[str, Call]) -> Call | s
         save = by_stamp.get(stored.title)
         if save is None:
             return f"title {stored.title!r} names no call"
-        stamp = stored.title if stored.assignee_id == save.written.get("assignee") else stored.assignee_id
+        stamp = (
+            stored.title
+            if stored.assignee_id == save.written.get("assignee")
+            else stored.assignee_id
+        )
     writer = by_stamp.get(stamp or "")
     return writer if writer is not None else f"stamp {stamp!r} names no call"
 
@@ -224,13 +258,17 @@ def _check_counters(
             if call.outcome == OK and call.result is True:
                 applied[token] += 1
         for token, times in applied.items():
-            report.holds(times == 1, "applied_twice", f"apply_once reported {token!r} applied {times} times")
-    present = Counter()
-    marked = set()
+            report.holds(
+                times == 1, "applied_twice", f"apply_once reported {token!r} applied {times} times"
+            )
+    present: Counter[str] = Counter()
+    marked: set[str] = set()
     for marker in markers:
-        site = site_of_marker.get(marker["PK"]["S"])
-        if report.holds(site is not None, "counter_mismatch", f"marker {marker['PK']} names no token sent"):
-            present[site] += 1
+        owner = site_of_marker.get(marker["PK"]["S"])
+        if report.holds(
+            owner is not None, "counter_mismatch", f"marker {marker['PK']} names no token sent"
+        ):
+            present[str(owner)] += 1
             marked.add(marker["PK"]["S"])
     for site in SITES:
         report.holds(

@@ -7,10 +7,13 @@ for the terminal summary (tests/conftest.py).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tests.backends import client_for
@@ -19,6 +22,7 @@ from tests.proxy import FaultProxy, FaultRates
 from tests.soak_figures import SOAK_FIGURES
 from tests.soak_invariants import SoakReport, check_soak
 from tests.soak_workers import (
+    CURSOR_KEY,
     WORKERS,
     Call,
     FleetRepository,
@@ -72,20 +76,24 @@ def run_soak(
     *,
     seed: int,
     seconds: float,
-    rates: FaultRates = FaultRates(),
+    rates: FaultRates | None = None,
     name: str = "",
+    log_path: Path | None = None,
 ) -> SoakRun:
-    """Run one soak against the backend at `endpoint_url` (see the module docstring)."""
+    """Run one soak against the backend at `endpoint_url` (see the module docstring); with
+    `log_path`, write every call there as one JSON object a line."""
     began = time.monotonic()
     direct: Any = client_for(backend, endpoint_url)
     tables = Tables(tracker=f"{table_prefix}-tracker", fleet=f"{table_prefix}-fleet")
-    TrackerRepository(direct, tables.tracker).create_table()
-    FleetRepository(direct, tables.fleet).create_table()
+    TrackerRepository(direct, tables.tracker, cursor_key=CURSOR_KEY).create_table()
+    FleetRepository(direct, tables.fleet, cursor_key=CURSOR_KEY).create_table()
     proxy = FaultProxy(endpoint_url, seed=seed, rates=rates).start()
     try:
         calls = run_workers(proxy.url, tables, seed=seed, seconds=seconds)
     finally:
         proxy.close()  # every forwarded request answered: nothing lands after the scan
+    if log_path is not None:
+        write_log(calls, log_path)
     tracker_items, _ = scan_items(direct, tables.tracker)
     fleet_items, _ = scan_items(direct, tables.fleet)
     report = check_soak(
@@ -109,3 +117,12 @@ def run_soak(
     with _FIGURES_LOCK:
         SOAK_FIGURES.append(run.summary())
     return run
+
+
+def write_log(calls: list[Call], path: Path) -> None:
+    """The calls as JSON lines (what a failed soak is debugged from)."""
+    with path.open("w") as out:
+        for call in calls:
+            entry = dataclasses.asdict(call)
+            entry["result"] = repr(call.result)[:500]
+            out.write(json.dumps(entry, default=repr) + "\n")

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
@@ -33,23 +33,32 @@ from dynamodel.runtime.counters import Increment
 from dynamodel.runtime.retry import RetryPolicy
 from tests.backends import REGION
 
-_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-for _package in ("tracker", "iot"):
-    sys.path.insert(0, str(_EXAMPLES / _package / "generated"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/iot/generated"))
 
 from fleet import FleetRepository, SiteAlertCount
 from fleet import _schema as fleet_schema
 from tracker import ChecklistItem, Membership, Ticket, TrackerRepository, User
 from tracker import _schema as tracker_schema
 
-__all__ = ["FleetRepository", "TrackerRepository", "fleet_schema", "tracker_schema"]
+__all__ = [
+    "ChecklistItem",
+    "FleetRepository",
+    "SiteAlertCount",
+    "Ticket",
+    "TrackerRepository",
+    "User",
+    "fleet_schema",
+    "tracker_schema",
+]
 
 WORKERS: Final = 8
 WORKSPACE: Final = "w1"
 USERS: Final = tuple(f"u{n}" for n in range(6))
 EMAILS: Final = tuple(f"e{n}@example.com" for n in range(5))
 TICKETS: Final = (1, 2, 3)
-STATUSES: Final = ("open", "in_progress", "closed")
+Status = Literal["open", "in_progress", "closed"]
+STATUSES: Final[tuple[Status, ...]] = ("open", "in_progress", "closed")
 POSITIONS: Final = (1, 2, 3, 4)
 SITES: Final = ("s1", "s2")  # counted through apply_once: one marker per applied increment
 INCREMENT_SITE: Final = "inc"  # counted through increment (not idempotent)
@@ -167,12 +176,16 @@ class Worker:
         return user_id
 
     def create_user(self, call: Call) -> Any:
-        user = User(user_id=self._user_key(call), email=self.rng.choice(EMAILS), display_name=call.stamp)
+        user = User(
+            user_id=self._user_key(call), email=self.rng.choice(EMAILS), display_name=call.stamp
+        )
         call.args["email"] = user.email
         return self.tracker.create_user(user)
 
     def save_user(self, call: Call) -> Any:
-        user = User(user_id=self._user_key(call), email=self.rng.choice(EMAILS), display_name=call.stamp)
+        user = User(
+            user_id=self._user_key(call), email=self.rng.choice(EMAILS), display_name=call.stamp
+        )
         call.args["email"] = user.email
         return self.tracker.save_user(user)
 
@@ -265,7 +278,8 @@ class Worker:
         call.key = f"Counter:{site}"
         call.args.update(site_id=site, token=token)
         increment = Increment(entity=SiteAlertCount, id={"site_id": site}, add={"open_alerts": 1})
-        return self.fleet.apply_once(token, consumer=CONSUMER, increments=[increment])
+        applied: bool = self.fleet.apply_once(token, consumer=CONSUMER, increments=[increment])
+        return applied
 
     def apply_once(self, call: Call) -> bool:
         token = f"{self.rng.choice(SITES)}.{call.stamp}"
@@ -283,18 +297,21 @@ class Worker:
         return self.fleet.increment(SiteAlertCount, {"site_id": INCREMENT_SITE}, open_alerts=1)
 
     # Reads: each checks what came back against its own query.
-    def read_users(self, call: Call) -> None:
+    def read_users(self, call: Call) -> list[User]:
         email = self.rng.choice(EMAILS)
         call.args["email"] = email
         found = self.tracker.user_by_email(email=email)
         if found is not None and found.email != email:
             call.problem = f"user_by_email({email!r}) returned {found!r}"
+        return [found] if found is not None else []
 
-    def read_tickets(self, call: Call) -> None:
+    def read_tickets(self, call: Call) -> list[Ticket]:
         status = self.rng.choice(STATUSES)
         call.args["status"] = status
         if self.rng.random() < 0.5:
-            pages = self._pages(lambda c: self.tracker.open_tickets(workspace_id=WORKSPACE, limit=1, cursor=c))
+            pages = self._pages(
+                lambda c: self.tracker.open_tickets(workspace_id=WORKSPACE, limit=1, cursor=c)
+            )
             status = "open"
         else:
             pages = self._pages(
@@ -305,14 +322,18 @@ class Worker:
         wrong = [t for t in pages if t.status != status or t.workspace_id != WORKSPACE]
         if wrong:
             call.problem = f"a page of {status!r} tickets holds {wrong!r}"
+        return pages
 
-    def read_assignee(self, call: Call) -> None:
+    def read_assignee(self, call: Call) -> list[Ticket]:
         assignee = self.rng.choice(self.assignees) if self.assignees else "nobody"
         call.args["assignee_id"] = assignee
-        pages = self._pages(lambda c: self.tracker.tickets_for_assignee(assignee_id=assignee, limit=1, cursor=c))
+        pages = self._pages(
+            lambda c: self.tracker.tickets_for_assignee(assignee_id=assignee, limit=1, cursor=c)
+        )
         wrong = [t for t in pages if t.assignee_id != assignee]
         if wrong:
             call.problem = f"tickets_for_assignee({assignee!r}) returned {wrong!r}"
+        return pages
 
     def read_overview(self, call: Call) -> None:
         view = self.tracker.workspace_overview(workspace_id=WORKSPACE)
