@@ -28,6 +28,7 @@ from typing import Any, Final, Literal
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
 from dynamodel import DynamodelError
+from dynamodel.runtime import errors
 from dynamodel.runtime.admin import default_client
 from dynamodel.runtime.counters import Increment
 from dynamodel.runtime.retry import RetryPolicy
@@ -92,10 +93,22 @@ class Call:
     result: Any = None
 
 
+# Errors saying that a write may or may not have been applied, besides `may_have_applied`.
+# Issue 11's fixes add them; looked up by name, so the soak also runs on code without them.
+UNCERTAIN_ERRORS: Final = tuple(
+    found
+    for found in (
+        getattr(errors, name, None) for name in ("OutcomeUnknownError", "ResponseIntegrityError")
+    )
+    if isinstance(found, type)
+)
+
+
 def classify(error: BaseException) -> tuple[str, bool]:
     """(outcome, typed) of a call that raised `error`."""
     typed = isinstance(error, DynamodelError)
-    if not typed or getattr(error, "may_have_applied", False):
+    uncertain = isinstance(error, UNCERTAIN_ERRORS) or getattr(error, "may_have_applied", False)
+    if not typed or uncertain:
         return UNKNOWN, typed
     return FAILED, typed
 
