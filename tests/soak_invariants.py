@@ -12,6 +12,8 @@
   existing root, guards and owners one to one);
 * ``split_aggregate``: each ticket is one save: its checklist items carry the stamp of the
   create or save that wrote the root's title, and are exactly the positions that call wrote;
+  and each version past that save's is one update that was acknowledged or of unknown
+  outcome (more versions: a failed update was applied; fewer: an acknowledged one was lost);
 * ``unknown_writer`` / ``applied_though_failed`` / ``lost_write``: the value of every user and
   ticket (or its absence) was written by a call that was acknowledged or whose outcome is
   unknown; a call that reported a definite failure was not applied; and no acknowledged
@@ -129,7 +131,7 @@ def check_soak(
     for call in calls:
         by_key[call.key].append(call)
     _check_reads(report, calls, by_stamp)
-    _check_aggregates(report, tracker["Ticket"], tracker["ChecklistItem"], by_stamp)
+    _check_aggregates(report, tracker["Ticket"], tracker["ChecklistItem"], by_stamp, by_key)
     _check_registers(report, tracker, by_stamp, by_key)
     _check_counters(report, markers, fleet["SiteAlertCount"], by_key)
     return report
@@ -157,7 +159,11 @@ def _check_reads(report: SoakReport, calls: Sequence[Call], by_stamp: Mapping[st
 
 
 def _check_aggregates(
-    report: SoakReport, roots: list[Any], members: list[Any], by_stamp: Mapping[str, Call]
+    report: SoakReport,
+    roots: list[Any],
+    members: list[Any],
+    by_stamp: Mapping[str, Call],
+    by_key: Mapping[str, list[Call]],
 ) -> None:
     held: dict[int, list[Any]] = defaultdict(list)
     for member in members:
@@ -173,12 +179,37 @@ def _check_aggregates(
         assert writer is not None
         texts = sorted({m.text for m in held[root.ticket_no]})
         positions = sorted(m.position for m in held[root.ticket_no])
+        _check_version_count(report, root, writer, by_key[f"Ticket:{root.ticket_no}"])
         report.holds(
             texts in ([], [root.title]) and positions == writer.written["positions"],
             "split_aggregate",
             f"ticket {root.ticket_no} saved by {root.title} ({writer.written['positions']}) "
             f"holds checklist positions {positions} from saves {texts}",
         )
+
+
+def _check_version_count(report: SoakReport, root: Any, save: Call, calls: list[Call]) -> None:
+    """Every version since the save that wrote the title is one applied update: no more than
+    the updates that may have been applied after it, no fewer than those acknowledged after
+    it ended (when the save itself was acknowledged)."""
+    updates = [c for c in calls if c.op == "update_ticket"]
+    bumps = root.version - save.written["version"]
+    possible = sum(1 for u in updates if u.outcome != FAILED and _applied_by(u) > save.start)
+    certain = sum(1 for u in updates if u.outcome == OK and u.start > save.end)
+    if save.outcome != OK:
+        certain = 0  # the save may have landed after any of them
+    report.holds(
+        bumps <= possible,
+        "applied_though_failed",
+        f"ticket {root.ticket_no} is at version {root.version}, {bumps} past {save.stamp}; only "
+        f"{possible} updates after it were acknowledged or of unknown outcome",
+    )
+    report.holds(
+        certain <= bumps,
+        "lost_write",
+        f"ticket {root.ticket_no} is at version {root.version}, {bumps} past {save.stamp}; "
+        f"{certain} updates acknowledged after it",
+    )
 
 
 def _writer_of(stored: Any, kind: str, by_stamp: Mapping[str, Call]) -> Call | str:

@@ -247,6 +247,7 @@ class Worker:
         call.written = {
             "positions": [item.position for item in ticket.checklist],
             "assignee": ticket.assignee_id,
+            "version": ticket.version + 1,  # what create and save store
         }
         return ticket
 

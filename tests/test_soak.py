@@ -151,7 +151,14 @@ def _call(op: str, key: str, stamp: str, outcome: str = OK, *, at: float, **writ
     return call
 
 
-def _ticket_items(title: str, positions: list[int], *, texts: str | None = None) -> list[Any]:
+def _ticket_items(
+    title: str,
+    positions: list[int],
+    *,
+    texts: str | None = None,
+    version: int = 1,
+    assignee: str | None = None,
+) -> list[Any]:
     ticket = Ticket(
         workspace_id="w1",
         ticket_no=1,
@@ -159,7 +166,8 @@ def _ticket_items(title: str, positions: list[int], *, texts: str | None = None)
         status="open",
         priority=1,
         updated_at=datetime(2026, 12, 1, tzinfo=UTC),
-        version=1,
+        version=version,
+        assignee_id=assignee,
         checklist=[
             ChecklistItem(workspace_id="w1", ticket_no=1, position=p, text=texts or title)
             for p in positions
@@ -176,7 +184,7 @@ def _kinds(calls: list[Call], tracker: list[Any], fleet: list[Any] = ()) -> dict
     return dict(report.kinds())
 
 
-CREATE = _call("create_ticket", "Ticket:1", "a", at=0.0, positions=[1, 2], assignee=None)
+CREATE = _call("create_ticket", "Ticket:1", "a", at=0.0, positions=[1, 2], assignee=None, version=1)
 
 
 def test_checker_passes_a_table_that_matches_its_log() -> None:
@@ -184,7 +192,7 @@ def test_checker_passes_a_table_that_matches_its_log() -> None:
 
 
 def test_checker_finds_a_lost_acknowledged_write() -> None:
-    later = _call("save_ticket", "Ticket:1", "b", at=5.0, positions=[1], assignee=None)
+    later = _call("save_ticket", "Ticket:1", "b", at=5.0, positions=[1], assignee=None, version=1)
     assert _kinds([CREATE, later], _ticket_items("a", [1, 2])) == {"lost_write": 1}
     assert _kinds([CREATE, later], []) == {"lost_write": 2}
     deleted = _call("delete_ticket", "Ticket:1", "d", UNKNOWN, at=7.0)
@@ -192,18 +200,35 @@ def test_checker_finds_a_lost_acknowledged_write() -> None:
 
 
 def test_checker_allows_either_state_for_an_unknown_outcome() -> None:
-    later = _call("save_ticket", "Ticket:1", "b", UNKNOWN, at=5.0, positions=[1], assignee=None)
+    later = _call(
+        "save_ticket", "Ticket:1", "b", UNKNOWN, at=5.0, positions=[1], assignee=None, version=1
+    )
     assert _kinds([CREATE, later], _ticket_items("a", [1, 2])) == {}
     assert _kinds([CREATE, later], _ticket_items("b", [1])) == {}
 
 
 def test_checker_finds_a_write_applied_though_it_failed() -> None:
-    failed = _call("save_ticket", "Ticket:1", "b", FAILED, at=5.0, positions=[1], assignee=None)
+    failed = _call(
+        "save_ticket", "Ticket:1", "b", FAILED, at=5.0, positions=[1], assignee=None, version=1
+    )
     assert _kinds([CREATE, failed], _ticket_items("b", [1])) == {"applied_though_failed": 1}
 
 
+def test_checker_counts_versions_against_updates() -> None:
+    """An update that raised VersionConflictError although its change was stored (finding 3),
+    then overwritten by a later update: one version too many."""
+    failed = _call("update_ticket", "Ticket:1", "u1", FAILED, at=3.0, assignee="u1")
+    later = _call("update_ticket", "Ticket:1", "u2", at=5.0, assignee="u2")
+    assert _kinds([CREATE, later], _ticket_items("a", [1, 2], version=2, assignee="u2")) == {}
+    stored = _ticket_items("a", [1, 2], version=3, assignee="u2")
+    assert _kinds([CREATE, failed, later], stored) == {"applied_though_failed": 1}
+    assert _kinds([CREATE, later], _ticket_items("a", [1, 2], version=1, assignee="u2")) == {
+        "lost_write": 1
+    }
+
+
 def test_checker_finds_an_aggregate_of_two_saves() -> None:
-    save = _call("save_ticket", "Ticket:1", "b", at=5.0, positions=[1], assignee=None)
+    save = _call("save_ticket", "Ticket:1", "b", at=5.0, positions=[1], assignee=None, version=1)
     mixed = _ticket_items("b", [1]) + _ticket_items("a", [2])[1:]
     assert _kinds([CREATE, save], mixed) == {"split_aggregate": 1}
     assert _kinds([CREATE, save], _ticket_items("b", [1, 2], texts="a")) == {"split_aggregate": 1}
