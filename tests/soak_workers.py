@@ -79,7 +79,7 @@ class Call:
 
     worker: int
     op: str
-    key: str  # the register it writes ("User:u1", "Ticket:2", "Counter:s1"); "" for reads
+    key: str  # the item it writes ("User:u1", "Ticket:2", "Counter:s1"); "" for reads
     stamp: str  # unique to the call
     args: dict[str, Any]
     start: float
@@ -145,23 +145,24 @@ class Worker:
         self.tokens: list[str] = []  # apply_once tokens this worker sent (for redeliveries)
         self.assignees: list[str] = []  # stamps this worker wrote as assignee_id
         self._serial = 0
-        self.ops: tuple[tuple[Callable[[Call], Any], str, int], ...] = (
-            (self.create_user, "User", 3),
-            (self.save_user, "User", 3),
-            (self.update_user, "User", 3),
-            (self.delete_user, "User", 2),
-            (self.create_ticket, "Ticket", 2),
-            (self.save_ticket, "Ticket", 4),
-            (self.update_ticket, "Ticket", 3),
-            (self.delete_ticket, "Ticket", 1),
-            (self.save_membership, "Membership", 2),
-            (self.apply_once, "Counter", 3),
-            (self.redeliver, "Counter", 1),
-            (self.increment, "Counter", 1),
-            (self.read_users, "", 2),
-            (self.read_tickets, "", 3),
-            (self.read_assignee, "", 1),
-            (self.read_overview, "", 1),
+        # (operation, weight): how often each is picked
+        self.ops: tuple[tuple[Callable[[Call], Any], int], ...] = (
+            (self.create_user, 3),
+            (self.save_user, 3),
+            (self.update_user, 3),
+            (self.delete_user, 2),
+            (self.create_ticket, 2),
+            (self.save_ticket, 4),
+            (self.update_ticket, 3),
+            (self.delete_ticket, 1),
+            (self.save_membership, 2),
+            (self.apply_once, 3),
+            (self.redeliver, 1),
+            (self.increment, 1),
+            (self.read_users, 2),
+            (self.read_tickets, 3),
+            (self.read_assignee, 1),
+            (self.read_overview, 1),
         )
 
     def stamp(self) -> str:
@@ -169,8 +170,8 @@ class Worker:
         return f"w{self.index}n{self._serial}"
 
     def step(self) -> Call:
-        method, register, _ = self.rng.choices(self.ops, weights=[w for *_, w in self.ops])[0]
-        call = Call(self.index, method.__name__, register, self.stamp(), {}, time.monotonic())
+        method, _ = self.rng.choices(self.ops, weights=[weight for _, weight in self.ops])[0]
+        call = Call(self.index, method.__name__, "", self.stamp(), {}, time.monotonic())
         try:
             call.result = method(call)
         except Exception as error:
@@ -277,6 +278,7 @@ class Worker:
 
     def save_membership(self, call: Call) -> Any:
         user_id = self.rng.choice(USERS)
+        call.key = f"Membership:{user_id}"
         call.args["user_id"] = user_id
         membership = Membership(
             workspace_id=WORKSPACE,
