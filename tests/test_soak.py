@@ -27,7 +27,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
     ReadTimeoutError,
 )
 
-from dynamodel.runtime import writes
+from dynamodel.runtime import fastjson, writes
 from dynamodel.runtime.counters import MARKER_TYPE, marker_key
 from tests.backends import REGION
 from tests.proxy import FAULT_KINDS, NO_FAULTS, FaultProxy, FaultRates
@@ -314,6 +314,27 @@ def test_soak_finds_missing_guards(
         name="reverted: no guards",
     )
     if not run.report.kinds()["missing_guard"]:
+        pytest.fail(run.details(), pytrace=False)
+
+
+def test_soak_finds_unchecked_response_bodies(
+    ministack: str, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 5 reverted: response bodies read without their CRC32 check (issue 11's
+    `fastjson.check_crc32`; absent before it, which is the same). Corrupted bodies then come
+    back as data or as raw errors."""
+    monkeypatch.setattr(fastjson, "check_crc32", lambda *args, **kwargs: None, raising=False)
+    run = run_soak(
+        "ministack",
+        ministack,
+        table_name,
+        seed=5,
+        seconds=REVERTED_SECONDS,
+        rates=dataclasses.replace(NO_FAULTS, corrupt=0.1),
+        name="reverted: no CRC32 check",
+    )
+    kinds = run.report.kinds()
+    if not kinds["untyped_error"] + kinds["read_mismatch"]:
         pytest.fail(run.details(), pytrace=False)
 
 
