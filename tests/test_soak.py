@@ -52,10 +52,10 @@ REVERTED_SECONDS = 6.0
 
 
 @pytest.fixture
-def ministack(backend: str, ministack_url: str) -> str:
+def ministack(backend: str, request: pytest.FixtureRequest) -> str:
     if backend != "ministack":
         pytest.skip("the proxy soak runs on MiniStack (see the module docstring)")
-    return ministack_url
+    return str(request.getfixturevalue("ministack_url"))
 
 
 def _option(config: pytest.Config, name: str, env: str, default: float) -> float:
