@@ -212,9 +212,9 @@ def _check_version_count(report: SoakReport, root: Any, save: Call, calls: list[
     )
 
 
-def _writer_of(stored: Any, kind: str, by_stamp: Mapping[str, Call]) -> Call | str:
+def _writer_of(stored: Any, key: str, by_stamp: Mapping[str, Call]) -> Call | str:
     """The call whose stamp the stored item carries, or a description of what is wrong."""
-    if kind == "User":
+    if key.startswith("User:"):
         stamp = stored.display_name
     else:
         save = by_stamp.get(stored.title)
@@ -226,7 +226,11 @@ def _writer_of(stored: Any, kind: str, by_stamp: Mapping[str, Call]) -> Call | s
             else stored.assignee_id
         )
     writer = by_stamp.get(stamp or "")
-    return writer if writer is not None else f"stamp {stamp!r} names no call"
+    if writer is None:
+        return f"stamp {stamp!r} names no call"
+    if writer.key != key:
+        return f"stamp {stamp!r} is that of {writer.op} on {writer.key}"
+    return writer
 
 
 def _check_registers(
@@ -247,7 +251,7 @@ def _check_registers(
             since = max((_applied_by(c) for c in deletes), default=-math.inf)
             writer = None
         else:
-            found = _writer_of(current, key.split(":")[0], by_stamp)
+            found = _writer_of(current, key, by_stamp)
             if not report.holds(isinstance(found, Call), "unknown_writer", f"{key}: {found}"):
                 continue
             assert isinstance(found, Call)

@@ -207,6 +207,13 @@ def test_checker_allows_either_state_for_an_unknown_outcome() -> None:
     assert _kinds([CREATE, later], _ticket_items("b", [1])) == {}
 
 
+def test_checker_finds_a_value_no_call_wrote_there() -> None:
+    elsewhere = _call("create_ticket", "Ticket:2", "c", UNKNOWN, at=1.0, positions=[], version=1)
+    stored = _ticket_items("a", [1, 2], assignee="c")
+    assert _kinds([CREATE, elsewhere], stored) == {"unknown_writer": 1}
+    assert _kinds([CREATE], _ticket_items("x", [])) == {"unknown_writer": 2}
+
+
 def test_checker_finds_a_write_applied_though_it_failed() -> None:
     failed = _call(
         "save_ticket", "Ticket:1", "b", FAILED, at=5.0, positions=[1], assignee=None, version=1
