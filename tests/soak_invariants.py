@@ -19,6 +19,8 @@
   unknown; a call that reported a definite failure was not applied; and no acknowledged
   write that started after the writer's call had ended was overwritten (a call of unknown
   outcome may have been applied at any time after it started);
+* ``deleted_twice``: an absent item that needed a delete before its last create and another
+  after it, when only one delete could be either;
 * ``counter_mismatch`` / ``lost_marker`` / ``applied_twice``: each apply-once counter equals
   the number of apply-once markers of its site, each acknowledged delivery left its marker,
   no token was reported applied twice; the increment counter lies between the acknowledged
@@ -250,6 +252,7 @@ def _check_registers(
             deletes = [c for c in writes if c.op.startswith("delete") and c.outcome != FAILED]
             since = max((_applied_by(c) for c in deletes), default=-math.inf)
             writer = None
+            _check_deleted_twice(report, key, writes, deletes)
         else:
             found = _writer_of(current, key, by_stamp)
             if not report.holds(isinstance(found, Call), "unknown_writer", f"{key}: {found}"):
@@ -273,6 +276,36 @@ def _check_registers(
                 f"{'the last delete' if writer is None else writer.stamp} had ended, but the "
                 f"table holds {'nothing' if writer is None else writer.stamp}",
             )
+
+
+def _check_deleted_twice(
+    report: SoakReport, key: str, writes: list[Call], deletes: list[Call]
+) -> None:
+    """An absent item whose last create needed a delete before it and one after it, where
+    only one delete could have been either: that delete removed two items (a retried delete
+    taking an item re-created in between: finding 3 of issue 11)."""
+    for create in writes:
+        if create.op not in ("create_user", "create_ticket") or create.outcome != OK:
+            continue
+        # an acknowledged write that made the item present before the create
+        for present in writes:
+            if present.op.startswith("delete") or present.outcome != OK:
+                continue
+            if present.end >= create.start:
+                continue
+            candidates = [d for d in deletes if _applied_by(d) > present.start]
+            # (none, or one that ended before the create: a lost write, reported as such)
+            if len(candidates) == 1 and _applied_by(candidates[0]) > create.start:
+                only = candidates[0]
+                report.holds(
+                    False,
+                    "deleted_twice",
+                    f"{key}: {present.stamp} wrote it and {create.stamp} created it again, yet "
+                    f"it is gone; only {only.op} {only.stamp} could have deleted it in between "
+                    "and after",
+                )
+                return
+    report.invariants_checked += 1
 
 
 def _applied_by(call: Call) -> float:

@@ -199,6 +199,16 @@ def test_checker_finds_a_lost_acknowledged_write() -> None:
     assert _kinds([CREATE, later, deleted], []) == {}
 
 
+def test_checker_finds_a_delete_that_removed_a_second_item() -> None:
+    """A retried delete that removed an item re-created in between (finding 3 of issue 11)."""
+    delete = _call("delete_ticket", "Ticket:1", "d", at=2.0)
+    delete.end = 9.0  # its retry came after the create below
+    again = _call("create_ticket", "Ticket:1", "b", at=4.0, positions=[], version=1)
+    assert _kinds([CREATE, delete, again], []) == {"deleted_twice": 1}
+    other = _call("delete_ticket", "Ticket:1", "e", at=6.0)
+    assert _kinds([CREATE, delete, again, other], []) == {}
+
+
 def test_checker_allows_either_state_for_an_unknown_outcome() -> None:
     later = _call(
         "save_ticket", "Ticket:1", "b", UNKNOWN, at=5.0, positions=[1], assignee=None, version=1
