@@ -113,7 +113,8 @@ class FaultProxy:
             raise ValueError(f"upstream must be http://HOST:PORT, got {upstream!r}")
         self.upstream = (_loopback(parts.hostname), parts.port)
         self.rates = rates if rates is not None else FaultRates()
-        self.counts: Counter[str] = Counter()  # "requests" and each fault kind
+        # "requests", each fault kind, and "upstream_lost" (the backend broke a connection)
+        self.counts: Counter[str] = Counter()
         self.by_operation: Counter[tuple[str, str]] = Counter()  # (X-Amz-Target op, fault)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -236,6 +237,12 @@ class FaultProxy:
             upstream.request(method, path, body=body, headers=_forwarded(headers))
             response = upstream.getresponse()
             answer = response.read()
+        except OSError:
+            # The backend closed or broke the connection: the client's connection is closed
+            # too (a drop the proxy did not choose), and counted apart.
+            with self._lock:
+                self.counts["upstream_lost"] += 1
+            raise
         finally:
             with self._idle:
                 self._in_flight -= 1

@@ -49,6 +49,7 @@ class SoakRun:
     faults: Counter[str]
     requests: int
     report: SoakReport
+    upstream_lost: int = 0  # requests whose backend connection broke (not injected)
     elapsed: float = 0.0
     by_operation: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -66,7 +67,10 @@ class SoakRun:
     def details(self, most: int = 20) -> str:
         kinds = ", ".join(f"{k} {n}" for k, n in self.report.kinds().most_common())
         shown = "\n  ".join(self.report.violations[:most])
-        return f"{self.summary()}\nviolations by kind: {kinds}\n  {shown}"
+        return (
+            f"{self.summary()}\nbackend connections lost: {self.upstream_lost}\n"
+            f"violations by kind: {kinds}\n  {shown}"
+        )
 
 
 def run_soak(
@@ -110,6 +114,7 @@ def run_soak(
         calls=calls,
         faults=proxy.faults(),
         requests=proxy.counts["requests"],
+        upstream_lost=proxy.counts["upstream_lost"],
         report=report,
         elapsed=time.monotonic() - began,
         by_operation=proxy.by_operation,
