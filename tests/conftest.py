@@ -40,6 +40,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite the expected files of golden cases and examples from the current output",
     )
+    parser.addoption(
+        "--soak-seconds",
+        type=float,
+        default=None,
+        help="how long the proxy soak's workers run (default 40, or DYNAMODEL_SOAK_SECONDS)",
+    )
+    parser.addoption(
+        "--soak-seed",
+        type=int,
+        default=None,
+        help="the proxy soak's seed (default 11, or DYNAMODEL_SOAK_SEED)",
+    )
 
 
 @pytest.fixture
@@ -48,11 +60,13 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many faults the fault matrix injected; what the contention runs did."""
+    """How many faults the fault matrix injected; what the contention runs and the proxy
+    soaks did."""
     from tests.consistency import summary_lines
     from tests.faults import INJECTED
+    from tests.soak_figures import SOAK_FIGURES
 
-    for line in summary_lines():
+    for line in [*summary_lines(), *SOAK_FIGURES]:
         terminalreporter.write_line(line)
     if INJECTED:
         backends = sorted({b for b, *_ in INJECTED})
