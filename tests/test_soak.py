@@ -51,10 +51,14 @@ CI_SEED = 11
 REVERTED_SECONDS = 6.0
 
 
+# The proxy soak runs on MiniStack (see the module docstring): tests that take the fixture
+# below are collected for that backend only.
+ON_MINISTACK = pytest.mark.backends("ministack")
+
+
 @pytest.fixture
 def ministack(backend: str, request: pytest.FixtureRequest) -> str:
-    if backend != "ministack":
-        pytest.skip("the proxy soak runs on MiniStack (see the module docstring)")
+    assert backend == "ministack", "mark the test ON_MINISTACK"
     return str(request.getfixturevalue("ministack_url"))
 
 
@@ -91,6 +95,7 @@ def plain(ministack: str, table_name: str) -> Iterator[tuple[Any, str]]:
     direct.delete_table(TableName=table_name)
 
 
+@ON_MINISTACK
 @pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_each_fault_does_what_it_says(kind: str, plain: tuple[Any, str], ministack: str) -> None:
     direct, table = plain
@@ -294,6 +299,7 @@ def test_checker_counts_counters_against_their_markers() -> None:
 
 
 # A reverted fix: the soak, without faults, must report what the revert breaks.
+@ON_MINISTACK
 def test_soak_finds_unversioned_aggregate_saves(
     ministack: str, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -316,6 +322,7 @@ def test_soak_finds_unversioned_aggregate_saves(
         pytest.fail(run.details(), pytrace=False)
 
 
+@ON_MINISTACK
 def test_soak_finds_missing_guards(
     ministack: str, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -334,6 +341,7 @@ def test_soak_finds_missing_guards(
         pytest.fail(run.details(), pytrace=False)
 
 
+@ON_MINISTACK
 def test_soak_finds_unchecked_response_bodies(
     ministack: str, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -355,6 +363,7 @@ def test_soak_finds_unchecked_response_bodies(
         pytest.fail(run.details(), pytrace=False)
 
 
+@ON_MINISTACK
 def test_proxy_soak(
     ministack: str, table_name: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
