@@ -59,19 +59,51 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many faults the fault matrix injected; what the contention runs and the proxy
-    soaks did."""
+def _summary_lines() -> list[str]:
+    """What this process's contention runs, proxy soaks and fault matrix did."""
     from tests.consistency import summary_lines
-    from tests.faults import INJECTED
     from tests.soak_figures import SOAK_FIGURES
 
-    for line in [*summary_lines(), *SOAK_FIGURES]:
+    return [*summary_lines(), *SOAK_FIGURES]
+
+
+def _injected() -> list[tuple[str, str, str, str]]:
+    from tests.faults import INJECTED
+
+    return list(INJECTED)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist each worker hands its figures to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["dynamodel_summary"] = {"lines": _summary_lines(), "injected": _injected()}
+
+
+_FROM_WORKERS: list[dict[str, list[Any]]] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; keep its figures for the terminal summary."""
+    output = getattr(node, "workeroutput", {}).get("dynamodel_summary")
+    if output:
+        _FROM_WORKERS.append(output)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many faults the fault matrix injected; what the contention runs and the proxy
+    soaks did (in this process and, under pytest-xdist, in every worker)."""
+    lines, injected = _summary_lines(), _injected()
+    for output in _FROM_WORKERS:
+        lines += output["lines"]
+        injected += [tuple(entry) for entry in output["injected"]]
+    for line in lines:
         terminalreporter.write_line(line)
-    if INJECTED:
-        backends = sorted({b for b, *_ in INJECTED})
-        paths = len({p for _, p, *_ in INJECTED})
+    if injected:
+        backends = sorted({b for b, *_ in injected})
+        paths = len({p for _, p, *_ in injected})
         terminalreporter.write_line(
-            f"fault matrix: {len(INJECTED)} faults injected over {paths} paths "
+            f"fault matrix: {len(injected)} faults injected over {paths} paths "
             f"on {', '.join(backends)}"
         )
