@@ -332,3 +332,37 @@ def test_the_clock_decides_what_has_expired(
     after.create_badge(make_badge(passes, "p2"))  # p1 has expired by this clock: C-1 is free
     assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p2\n#Badge"}  # type: ignore[index]
     assert time.time() < later
+
+
+def test_batch_get_hides_expired_items(passes: ModuleType, repo: Any) -> None:
+    repo.create_badge(make_badge(passes, "p1", expires_at=PAST))
+    repo.create_badge(make_badge(passes, "p2", code="C-2"))
+    found = repo.batch_get(passes.Badge, [{"badge_id": "p1"}, {"badge_id": "p2"}])
+    assert found[0] is None and found[1].badge_id == "p2"
+
+
+def test_deleting_an_expired_owner_leaves_the_guard_it_lost(passes: ModuleType, repo: Any) -> None:
+    repo.create_badge(make_badge(passes, "p1", expires_at=PAST))
+    repo.create_badge(make_badge(passes, "p2"))  # takes C-1 over from the expired p1
+    repo.delete_badge(badge_id="p1")  # DynamoDB had not deleted it yet
+    assert stored(repo, badge_key("p1")) is None
+    assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p2\n#Badge"}  # type: ignore[index]
+    assert repo.badge_by_code(code="C-1").badge_id == "p2"
+
+
+def test_a_ttl_change_does_not_revive_expired_members(passes: ModuleType, repo: Any) -> None:
+    repo.create_badge(make_badge(passes, "p1", expires_at=PAST))
+    # Created again over the expired aggregate: its old visits stay behind, expired.
+    repo.create_badge(make_badge(passes, "p1", visits=[]))
+    repo.update_badge(badge_id="p1", expires_at=FUTURE + timedelta(days=1))
+    assert repo.get_badge(badge_id="p1").visits == []
+
+
+def test_a_migration_writes_guards_that_expire_with_their_owner(
+    passes: ModuleType, repo: Any
+) -> None:
+    repo.create_badge(make_badge(passes, "p1"))
+    raw(repo).delete_item(TableName=repo.table_name, Key=GUARD_KEY)
+    repo.migrate_items(passes.Badge, guards=True)
+    guard = stored(repo, GUARD_KEY)
+    assert guard is not None and guard["expires_at"] == {"N": epoch(FUTURE)}

@@ -154,7 +154,8 @@ def _member_ttl_actions(
         partition = table.query_all(
             index=None, partition=key["PK"]["S"], sort=None, consistent=True
         )
-        for item in partition:
+        # Expired members (left over from an earlier life of the aggregate) stay expired.
+        for item in table.live(partition):
             if item.get(TYPE_ATTRIBUTE, {}).get("S") not in inheritors:
                 continue
             request: dict[str, Any] = {
@@ -216,5 +217,8 @@ def delete(
         )
     ]
     actions += delete_actions([item for item in partition if item is not stored])
-    actions += guard_actions(table, schema, current, None, stored=stored, written=None)
+    if not table.expired(stored):
+        # An expired owner's guards expire with it, or were taken over by another owner
+        # since: either way they are no longer this item's to delete.
+        actions += guard_actions(table, schema, current, None, stored=stored, written=None)
     run(table, actions)
