@@ -26,9 +26,8 @@ from dynamodel.runtime.errors import (
 )
 from dynamodel.runtime.expiry import absent_or_expired
 from dynamodel.runtime.guards import GUARD_TYPE as GUARD_TYPE
-from dynamodel.runtime.guards import guard_actions as guard_actions
+from dynamodel.runtime.guards import guard_actions, run_claiming
 from dynamodel.runtime.guards import guard_item as guard_item
-from dynamodel.runtime.guards import run_claiming
 from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
