@@ -15,6 +15,7 @@ import pytest
 from dynamodel import DynamodelError, VersionConflictError
 from dynamodel.compiler.pipeline import compile_spec
 from tests.test_repository_oracle import load_package
+from tests.threads import outcomes_of
 
 SPEC = """\
 version: 1
@@ -72,27 +73,17 @@ def test_concurrent_saves_of_an_aggregate_never_interleave(
     if backend == "moto":
         pytest.skip("in-process moto is not thread-safe; MiniStack runs the writers")
     repo.create_order(shop.Order(order_id="o1", note="new", lines=[]))
-    barrier = threading.Barrier(WRITERS)
-    outcomes: dict[int, BaseException | None] = {}
 
-    def writer(n: int) -> None:
+    def writer(n: int, barrier: threading.Barrier) -> None:
         order = repo.get_order(order_id="o1")
         barrier.wait()  # every writer has read version 1 before any of them saves
         lines = [
             shop.OrderLine(order_id="o1", line_no=n * LINES_PER_WRITER + i, writer=n)
             for i in range(LINES_PER_WRITER)
         ]
-        try:
-            repo.save_order(order.model_copy(update={"note": f"by {n}", "lines": lines}))
-            outcomes[n] = None
-        except BaseException as error:  # every outcome is checked below
-            outcomes[n] = error
+        repo.save_order(order.model_copy(update={"note": f"by {n}", "lines": lines}))
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = outcomes_of(WRITERS, writer)
     winners = [n for n, error in outcomes.items() if error is None]
     assert len(winners) == 1, outcomes
     assert all(isinstance(e, DynamodelError) for e in outcomes.values() if e is not None)

@@ -23,6 +23,7 @@ import pytest
 from dynamodel import DynamodelError, NotFoundError, UniqueValueTakenError
 from dynamodel.runtime import guards
 from tests.test_repository_oracle import load_package
+from tests.threads import outcomes_of
 
 SPEC = """\
 version: 1
@@ -232,23 +233,12 @@ def test_racing_claimers_of_a_stale_guard_one_wins(
         pytest.skip("in-process moto is not thread-safe; the interleaving test runs on it")
     repo.create_badge(make_badge(passes, "p0"))
     raw(repo).delete_item(TableName=repo.table_name, Key=badge_key("p0"))
-    workers = 8
-    barrier = threading.Barrier(workers)
-    outcomes: dict[str, BaseException | None] = {}
 
-    def claim(n: int) -> None:
+    def claim(n: int, barrier: threading.Barrier) -> None:
         barrier.wait()
-        try:
-            repo.create_badge(make_badge(passes, f"r{n}"))
-            outcomes[f"r{n}"] = None
-        except BaseException as error:  # every outcome is checked below
-            outcomes[f"r{n}"] = error
+        repo.create_badge(make_badge(passes, f"r{n}"))
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = {f"r{n}": outcome for n, outcome in outcomes_of(8, claim).items()}
     winners = [name for name, error in outcomes.items() if error is None]
     assert len(winners) == 1, outcomes
     losers = [error for error in outcomes.values() if error is not None]

@@ -129,6 +129,23 @@ def _ours(request: dict[str, Any], owner: str) -> dict[str, Any]:
     }
 
 
+def _while_ours(
+    kind: str,
+    body: dict[str, Any],
+    owner: str,
+    schema: EntitySchema[Any],
+    guard: UniqueGuardSpec,
+    obj: Any,
+) -> Action:
+    """A write of a guard `owner` holds, which fails if another owner has taken it over."""
+    return Action(
+        kind=kind,
+        request=_ours(body, owner),
+        on_condition_failed=_lost_error(schema, guard, obj),
+        entity=schema.name,
+    )
+
+
 def guard_actions(
     table: Table,
     schema: EntitySchema[Any],
@@ -156,24 +173,10 @@ def guard_actions(
         if old_key == new_key:
             if new_key is not None and expires != was:
                 item = guard_item(new_key, schema, owner_item, expires=expires)
-                actions.append(
-                    Action(
-                        kind="Put",
-                        request=_ours({"Item": item}, owner),
-                        on_condition_failed=_lost_error(schema, guard, new),
-                        entity=schema.name,
-                    )
-                )
+                actions.append(_while_ours("Put", {"Item": item}, owner, schema, guard, new))
             continue
         if old_key is not None:
-            actions.append(
-                Action(
-                    kind="Delete",
-                    request=_ours({"Key": old_key}, owner),
-                    on_condition_failed=_lost_error(schema, guard, old),
-                    entity=schema.name,
-                )
-            )
+            actions.append(_while_ours("Delete", {"Key": old_key}, owner, schema, guard, old))
         if new_key is not None:
             item = guard_item(new_key, schema, owner_item, expires=expires)
             actions.append(
