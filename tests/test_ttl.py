@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from dynamodel import DynamodelError, NotFoundError, UniqueValueTakenError
+from dynamodel import AlreadyExistsError, DynamodelError, NotFoundError, UniqueValueTakenError
 from dynamodel.runtime import guards
 from tests.test_repository_oracle import load_package
 from tests.threads import outcomes_of
@@ -44,6 +44,11 @@ entities:
     unique: [code]
     members:
       visits: Visit
+  Token:
+    id: [token_id]
+    attributes:
+      token_id: str
+      expires_at: {type: int, ttl: true}
   Visit:
     id: [badge_id, seq]
     attributes:
@@ -52,6 +57,7 @@ entities:
       gate: str
 access_patterns:
   get_holder: {entity: Holder, by: [holder_id]}
+  get_token: {entity: Token, by: [token_id]}
   get_badge: {entity: Badge, by: [badge_id]}
   badge_by_code: {entity: Badge, by: [code]}
   badges_of_holder: {entity: Badge, by: [holder_id], sort: badge_id}
@@ -322,6 +328,16 @@ def test_the_clock_decides_what_has_expired(
     after.create_badge(make_badge(passes, "p2"))  # p1 has expired by this clock: C-1 is free
     assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p2\n#Badge"}  # type: ignore[index]
     assert time.time() < later
+
+
+def test_a_single_item_create_replaces_an_expired_item(passes: ModuleType, repo: Any) -> None:
+    past, future = int(PAST.timestamp()), int(FUTURE.timestamp())
+    repo.create_token(passes.Token(token_id="t1", expires_at=past))  # an int TTL attribute
+    assert repo.get_token(token_id="t1") is None
+    repo.create_token(passes.Token(token_id="t1", expires_at=future))  # one conditional Put
+    assert repo.get_token(token_id="t1").expires_at == future
+    with pytest.raises(AlreadyExistsError):
+        repo.create_token(passes.Token(token_id="t1", expires_at=future))
 
 
 def test_batch_get_hides_expired_items(passes: ModuleType, repo: Any) -> None:
