@@ -154,6 +154,13 @@ def test_a_value_is_free_again_once_its_owner_expired(passes: ModuleType, repo: 
     assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p2\n#Badge"}  # type: ignore[index]
 
 
+def test_a_unique_lookup_reads_past_expired_holders(passes: ModuleType, repo: Any) -> None:
+    repo.create_badge(make_badge(passes, "p1", expires_at=PAST))
+    repo.create_badge(make_badge(passes, "p2", expires_at=PAST))  # C-1 again: p1 expired
+    repo.create_badge(make_badge(passes, "p3"))  # and again: p2 expired
+    assert repo.badge_by_code(code="C-1").badge_id == "p3"
+
+
 def test_a_guard_without_ttl_is_taken_over_from_an_expired_owner(
     passes: ModuleType, repo: Any
 ) -> None:

@@ -151,11 +151,19 @@ class Table:
     def query_one(
         self, schema: EntitySchema[M], *, index: str | None, partition: str, sort: SortCondition
     ) -> M | None:
-        response = self.call(
-            self.client.query, **self._query(index, partition, sort, True, 2, None, False)
-        )
-        items = self.live(response.get("Items", []))
-        return schema.from_item(items[0]) if items else None
+        start: Item | None = None
+        while True:
+            request = self._query(index, partition, sort, True, 2, start, False)
+            response = self.call(self.client.query, **request)
+            items = response.get("Items", [])
+            found = self.live(items)
+            if found:
+                return schema.from_item(found[0])
+            # Only expired holders of a unique value (not yet deleted by DynamoDB) can come
+            # before the live one: read on past them. Otherwise this is the one Query planned.
+            start = response.get("LastEvaluatedKey")
+            if not items or not start:
+                return None
 
     # -- pages -----------------------------------------------------------------------
     def query_page(
