@@ -285,8 +285,9 @@ def test_a_plain_boto3_client_works_too(
 
 
 def test_a_roots_ttl_change_reaches_its_members(repo: TrackerRepository) -> None:
-    later = NOW + timedelta(days=30)
-    repo.save_ticket(ticket(expires_at=NOW + timedelta(days=1)))
+    # Far ahead of the real clock: reads and updates treat an expired ticket as gone.
+    later = NOW + timedelta(days=3680)
+    repo.save_ticket(ticket(expires_at=NOW + timedelta(days=3650)))
     repo.update_ticket(workspace_id="w#1", ticket_no=1, expires_at=later, expected_version=1)
     stored = {i["SK"]["S"]: i.get("expires_at", {}).get("N") for i in items(repo)}
     expected = str(int(later.timestamp()))

@@ -107,13 +107,24 @@ class Checker(ViewChecks):
                 )
         for attribute in entity.attributes:
             self.default(entity, attribute)
+        root = self.spec.is_root(entity)
+        if root and entity.version is False:
+            # Without a version, two saves that each read the aggregate would both pass their
+            # conditions, and the stored members would mix lines of both.
+            self.err(
+                entity.version_pos or entity.pos,
+                f"aggregate root `{entity.name}` has `version: false`, so concurrent saves "
+                "would interleave its members",
+                "an aggregate root is always versioned: remove `version: false`",
+            )
         if self.spec.is_versioned(entity) and entity.attribute(VERSION_FIELD) is not None:
             attribute = entity.attribute(VERSION_FIELD)
             assert attribute is not None
             self.err(
                 attribute.pos,
                 f"`{entity.name}` is versioned, so its model has a `version` field of its own",
-                "rename the attribute, or set `version: false` on the entity",
+                "rename the attribute"
+                + ("" if root else ", or set `version: false` on the entity"),
             )
 
     def default(self, entity: Entity, attribute: Attribute) -> None:
@@ -237,6 +248,8 @@ class Checker(ViewChecks):
             for attribute in entity.attributes:
                 if attribute.ttl:
                     names.setdefault(attribute.name, attribute)
+        if names:
+            self.ttl_clashes(next(iter(names.values())))
         if len(names) > 1:
             first, *others = names.values()
             for attribute in others:
@@ -246,6 +259,24 @@ class Checker(ViewChecks):
                     f"`{attribute.name}` are marked `ttl: true`",
                     f"name every TTL attribute `{first.name}`",
                 )
+
+    def ttl_clashes(self, ttl: Attribute) -> None:
+        """DynamoDB's TTL reads its one attribute on every item of the table: an attribute of
+        that name that is not a TTL attribute would get its items deleted (and on a member, the
+        root's TTL would overwrite it)."""
+        for entity in self.spec.entities:
+            attribute = entity.attribute(ttl.name)
+            if attribute is None or attribute.ttl:
+                continue
+            hint = f"rename it, or mark it `ttl: true` if `{entity.name}` items should expire"
+            if self.spec.root_of(entity.name) is not None:
+                hint = f"rename it: a member carries its root's TTL in `{ttl.name}`"
+            self.err(
+                attribute.pos,
+                f"`{entity.name}.{ttl.name}` is named like the table's TTL attribute, so "
+                f"DynamoDB would delete `{entity.name}` items once its value passes",
+                hint,
+            )
 
     # -- access patterns ---------------------------------------------------------------
     def pattern(self, pattern: AccessPattern, view_models: dict[str, Pos]) -> None:

@@ -33,7 +33,8 @@ ENTITY = {
     "id": "Identity: the attributes that name exactly one item.",
     "attributes": "Attributes by snake_case name: a type string or a mapping.",
     "unique": "Attributes (or lists of attributes, for composites) unique among this entity.",
-    "version": "Optimistic locking with a version number (default: true for aggregate roots).",
+    "version": "Optimistic locking with a version number (default: true; aggregate roots "
+    "are always versioned).",
     "members": "Aggregate members: `field: Entity`; the member's id starts with this id.",
     "size": "Estimated average item size (`1200` bytes, or `1.5 KB`) for capacity and cost "
     "estimates; default: estimated from the attribute types.",

@@ -149,6 +149,7 @@ class EntityReader(HintReader):
             attributes=attributes,
             unique=unique,
             version=version,
+            version_pos=version_node.pos if version_node is not None else None,
             members=members,
             size=self.size(body.get("size"), f"`{name}`"),
             per_partition=self.per_partition(body.get("per_partition"), f"`{name}`"),

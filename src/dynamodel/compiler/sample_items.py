@@ -24,7 +24,7 @@ from dynamodel.runtime.schema import OWNER_ATTRIBUTE, TYPE_ATTRIBUTE, VERSION_AT
 Item = dict[str, dict[str, Any]]
 Record = Mapping[str, Any]
 
-# As `runtime.writes.guard_item` writes a guard (not imported from there: that module pulls in
+# As `runtime.guards.guard_item` writes a guard (not imported from there: that module pulls in
 # botocore and the whole write path, which compiling a spec does not need).
 GUARD_TYPE = "_unique"
 GUARD_ENTITY_ATTRIBUTE = "_entity"
@@ -192,7 +192,9 @@ def entity_item(
 def guard_items(
     design: Design, entity: Entity, entity_design: EntityDesign, record: Record, owner: Item
 ) -> list[Item]:
-    """The unique-guard items claimed when `record` is created (none for a None value)."""
+    """The unique-guard items claimed when `record` is created (none for a None value); each
+    carries the owner's TTL attribute, so that it expires with it."""
+    ttl = entity_design.ttl_attribute if not entity_design.ttl_from_root else None
     items = []
     for guard in entity_design.unique_guards:
         if any(record.get(name) is None for name in guard.attributes):
@@ -208,13 +210,14 @@ def guard_items(
             attribute=design.sort_key,
         )
         table_pk, table_sk = design.partition_key, design.sort_key
-        items.append(
-            {
-                table_pk: {"S": partition},
-                table_sk: {"S": sort},
-                TYPE_ATTRIBUTE: {"S": GUARD_TYPE},
-                GUARD_ENTITY_ATTRIBUTE: {"S": entity.name},
-                GUARD_OWNER_ATTRIBUTE: {"S": owner[table_pk]["S"] + "\n" + owner[table_sk]["S"]},
-            }
-        )
+        item = {
+            table_pk: {"S": partition},
+            table_sk: {"S": sort},
+            TYPE_ATTRIBUTE: {"S": GUARD_TYPE},
+            GUARD_ENTITY_ATTRIBUTE: {"S": entity.name},
+            GUARD_OWNER_ATTRIBUTE: {"S": owner[table_pk]["S"] + "\n" + owner[table_sk]["S"]},
+        }
+        if ttl is not None and ttl in owner:
+            item[ttl] = owner[ttl]
+        items.append(item)
     return items

@@ -84,6 +84,7 @@ class Entity:
     attributes: tuple[Attribute, ...]
     unique: tuple[tuple[Ref, ...], ...] = ()
     version: bool | None = None  # None: the default (true for aggregate roots)
+    version_pos: Pos | None = None  # where `version` is written, when it is
     members: tuple[Member, ...] = ()
     # Capacity hints (read_hints.py): they change no key, only the estimates.
     size: int | None = None  # average item size in bytes

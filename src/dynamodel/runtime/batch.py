@@ -63,7 +63,9 @@ def batch_get(
     results = []
     for schema, key in requests:
         item = found.get(_key_tuple(key))
-        results.append(schema.from_item(item) if item is not None else None)
+        # Expired items are gone to every read (see `expiry.py`).
+        live = item if item is not None and not table.expired(item) else None
+        results.append(schema.from_item(live) if live is not None else None)
     return results
 
 

@@ -220,6 +220,8 @@ def _guard_puts(
             if stored is not None and same_value(stored.get(OWNER_ATTRIBUTE), new_owner):
                 continue
         values = ", ".join(f"{a}={getattr(obj, a)!r}" for a in guard.attributes)
+        # The guard expires with its owner, as the guards the write paths put do.
+        expires = schema.to_item(obj).get(schema.ttl) if schema.ttl else None
         condition = Condition(
             ["(attribute_not_exists(#pk) OR #o = :old OR #o = :new)"],
             names={"#o": OWNER_ATTRIBUTE},
@@ -228,7 +230,9 @@ def _guard_puts(
         actions.append(
             Action(
                 kind="Put",
-                request=conditioned({"Item": guard_item(key, schema, new_key)}, condition),
+                request=conditioned(
+                    {"Item": guard_item(key, schema, new_key, expires=expires)}, condition
+                ),
                 on_condition_failed=_held(schema.describe(obj), values),
                 entity=schema.name,
             )

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from dynamodel.runtime import counters
 from dynamodel.runtime.admin import create_table, default_client
 from dynamodel.runtime.batch import batch_get, batch_write
+from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock
 from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RetryPolicy
 from dynamodel.runtime.schema import EntitySchema
@@ -29,6 +30,8 @@ class Repository:
     `client` defaults to `boto3.client("dynamodb")` tuned for the runtime (see `admin.py`);
     `table_name` to the spec's table name. Page cursors are signed with `cursor_key` (or the
     DYNAMODEL_CURSOR_KEY environment variable); `retry` bounds the runtime's retries.
+    `clock` (epoch seconds, default `time.time`) decides which items the table's TTL has
+    expired: reads hide them, and creates may replace them (see `dynamodel.runtime.expiry`).
     """
 
     # Set by the generated subclass, from the design.
@@ -45,6 +48,7 @@ class Repository:
         *,
         cursor_key: str | bytes | Sequence[str | bytes] | None = None,
         retry: RetryPolicy | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._table = Table(
             client=client if client is not None else default_client(),
@@ -52,6 +56,8 @@ class Repository:
             retry=retry or RetryPolicy(),
             signer=CursorSigner(cursor_key),
             index_keys=self.INDEX_KEYS,
+            ttl_attribute=self.TTL_ATTRIBUTE,
+            clock=clock,
         )
 
     @property

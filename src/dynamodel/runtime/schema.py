@@ -74,6 +74,14 @@ class EntitySchema(Generic[M]):
     key_sources: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # A member carries its root's TTL attribute so the whole aggregate expires together.
     inherited_ttl: str | None = None
+    # The entity's own TTL attribute (the table's, when the entity declares it); its unique
+    # guards carry the same attribute, so they expire with it.
+    ttl: str | None = None
+
+    @property
+    def expiry_attribute(self) -> str | None:
+        """The TTL attribute this entity's items may carry: its own, or its root's."""
+        return self.ttl or self.inherited_ttl
 
     def identity(self, obj: Any) -> tuple[object, ...]:
         return tuple(getattr(obj, name) for name in self.id_attributes)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from dynamodel.runtime import keys, wire
 from dynamodel.runtime.errors import InvalidCursorError
+from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock, is_expired, unexpired
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
 from dynamodel.runtime.retry import RetryPolicy, give_up_typed
@@ -67,6 +68,8 @@ class Table:
         index_keys: Mapping[str | None, tuple[str, str]],
         max_workers: int = 16,
         on_retry: RetryObserver | None = None,
+        ttl_attribute: str | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.client = client
         self.name = name
@@ -77,6 +80,22 @@ class Table:
         # Sees every backoff before it is slept (logging, metrics, tests): the attempts made,
         # the error retried (None for a batch's unprocessed keys or items) and the delay.
         self.on_retry = on_retry
+        # The table's TTL attribute: reads hide items it has expired (see `expiry.py`), by
+        # the time `clock` tells (epoch seconds; tests pass a fake one).
+        self.ttl_attribute = ttl_attribute
+        self.clock = clock
+
+    def now(self) -> int:
+        """The current time in whole epoch seconds, as TTL attributes hold it."""
+        return int(self.clock())
+
+    def expired(self, item: Item) -> bool:
+        """Whether the table's TTL has expired `item` (DynamoDB may not have deleted it yet)."""
+        return is_expired(item, self.ttl_attribute, self.now())
+
+    def live(self, items: Sequence[Item]) -> list[Item]:
+        """`items` without the expired ones: what a read returns."""
+        return unexpired(items, self.ttl_attribute, self.now())
 
     def call(self, operation: Callable[..., R], **request: Any) -> R:
         """One low-level call with the runtime's retries (same request on every attempt)."""
@@ -120,21 +139,31 @@ class Table:
 
     def get(self, schema: EntitySchema[M], key: Item, *, consistent: bool) -> M | None:
         item = self.get_item(key, consistent=consistent)
-        return schema.from_item(item) if item else None
+        return schema.from_item(item) if item and not self.expired(item) else None
 
     def get_aggregate(self, schema: EntitySchema[M], partition: str) -> M | None:
         """A root and all its members: one strongly consistent Query of its partition."""
         items = self.query_all(index=None, partition=partition, sort=None, consistent=True)
-        return assemble_aggregate(schema, items)
+        # An expired root hides the aggregate; expired members (of a root that was saved again
+        # before DynamoDB deleted them) are dropped one by one.
+        return assemble_aggregate(schema, self.live(items))
 
     def query_one(
         self, schema: EntitySchema[M], *, index: str | None, partition: str, sort: SortCondition
     ) -> M | None:
-        response = self.call(
-            self.client.query, **self._query(index, partition, sort, True, 2, None, False)
-        )
-        items = response.get("Items", [])
-        return schema.from_item(items[0]) if items else None
+        start: Item | None = None
+        while True:
+            request = self._query(index, partition, sort, True, 2, start, False)
+            response = self.call(self.client.query, **request)
+            items = response.get("Items", [])
+            found = self.live(items)
+            if found:
+                return schema.from_item(found[0])
+            # Only expired holders of a unique value (not yet deleted by DynamoDB) can come
+            # before the live one: read on past them. Otherwise this is the one Query planned.
+            start = response.get("LastEvaluatedKey")
+            if not items or not start:
+                return None
 
     # -- pages -----------------------------------------------------------------------
     def query_page(
@@ -169,8 +198,12 @@ class Table:
             if next_state is not None
             else None
         )
+        # Expired items are dropped after the read, so the page may hold fewer than `limit`
+        # items though more follow (the cursor still resumes after the last item read).
         # The items were typed by the schema's decoder: no need to validate them again.
-        return Page.model_construct(items=[schema.from_item(i) for i in items], cursor=next_cursor)
+        return Page.model_construct(
+            items=[schema.from_item(i) for i in self.live(items)], cursor=next_cursor
+        )
 
     def _single_page(
         self,
@@ -236,7 +269,7 @@ class Table:
         items = self.query_all(
             index=index, partition=partition, sort=None, consistent=False, forward=forward
         )
-        for item in items:
+        for item in self.live(items):
             part = by_type.get(item.get(TYPE_ATTRIBUTE, {}).get("S", ""))
             if part is None:
                 continue  # cannot happen with the designed keys: the partition is the view's

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dynamodel.runtime.errors import NotFoundError, VersionConflictError
+from dynamodel.runtime.guards import guard_actions, run_claiming
 from dynamodel.runtime.schema import TYPE_ATTRIBUTE, VERSION_ATTRIBUTE, EntitySchema, Item
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action, check_item_size
@@ -17,7 +18,6 @@ from dynamodel.runtime.writes import (
     conflict,
     current_state,
     delete_actions,
-    guard_actions,
     key_text,
     root_condition,
     run,
@@ -71,7 +71,7 @@ def update(
         if any(member.field == name for member in schema.members):
             raise ValueError(f"{schema.name}.{name} holds members: save the aggregate instead")
     stored = table.get_item(key, consistent=True)  # an update never touches members
-    if stored is None:
+    if stored is None or table.expired(stored):  # expired: gone to readers, so to updates
         raise not_found(schema, key)
     current = schema.from_item(stored)
     _check_version(schema, current, key, expected_version)
@@ -96,7 +96,8 @@ def update(
     sources: set[str] = set()
     for attribute in (*sets, *removes):
         sources |= schema.key_sources.get(attribute, frozenset())
-    moved = guard_actions(schema, current, new, key)
+    # Guards move with their values and take the owner's new TTL, in the same transaction.
+    moved = guard_actions(table, schema, current, new, stored=stored, written=new_item)
     guarded = {a for g in schema.unique for a in g.attributes} if moved else set()
     watched = () if schema.versioned else tuple((sources - changed) | guarded)
     condition = root_condition(schema, stored, version, watched)
@@ -127,7 +128,8 @@ def update(
         outcome=new_item,
         removed=tuple(removes),
     )
-    run(table, [action, *moved, *_member_ttl_actions(table, schema, key, sets, removes)])
+    actions = [action, *moved, *_member_ttl_actions(table, schema, key, sets, removes)]
+    run_claiming(table, schema, new, actions, send=run)
     return new
 
 
@@ -152,7 +154,8 @@ def _member_ttl_actions(
         partition = table.query_all(
             index=None, partition=key["PK"]["S"], sort=None, consistent=True
         )
-        for item in partition:
+        # Expired members (left over from an earlier life of the aggregate) stay expired.
+        for item in table.live(partition):
             if item.get(TYPE_ATTRIBUTE, {}).get("S") not in inheritors:
                 continue
             request: dict[str, Any] = {
@@ -214,5 +217,8 @@ def delete(
         )
     ]
     actions += delete_actions([item for item in partition if item is not stored])
-    actions += guard_actions(schema, current, None, key)
+    if not table.expired(stored):
+        # An expired owner's guards expire with it, or were taken over by another owner
+        # since: either way they are no longer this item's to delete.
+        actions += guard_actions(table, schema, current, None, stored=stored, written=None)
     run(table, actions)

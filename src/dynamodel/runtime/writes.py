@@ -22,12 +22,14 @@ from dynamodel.runtime.errors import (
     DynamodelError,
     InvalidKeyValueError,
     NotFoundError,
-    UniqueValueTakenError,
     VersionConflictError,
 )
+from dynamodel.runtime.expiry import absent_or_expired
+from dynamodel.runtime.guards import GUARD_TYPE as GUARD_TYPE
+from dynamodel.runtime.guards import guard_actions, run_claiming
+from dynamodel.runtime.guards import guard_item as guard_item
 from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import (
-    OWNER_ATTRIBUTE,
     TYPE_ATTRIBUTE,
     VERSION_ATTRIBUTE,
     EntitySchema,
@@ -45,7 +47,6 @@ from dynamodel.runtime.transact import (
 from dynamodel.runtime.wire import encode_body
 
 M = TypeVar("M", bound=BaseModel)
-GUARD_TYPE = "_unique"
 
 
 @dataclass
@@ -98,15 +99,6 @@ def flatten(
     return entries
 
 
-def guard_item(key: Item, schema: EntitySchema[Any], owner: Item) -> Item:
-    return {
-        **key,
-        TYPE_ATTRIBUTE: {"S": GUARD_TYPE},
-        "_entity": {"S": schema.name},
-        OWNER_ATTRIBUTE: {"S": owner["PK"]["S"] + "\n" + owner["SK"]["S"]},
-    }
-
-
 def conditioned(request: dict[str, Any], condition: Condition | str | None) -> dict[str, Any]:
     """Add a condition (expression, names, values) to a request body."""
     if condition is None:
@@ -136,50 +128,11 @@ def _put(item: Item, condition: Condition | str | None) -> dict[str, Any]:
 _NOT_EXISTS: Mapping[str, Any] = conditioned({}, "attribute_not_exists(#pk)")
 
 
-def guard_actions(
-    schema: EntitySchema[Any], old: Any | None, new: Any | None, owner: Item
-) -> list[Action]:
-    """Move unique guards whose value changed: delete the old one, claim the new one."""
-    actions: list[Action] = []
-    for guard in schema.unique:
-        old_key = guard.key(old) if old is not None else None
-        new_key = guard.key(new) if new is not None else None
-        if old_key == new_key:
-            continue
-        if old_key is not None:
-            # No condition: the item's own condition proves it still held the old value, and
-            # an item and its guards only ever change together, in one transaction.
-            actions.append(
-                Action(kind="Delete", request={"Key": old_key}, on_condition_failed=unexpected)
-            )
-        if new_key is not None:
-            values = tuple(getattr(new, a) for a in guard.attributes)
-            shown = ", ".join(f"{a}={v!r}" for a, v in zip(guard.attributes, values, strict=True))
-
-            def taken(
-                reason: Mapping[str, Any],
-                attributes: tuple[str, ...] = guard.attributes,
-                values: tuple[object, ...] = values,
-                shown: str = shown,
-            ) -> DynamodelError:
-                holder = (reason.get("Item") or {}).get(OWNER_ATTRIBUTE, {}).get("S", "")
-                by = f" (held by {holder.replace(chr(10), ' ')})" if holder else ""
-                return UniqueValueTakenError(
-                    f"{schema.name} {shown} is already taken{by}",
-                    entity=schema.name,
-                    attributes=attributes,
-                    values=values,
-                )
-
-            actions.append(
-                Action(
-                    kind="Put",
-                    request={"Item": guard_item(new_key, schema, owner), **_NOT_EXISTS},
-                    on_condition_failed=taken,
-                    entity=schema.name,
-                )
-            )
-    return actions
+def creates(table: Table, schema: EntitySchema[Any]) -> Condition:
+    """The condition of a write that creates an item: none is stored, or the stored one has
+    expired (DynamoDB's TTL would delete it, and reads already hide it)."""
+    expression, names, values = absent_or_expired(schema.expiry_attribute, table.now())
+    return Condition([expression], names, values)
 
 
 def unexpected(reason: Mapping[str, Any]) -> DynamodelError:
@@ -235,15 +188,17 @@ def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
     actions = [
         Action(
             kind="Put",
-            request={"Item": item, **_NOT_EXISTS},
+            request=_put(item, creates(table, entry_schema))
+            if entry_schema.expiry_attribute
+            else {"Item": item, **_NOT_EXISTS},
             on_condition_failed=_exists_error(schema, entry_schema, entry, item),
             entity=entry_schema.name,
             describe=partial(entry_schema.describe, entry),
         )
         for entry_schema, entry, item in entries
     ]
-    actions += guard_actions(schema, None, new, entries[0][2])
-    run(table, actions)
+    actions += guard_actions(table, schema, None, new, stored=None, written=entries[0][2])
+    run_claiming(table, schema, new, actions, send=run)
     return new
 
 
@@ -343,7 +298,9 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
         run(table, [action])
         return obj
     stored, partition = current_state(table, schema, key)
-    current = schema.from_item(stored) if stored is not None else None
+    # An expired item is gone to readers, so a save replaces it as it would create the item.
+    live = stored if stored is not None and not table.expired(stored) else None
+    current = schema.from_item(live) if live is not None else None
     expected: int | None = None
     new = obj
     if schema.versioned:
@@ -361,7 +318,11 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
         new = obj.model_copy(update={VERSION_ATTRIBUTE: expected + 1})
     entries = flatten(schema, new)
     guarded = () if schema.versioned else unique_attributes(schema)
-    condition = root_condition(schema, stored, expected, guarded)
+    condition = (
+        root_condition(schema, live, expected, guarded)
+        if live is not None
+        else creates(table, schema)
+    )
     actions = [
         Action(
             kind="Put",
@@ -390,6 +351,6 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
             if item is not stored and (item["PK"]["S"], item["SK"]["S"]) not in kept
         ]
     )
-    actions += guard_actions(schema, current, new, key)
-    run(table, actions)
+    actions += guard_actions(table, schema, current, new, stored=live, written=entries[0][2])
+    run_claiming(table, schema, new, actions, send=run)
     return new

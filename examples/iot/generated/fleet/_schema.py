@@ -298,6 +298,7 @@ READING: EntitySchema[Reading] = EntitySchema(
         'PK': frozenset(['device_id', 'recorded_at']),
         'SK': frozenset(['device_id', 'recorded_at']),
     },
+    ttl='expires_at',
 )
 
 

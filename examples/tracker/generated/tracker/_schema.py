@@ -323,6 +323,7 @@ TICKET: EntitySchema[Ticket] = EntitySchema(
         'GSI3PK': frozenset(['priority', 'status', 'ticket_no', 'workspace_id']),
         'GSI3SK': frozenset(['priority', 'status', 'ticket_no', 'workspace_id']),
     },
+    ttl='expires_at',
 )
 
 

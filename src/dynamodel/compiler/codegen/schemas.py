@@ -246,6 +246,8 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
     lines.append("    },")
     if entity_design.ttl_attribute and entity_design.ttl_from_root:
         lines.append(f"    inherited_ttl={entity_design.ttl_attribute!r},")
+    elif entity_design.ttl_attribute:
+        lines.append(f"    ttl={entity_design.ttl_attribute!r},")
     lines.append(")")
     return lines
 
