@@ -72,7 +72,6 @@ sys.path.insert(
 from tracker import Ticket, TrackerRepository, User
 from tracker import _schema as tracker_schema
 
-
 # Contention runs on MiniStack only. moto in-process does not isolate concurrent transactions:
 # 8 threads creating users with one email were seen to give more than one winner in 19 rounds
 # of 40 (the checker's own test runs on moto in-process). moto_server evaluates a
