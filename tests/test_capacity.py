@@ -272,7 +272,7 @@ def recording_repository() -> Iterator[tuple[TrackerRepository, Meter]]:
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        repo = TrackerRepository(client=client, table_name="Capacity", cursor_key="k")
+        repo = TrackerRepository(client=client, table_name="Capacity", cursor_key="k" * 32)
         repo.create_table()
         gsis = [(name, pk, sk) for name, (pk, sk) in repo.INDEX_KEYS.items() if name]
         yield repo, Meter(client, repo.table_name, gsis)
