@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -259,7 +260,7 @@ def test_duplicate_member_ids_are_refused_unsent(
         ChecklistItem(workspace_id="w1", ticket_no=1, position=1, text="c"),
     ]
     for write in (repo.create_ticket, repo.save_ticket):
-        error = refused(lambda write=write: write(ticket), sent)  # type: ignore[misc]
+        error = refused(partial(write, ticket), sent)
         assert isinstance(error, InvalidValueError)
         assert (error.entity, error.attribute, error.value) == ("Ticket", "checklist", ("w1", 1, 1))
         assert "ChecklistItem(workspace_id='w1', ticket_no=1, position=1) twice" in str(error)
@@ -270,10 +271,11 @@ def test_a_wrong_update_value_is_refused_before_anything_is_read(
     repo: TrackerRepository, sent: Sent
 ) -> None:
     repo.create_ticket(valid("Ticket"))
-    for changes in ({"status": "bogus"}, {"priority": "high"}, {"labels": "bug"}):
+    wrong: list[dict[str, Any]] = [{"status": "bogus"}, {"priority": "high"}, {"labels": "bug"}]
+    for changes in wrong:
         error = refused(
-            lambda c=changes: repo.update_ticket(workspace_id="w1", ticket_no=1, **c), sent
-        )  # type: ignore[misc]
+            partial(repo.update_ticket, workspace_id="w1", ticket_no=1, **changes), sent
+        )
         assert isinstance(error, InvalidValueError)
         assert error.entity == "Ticket" and error.attribute.split("[")[0] in changes
     assert repo.get_ticket(workspace_id="w1", ticket_no=1) == valid("Ticket").model_copy(
