@@ -107,11 +107,11 @@ def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
 
 def check_changes(entity: str, model: type[BaseModel], changes: Mapping[str, Any]) -> None:
     """Validate the values of a partial update against their fields, before anything is read:
-    a value the model would refuse raises InvalidValueError. (Like the model's constructor,
-    this is pydantic's lax mode; the changed model is built and checked again on encoding.)"""
+    strictly, like the objects of other writes (each value must be of the type its keyword is
+    annotated with: no str parsed as a datetime, no bytes as a str), else InvalidValueError."""
     for name, value in changes.items():
         try:
-            _field_adapter(model, name).validate_python(value)
+            _field_adapter(model, name).validate_python(value, strict=True)
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
             path = "".join(f"[{part!r}]" for part in first["loc"])
