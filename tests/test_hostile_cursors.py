@@ -1,7 +1,8 @@
 """Hostile cursors, end to end through the generated repositories of the examples (tracker and
 iot) on moto in-process, with every request the client sends counted: flipped characters and
 bits, arbitrary text, re-encoded payloads, cursors of another pattern or of other arguments,
-of a rotated-out key, and (on a sharded pattern) of another shard count are refused with
+of a rotated-out key, of another table, older than the repository's maximum age, and (on a
+sharded pattern) of another shard count are refused with
 `InvalidCursorError` before any request is sent; the genuine cursors keep working.
 
 Unit-level properties of the cursor encoding are in tests/test_paging.py.
@@ -222,6 +223,35 @@ def test_cursors_of_other_patterns_and_other_arguments_are_refused_unsent(pages:
         pages.requests.clear()
         assert isinstance(raised(call), InvalidCursorError)
         assert pages.requests.calls == []
+
+
+def test_a_cursor_of_another_table_is_refused_unsent(client: Client, pages: Pages) -> None:
+    # Production and staging sharing a key: a cursor of one table does not resume on another.
+    staging = TrackerRepository(client=client, table_name="Tracker-staging", cursor_key=CURSOR_KEY)
+    pages.requests.clear()
+    error = raised(lambda: staging.members_of_workspace(workspace_id=W1, cursor=pages.cursor))
+    assert isinstance(error, InvalidCursorError), repr(error)
+    assert error.reason == "cursor belongs to another table"
+    assert pages.requests.calls == []
+
+
+def test_a_cursor_older_than_the_maximum_age_is_refused_unsent(
+    client: Client, pages: Pages
+) -> None:
+    table = pages.repo.table_name
+    aged = TrackerRepository(
+        client=client, table_name=table, cursor_key=CURSOR_KEY, cursor_max_age=timedelta(hours=1)
+    )
+    # The page-1 cursor was just issued: it resumes.
+    assert len(aged.members_of_workspace(workspace_id=W1, limit=2, cursor=pages.cursor).items) == 2
+    issued = json.loads(_unb64(pages.cursor.split(".")[0]))["i"]
+    aged._table.signer._clock = lambda: issued + 3601.0  # an hour and a second later
+    pages.requests.clear()
+    error = raised(lambda: aged.members_of_workspace(workspace_id=W1, limit=2, cursor=pages.cursor))
+    assert isinstance(error, InvalidCursorError) and error.reason == "cursor has expired"
+    assert pages.requests.calls == []
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        TrackerRepository(client=client, table_name=table, cursor_key="short")
 
 
 def test_cursor_of_a_rotated_out_key_is_refused_unsent(client: Client, pages: Pages) -> None:
