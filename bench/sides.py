@@ -148,7 +148,7 @@ def resource_side() -> Side:
 def dynamodel_side() -> Side:
     from tracker import ChecklistItem, Membership, Ticket, TrackerRepository
 
-    repo = TrackerRepository(table_name=TABLE, cursor_key="bench")  # its default client
+    repo = TrackerRepository(table_name=TABLE, cursor_key="bench" * 7)  # its default client
     client = repo._table.client  # only to install the canned responses on it
 
     def check(op: str, result: Any) -> None:
@@ -179,7 +179,7 @@ def seed(client: Any = None) -> None:
     """Create the table and write the workspace and its members (under moto)."""
     from tracker import Membership, TrackerRepository, Workspace
 
-    repo = TrackerRepository(client, table_name=TABLE, cursor_key="bench")
+    repo = TrackerRepository(client, table_name=TABLE, cursor_key="bench" * 7)
     repo.create_table()
     repo.save_workspace(Workspace(**fx.WORKSPACE))
     repo.batch_write(put=[Membership(**fx.member(n)) for n in range(fx.MEMBERS)])

@@ -33,7 +33,7 @@ Repo = TypeVar("Repo", TrackerRepository, FleetRepository)
 Client = Any
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-CURSOR_KEY = "hostile-input-key"
+CURSOR_KEY = "hostile-input-key" * 2
 TABLES = itertools.count()
 WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"})
 

@@ -62,7 +62,7 @@ def table(client: Any, attempts: int = 4) -> Table:
         client=client,
         name="t",
         retry=RetryPolicy(max_attempts=attempts, base_delay=0.0),
-        signer=CursorSigner("k"),
+        signer=CursorSigner("k" * 32),
         index_keys={None: ("PK", "SK")},
     )
 
@@ -117,9 +117,9 @@ def test_a_sixteen_shard_cursor_with_long_keys_stays_under_the_cursor_limit() ->
         }
         for shard in range(16)
     ]
-    cursor = CursorSigner("k").encode(pattern="p", arguments={}, state=_pack(state))
+    cursor = CursorSigner("k" * 32).encode(pattern="p", arguments={}, state=_pack(state))
     assert len(cursor) < MAX_CURSOR_LENGTH
-    assert _unpack(CursorSigner("k").decode(cursor, pattern="p", arguments={})) == state
+    assert _unpack(CursorSigner("k" * 32).decode(cursor, pattern="p", arguments={})) == state
 
 
 def test_batch_write_checks_sizes_before_the_first_chunk() -> None:

@@ -288,7 +288,7 @@ def recording_repository(
 
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        repo = TrackerRepository(client=client, table_name="Capacity", cursor_key="k")
+        repo = TrackerRepository(client=client, table_name="Capacity", cursor_key="k" * 32)
         repo.create_table()
         for item in items:
             client.put_item(TableName=repo.table_name, Item=item)

@@ -35,7 +35,7 @@ FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002)
 
 
 def fleet(client: Any, table_name: str, **options: Any) -> FleetRepository:
-    repo = FleetRepository(client=client, table_name=table_name, cursor_key="k", **options)
+    repo = FleetRepository(client=client, table_name=table_name, cursor_key="k" * 32, **options)
     repo.create_table()
     return repo
 
@@ -164,7 +164,7 @@ def test_markers_need_a_ttl_attribute_or_an_explicit_none(
     class NoTtl(FleetRepository):
         TTL_ATTRIBUTE = None
 
-    repo = NoTtl(client=dynamodb_client, table_name=table_name, cursor_key="k")
+    repo = NoTtl(client=dynamodb_client, table_name=table_name, cursor_key="k" * 32)
     repo.create_table()
     one = [Increment(SiteAlertCount, {"site_id": "s1"}, {"open_alerts": 1})]
     with pytest.raises(ValueError, match="would never expire"):
@@ -264,7 +264,7 @@ REFUSED: dict[str, tuple[Callable[[FleetRepository], object], type[Exception], s
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_counters_are_refused_where_other_writes_would_clobber_them(case: str) -> None:
     call, error, message = REFUSED[case]
-    repo = FleetRepository(client=_Unreachable(), table_name="t", cursor_key="k")
+    repo = FleetRepository(client=_Unreachable(), table_name="t", cursor_key="k" * 32)
     with pytest.raises(error, match=message):
         call(repo)
 

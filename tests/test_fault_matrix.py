@@ -219,7 +219,10 @@ def make_repos(example: str, client: Any, table_name: str) -> tuple[Any, Any]:
     made = []
     for suffix in ("", "ref"):
         repo = repository(
-            client=client, table_name=table_name + suffix, cursor_key="faults", retry=FAST_RETRIES
+            client=client,
+            table_name=table_name + suffix,
+            cursor_key="faults" * 8,
+            retry=FAST_RETRIES,
         )
         repo.create_table()
         seed(repo)

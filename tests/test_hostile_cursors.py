@@ -1,7 +1,8 @@
 """Hostile cursors, end to end through the generated repositories of the examples (tracker and
 iot) on moto in-process, with every request the client sends counted: flipped characters and
 bits, arbitrary text, re-encoded payloads, cursors of another pattern or of other arguments,
-of a rotated-out key, and (on a sharded pattern) of another shard count are refused with
+of a rotated-out key, of another table, older than the repository's maximum age, and (on a
+sharded pattern) of another shard count are refused with
 `InvalidCursorError` before any request is sent; the genuine cursors keep working.
 
 Unit-level properties of the cursor encoding are in tests/test_paging.py.
@@ -143,14 +144,17 @@ def test_arbitrary_text_is_refused_as_a_cursor_unsent(pages: Pages, garbage: str
 def _reencoded(pages: Pages) -> dict[str, str]:
     cursor = pages.cursor
     payload = _payload(cursor)
-    assert set(payload) == {"v", "p", "a", "s"} and payload["s"]["PK"]["S"] == "Workspace#w%231"
+    assert set(payload) == {"v", "t", "p", "a", "i", "s"}
+    assert payload["s"]["PK"]["S"] == "Workspace#w%231"
     other_partition = json.loads(json.dumps(payload))
     other_partition["s"]["PK"]["S"] = "Workspace#w%25231"  # W2's partition: another tenant
     changes: dict[str, dict[str, Any]] = {
         "another partition in the state": other_partition,
         "another pattern": {**payload, "p": "workspaces_of_user"},
         "other arguments": {**payload, "a": arguments_digest({"workspace_id": W2})},
-        "another version": {**payload, "v": 2},
+        "another version": {**payload, "v": 1},
+        "another table": {**payload, "t": "Tracker-prod"},
+        "a later issue time": {**payload, "i": payload["i"] + 3600},
         "an extra field": {**payload, "x": 1},
         "no state": {k: v for k, v in payload.items() if k != "s"},
         "a null state": {**payload, "s": None},
@@ -167,8 +171,9 @@ def test_reencoded_payloads_are_refused_unsent(pages: Pages) -> None:
     # Re-encoded as standard base64 with padding, or with its parts swapped.
     payload, signature = pages.cursor.split(".")
     padded = base64.b64encode(_unb64(payload)).decode() + "." + signature
-    assert padded != pages.cursor
-    pages.refused(padded)
+    if padded != pages.cursor:  # equal when the payload needs no padding and has no "-" or "_"
+        pages.refused(padded)
+    pages.refused(f"{payload}==.{signature}")
     pages.refused(f"{signature}.{payload}")
     pages.refused(pages.cursor + "=")
     pages.refused(pages.cursor.upper())
@@ -220,11 +225,42 @@ def test_cursors_of_other_patterns_and_other_arguments_are_refused_unsent(pages:
         assert pages.requests.calls == []
 
 
+def test_a_cursor_of_another_table_is_refused_unsent(client: Client, pages: Pages) -> None:
+    # Production and staging sharing a key: a cursor of one table does not resume on another.
+    staging = TrackerRepository(client=client, table_name="Tracker-staging", cursor_key=CURSOR_KEY)
+    pages.requests.clear()
+    error = raised(lambda: staging.members_of_workspace(workspace_id=W1, cursor=pages.cursor))
+    assert isinstance(error, InvalidCursorError), repr(error)
+    assert error.reason == "cursor belongs to another table"
+    assert pages.requests.calls == []
+
+
+def test_a_cursor_older_than_the_maximum_age_is_refused_unsent(
+    client: Client, pages: Pages
+) -> None:
+    table = pages.repo.table_name
+    aged = TrackerRepository(
+        client=client, table_name=table, cursor_key=CURSOR_KEY, cursor_max_age=timedelta(hours=1)
+    )
+    # The page-1 cursor was just issued: it resumes.
+    assert len(aged.members_of_workspace(workspace_id=W1, limit=2, cursor=pages.cursor).items) == 2
+    issued = json.loads(_unb64(pages.cursor.split(".")[0]))["i"]
+    aged._table.signer._clock = lambda: issued + 3601.0  # an hour and a second later
+    pages.requests.clear()
+    error = raised(lambda: aged.members_of_workspace(workspace_id=W1, limit=2, cursor=pages.cursor))
+    assert isinstance(error, InvalidCursorError) and error.reason == "cursor has expired"
+    assert pages.requests.calls == []
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        TrackerRepository(client=client, table_name=table, cursor_key="short")
+
+
 def test_cursor_of_a_rotated_out_key_is_refused_unsent(client: Client, pages: Pages) -> None:
     old = pages.cursor
     table = pages.repo.table_name
-    rotated = TrackerRepository(client=client, table_name=table, cursor_key=["new", CURSOR_KEY])
-    dropped = TrackerRepository(client=client, table_name=table, cursor_key="new")
+    rotated = TrackerRepository(
+        client=client, table_name=table, cursor_key=["new" * 11, CURSOR_KEY]
+    )
+    dropped = TrackerRepository(client=client, table_name=table, cursor_key="new" * 11)
     # During the rotation both keys verify; once the old key is dropped its cursors are refused.
     assert [m.user_id for m in rotated.members_of_workspace(workspace_id=W1, cursor=old).items]
     pages.requests.clear()
@@ -284,7 +320,7 @@ def test_sharded_cursors_refuse_tampering_and_other_patterns_unsent(
     refused(lambda: repo.all_open_alerts(raised_at_from=NOW, cursor=cursor))
     # Validly signed (as by a deployment with another shard count, or none), but not in this
     # query's shape: refused by the runtime before any shard is read.
-    signer = CursorSigner(CURSOR_KEY)
+    signer = CursorSigner(CURSOR_KEY, table=repo.table_name)
     arguments = {"raised_at_from": None, "raised_at_to": None}
     states: list[object] = [
         [{"start": None}] * 7,

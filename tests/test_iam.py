@@ -99,7 +99,7 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, str | No
                 client = boto3.client("dynamodb", region_name="us-east-1")
                 log = RequestLog(client, design)
                 repository = getattr(package, repository_class_name(design.table_name))
-                repo = repository(client=client, table_name=TABLE, cursor_key="k")
+                repo = repository(client=client, table_name=TABLE, cursor_key="k" * 32)
                 repo.create_table()
                 exercise(design, package, repo, log, random.Random(7), tenant=tenant)
             _RECORDINGS[key] = log.requests

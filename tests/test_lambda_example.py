@@ -31,7 +31,7 @@ def handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     environment = template_environment()
     assert set(environment) == {"TABLE_NAME", "DYNAMODEL_CURSOR_KEY"}
     monkeypatch.setenv("TABLE_NAME", "Tracker-test")  # what the template's import resolves to
-    monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", "lambda-test-key")
+    monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", "lambda-test-key" * 3)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.syspath_prepend(str(GENERATED))
     monkeypatch.syspath_prepend(str(LAMBDA))
@@ -112,7 +112,7 @@ def test_bad_requests_are_4xx(handlers: ModuleType) -> None:
     assert call(handlers.create_ticket, {"workspace_id": "w1"}, body="{not json")[0] == 400
     assert call(handlers.create_ticket, {"workspace_id": "w1"}, body={"ticket_no": 1})[0] == 400
     assert call(handlers.list_tickets, {"workspace_id": "w1"}, query={"status": "x"})[0] == 400
-    foreign = CursorSigner("another key").encode(
+    foreign = CursorSigner("another key" * 3).encode(
         pattern="tickets_by_status", arguments={}, state={}
     )
     status, _ = call(handlers.list_tickets, {"workspace_id": "w1"}, query={"cursor": foreign})

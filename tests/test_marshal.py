@@ -506,3 +506,45 @@ def test_marshal_does_not_load_boto3_serializers() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+# -- storage_error: which value an encoder refused (names the attribute of InvalidValueError) ---
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "x",
+        0,
+        -(10**37),
+        Decimal("1E-130"),
+        1.5,
+        True,
+        b"",
+        [1, "a"],
+        {"a": {"b": None}},
+        {"x"},
+        datetime(2026, 1, 1, tzinfo=UTC),
+        date(2026, 1, 1),
+    ],
+)
+def test_storable_values_have_no_storage_error(value: object) -> None:
+    assert marshal.storage_error(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (float("nan"), "NaN"),
+        (10**38 + 1, "39 significant digits"),  # DynamoDB: at most 38
+        (Decimal("1E+126"), "outside DynamoDB's number range"),  # over 9.99E+125
+        (datetime(2026, 1, 1), "naive"),
+        (set(), "empty set"),
+        ({"a": [1, float("inf")]}, "a[1]"),
+        (object(), "unsupported value"),
+    ],
+)
+def test_unstorable_values_say_why(value: object, reason: str) -> None:
+    error = marshal.storage_error(value)
+    assert error is not None and reason in error

@@ -28,6 +28,8 @@ from dynamodel.runtime.paging import (
 )
 
 KEY = b"k" * 32
+OTHER_KEY = b"another key, also 32 bytes long!"
+OLD_KEY, NEW_KEY = "old-secret-key-" + "o" * 17, "new-secret-key-" + "n" * 17
 PATTERN = "ticketsByCustomer"
 ARGS: dict[str, object] = {"customer_id": "c-1", "since": datetime(2024, 5, 1, tzinfo=UTC)}
 STATE = {"PK": {"S": "Customer#c-1"}, "SK": {"S": "Ticket#2024-05-02#t-9"}}
@@ -196,7 +198,9 @@ def test_modified_payload_with_the_old_signature_is_rejected(signer: CursorSigne
         ("s", {"PK": {"S": "Customer#someone-else"}}),
         ("p", "allTickets"),
         ("a", arguments_digest({"customer_id": "c-2"})),
-        ("v", 2),
+        ("v", 1),
+        ("t", "Tracker-staging"),
+        ("i", 0),
     ):
         forged = json.dumps({**payload, field: value}, separators=(",", ":")).encode()
         error = _rejected(signer, f"{paging._b64encode(forged)}.{signature}")
@@ -225,12 +229,12 @@ def test_cursor_of_other_arguments_is_rejected(
 
 
 def test_cursor_signed_with_another_key_is_rejected() -> None:
-    cursor = CursorSigner(b"another key").encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    cursor = CursorSigner(OTHER_KEY).encode(pattern=PATTERN, arguments=ARGS, state=STATE)
     assert _rejected(CursorSigner(KEY), cursor).reason == "cursor signature is invalid"
 
 
 def test_key_rotation() -> None:
-    old, new = "old-secret-key", "new-secret-key"
+    old, new = OLD_KEY, NEW_KEY
     old_cursor = CursorSigner(old).encode(pattern=PATTERN, arguments=ARGS, state=STATE)
     rotating = CursorSigner([new, old])
     assert rotating.decode(old_cursor, pattern=PATTERN, arguments=ARGS) == STATE
@@ -241,8 +245,8 @@ def test_key_rotation() -> None:
 
 
 def test_str_and_bytes_keys_are_the_same_key() -> None:
-    cursor = CursorSigner("clé").encode(pattern=PATTERN, arguments=ARGS, state=STATE)
-    signer = CursorSigner(["clé".encode()])
+    cursor = CursorSigner("clé" * 11).encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    signer = CursorSigner([("clé" * 11).encode()])
     assert signer.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
 
 
@@ -267,20 +271,26 @@ def test_oversize_input_is_rejected_before_parsing(signer: CursorSigner) -> None
 
 def test_wrong_shape_or_version_with_a_valid_signature_is_rejected(signer: CursorSigner) -> None:
     digest = arguments_digest(ARGS)
+    bound = {"v": 2, "t": "", "p": PATTERN, "a": digest, "i": 0}
     for payload, reason in (
         (b"not json", "cursor payload is malformed"),
         (b"\xff\xfe", "cursor payload is malformed"),
         (b"[1,2]", "cursor payload is malformed"),
-        (json.dumps({"v": 1, "p": PATTERN, "a": digest}).encode(), "cursor payload is malformed"),
-        (json.dumps({"v": 2, "p": PATTERN, "a": digest, "s": 1}).encode(), "version"),
+        (json.dumps({"v": 2, "p": PATTERN, "a": digest}).encode(), "cursor payload is malformed"),
+        # Version 1 (no table, no issue time): signed with the right key, still refused.
+        (json.dumps({"v": 1, "p": PATTERN, "a": digest, "s": 1}).encode(), "malformed"),
+        (json.dumps({**bound, "v": 1, "s": 1}).encode(), "version"),
+        (json.dumps({**bound, "v": 3, "s": 1}).encode(), "version"),
     ):
         assert reason in _rejected(signer, _signed(payload)).reason
-    good = json.dumps({"v": 1, "p": PATTERN, "a": digest, "s": [1]}).encode()
+    good = json.dumps({**bound, "s": [1]}).encode()
     assert signer.decode(_signed(good), pattern=PATTERN, arguments=ARGS) == [1]
 
 
 def test_error_is_a_value_error_and_never_shows_the_key(signer: CursorSigner) -> None:
-    error = _rejected(signer, CursorSigner(b"other").encode(pattern=PATTERN, arguments={}, state=1))
+    error = _rejected(
+        signer, CursorSigner(OTHER_KEY).encode(pattern=PATTERN, arguments={}, state=1)
+    )
     assert isinstance(error, ValueError) and isinstance(error, DynamodelError)
     assert "k" * 8 not in str(error) and len(str(error)) < 80
 
@@ -289,13 +299,13 @@ def test_error_is_a_value_error_and_never_shows_the_key(signer: CursorSigner) ->
 
 
 def test_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(CURSOR_KEY_ENV, "current-key, previous-key")
+    monkeypatch.setenv(CURSOR_KEY_ENV, f"{NEW_KEY}, {OLD_KEY}")
     signer = CursorSigner()
     assert not signer.is_ephemeral
-    previous = CursorSigner("previous-key").encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    previous = CursorSigner(OLD_KEY).encode(pattern=PATTERN, arguments=ARGS, state=STATE)
     assert signer.decode(previous, pattern=PATTERN, arguments=ARGS) == STATE
     cursor = signer.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
-    assert CursorSigner("current-key").decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+    assert CursorSigner(NEW_KEY).decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
 
 
 def test_blank_environment_key_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -321,7 +331,7 @@ def test_without_any_key_a_per_process_key_is_used(
     _rejected(CursorSigner(), cursor)
 
 
-@pytest.mark.parametrize("keys", [[], [""], [b""], "", ["ok", ""]])
+@pytest.mark.parametrize("keys", [[], [""], [b""], "", [KEY, ""]])
 def test_empty_keys_are_refused(keys: Any) -> None:
     with pytest.raises(ValueError):
         CursorSigner(keys)
@@ -355,7 +365,7 @@ def test_a_cursor_for_another_shard_count_is_refused() -> None:
         def query(self, **_: object) -> None:
             raise AssertionError("an invalid cursor must not read anything")
 
-    signer = CursorSigner("k")
+    signer = CursorSigner(KEY)
     table = Table(
         client=NoCalls(),
         name="t",
@@ -380,3 +390,148 @@ def test_a_cursor_for_another_shard_count_is_refused() -> None:
                 limit=5,
                 cursor=cursor,
             )
+
+
+# -- key strength, table binding, maximum age (issue 11, finding 7) --------------------------
+
+
+@pytest.mark.parametrize("length", [1, 16, 31])
+def test_keys_under_32_bytes_are_refused_with_advice(length: int) -> None:
+    for key in (b"x" * length, "x" * length, [KEY, b"x" * length]):
+        with pytest.raises(ValueError, match=r"at least 32 bytes") as caught:
+            CursorSigner(key)
+        assert "secrets.token_urlsafe(32)" in str(caught.value)
+    CursorSigner(b"x" * 32)  # 32 bytes is enough
+    CursorSigner("é" * 16)  # a str key counts its UTF-8 bytes: 32
+
+
+def test_a_short_key_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CURSOR_KEY_ENV, f"{NEW_KEY},short")
+    with pytest.raises(ValueError, match="at least 32 bytes"):
+        CursorSigner()
+
+
+def test_a_cursor_of_another_table_is_refused_with_the_same_key() -> None:
+    production = CursorSigner(KEY, table="Tracker-prod")
+    staging = CursorSigner(KEY, table="Tracker-staging")
+    cursor = production.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    assert production.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+    assert _rejected(staging, cursor).reason == "cursor belongs to another table"
+    assert _rejected(CursorSigner(KEY), cursor).reason == "cursor belongs to another table"
+
+
+def test_cursors_older_than_the_maximum_age_are_refused() -> None:
+    now = [1_000_000.0]
+    signer = CursorSigner(KEY, max_age=timedelta(minutes=10), clock=lambda: now[0])
+    cursor = signer.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    now[0] += 600  # exactly the maximum age: still valid
+    assert signer.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+    now[0] += 1
+    assert _rejected(signer, cursor).reason == "cursor has expired"
+    # Without a maximum age the same cursor, a day old, still resumes.
+    now[0] += 86_400
+    unlimited = CursorSigner(KEY, clock=lambda: now[0])
+    assert unlimited.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+
+
+def test_the_issue_time_is_signed_so_it_cannot_be_refreshed() -> None:
+    now = [2_000_000.0]
+    signer = CursorSigner(KEY, max_age=timedelta(seconds=60), clock=lambda: now[0])
+    cursor = signer.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    encoded_payload, signature = cursor.split(".")
+    payload = json.loads(paging._b64decode(encoded_payload))
+    assert payload["i"] == 2_000_000 and payload["t"] == ""
+    now[0] += 3600
+    refreshed = json.dumps({**payload, "i": int(now[0])}, separators=(",", ":")).encode()
+    error = _rejected(signer, f"{paging._b64encode(refreshed)}.{signature}")
+    assert error.reason == "cursor signature is invalid"
+
+
+@pytest.mark.parametrize("age", [timedelta(0), timedelta(seconds=-1)])
+def test_a_non_positive_maximum_age_is_refused(age: timedelta) -> None:
+    with pytest.raises(ValueError, match="max_age"):
+        CursorSigner(KEY, max_age=age)
+
+
+def test_rotation_keeps_table_binding_and_age() -> None:
+    now = [0.0]
+    old = CursorSigner(OLD_KEY, table="T", clock=lambda: now[0])
+    rotating = CursorSigner([NEW_KEY, OLD_KEY], table="T", max_age=timedelta(hours=1))
+    rotating = CursorSigner(
+        [NEW_KEY, OLD_KEY], table="T", max_age=timedelta(hours=1), clock=lambda: now[0]
+    )
+    cursor = old.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    assert rotating.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+    now[0] += 3601
+    assert _rejected(rotating, cursor).reason == "cursor has expired"
+
+
+# -- what mutation testing found untested ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        (b"\x00", b"\x01"),
+        (b"", b"\x00"),
+        (bytearray(b"ab"), b"ac"),
+        ({"a"}, {"b"}),
+        (frozenset({1, 2}), frozenset({1, 3})),
+        ({1}, {"1"}),
+    ],
+)
+def test_a_cursor_for_one_blob_or_set_is_refused_for_another(
+    signer: CursorSigner, one: object, other: object
+) -> None:
+    assert arguments_digest({"x": one}) != arguments_digest({"x": other})
+    cursor = signer.encode(pattern=PATTERN, arguments={"x": one}, state=STATE)
+    assert signer.decode(cursor, pattern=PATTERN, arguments={"x": one}) == STATE
+    assert "arguments" in _rejected(signer, cursor, arguments={"x": other}).reason
+
+
+def test_a_non_canonical_encoding_of_the_same_bytes_is_refused(signer: CursorSigner) -> None:
+    # A 32-byte signature is 43 base64url characters; the last carries 4 bits and 2 unused
+    # ones, so flipping its lowest bit gives another string that decodes to the same bytes.
+    cursor = signer.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    payload, signature = cursor.split(".")
+    last = BASE64URL.index(signature[-1])
+    twin = signature[:-1] + BASE64URL[last ^ 1]
+    assert paging._b64decode(signature) == base64.urlsafe_b64decode(twin + "=")
+    assert _rejected(signer, f"{payload}.{twin}").reason == "cursor is malformed"
+
+
+@pytest.mark.parametrize("junk", ["!", "+", "/", "=", " ", "\n", "é"])
+def test_characters_outside_unpadded_base64url_are_refused(signer: CursorSigner, junk: str) -> None:
+    cursor = signer.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    payload, signature = cursor.split(".")
+    for tampered in (
+        f"{payload[:5]}{junk}{payload[5:]}.{signature}",
+        f"{payload}.{signature}{junk}",
+    ):
+        assert _rejected(signer, tampered).reason == "cursor is malformed"
+
+
+def _cursor_of_length(signer: CursorSigner, length: int) -> str | None:
+    for size in range(length):
+        try:
+            cursor = signer.encode(pattern=PATTERN, arguments=ARGS, state="x" * size)
+        except ValueError:
+            return None
+        if len(cursor) >= length:
+            return cursor if len(cursor) == length else None
+    return None
+
+
+def test_a_cursor_of_exactly_8192_characters_is_accepted(signer: CursorSigner) -> None:
+    cursor = _cursor_of_length(signer, 8192)  # DynamoDB's limit, pinned here as a literal
+    assert cursor is not None and len(cursor) == 8192
+    state = signer.decode(cursor, pattern=PATTERN, arguments=ARGS)
+    assert isinstance(state, str) and set(state) == {"x"}
+    # One state character more makes the cursor longer than 8,192: encode refuses it, and a
+    # validly signed cursor of that length is refused before its signature is checked.
+    payload = json.loads(paging._b64decode(cursor.split(".")[0]))
+    longer = json.dumps({**payload, "s": state + "x"}, separators=(",", ":")).encode()
+    assert len(_signed(longer)) > 8192
+    assert _rejected(signer, _signed(longer)).reason == "cursor is too long"
+    with pytest.raises(ValueError, match="exceeds 8192"):
+        signer.encode(pattern=PATTERN, arguments=ARGS, state=state + "xx")

@@ -43,7 +43,9 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def repo(dynamodb_client: Any, table_name: str) -> Iterator[TrackerRepository]:
-    repository = TrackerRepository(client=dynamodb_client, table_name=table_name, cursor_key="t")
+    repository = TrackerRepository(
+        client=dynamodb_client, table_name=table_name, cursor_key="t" * 32
+    )
     repository.create_table()
     yield repository
 
@@ -219,7 +221,7 @@ def test_pages_and_cursors(repo: TrackerRepository) -> None:
     with pytest.raises(InvalidCursorError):
         repo.tickets_by_status(workspace_id="w#1", status="open", cursor=first.cursor)
     other_key = TrackerRepository(
-        client=repo._table.client, table_name=repo.table_name, cursor_key="other"
+        client=repo._table.client, table_name=repo.table_name, cursor_key="other" * 7
     )
     with pytest.raises(InvalidCursorError):
         other_key.open_tickets(workspace_id="w#1", limit=3, cursor=first.cursor)
@@ -247,7 +249,7 @@ def test_default_client_and_table_name(
     backend: str, monkeypatch: pytest.MonkeyPatch, dynamodb_client: Any
 ) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", "k1,k0")
+    monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", f"{'1' * 32},{'0' * 32}")
     repo = TrackerRepository()
     assert repo.table_name == "Tracker"
     repo.create_table()
@@ -270,7 +272,7 @@ def test_a_plain_boto3_client_works_too(
     # Every other test here runs on the runtime's default client (its own request bodies,
     # signer and parser); a user's own client must write and read the same.
     assert not dynamodb_client.meta.config.user_agent.startswith("dynamodel")  # boto3's own
-    repo = TrackerRepository(client=dynamodb_client, table_name=table_name, cursor_key="t")
+    repo = TrackerRepository(client=dynamodb_client, table_name=table_name, cursor_key="t" * 32)
     repo.create_table()
     saved = repo.create_ticket(ticket(labels={"bug", "ui"}))
     repo.update_ticket(workspace_id="w#1", ticket_no=1, status="closed", expected_version=1)

@@ -52,7 +52,7 @@ def test_each_method_sends_the_planned_request(
     design, package = load_package(spec_path, tmp_path)
     recorder = Recorder(dynamodb_client)
     repository = getattr(package, repository_class_name(design.table_name))
-    repo = repository(client=recorder, table_name=table_name, cursor_key="k")
+    repo = repository(client=recorder, table_name=table_name, cursor_key="k" * 32)
     repo.create_table()
     rng = random.Random(1)
     written = write_everything(design, package, repo, _rows(design, rng, 6), rng)

@@ -126,7 +126,7 @@ def table(client: Any) -> Table:
         client=client,
         name="t",
         retry=RetryPolicy(max_attempts=1),
-        signer=CursorSigner("k"),
+        signer=CursorSigner("k" * 32),
         index_keys=INDEX_KEYS,
     )
 
@@ -205,7 +205,7 @@ def test_a_shard_that_stops_exactly_at_its_end_needs_no_extra_page() -> None:
 
 def test_a_corrupt_shard_entry_is_refused_before_reading() -> None:
     client = ShardedClient({})
-    signer = CursorSigner("k")
+    signer = CursorSigner("k" * 32)
     for state in ([{"start": None}, 5], [{"start": "PK"}, None]):
         cursor = signer.encode(pattern="all_open_alerts", arguments={}, state=state)
         with pytest.raises(InvalidCursorError):
@@ -305,7 +305,7 @@ def stop_shard_early(client: Any, partition: str, after: int) -> list[int]:
 def test_all_open_alerts_in_order_when_a_shard_stops_at_1_mb(
     dynamodb_client: Any, table_name: str
 ) -> None:
-    repo = FleetRepository(client=dynamodb_client, table_name=table_name, cursor_key="k")
+    repo = FleetRepository(client=dynamodb_client, table_name=table_name, cursor_key="k" * 32)
     repo.create_table()
     alerts = [
         Alert(

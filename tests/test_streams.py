@@ -77,7 +77,7 @@ def repository(client: Any, view: str = "NEW_AND_OLD_IMAGES") -> FleetRepository
             "StreamSpecification": {"StreamEnabled": True, "StreamViewType": view},
         }
 
-    repo = Repository(client=client, table_name=f"Fleet-{view.lower()}", cursor_key="k")
+    repo = Repository(client=client, table_name=f"Fleet-{view.lower()}", cursor_key="k" * 32)
     repo.create_table()
     return repo
 

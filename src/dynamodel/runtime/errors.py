@@ -143,3 +143,18 @@ class RetriesExhaustedError(DynamodelError):
         self.attempts = attempts
         self.cause = cause
         self.may_have_applied = may_have_applied
+
+
+class InvalidValueError(DynamodelError, ValueError):
+    """A write was given a value its attribute cannot hold: the wrong type, a string outside
+    its enum, a missing required value, a number DynamoDB cannot store, or an aggregate with
+    two members of the same id. Raised before any request; names the entity, the attribute
+    (with a path inside it, e.g. `labels[0]`) and the value."""
+
+    def __init__(
+        self, message: str, *, entity: str = "", attribute: str = "", value: object = None
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.attribute = attribute
+        self.value = value

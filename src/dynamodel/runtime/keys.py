@@ -223,6 +223,13 @@ _ENCODERS: dict[str, Callable[..., str]] = {
 }
 
 
+# The number encoders of generated code, one per spec type: a float or Decimal given for an
+# int id would address another item (or none) instead of being refused.
+encode_int = _ENCODERS["int"]
+encode_decimal = _ENCODERS["decimal"]
+encode_float = _ENCODERS["float"]
+
+
 def encode(type_name: str, value: object, *, attribute: str | None = None) -> str:
     """Encode ``value`` of spec type ``type_name`` as a key segment.
 

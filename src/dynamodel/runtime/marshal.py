@@ -219,6 +219,16 @@ def _put_any(value: object, depth: int) -> AttributeValue:
     raise _BadValue(TypeError, f"unsupported value of type {type(value).__name__}")
 
 
+def storage_error(value: object) -> str | None:
+    """Why DynamoDB cannot store `value` as an attribute (None when it can): the check of
+    `put_map` applied to one value, used to name the attribute an encoder refused."""
+    try:
+        _put_any(value, 0)
+    except _BadValue as bad:
+        return f"{''.join(reversed(bad.path)).lstrip('.')} {bad.reason}".strip()
+    return None
+
+
 def _free_number_text(value: int | Decimal | float) -> str:
     if isinstance(value, int):
         return _int_text(value)

@@ -1,11 +1,16 @@
 """Pages of query results and the signed, opaque cursors that resume them.
 
 A cursor is ``base64url(payload).base64url(hmac_sha256(key, payload))`` without padding, where
-the payload is compact JSON ``{"v": version, "p": pattern, "a": digest of the arguments,
-"s": state}``. The signature makes the cursor tamper-proof and binds it to one access pattern
-and one set of arguments, so a client cannot resume a query with a key it chose, nor replay
-a cursor against another query. Cursors are signed, **not encrypted**: the client can read the
-state (the last evaluated key), which must therefore hold nothing secret.
+the payload is compact JSON ``{"v": version, "t": table name, "p": pattern, "a": digest of the
+arguments, "i": issue time (Unix seconds), "s": state}``. The signature makes the cursor
+tamper-proof and binds it to one table, one access pattern and one set of arguments, so a
+client cannot resume a query with a key it chose, nor replay a cursor against another query or
+another table (a production cursor on staging, when both share a key). With a maximum age,
+cursors older than it are refused. Cursors are signed, **not encrypted**: the client can read
+the state (the last evaluated key), which must therefore hold nothing secret.
+
+Keys shorter than 32 bytes are refused: an HMAC key is only as strong as its guessability, and
+a short one is recovered offline from a single cursor.
 """
 
 from __future__ import annotations
@@ -18,11 +23,11 @@ import hmac
 import json
 import logging
 import os
-import re
 import secrets
-from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import time as unix_time
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -32,15 +37,15 @@ from dynamodel.runtime.errors import InvalidCursorError
 T = TypeVar("T")
 
 CURSOR_KEY_ENV = "DYNAMODEL_CURSOR_KEY"
-CURSOR_VERSION = 1
+# 2: the table name and the issue time are signed too (version 1 cursors are refused).
+CURSOR_VERSION = 2
 MAX_CURSOR_LENGTH = 8192
+MIN_KEY_BYTES = 32
+KEY_ADVICE = 'make one with: python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 _LOG = logging.getLogger(__name__)
 _SIGNATURE_BYTES = hashlib.sha256().digest_size
-# Only the unpadded URL-safe alphabet: urlsafe_b64decode silently drops other characters, so
-# without this check a cursor with inserted junk would still verify.
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
-_PAYLOAD_FIELDS = frozenset({"v", "p", "a", "s"})
+_PAYLOAD_FIELDS = frozenset({"v", "t", "p", "a", "i", "s"})
 
 
 class Page(BaseModel, Generic[T]):
@@ -72,8 +77,11 @@ def _process_key() -> bytes:
 
 def _as_key(key: str | bytes) -> bytes:
     raw = key.encode("utf-8") if isinstance(key, str) else bytes(key)
-    if not raw:
-        raise ValueError("a cursor key must not be empty")
+    if len(raw) < MIN_KEY_BYTES:
+        # The length only, never the key: this message may end up in a log.
+        raise ValueError(
+            f"a cursor key must be at least {MIN_KEY_BYTES} bytes, got {len(raw)}; {KEY_ADVICE}"
+        )
     return raw
 
 
@@ -82,7 +90,12 @@ class CursorSigner:
 
     ``keys``: the first key signs, every key verifies, so a key is rotated by putting the new
     key first and dropping the old one once its cursors have expired from use. A str key is
-    used as its UTF-8 bytes; use at least 32 random bytes (``secrets.token_urlsafe(32)``).
+    used as its UTF-8 bytes; each must be at least 32 bytes (ValueError otherwise): use
+    ``secrets.token_urlsafe(32)``.
+
+    ``table``: the table name signed into every cursor; a cursor of another table is refused.
+    ``max_age``: when set, cursors issued longer ago than this are refused (None: no limit).
+    ``clock``: the current Unix time in seconds (injectable for tests).
 
     When ``keys`` is None they are read from the environment variable ``DYNAMODEL_CURSOR_KEY``
     (comma-separated, first signs). **When that is unset too, a random key is generated for
@@ -90,7 +103,19 @@ class CursorSigner:
     instances come and go) must set the variable or pass a key**; a warning is logged then.
     """
 
-    def __init__(self, keys: Sequence[str | bytes] | str | bytes | None = None) -> None:
+    def __init__(
+        self,
+        keys: Sequence[str | bytes] | str | bytes | None = None,
+        *,
+        table: str = "",
+        max_age: timedelta | None = None,
+        clock: Callable[[], float] = unix_time,
+    ) -> None:
+        if max_age is not None and max_age <= timedelta(0):
+            raise ValueError(f"a cursor max_age must be positive, got {max_age}")
+        self._table = table
+        self._max_age = None if max_age is None else max_age.total_seconds()
+        self._clock = clock
         self._ephemeral = False
         if keys is None:
             configured = os.environ.get(CURSOR_KEY_ENV)
@@ -124,8 +149,10 @@ class CursorSigner:
         """
         payload = {
             "v": CURSOR_VERSION,
+            "t": self._table,
             "p": pattern,
             "a": arguments_digest(arguments),
+            "i": int(self._clock()),
             "s": state,
         }
         payload_bytes = _encode_payload(payload).encode("utf-8")
@@ -143,7 +170,8 @@ class CursorSigner:
         """Return the state of a cursor made by :meth:`encode` for this pattern and arguments.
 
         Raises InvalidCursorError when the cursor is malformed, forged, tampered with, signed
-        by an unknown key, or made for another pattern or other arguments.
+        by an unknown key, made for another table, pattern or other arguments, or older than
+        the maximum age.
         """
         if not isinstance(cursor, str):
             raise InvalidCursorError("cursor must be a string")
@@ -165,6 +193,10 @@ class CursorSigner:
             raise InvalidCursorError("cursor payload is malformed")
         if payload["v"] != CURSOR_VERSION:
             raise InvalidCursorError("cursor version is not supported")
+        if payload["t"] != self._table:
+            raise InvalidCursorError("cursor belongs to another table")
+        if self._max_age is not None and self._clock() - payload["i"] > self._max_age:
+            raise InvalidCursorError("cursor has expired")
         if payload["p"] != pattern:
             raise InvalidCursorError("cursor belongs to another query")
         if payload["a"] != arguments_digest(arguments):
@@ -218,14 +250,14 @@ def _b64encode(data: bytes) -> str:
 
 
 def _b64decode(text: str) -> bytes:
-    if not _BASE64URL.fullmatch(text):
-        raise InvalidCursorError("cursor is malformed")
     try:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise InvalidCursorError("cursor is malformed") from None
-    # Unused trailing bits make several strings decode to the same bytes; only the canonical
-    # one is accepted, so that every altered character of a cursor is detected.
+    # urlsafe_b64decode silently drops characters outside its alphabet (and reads "+" and "/"
+    # too), and unused trailing bits make several strings decode to the same bytes. Only the
+    # canonical unpadded base64url text of the bytes is accepted, which rules out all of that,
+    # so that every altered character of a cursor is detected.
     if _b64encode(data) != text:
         raise InvalidCursorError("cursor is malformed")
     return data

@@ -29,9 +29,11 @@ class Repository:
 
     `client` defaults to `boto3.client("dynamodb")` tuned for the runtime (see `admin.py`);
     `table_name` to the spec's table name. Page cursors are signed with `cursor_key` (or the
-    DYNAMODEL_CURSOR_KEY environment variable); `retry` bounds the runtime's retries.
-    `clock` (epoch seconds, default `time.time`) decides which items the table's TTL has
-    expired: reads hide them, and creates may replace them (see `dynamodel.runtime.expiry`).
+    DYNAMODEL_CURSOR_KEY environment variable; each key at least 32 bytes, the first signs,
+    all verify), bound to the table name, and refused once older than `cursor_max_age` when
+    that is set; `retry` bounds the runtime's retries. `clock` (epoch seconds, default
+    `time.time`) decides which items the table's TTL has expired: reads hide them, and
+    creates may replace them (see `dynamodel.runtime.expiry`); it also dates cursors.
     """
 
     # Set by the generated subclass, from the design.
@@ -47,14 +49,16 @@ class Repository:
         table_name: str | None = None,
         *,
         cursor_key: str | bytes | Sequence[str | bytes] | None = None,
+        cursor_max_age: timedelta | None = None,
         retry: RetryPolicy | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        name = table_name or self.TABLE_NAME
         self._table = Table(
             client=client if client is not None else default_client(),
-            name=table_name or self.TABLE_NAME,
+            name=name,
             retry=retry or RetryPolicy(),
-            signer=CursorSigner(cursor_key),
+            signer=CursorSigner(cursor_key, table=name, max_age=cursor_max_age, clock=clock),
             index_keys=self.INDEX_KEYS,
             ttl_attribute=self.TTL_ATTRIBUTE,
             clock=clock,

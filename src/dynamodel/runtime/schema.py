@@ -13,6 +13,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.validation import check_changes, checked_encoder
+
 Item = dict[str, dict[str, Any]]
 M = TypeVar("M", bound=BaseModel)
 
@@ -82,6 +84,18 @@ class EntitySchema(Generic[M]):
     def expiry_attribute(self) -> str | None:
         """The TTL attribute this entity's items may carry: its own, or its root's."""
         return self.ttl or self.inherited_ttl
+
+    def __post_init__(self) -> None:
+        # Every write path encodes through to_item, so checking there is what guarantees that
+        # nothing invalid is sent (see runtime/validation.py).
+        checked = checked_encoder(
+            self.name, self.model, self.to_item, members={m.field for m in self.members}
+        )
+        object.__setattr__(self, "to_item", checked)
+
+    def check_changes(self, changes: Mapping[str, Any]) -> None:
+        """Raise InvalidValueError when a partial update's value does not fit its field."""
+        check_changes(self.name, self.model, changes)
 
     def identity(self, obj: Any) -> tuple[object, ...]:
         return tuple(getattr(obj, name) for name in self.id_attributes)

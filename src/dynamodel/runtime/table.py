@@ -187,6 +187,11 @@ class Table:
             if cursor
             else None
         )
+        if sort.kind == "between" and sort.low > sort.high:
+            # A reversed range (`_from` after `_to`) holds nothing; DynamoDB would refuse the
+            # BETWEEN with a ValidationException. The encoded bounds are compared, as DynamoDB
+            # compares them (UTF-8 byte order, which is code point order).
+            return Page.model_construct(items=[], cursor=None)
         if len(partitions) == 1:
             items, next_state = self._single_page(
                 index, partitions[0], sort, forward, limit, state, consistent
@@ -383,7 +388,8 @@ def assemble_aggregate(schema: EntitySchema[M], items: Sequence[Item]) -> M | No
                 for child in decoded.get(member.schema.name, [])
                 if member.schema.identity(child)[: len(identity)] == identity
             ]
-            setattr(parent, member.field, children)
+            # Decoded, hence typed: set directly, not through the model's assignment validation.
+            parent.__dict__[member.field] = children
             for child in children:
                 attach(child, member.schema)
 

@@ -70,6 +70,7 @@ def update(
             raise ValueError(f"{schema.name} has no attribute {name!r} to update")
         if any(member.field == name for member in schema.members):
             raise ValueError(f"{schema.name}.{name} holds members: save the aggregate instead")
+    schema.check_changes(changes)  # a bad value is refused before anything is read
     stored = table.get_item(key, consistent=True)  # an update never touches members
     if stored is None or table.expired(stored):  # expired: gone to readers, so to updates
         raise not_found(schema, key)

@@ -21,6 +21,7 @@ from dynamodel.runtime.errors import (
     AlreadyExistsError,
     DynamodelError,
     InvalidKeyValueError,
+    InvalidValueError,
     NotFoundError,
     VersionConflictError,
 )
@@ -78,7 +79,9 @@ def _found_version(reason: Mapping[str, Any]) -> int | None:
 def flatten(
     schema: EntitySchema[Any], obj: Any, *, root_item: Item | None = None
 ) -> list[tuple[EntitySchema[Any], Any, Item]]:
-    """The items of an aggregate: the root first, then members (depth first)."""
+    """The items of an aggregate: the root first, then members (depth first). Each item is
+    checked as it is encoded (`EntitySchema.to_item`); two members with one id would be one
+    item written twice, which DynamoDB refuses, so they raise InvalidValueError here."""
     item = schema.to_item(obj)
     if root_item is None:
         root_item = item
@@ -89,13 +92,24 @@ def flatten(
         return entries
     identity = schema.identity(obj)
     for member in schema.members:
+        seen: set[tuple[object, ...]] = set()
         for child in getattr(obj, member.field):
-            if member.schema.identity(child)[: len(identity)] != identity:
+            entries.extend(flatten(member.schema, child, root_item=root_item))
+            child_identity = member.schema.identity(child)
+            if child_identity[: len(identity)] != identity:
                 raise InvalidKeyValueError(
                     f"{member.schema.describe(child)} is in {schema.describe(obj)}."
                     f"{member.field}, but its id does not start with the root's id"
                 )
-            entries.extend(flatten(member.schema, child, root_item=root_item))
+            if child_identity in seen:
+                raise InvalidValueError(
+                    f"{schema.describe(obj)}.{member.field} holds {member.schema.describe(child)}"
+                    " twice: member ids must be distinct; nothing was sent",
+                    entity=schema.name,
+                    attribute=member.field,
+                    value=child_identity,
+                )
+            seen.add(child_identity)
     return entries
 
 
@@ -297,6 +311,7 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
         )
         run(table, [action])
         return obj
+    entries = flatten(schema, obj)  # every item encoded (so checked) before anything is read
     stored, partition = current_state(table, schema, key)
     # An expired item is gone to readers, so a save replaces it as it would create the item.
     live = stored if stored is not None and not table.expired(stored) else None
@@ -316,7 +331,9 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
                 found=found,
             )
         new = obj.model_copy(update={VERSION_ATTRIBUTE: expected + 1})
-    entries = flatten(schema, new)
+        # The version is no key and no member's: only the root item's version attribute moves.
+        root_item = {**entries[0][2], VERSION_ATTRIBUTE: {"N": str(expected + 1)}}
+        entries[0] = (schema, new, root_item)
     guarded = () if schema.versioned else unique_attributes(schema)
     condition = (
         root_condition(schema, live, expected, guarded)

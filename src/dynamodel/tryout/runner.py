@@ -26,7 +26,7 @@ from dynamodel.tryout.arguments import arguments_for, call_text
 from dynamodel.tryout.backend import Backend
 from dynamodel.tryout.recorder import RecordedRequest, Recorder
 
-CURSOR_KEY = "dynamodel-try"  # cursors only have to verify within this run
+CURSOR_KEY = "dynamodel-try" * 3  # cursors only have to verify within this run
 
 
 class TryError(Exception):

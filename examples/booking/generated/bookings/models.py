@@ -29,7 +29,7 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 class Organisation(BaseModel):
     """An item of Organisation (spec line 10)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     org_id: str = Field(default_factory=new_ulid)
     name: str
@@ -42,7 +42,7 @@ class Organisation(BaseModel):
 class Member(BaseModel):
     """An item of Member (spec line 20)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     org_id: str
     member_id: str = Field(default_factory=new_ulid)
@@ -56,7 +56,7 @@ class Member(BaseModel):
 class Resource(BaseModel):
     """An item of Resource (spec line 31)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     resource_id: str = Field(default_factory=new_ulid)
     org_id: str
@@ -72,7 +72,7 @@ class Resource(BaseModel):
 class Attendee(BaseModel):
     """An item of Attendee (spec line 64)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     reservation_id: str
     member_id: str
@@ -84,7 +84,7 @@ class Attendee(BaseModel):
 class Reservation(BaseModel):
     """The Reservation aggregate root (spec line 43); its members are written and read with it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     reservation_id: str = Field(default_factory=new_ulid)
     org_id: str
@@ -105,7 +105,7 @@ class Reservation(BaseModel):
 class Closure(BaseModel):
     """An item of Closure (spec line 73)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     resource_id: str
     starts_at: AwareDatetime

@@ -269,7 +269,7 @@ def task_to_item(obj: Task) -> Item:
     item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='GSI1PK')}
     item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI1SK')}
     item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.status, attribute='status')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_number(obj.priority, attribute='priority'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI2SK')}
+    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_int(obj.priority, attribute='priority'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI2SK')}
     if obj.assignee_id is not None:
         item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.assignee_id, attribute='assignee_id')), limit=MAX_PK, attribute='GSI3PK')}
         item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI3SK')}

@@ -416,8 +416,8 @@ class WorkbenchRepository(Repository):
         sort = sort_condition(
             'Task',
             equality,
-            low=None if priority_from is None else keys.encode_number(priority_from, attribute='priority'),
-            high=None if priority_to is None else keys.encode_number(priority_to, attribute='priority'),
+            low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
+            high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
         )
         partitions = [keys.join('Task', keys.encode_str(project_id, attribute='project_id'), keys.encode_str(status, attribute='status'))]
         return self._table.query_page(

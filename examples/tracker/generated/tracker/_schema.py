@@ -192,8 +192,8 @@ MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
 def checklist_item_key(workspace_id: str, ticket_no: int, position: int) -> Item:
     """The table key of the ChecklistItem with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_number(ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('ChecklistItem', keys.encode_number(position, attribute='position')), limit=MAX_SK, attribute="SK")},
+        "PK": {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute="PK")},
+        "SK": {"S": keys.check_key_size(keys.join('ChecklistItem', keys.encode_int(position, attribute='position')), limit=MAX_SK, attribute="SK")},
     }
 
 
@@ -205,8 +205,8 @@ def checklist_item_to_item(obj: ChecklistItem) -> Item:
     item['position'] = m.put_int(obj.position)
     item['text'] = m.put_str(obj.text)
     item['done'] = m.put_bool(obj.done)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_number(obj.ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('ChecklistItem', keys.encode_number(obj.position, attribute='position')), limit=MAX_SK, attribute='SK')}
+    item['PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute='PK')}
+    item['SK'] = {"S": keys.check_key_size(keys.join('ChecklistItem', keys.encode_int(obj.position, attribute='position')), limit=MAX_SK, attribute='SK')}
     return item
 
 
@@ -247,7 +247,7 @@ CHECKLIST_ITEM: EntitySchema[ChecklistItem] = EntitySchema(
 def ticket_key(workspace_id: str, ticket_no: int) -> Item:
     """The table key of the Ticket with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_number(ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute="PK")},
+        "PK": {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute="PK")},
         "SK": {"S": keys.check_key_size(keys.join('#Ticket'), limit=MAX_SK, attribute="SK")},
     }
 
@@ -268,16 +268,16 @@ def ticket_to_item(obj: Ticket) -> Item:
     if obj.expires_at is not None:
         item['expires_at'] = m.put_ttl(obj.expires_at)
     item["version"] = m.put_int(obj.version)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_number(obj.ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute='PK')}
+    item['PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute='PK')}
     item['SK'] = {"S": keys.check_key_size(keys.join('#Ticket'), limit=MAX_SK, attribute='SK')}
     item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_str(obj.status, attribute='status')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_number(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI1SK')}
+    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI1SK')}
     if obj.assignee_id is not None:
         item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.assignee_id, attribute='assignee_id')), limit=MAX_PK, attribute='GSI2PK')}
-        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.status, attribute='status'), keys.encode_number(obj.priority, attribute='priority'), keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_number(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI2SK')}
+        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.status, attribute='status'), keys.encode_int(obj.priority, attribute='priority'), keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI2SK')}
     if obj.status == 'open':
         item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute='GSI3PK')}
-        item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_number(obj.priority, attribute='priority'), keys.encode_number(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI3SK')}
+        item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_int(obj.priority, attribute='priority'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI3SK')}
     return item
 
 

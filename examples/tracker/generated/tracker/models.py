@@ -28,7 +28,7 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 class Workspace(BaseModel):
     """An item of Workspace (spec line 12)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     workspace_id: str = Field(default_factory=new_ulid)
     name: str
@@ -39,7 +39,7 @@ class Workspace(BaseModel):
 class User(BaseModel):
     """An item of User (spec line 19)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     user_id: str = Field(default_factory=new_ulid)
     email: str
@@ -49,7 +49,7 @@ class User(BaseModel):
 class Membership(BaseModel):
     """An item of Membership (spec line 26)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     workspace_id: str
     user_id: str
@@ -60,7 +60,7 @@ class Membership(BaseModel):
 class ChecklistItem(BaseModel):
     """An item of ChecklistItem (spec line 48)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     workspace_id: str
     ticket_no: int
@@ -72,7 +72,7 @@ class ChecklistItem(BaseModel):
 class Ticket(BaseModel):
     """The Ticket aggregate root (spec line 33); its members are written and read with it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     workspace_id: str
     ticket_no: int

@@ -267,7 +267,7 @@ class TrackerRepository(Repository):
 
     def get_ticket(self, *, workspace_id: str, ticket_no: int) -> Ticket | None:
         """`get_ticket` (spec line 62): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
-        return self._table.get_aggregate(s.TICKET, keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_number(ticket_no, attribute='ticket_no')))
+        return self._table.get_aggregate(s.TICKET, keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')))
 
     def tickets_by_status(
         self,
@@ -324,8 +324,8 @@ class TrackerRepository(Repository):
         sort = sort_condition(
             'Ticket',
             equality,
-            low=None if priority_from is None else keys.encode_number(priority_from, attribute='priority'),
-            high=None if priority_to is None else keys.encode_number(priority_to, attribute='priority'),
+            low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
+            high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
         )
         partitions = [keys.join('Ticket', keys.encode_str(assignee_id, attribute='assignee_id'))]
         return self._table.query_page(
@@ -357,8 +357,8 @@ class TrackerRepository(Repository):
         sort = sort_condition(
             'Ticket',
             equality,
-            low=None if priority_from is None else keys.encode_number(priority_from, attribute='priority'),
-            high=None if priority_to is None else keys.encode_number(priority_to, attribute='priority'),
+            low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
+            high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
         )
         partitions = [keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'))]
         return self._table.query_page(

@@ -45,7 +45,8 @@ def _entity_model(design: Design, entity: Entity) -> list[str]:
         )
     lines.append(f'    """{summary}"""')
     lines.append("")
-    lines.append('    model_config = ConfigDict(extra="forbid")')
+    # validate_assignment: `ticket.status = "bogus"` fails where it is written, not at save.
+    lines.append('    model_config = ConfigDict(extra="forbid", validate_assignment=True)')
     lines.append("")
     for attribute in entity.attributes:
         default = default_expression(attribute)

@@ -35,9 +35,9 @@ _SET_CODEC = {"str": "str_set", "int": "int_set", "decimal": "decimal_set", "byt
 # keys.encode_* per key type
 KEY_ENCODER = {
     "str": "encode_str",
-    "int": "encode_number",
-    "decimal": "encode_number",
-    "float": "encode_number",
+    "int": "encode_int",
+    "decimal": "encode_decimal",
+    "float": "encode_float",
     "bool": "encode_bool",
     "datetime": "encode_datetime",
     "date": "encode_date",
