@@ -67,11 +67,10 @@ def repo(shop: ModuleType, dynamodb_client: Any, table_name: str) -> Iterator[An
     yield repository
 
 
+@pytest.mark.backends("moto_server", "ministack")  # in-process moto is not thread-safe
 def test_concurrent_saves_of_an_aggregate_never_interleave(
     shop: ModuleType, repo: Any, backend: str
 ) -> None:
-    if backend == "moto":
-        pytest.skip("in-process moto is not thread-safe; MiniStack runs the writers")
     repo.create_order(shop.Order(order_id="o1", note="new", lines=[]))
 
     def writer(n: int, barrier: threading.Barrier) -> None:

@@ -239,11 +239,11 @@ def test_a_takeover_is_conditioned_on_the_exact_owner_it_found(
     assert stored(repo, badge_key("first")) is None
 
 
+# In-process moto is not thread-safe; the interleaving test above runs on it.
+@pytest.mark.backends("moto_server", "ministack")
 def test_racing_claimers_of_a_stale_guard_one_wins(
     passes: ModuleType, repo: Any, backend: str
 ) -> None:
-    if backend == "moto":
-        pytest.skip("in-process moto is not thread-safe; the interleaving test runs on it")
     repo.create_badge(make_badge(passes, "p0"))
     raw(repo).delete_item(TableName=repo.table_name, Key=badge_key("p0"))
 
