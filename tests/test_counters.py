@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from dynamodel import RetriesExhaustedError
+from dynamodel import InvalidValueError, RetriesExhaustedError
 from dynamodel.runtime import counters
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.counters import Increment
@@ -228,13 +228,30 @@ REFUSED: dict[str, tuple[Callable[[FleetRepository], object], type[Exception], s
     ),
     "bool amount": (
         lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=True),
-        TypeError,
+        InvalidValueError,
         "must be a number",
     ),
     "float amount of an int": (
         lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=0.5),
-        TypeError,
+        InvalidValueError,
         "is an int",
+    ),
+    "int id of a str attribute": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": 5}, open_alerts=1),
+        InvalidValueError,
+        r"SiteAlertCount.site_id = 5: .*nothing was sent",
+    ),
+    "id of a str attribute in apply_once": (
+        lambda r: r.apply_once(
+            "t", consumer="c", increments=[Increment(SiteAlertCount, {"site_id": None}, {})]
+        ),
+        InvalidValueError,
+        r"SiteAlertCount.site_id = None",
+    ),
+    "amount DynamoDB cannot store": (
+        lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=int("1" * 39)),
+        InvalidValueError,
+        "open_alerts",
     ),
     "too many items": (
         lambda r: r.apply_once(
@@ -345,7 +362,7 @@ def test_decimal_and_float_counters_start_from_their_defaults(
         "unnamed",
         None,
     )
-    with pytest.raises(TypeError, match="a decimal"):
+    with pytest.raises(InvalidValueError, match="a decimal"):
         counters.increment(table, BUDGET, {"budget_id": "b"}, {"spent": 0.1})
     with pytest.raises(ValueError, match="label is not a number"):
         counters.increment(table, BUDGET, {"budget_id": "b"}, {"label": 1})

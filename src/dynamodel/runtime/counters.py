@@ -31,11 +31,13 @@ from pydantic import BaseModel
 
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
-from dynamodel.runtime.errors import DynamodelError, RetriesExhaustedError
+from dynamodel.runtime.errors import DynamodelError, InvalidValueError, RetriesExhaustedError
+from dynamodel.runtime.marshal import storage_error
 from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import TYPE_ATTRIBUTE, EntitySchema, Item
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import MAX_ACTIONS, Action
+from dynamodel.runtime.validation import invalid, validated
 from dynamodel.runtime.wire import encode_body
 from dynamodel.runtime.writes import conditioned, run, unexpected
 
@@ -89,16 +91,22 @@ def _numeric_type(annotation: Any) -> type | None:
     return None
 
 
-def _number(kind: type, value: object, *, attribute: str) -> dict[str, Any]:
+def _number(kind: type, value: object, *, entity: str, attribute: str) -> dict[str, Any]:
+    def refused(reason: str) -> InvalidValueError:
+        return invalid(entity, attribute, value, reason)
+
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
-        raise TypeError(f"the amount for {attribute!r} must be a number, got {value!r}")
+        raise refused("the amount must be a number")
+    if kind is int and not isinstance(value, int):
+        raise refused("the attribute is an int: its amount must be an int")
+    if kind is Decimal and isinstance(value, float):
+        raise refused("the attribute is a decimal: give a Decimal or int, not a float")
+    reason = storage_error(value)
+    if reason is not None:
+        raise refused(reason)
     if kind is int:
-        if not isinstance(value, int):
-            raise TypeError(f"{attribute!r} is an int: its amount must be an int, got {value!r}")
-        return m.put_int(value)
+        return m.put_int(typing.cast(int, value))
     if kind is Decimal:
-        if isinstance(value, float):
-            raise TypeError(f"{attribute!r} is a decimal: give a Decimal or int, not {value!r}")
         return m.put_decimal(Decimal(value))
     return m.put_float(float(value))
 
@@ -158,7 +166,7 @@ def increment_action(
             f"got {', '.join(map(str, id_values)) or 'nothing'}"
         )
     # The item as it is when nothing was ever added: validated, so id values are typed.
-    fresh = schema.model.model_validate(dict(id_values))
+    fresh = validated(schema.name, schema.model, id_values)
     key = schema.key(**{n: getattr(fresh, n) for n in schema.id_attributes})
     names: dict[str, str] = {}
     values: Item = {}
@@ -168,8 +176,10 @@ def increment_action(
         assert kind is not None  # checked above
         start = fields[name].get_default(call_default_factory=True)
         names[f"#n{position}"] = name
-        values[f":a{position}"] = _number(kind, amount, attribute=name)
-        values[f":s{position}"] = _number(kind, 0 if start is None else start, attribute=name)
+        values[f":a{position}"] = _number(kind, amount, entity=schema.name, attribute=name)
+        values[f":s{position}"] = _number(
+            kind, 0 if start is None else start, entity=schema.name, attribute=name
+        )
         parts.append(f"#n{position} = if_not_exists(#n{position}, :s{position}) + :a{position}")
     # Everything else an item of the entity holds (`_type`, the id, defaults, index keys built
     # from those), written only where missing: the first increment creates a whole item.

@@ -64,6 +64,15 @@ def check_model(entity: str, model: type[BaseModel], obj: object) -> None:
         raise _from_validation(entity, error) from None
 
 
+def validated(entity: str, model: type[M], data: Mapping[str, Any]) -> M:
+    """`model` built from `data` in pydantic's strict mode, or InvalidValueError naming the
+    attribute and value (for writes that build their item from loose values, like counters)."""
+    try:
+        return model.__pydantic_validator__.validate_python(dict(data), strict=True)  # type: ignore[no-any-return]
+    except ValidationError as error:
+        raise _from_validation(entity, error) from None
+
+
 def checked_encoder(
     entity: str, model: type[M], encode: Callable[[M], Item], *, members: Collection[str]
 ) -> Callable[[M], Item]:
