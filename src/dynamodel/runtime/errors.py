@@ -143,3 +143,29 @@ class RetriesExhaustedError(DynamodelError):
         self.attempts = attempts
         self.cause = cause
         self.may_have_applied = may_have_applied
+
+
+class ResponseIntegrityError(DynamodelError):
+    """A response failed its integrity check: its `x-amz-crc32` header does not match its
+    body, or its body is not the complete JSON document DynamoDB sends (cut short, say).
+    Nothing in it was used. It is retried like a lost response: the request it answers may
+    have been applied. Once the retries are exhausted it is the cause of a
+    RetriesExhaustedError."""
+
+    def __init__(self, message: str, *, operation: str, reason: str) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.reason = reason  # "crc32" or "truncated"
+
+
+class OutcomeUnknownError(DynamodelError):
+    """A write whose earlier attempt may have been applied (its response was lost, or was a
+    server error) was retried, and the retry failed its condition on an item that another
+    writer changed in between: whether this write was applied cannot be told. Read the item
+    back and decide; the error names the operation and the item."""
+
+    def __init__(self, message: str, *, operation: str, entity: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.entity = entity
+        self.key = key

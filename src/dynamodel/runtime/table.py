@@ -14,11 +14,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dynamodel.runtime import keys, wire
+from dynamodel.runtime import keys, retry_layer, wire
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
-from dynamodel.runtime.retry import RetryPolicy, give_up_typed
+from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
     EntitySchema,
@@ -71,6 +71,10 @@ class Table:
         self.client = client
         self.name = name
         self.retry = retry
+        # Exactly one layer retries (see `retry_layer`): botocore, if this client's retries
+        # are on, for what it retries; the runtime for everything else.
+        self.botocore_retries = retry_layer.botocore_retries(client)
+        retry_layer.install_counter(client)
         self.signer = signer
         self.index_keys = dict(index_keys)  # None -> ("PK", "SK"); "GSI1" -> ("GSI1PK", ...)
         self.max_workers = max_workers
@@ -102,12 +106,17 @@ class Table:
                 observer(attempt, error, delay)
 
             on_retry = both
-        return give_up_typed(
-            lambda: wire.send(operation, request, body),
-            name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
-            policy=self.retry,
-            on_retry=on_retry or observer,
-        )
+        with retry_layer.counting() as sent:
+            return give_up_typed(
+                lambda: wire.send(operation, request, body),
+                name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
+                policy=self.retry,
+                on_retry=on_retry or observer,
+                retryable=(
+                    retry_layer.retried_by_runtime_only if self.botocore_retries else is_retryable
+                ),
+                requests_sent=lambda: sent[0],
+            )
 
     # -- single items ----------------------------------------------------------------
     def get_item(self, key: Item, *, consistent: bool) -> Item | None:
