@@ -72,9 +72,9 @@ class Table:
         self.name = name
         self.retry = retry
         # Exactly one layer retries (see `retry_layer`): botocore, if this client's retries
-        # are on, for what it retries; the runtime for everything else.
-        self.botocore_retries = retry_layer.botocore_retries(client)
-        retry_layer.install_counter(client)
+        # are on, for what it retries; the runtime for everything else. Read at the first
+        # call: building a repository touches nothing of its client.
+        self._botocore_retries: bool | None = None
         self.signer = signer
         self.index_keys = dict(index_keys)  # None -> ("PK", "SK"); "GSI1" -> ("GSI1PK", ...)
         self.max_workers = max_workers
@@ -106,6 +106,9 @@ class Table:
                 observer(attempt, error, delay)
 
             on_retry = both
+        if self._botocore_retries is None:
+            self._botocore_retries = retry_layer.botocore_retries(self.client)
+            retry_layer.install_counter(self.client)
         with retry_layer.counting() as sent:
             return give_up_typed(
                 lambda: wire.send(operation, request, body),
@@ -113,7 +116,7 @@ class Table:
                 policy=self.retry,
                 on_retry=on_retry or observer,
                 retryable=(
-                    retry_layer.retried_by_runtime_only if self.botocore_retries else is_retryable
+                    retry_layer.retried_by_runtime_only if self._botocore_retries else is_retryable
                 ),
                 requests_sent=lambda: sent[0],
             )
