@@ -131,9 +131,10 @@ class BatchIncompleteError(DynamodelError):
 
 class RetriesExhaustedError(DynamodelError):
     """A call kept failing for a transient reason (throttling, a transaction conflict, a server
-    or connection error) until the retry policy gave up. When `may_have_applied` is true some
-    attempt's response was lost or was a server error: a write may have been applied
-    (whole: a transaction, or one item), and reading it back tells which."""
+    or connection error, a damaged response) until the retries gave up. `attempts` counts the
+    HTTP requests really sent, botocore's own retries included. When `may_have_applied` is
+    true some attempt's response was lost or was a server error: a write may have been
+    applied (whole: a transaction, or one item), and reading it back tells which."""
 
     def __init__(
         self, message: str, *, operation: str, attempts: int, cause: str, may_have_applied: bool
