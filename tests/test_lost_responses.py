@@ -11,6 +11,7 @@ applied), and the other writer runs at that very moment, on a client of its own.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -152,3 +153,24 @@ def test_a_retried_delete_never_deletes_the_item_another_writer_re_created(
     assert len(fault.calls) == 2
     stored = mine.get_workspace(workspace_id="w1")
     assert stored is not None and stored.name == "Reborn"
+
+
+def test_a_single_delete_is_one_transaction_resent_with_its_token(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    mine, _ = repos
+    mine.create_workspace(Workspace(workspace_id="w1", name="Old", created_at=NOW))
+    sent: list[bytes] = []
+
+    def record(request: Any, **_: Any) -> None:
+        sent.append(request.body)
+
+    client = mine._table.client
+    client.meta.events.register("before-send.dynamodb.TransactWriteItems", record)
+    LoseOneResponse(client, {"DeleteItem", "TransactWriteItems"}, lambda: None)
+    mine.delete_workspace(workspace_id="w1")
+    assert len(sent) == 2 and sent[0] == sent[1]  # the same bytes: the same token
+    request = json.loads(sent[0])
+    assert len(request["TransactItems"]) == 1 and "Delete" in request["TransactItems"][0]
+    assert len(request["ClientRequestToken"]) >= 32
+    assert mine.get_workspace(workspace_id="w1") is None

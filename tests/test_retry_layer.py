@@ -4,6 +4,9 @@ of the code under test."""
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
@@ -11,7 +14,7 @@ import botocore.session
 import pytest
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
-from dynamodel import RetriesExhaustedError
+from dynamodel import OutcomeUnknownError, RetriesExhaustedError
 from dynamodel.runtime.admin import default_client
 from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RETRYABLE_ERROR_CODES, RetryPolicy, is_retryable
@@ -19,6 +22,10 @@ from dynamodel.runtime.retry_layer import botocore_retries
 from dynamodel.runtime.table import Table
 from tests.crafted_http import Server, crafted_server, error, ok
 from tests.test_retry import client_error
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
+
+from tracker import TrackerRepository, Workspace
 
 KEY = {"PK": {"S": "a"}, "SK": {"S": "b"}}
 ITEM = {"Item": {**KEY, "n": {"N": "1"}}}
@@ -141,3 +148,30 @@ def test_which_clients_botocore_retries(config: Config | None, expected: bool) -
     assert botocore_retries(client) is expected
     assert botocore_retries(default_client(**CREDENTIALS)) is False
     assert botocore_retries(object()) is False  # a stand-in for a client: nothing retries it
+
+
+# -- a write retried by botocore, then refused by its condition -----------------------------
+
+
+def workspace(name: str) -> Workspace:
+    return Workspace(workspace_id="w1", name=name, created_at=datetime(2026, 12, 4, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("stored_name", ["Mine", "Theirs"])
+def test_a_condition_failure_after_botocores_retries_is_not_taken_for_a_conflict(
+    stored_name: str,
+) -> None:
+    # botocore resent the create after a 500 (the runtime never saw it); the retry found the
+    # item already there. Exactly as this create writes it: it was applied, the call succeeds.
+    # Otherwise another writer changed it, and whether ours was applied is unknown.
+    stored = TrackerRepository.SCHEMAS[Workspace].to_item(workspace(stored_name))
+    refused = error("ConditionalCheckFailedException", Item=stored)
+    with crafted_server([error("InternalServerError", status=500), refused]) as server:
+        client = users_client(server, config=THREE_ATTEMPTS)
+        repo = TrackerRepository(client=client, table_name="t", cursor_key="k" * 32, retry=FAST)
+        if stored_name == "Mine":
+            repo.create_workspace(workspace("Mine"))
+        else:
+            with pytest.raises(OutcomeUnknownError):
+                repo.create_workspace(workspace("Mine"))
+        assert server.requests == 2  # both sent by botocore, in one call of the runtime
