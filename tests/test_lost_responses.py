@@ -174,3 +174,36 @@ def test_a_single_delete_is_one_transaction_resent_with_its_token(
     assert len(request["TransactItems"]) == 1 and "Delete" in request["TransactItems"][0]
     assert len(request["ClientRequestToken"]) >= 32
     assert mine.get_workspace(workspace_id="w1") is None
+
+
+@pytest.mark.parametrize("other_writes", [True, False], ids=["other-writer", "alone"])
+@pytest.mark.parametrize("call", ["update", "save"])
+def test_an_unversioned_write_is_not_applied_again_over_a_change_made_in_between(
+    repos: tuple[TrackerRepository, TrackerRepository], call: str, other_writes: bool
+) -> None:
+    # Workspace has no version: its update's condition and its save (a plain PutItem) would
+    # not stop a resend from applying again, over the other writer's acknowledged change.
+    mine, other = repos
+    mine.create_workspace(Workspace(workspace_id="w1", name="Old", created_at=NOW))
+
+    def other_writer() -> None:
+        if other_writes:
+            other.update_workspace(workspace_id="w1", name="Theirs")
+
+    operation = "UpdateItem" if call == "update" else "PutItem"
+    LoseOneResponse(mine._table.client, {operation}, other_writer)
+
+    def write() -> None:
+        if call == "update":
+            mine.update_workspace(workspace_id="w1", name="Mine")
+        else:
+            mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
+
+    if other_writes:
+        with pytest.raises(OutcomeUnknownError) as caught:
+            write()
+        assert caught.value.operation == operation
+    else:
+        write()
+    stored = mine.get_workspace(workspace_id="w1")
+    assert stored is not None and stored.name == ("Theirs" if other_writes else "Mine")

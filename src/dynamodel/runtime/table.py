@@ -18,7 +18,7 @@ from dynamodel.runtime import keys, retry_layer, wire
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
-from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable
+from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable, may_have_applied
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
     EntitySchema,
@@ -93,11 +93,25 @@ class Table:
         body: bytes | None,
         *,
         on_retry: Callable[[int, BaseException, float], None] | None = None,
+        resend: tuple[dict[str, Any], bytes | None] | None = None,
     ) -> R:
         """Like `call`, with the request already serialized by `wire.encode_body` (None: let
-        botocore serialize it). Every attempt sends the same body; `on_retry` sees each error
-        that is retried, before `self.on_retry` does."""
+        botocore serialize it). Every attempt sends the same body, except that once an attempt
+        may have been applied (`retry.may_have_applied`) the later ones send `resend` (request,
+        body) if given; `on_retry` sees each error that is retried, before `self.on_retry`
+        does."""
         observer = self.on_retry
+        sending = [(request, body)]  # what the next attempt sends
+        if resend is not None:
+            given, replacement = on_retry, resend
+
+            def switch(attempt: int, error: BaseException, delay: float) -> None:
+                if may_have_applied(error):
+                    sending[0] = replacement
+                if given is not None:
+                    given(attempt, error, delay)
+
+            on_retry = switch
         if on_retry is not None and observer is not None:
             first = on_retry
 
@@ -111,7 +125,7 @@ class Table:
             retry_layer.install_counter(self.client)
         with retry_layer.counting() as sent:
             return give_up_typed(
-                lambda: wire.send(operation, request, body),
+                lambda: wire.send(operation, *sending[0]),
                 name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
                 policy=self.retry,
                 on_retry=on_retry or observer,

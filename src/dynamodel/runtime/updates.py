@@ -119,6 +119,14 @@ def update(
     }
     if values:
         request["ExpressionAttributeValues"] = values
+    # Unversioned, a resent update would apply again over a change made in between: once an
+    # attempt may have been applied, the retries also require the stored values of what it
+    # changes, so they fail once it was (a versioned one fails on its version).
+    resend = None
+    if version is None:
+        resend = conditioned(
+            request, root_condition(schema, stored, None, (*watched, *sets, *removes))
+        )
     action = Action(
         kind="Update",
         request=conditioned(request, condition),
@@ -126,6 +134,7 @@ def update(
         entity=schema.name,
         outcome=new_item,
         removed=tuple(removes),
+        resend=resend,
     )
     run(table, [action, *moved, *_member_ttl_actions(table, schema, key, sets, removes)])
     return new

@@ -13,6 +13,12 @@ fails its condition means depends on whether an earlier attempt may have been ap
   between, and whether this write was applied before that change cannot be told:
   `OutcomeUnknownError`.
 
+A resend must not apply a write a second time over a change made in between. A create's
+condition (the item does not exist) and a versioned write's (the version read) fail once it
+was applied; an unversioned update is resent, after an attempt that may have been applied,
+with its `Action.resend` request (also conditioned on the stored values of what it changes);
+an unconditional put is not resent at all but read back.
+
 A single Delete goes in a transaction because resending a DeleteItem is not safe: its
 condition can only name what was read (the item exists, has version n), and an item another
 writer re-creates in between looks the same. The token makes DynamoDB answer the retry of an
@@ -73,12 +79,17 @@ def run(table: Table, actions: Sequence[Action]) -> None:
         raise_for_cancellation(error, actions)
 
 
-def _noting(uncertain: list[BaseException]) -> Callable[[int, BaseException, float], None]:
-    """An `on_retry` that keeps the errors after which an attempt may have been applied."""
+def _noting(
+    uncertain: list[BaseException], *, stop: bool = False
+) -> Callable[[int, BaseException, float], None]:
+    """An `on_retry` that keeps the errors after which an attempt may have been applied, and
+    with `stop`, ends the retries of the request at the first of them (`_MayHaveApplied`)."""
 
     def note(attempt: int, error: BaseException, delay: float) -> None:
         if may_have_applied(error):
             uncertain.append(error)
+            if stop:
+                raise _MayHaveApplied() from error
 
     return note
 
@@ -90,16 +101,39 @@ def _retried_by_botocore(error: ClientError) -> bool:
     return isinstance(retries, int) and retries > 0
 
 
+class _MayHaveApplied(Exception):
+    """Stops the retries of a request that may not be resent once an attempt may have been
+    applied (an unconditional put)."""
+
+
 def _run_single(table: Table, action: Action) -> None:
     operation = {"Put": table.client.put_item, "Update": table.client.update_item}[action.kind]
-    request = {"TableName": table.name, **action.request}
-    if "ConditionExpression" in request:
-        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    request = _single_request(table, action.request)
     body = encode_body(request)
     check_limits([action], encoded_length=len(body) if body is not None else None)
     uncertain: list[BaseException] = []  # attempts that may have been applied
+    resend = None
+    if action.resend is not None:
+        replacement = _single_request(table, action.resend)
+        resend = (replacement, encode_body(replacement))
+    # An unconditional put has nothing that keeps its resend from overwriting a change made
+    # since an attempt that may have been applied: its retries stop there, and it reads back.
+    read_back = action.kind == "Put" and "ConditionExpression" not in request
     try:
-        table.send(operation, request, body, on_retry=_noting(uncertain))
+        try:
+            table.send(
+                operation,
+                request,
+                body,
+                on_retry=_noting(uncertain, stop=read_back),
+                resend=resend,
+            )
+        except _MayHaveApplied:
+            item = action.request["Item"]
+            stored = table.get_item({"PK": item["PK"], "SK": item["SK"]}, consistent=True)
+            if shows_applied(action, stored):
+                return
+            raise _outcome_unknown(action, request, uncertain) from uncertain[-1]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
@@ -112,6 +146,15 @@ def _run_single(table: Table, action: Action) -> None:
         if shows_applied(action, error.response.get("Item")):
             return
         raise _outcome_unknown(action, request, uncertain) from error
+
+
+def _single_request(table: Table, body: Mapping[str, Any]) -> dict[str, Any]:
+    request = {"TableName": table.name, **body}
+    if "ConditionExpression" in request:
+        # The stored item comes back with a failed condition: a retry can tell whether an
+        # earlier attempt was applied, and errors can say what was found.
+        request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    return request
 
 
 def _outcome_unknown(
