@@ -63,8 +63,10 @@ class FastJSONParser:
             parsed = self._fallback.parse({**response, "body": _EMPTY}, shape)
             parsed.update(_whole_json(body, shape, parse_json))
             return parsed
-        if ok and body:
-            _whole_json(body, shape, json.loads)  # botocore's would read a cut body as empty
+        if ok and (body or (shape is not None and shape.name in FAST_OUTPUTS)):
+            # botocore's parser would read a cut body as an empty answer; DynamoDB answers
+            # an item operation with at least `{}`, so an empty body is a cut one too.
+            _whole_json(body, shape, json.loads)
         return self._fallback.parse(response, shape)
 
 
