@@ -104,9 +104,9 @@ class PathCase:
     # condition on the item its first attempt wrote, which the runtime recognises as done.
     # (Other writes apply again, idempotently, lose that response too, and give up.)
     retry_recognises_itself: bool = False
-    # An unversioned update: once an attempt may have been applied, its retries also require
-    # the stored values of what it changes (so they cannot apply it again over a change made
-    # in between), and recognise the item as done when it shows the update.
+    # An update: once an attempt may have been applied, its retries also require the stored
+    # values of what it changes (so they cannot apply it again over a change made in
+    # between), and recognise the item as done when it shows the update.
     guarded_resend: bool = False
     example: str = "tracker"  # whose generated repository `act` takes
     fanout: int = 1  # requests sent in parallel, each retried on its own (one per shard)
@@ -168,6 +168,7 @@ PATHS: dict[str, PathCase] = {
             workspace_id="w1", ticket_no=1, priority=5, assignee_id=None, expected_version=1
         ),
         retry_recognises_itself=True,
+        guarded_resend=True,
     ),
     # One item, sent as a one-action transaction: its token keeps a retry from deleting an
     # item re-created in between (tests/test_lost_responses.py).

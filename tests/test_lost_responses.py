@@ -207,3 +207,22 @@ def test_an_unversioned_write_is_not_applied_again_over_a_change_made_in_between
         write()
     stored = mine.get_workspace(workspace_id="w1")
     assert stored is not None and stored.name == ("Theirs" if other_writes else "Mine")
+
+
+def test_a_versioned_update_is_not_applied_to_an_item_deleted_and_created_again(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    # Versions start again at 1: the retry's version condition alone would hold on the new
+    # item, and the update would be applied to it as well.
+    mine, other = repos
+    mine.create_ticket(ticket())
+
+    def other_writer() -> None:
+        other.delete_ticket(workspace_id="w1", ticket_no=1)
+        other.create_ticket(ticket(title="New", priority=7))
+
+    LoseOneResponse(mine._table.client, {"UpdateItem"}, other_writer)
+    with pytest.raises(OutcomeUnknownError):
+        mine.update_ticket(workspace_id="w1", ticket_no=1, title="Mine", expected_version=1)
+    stored = mine.get_ticket(workspace_id="w1", ticket_no=1)
+    assert stored is not None and (stored.version, stored.title) == (1, "New")

@@ -44,9 +44,9 @@ class Action:
     outcome: Item | None = None
     removed: tuple[str, ...] = ()  # attributes an Update removes
     # For a single-item write whose request may not be resent once an attempt may have been
-    # applied (an unversioned update: resending it would apply it again, over a change made
-    # in between): the request to send instead, conditioned on the stored values of what it
-    # changes, so that it fails once the earlier attempt was applied.
+    # applied (an update: resending it could apply it again, over a change made in between):
+    # the request to send instead, conditioned on the stored values of what it changes, so
+    # that it fails once the earlier attempt was applied.
     resend: dict[str, Any] | None = None
 
     def size(self) -> int:

@@ -119,14 +119,13 @@ def update(
     }
     if values:
         request["ExpressionAttributeValues"] = values
-    # Unversioned, a resent update would apply again over a change made in between: once an
-    # attempt may have been applied, the retries also require the stored values of what it
-    # changes, so they fail once it was (a versioned one fails on its version).
-    resend = None
-    if version is None:
-        resend = conditioned(
-            request, root_condition(schema, stored, None, (*watched, *sets, *removes))
-        )
+    # A resent update could apply again over a change made in between: unversioned, nothing
+    # stops it; versioned, an item deleted and created again meanwhile is back at version 1.
+    # Once an attempt may have been applied, the retries also require the stored values of
+    # what it changes, so they fail once it was.
+    resend = conditioned(
+        request, root_condition(schema, stored, version, (*watched, *sets, *removes))
+    )
     action = Action(
         kind="Update",
         request=conditioned(request, condition),

@@ -14,10 +14,11 @@ fails its condition means depends on whether an earlier attempt may have been ap
   `OutcomeUnknownError`.
 
 A resend must not apply a write a second time over a change made in between. A create's
-condition (the item does not exist) and a versioned write's (the version read) fail once it
-was applied; an unversioned update is resent, after an attempt that may have been applied,
-with its `Action.resend` request (also conditioned on the stored values of what it changes);
-an unconditional put is not resent at all but read back.
+condition (the item does not exist) and a versioned save's (the version read) fail once it
+was applied; an update is resent, after an attempt that may have been applied, with its
+`Action.resend` request (also conditioned on the stored values of what it changes: a version
+alone holds again on an item deleted and created anew); an unconditional put is not resent
+at all but read back.
 
 A single Delete goes in a transaction because resending a DeleteItem is not safe: its
 condition can only name what was read (the item exists, has version n), and an item another
