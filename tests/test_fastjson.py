@@ -4,14 +4,18 @@ for the data-plane calls it claims."""
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 import boto3
 import botocore.session
 import pytest
 from botocore.parsers import create_parser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moto import mock_aws
 
+from dynamodel import ResponseIntegrityError
 from dynamodel.runtime import fastjson
 from dynamodel.runtime.fastjson import FastJSONParser, fast_session
 
@@ -152,3 +156,42 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
     # The query (its page has no binary item) and the two plain gets; not the get of the
     # binary item, not DescribeTable.
     assert fast_parses == 3
+
+
+# -- integrity: damaged bodies never parse (issue 11, finding 5) ------------------------------
+
+_GET_ITEM = MODEL.operation_model("GetItem").output_shape
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+def _answer(body: bytes, crc: int | None) -> dict[str, Any]:
+    headers = dict(HEADERS) if crc is None else {**HEADERS, "x-amz-crc32": str(crc)}
+    return {"status_code": 200, "headers": headers, "body": body}
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_TEXT, position=st.integers(0, 10_000), flip=st.integers(1, 255))
+def test_any_damaged_byte_fails_the_crc32(value: str, position: int, flip: int) -> None:
+    body = json.dumps({"Item": {**ITEM, "title": {"S": value}}}).encode()
+    parser = FastJSONParser(create_parser("json"))
+    intact = parser.parse(_answer(body, zlib.crc32(body)), _GET_ITEM)
+    assert intact["Item"]["title"] == {"S": value}
+    damaged = bytearray(body)
+    damaged[position % len(body)] ^= flip  # CRC32 detects every error within one byte
+    with pytest.raises(ResponseIntegrityError) as caught:
+        parser.parse(_answer(bytes(damaged), zlib.crc32(body)), _GET_ITEM)
+    assert caught.value.reason == "crc32" and caught.value.operation == "GetItem"
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_TEXT, binary=st.booleans(), keep=st.integers(0, 10_000))
+def test_every_cut_body_is_refused(value: str, binary: bool, keep: int) -> None:
+    item = {**ITEM, "title": {"S": value}}
+    if binary:  # read by botocore's own parser, which takes a cut body for an empty one
+        item["photo"] = {"B": "AAEC"}
+    body = json.dumps({"Item": item}).encode()
+    cut = body[: keep % len(body)]  # every proper prefix, the empty one included
+    parser = FastJSONParser(create_parser("json"))
+    with pytest.raises(ResponseIntegrityError) as caught:
+        parser.parse(_answer(cut, None), _GET_ITEM)
+    assert caught.value.reason == "truncated"

@@ -289,7 +289,7 @@ def test_sending_leaves_the_callers_parameters_intact(clients: tuple[Any, Any]) 
     assert params == before and [s["body"] for s in sent] == [body, body]
 
 
-def test_a_given_config_cannot_turn_validation_or_retries_back_on(
+def test_a_given_config_cannot_turn_validation_back_on_and_keeps_its_retries(
     clients: tuple[Any, Any],
 ) -> None:
     from botocore.config import Config
@@ -298,7 +298,8 @@ def test_a_given_config_cannot_turn_validation_or_retries_back_on(
         config=Config(parameter_validation=True, retries={"max_attempts": 5}, read_timeout=7)
     )
     assert client.meta.config.read_timeout == 7  # their setting kept
-    assert client.meta.config.retries["total_max_attempts"] == 1
+    # ... and their retries (issue 11: they were silently replaced by "no retries")
+    assert client.meta.config.retries["total_max_attempts"] == 6
     sent = _capture(client)
     params = CALLS[0][1]
     # With validation on, botocore would check the stripped parameters and refuse the call.

@@ -14,11 +14,15 @@ def default_client(**options: Any) -> Any:
     """`boto3.client("dynamodb", **options)`, tuned for requests the runtime builds itself.
 
     `options` are boto3's (`endpoint_url`, `region_name`, credentials; a `config` is merged
-    with the settings below, except that validation and botocore's retries stay off), e.g. `default_client(endpoint_url="http://localhost:4566")` for
-    a local server.
+    with the settings below, except that validation stays off), e.g.
+    `default_client(endpoint_url="http://localhost:4566")` for a local server.
 
-    - botocore's own retries are off: the runtime retries (backoff, full jitter, the same
-      idempotency token), and two layers of retries would multiply;
+    - botocore's own retries are off, unless `config` sets `retries`: the runtime retries
+      (backoff, full jitter, the same idempotency token), and two layers of retries would
+      multiply. A `Config(retries=...)` given here is honoured as it is: botocore retries as
+      it says, and the runtime retries only what botocore does not (see `retry_layer`);
+    - every response is checked against its `x-amz-crc32` header and for a complete body
+      (`fastjson`), a damaged one raising the retryable `ResponseIntegrityError`;
     - botocore's request parameter validation is off (its public `parameter_validation`
       setting): every request is built by the runtime from typed models and checked by the
       tests, and validation is a third of the client-side cost of a small write;
@@ -50,14 +54,11 @@ def default_client(**options: Any) -> Any:
     session = boto3.session.Session(botocore_session=fast_session())
     given = options.pop("config", None)
     if given is not None:
-        # Theirs first, then what the runtime relies on: its request bodies skip botocore's
-        # validation (which would see only the endpoint parameters), and it retries itself.
-        config = config.merge(given).merge(
-            Config(
-                parameter_validation=False,
-                retries={"mode": "standard", "total_max_attempts": 1},
-            )
-        )
+        # Theirs over the defaults, then what the runtime relies on: its request bodies skip
+        # botocore's validation (which would see only the endpoint parameters). Their
+        # `retries`, if they set any, stand: botocore then retries and the runtime leaves
+        # those errors to it (`retry_layer`).
+        config = config.merge(given).merge(Config(parameter_validation=False))
     client = session.client("dynamodb", config=config, **options)
     wire.install(client)
     signing.install(client)

@@ -131,9 +131,10 @@ class BatchIncompleteError(DynamodelError):
 
 class RetriesExhaustedError(DynamodelError):
     """A call kept failing for a transient reason (throttling, a transaction conflict, a server
-    or connection error) until the retry policy gave up. When `may_have_applied` is true some
-    attempt's response was lost or was a server error: a write may have been applied
-    (whole: a transaction, or one item), and reading it back tells which."""
+    or connection error, a damaged response) until the retries gave up. `attempts` counts the
+    HTTP requests really sent, botocore's own retries included. When `may_have_applied` is
+    true some attempt's response was lost or was a server error: a write may have been
+    applied (whole: a transaction, or one item), and reading it back tells which."""
 
     def __init__(
         self, message: str, *, operation: str, attempts: int, cause: str, may_have_applied: bool
@@ -158,3 +159,29 @@ class InvalidValueError(DynamodelError, ValueError):
         self.entity = entity
         self.attribute = attribute
         self.value = value
+
+
+class ResponseIntegrityError(DynamodelError):
+    """A response failed its integrity check: its `x-amz-crc32` header does not match its
+    body, or its body is not the complete JSON document DynamoDB sends (cut short, say).
+    Nothing in it was used. It is retried like a lost response: the request it answers may
+    have been applied. Once the retries are exhausted it is the cause of a
+    RetriesExhaustedError."""
+
+    def __init__(self, message: str, *, operation: str, reason: str) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.reason = reason  # "crc32" or "truncated"
+
+
+class OutcomeUnknownError(DynamodelError):
+    """A write whose earlier attempt may have been applied (its response was lost, or was a
+    server error) was retried, and the retry failed its condition on an item that another
+    writer changed in between: whether this write was applied cannot be told. Read the item
+    back and decide; the error names the operation and the item."""
+
+    def __init__(self, message: str, *, operation: str, entity: str = "", key: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.entity = entity
+        self.key = key

@@ -9,21 +9,34 @@ most of the client-side time of a 25-item Query). Error responses, bodies with b
 or capacity figures, and every other operation go to botocore's own parser, unchanged, and so
 do the response metadata, retries and errors. `tests/test_fastjson.py` compares both parsers'
 output on the same bodies.
+
+Every response is checked first, whichever parser reads it: DynamoDB signs each body with
+an `x-amz-crc32` header, and a body that does not match it, or a 200 body that is not
+complete JSON, raises `ResponseIntegrityError` instead of being read. botocore checks the
+CRC32 only in its retry handler (with retries off, as on the runtime's default client, a
+corrupted body would be returned as data), and its JSON parser reads a truncated 200 body as
+an empty response (a GetItem that found nothing). The runtime retries the error like a lost
+response (`retry.is_retryable`).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from json import loads as parse_json
 from typing import Any
+from zlib import crc32
 
 from botocore.parsers import ResponseParserFactory
 
+from dynamodel.runtime.errors import ResponseIntegrityError
 from dynamodel.runtime.wire import OPERATIONS
 
 # The outputs of the item operations (those the runtime also serializes itself, see `wire`).
 FAST_OUTPUTS = frozenset(f"{name}Output" for name in OPERATIONS.values())
 _SLOW_MARKERS = (b'"B":', b'"BS":', b'"ConsumedCapacity"', b'"ItemCollectionMetrics"')
 _EMPTY = b"{}"
+_CRC32_HEADER = "x-amz-crc32"
 
 
 class FastJSONParser:
@@ -34,20 +47,62 @@ class FastJSONParser:
 
     def parse(self, response: dict[str, Any], shape: Any) -> Any:
         body = response.get("body")
+        if not isinstance(body, bytes):
+            return self._fallback.parse(response, shape)
+        ok = response.get("status_code") == 200
+        check_crc32(response, body, shape)
         if (
-            response.get("status_code") == 200
+            ok
             and shape is not None
             and shape.name in FAST_OUTPUTS
-            and isinstance(body, bytes)
             and body
             and not any(marker in body for marker in _SLOW_MARKERS)
         ):
             # botocore's own parse of an empty body builds the ResponseMetadata exactly as
             # it would for the real one; the items come from the plain JSON parse.
             parsed = self._fallback.parse({**response, "body": _EMPTY}, shape)
-            parsed.update(parse_json(body))
+            parsed.update(_whole_json(body, shape, parse_json))
             return parsed
+        if ok and (body or (shape is not None and shape.name in FAST_OUTPUTS)):
+            # botocore's parser would read a cut body as an empty answer; DynamoDB answers
+            # an item operation with at least `{}`, so an empty body is a cut one too.
+            _whole_json(body, shape, json.loads)
         return self._fallback.parse(response, shape)
+
+
+def _operation(shape: Any) -> str:
+    name = str(getattr(shape, "name", "") or "")
+    return name.removesuffix("Output") or "the request"
+
+
+def check_crc32(response: dict[str, Any], body: bytes, shape: Any) -> None:
+    """Raise ResponseIntegrityError when the body does not match its `x-amz-crc32` header
+    (a body without the header is not checked: DynamoDB always sends it, emulators may not)."""
+    expected = response.get("headers", {}).get(_CRC32_HEADER)
+    if expected is None:
+        return
+    actual = crc32(body) & 0xFFFFFFFF
+    if not expected.isdigit() or int(expected) != actual:
+        operation = _operation(shape)
+        raise ResponseIntegrityError(
+            f"the {operation} response's body does not match its {_CRC32_HEADER} header "
+            f"({expected!r}, computed {actual}): it was changed or damaged on the way",
+            operation=operation,
+            reason="crc32",
+        )
+
+
+def _whole_json(body: bytes, shape: Any, parse: Callable[[bytes], Any]) -> Any:
+    try:
+        return parse(body)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
+        operation = _operation(shape)
+        raise ResponseIntegrityError(
+            f"the {operation} response's body is not complete JSON ({len(body)} bytes: "
+            f"{error}); it was cut short or damaged on the way",
+            operation=operation,
+            reason="truncated",
+        ) from error
 
 
 class FastParserFactory(ResponseParserFactory):  # type: ignore[misc]

@@ -5,8 +5,9 @@ base_delay * 2 ** n))``, the "full jitter" of the AWS Architecture Blog post "Ex
 Backoff And Jitter": it spreads competing clients out better than a fixed or equal-jitter
 backoff, which matters for throttling and transaction conflicts, where clients collide.
 
-Note that boto3 clients retry some of these errors themselves (their ``retries`` config); a
-caller that retries here too multiplies the attempts and may want to lower the client's.
+boto3 clients retry many of these errors themselves (their ``retries`` config); retrying here
+too would multiply the attempts. `retry_layer` decides, per client, which of the two layers
+retries which error, so that exactly one does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
 
 # botocore ships no type information; the ignore stays harmless if stubs are installed later.
@@ -30,27 +32,60 @@ from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
     ConnectionError as BotocoreConnectionError,
 )
 
-from dynamodel.runtime.errors import RetriesExhaustedError
+from dynamodel.runtime.errors import ResponseIntegrityError, RetriesExhaustedError
 
 R = TypeVar("R")
 
-RETRYABLE_ERROR_CODES = frozenset(
+# Codes DynamoDB documents as worth retrying that botocore's data does not list for it:
+# another transaction holds one of the items; the account's request rate (botocore's standard
+# mode lists this one and TooManyRequestsException among its throttling codes, in code);
+# server errors by name (their 5xx status is retried in any case).
+_DOCUMENTED_RETRYABLE = frozenset(
     {
-        # Throttling, under the names the various AWS services and SDK versions use.
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "Throttling",
-        "TooManyRequestsException",
-        # Another transaction holds one of the items.
         "TransactionConflictException",
-        # A transaction with the same ClientRequestToken is still running: retrying with the
-        # same token returns its outcome once it finishes.
-        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
         "InternalServerError",
         "ServiceUnavailable",
     }
 )
+
+
+@cache
+def retryable_error_codes() -> frozenset[str]:
+    """The error codes worth retrying: what botocore's retry configuration (`_retry.json`,
+    its default and DynamoDB policies) and DynamoDB's service model (error shapes with the
+    `retryable` trait, e.g. ReplicatedWriteConflictException) call retryable, and the few
+    DynamoDB documents that botocore's data does not list. The one home of this decision:
+    everything else asks `is_retryable`."""
+    from botocore.loaders import create_loader
+
+    loader = create_loader()
+    config = loader.load_data("_retry")
+    definitions = config.get("definitions", {})
+    retry = config.get("retry", {})
+    codes: set[str] = set(_DOCUMENTED_RETRYABLE)
+    for section in (retry.get("__default__", {}), retry.get("dynamodb", {}).get("__default__", {})):
+        for policy in section.get("policies", {}).values():
+            policy = definitions.get(policy["$ref"], {}) if "$ref" in policy else policy
+            code = policy.get("applies_when", {}).get("response", {}).get("service_error_code")
+            if isinstance(code, str):
+                codes.add(code)
+    model = loader.load_service_model("dynamodb", "service-2")
+    codes.update(
+        name
+        for name, shape in model.get("shapes", {}).items()
+        if shape.get("exception") and shape.get("retryable") is not None
+    )
+    return frozenset(codes)
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    # Loaded on first use: reading botocore's data costs ~10 ms, not worth paying at import.
+    if name == "RETRYABLE_ERROR_CODES":
+        return retryable_error_codes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The request may or may not have reached DynamoDB; only the response was lost. A write is
 # safe to resend because the caller resends it with the same idempotency token / condition.
@@ -95,14 +130,14 @@ class RetryPolicy:
 
 def is_retryable(error: BaseException) -> bool:
     """Whether ``error`` is transient, so that sending the same request again may succeed."""
-    if isinstance(error, _CONNECTION_ERRORS):
+    if isinstance(error, (*_CONNECTION_ERRORS, ResponseIntegrityError)):
         return True
     if not isinstance(error, ClientError):
         return False
     response = error.response if isinstance(error.response, Mapping) else {}
     details = response.get("Error")
     code = details.get("Code") if isinstance(details, Mapping) else None
-    if code in RETRYABLE_ERROR_CODES:
+    if code in retryable_error_codes():
         return True
     if code == "TransactionCanceledException":
         # Decided by the reasons alone: a cancellation for a failed condition is final even if
@@ -110,13 +145,16 @@ def is_retryable(error: BaseException) -> bool:
         return _cancelled_by_conflict_only(response.get("CancellationReasons"))
     metadata = response.get("ResponseMetadata")
     status = metadata.get("HTTPStatusCode") if isinstance(metadata, Mapping) else None
-    return isinstance(status, int) and status >= 500
+    return isinstance(status, int) and (status >= 500 or status == 429)
 
 
 def may_have_applied(error: BaseException) -> bool:
     """Whether a write that failed with ``error`` may still have been applied: the connection
     broke or timed out after the request may have been sent, or DynamoDB answered with a
-    server error (it documents that such a request may or may not have been processed)."""
+    server error (it documents that such a request may or may not have been processed), or
+    its response failed its integrity check (it was answered, so it was processed)."""
+    if isinstance(error, ResponseIntegrityError):
+        return True
     if isinstance(error, _CONNECTION_ERRORS):
         return not isinstance(error, EndpointConnectionError | ConnectTimeoutError)
     if not isinstance(error, ClientError):
@@ -152,8 +190,10 @@ def call_with_retries(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     on_retry: Callable[[int, BaseException, float], None] | None = None,
+    retryable: Callable[[BaseException], bool] = is_retryable,
 ) -> R:
-    """Call ``operation`` until it succeeds, retrying transient errors (see :func:`is_retryable`).
+    """Call ``operation`` until it succeeds, retrying transient errors (``retryable``, by
+    default :func:`is_retryable`).
 
     At most ``policy.max_attempts`` calls are made; the last error is re-raised when they are
     exhausted, and a non-retryable error is re-raised at once. Before each retry
@@ -171,7 +211,7 @@ def call_with_retries(
         try:
             return operation()
         except Exception as error:
-            if attempts >= policy.max_attempts or not is_retryable(error):
+            if attempts >= policy.max_attempts or not retryable(error):
                 raise
             delay = policy.delay(attempts - 1, rng=rng)
             if on_retry is not None:
@@ -185,11 +225,18 @@ def give_up_typed(
     name: str,
     policy: RetryPolicy,
     on_retry: Callable[[int, BaseException, float], None] | None = None,
+    retryable: Callable[[BaseException], bool] = is_retryable,
+    requests_sent: Callable[[], int] | None = None,
 ) -> R:
     """:func:`call_with_retries`, except that a transient failure outlasting the policy is
     raised as RetriesExhaustedError (naming the operation ``name``, the attempts and the
-    cause); other errors (a failed condition, a validation error) are the caller's to read."""
+    cause); other errors (a failed condition, a validation error) are the caller's to read.
+
+    ``requests_sent()`` counts the HTTP requests sent so far (see `retry_layer`): an attempt
+    counts the requests it sent, botocore's own retries included, or 1 if it was answered
+    without sending any. Without it each attempt counts 1."""
     uncertain = False  # whether any attempt may have been applied
+    attempts = 0
 
     def note(attempt: int, error: BaseException, delay: float) -> None:
         nonlocal uncertain
@@ -197,22 +244,33 @@ def give_up_typed(
         if on_retry is not None:
             on_retry(attempt, error, delay)
 
+    def counted() -> R:
+        nonlocal attempts
+        before = requests_sent() if requests_sent is not None else 0
+        try:
+            return operation()
+        finally:
+            sent = requests_sent() - before if requests_sent is not None else 0
+            attempts += max(1, sent)
+
     try:
-        return call_with_retries(operation, policy=policy, on_retry=note)
+        return call_with_retries(counted, policy=policy, on_retry=note, retryable=retryable)
     except Exception as error:
         if not is_retryable(error):
             raise
         cause = _cause(error)
         raise RetriesExhaustedError(
-            f"{name} failed {policy.max_attempts} times ({cause}); the retry policy gave up",
+            f"{name} failed {attempts} times ({cause}); the retries gave up",
             operation=name,
-            attempts=policy.max_attempts,
+            attempts=attempts,
             cause=cause,
             may_have_applied=uncertain or may_have_applied(error),
         ) from error
 
 
 def _cause(error: BaseException) -> str:
+    if isinstance(error, ResponseIntegrityError):
+        return f"ResponseIntegrityError ({error.reason})"
     response = getattr(error, "response", None)
     if isinstance(response, Mapping):
         code = (response.get("Error") or {}).get("Code")

@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dynamodel.runtime import keys, wire
+from dynamodel.runtime import keys, retry_layer, wire
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock, is_expired, unexpired
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
-from dynamodel.runtime.retry import RetryPolicy, give_up_typed
+from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable, may_have_applied
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
     EntitySchema,
@@ -74,6 +74,10 @@ class Table:
         self.client = client
         self.name = name
         self.retry = retry
+        # Exactly one layer retries (see `retry_layer`): botocore, if this client's retries
+        # are on, for what it retries; the runtime for everything else. Read at the first
+        # call: building a repository touches nothing of its client.
+        self._botocore_retries: bool | None = None
         self.signer = signer
         self.index_keys = dict(index_keys)  # None -> ("PK", "SK"); "GSI1" -> ("GSI1PK", ...)
         self.max_workers = max_workers
@@ -108,11 +112,25 @@ class Table:
         body: bytes | None,
         *,
         on_retry: Callable[[int, BaseException, float], None] | None = None,
+        resend: tuple[dict[str, Any], bytes | None] | None = None,
     ) -> R:
         """Like `call`, with the request already serialized by `wire.encode_body` (None: let
-        botocore serialize it). Every attempt sends the same body; `on_retry` sees each error
-        that is retried, before `self.on_retry` does."""
+        botocore serialize it). Every attempt sends the same body, except that once an attempt
+        may have been applied (`retry.may_have_applied`) the later ones send `resend` (request,
+        body) if given; `on_retry` sees each error that is retried, before `self.on_retry`
+        does."""
         observer = self.on_retry
+        sending = [(request, body)]  # what the next attempt sends
+        if resend is not None:
+            given, replacement = on_retry, resend
+
+            def switch(attempt: int, error: BaseException, delay: float) -> None:
+                if may_have_applied(error):
+                    sending[0] = replacement
+                if given is not None:
+                    given(attempt, error, delay)
+
+            on_retry = switch
         if on_retry is not None and observer is not None:
             first = on_retry
 
@@ -121,12 +139,20 @@ class Table:
                 observer(attempt, error, delay)
 
             on_retry = both
-        return give_up_typed(
-            lambda: wire.send(operation, request, body),
-            name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
-            policy=self.retry,
-            on_retry=on_retry or observer,
-        )
+        if self._botocore_retries is None:
+            self._botocore_retries = retry_layer.botocore_retries(self.client)
+            retry_layer.install_counter(self.client)
+        with retry_layer.counting() as sent:
+            return give_up_typed(
+                lambda: wire.send(operation, *sending[0]),
+                name=wire.OPERATIONS.get(getattr(operation, "__name__", ""), "the request"),
+                policy=self.retry,
+                on_retry=on_retry or observer,
+                retryable=(
+                    retry_layer.retried_by_runtime_only if self._botocore_retries else is_retryable
+                ),
+                requests_sent=lambda: sent[0],
+            )
 
     # -- single items ----------------------------------------------------------------
     def get_item(self, key: Item, *, consistent: bool) -> Item | None:

@@ -43,6 +43,11 @@ class Action:
     # retry whose condition failed only because an earlier attempt was applied.
     outcome: Item | None = None
     removed: tuple[str, ...] = ()  # attributes an Update removes
+    # For a single-item write whose request may not be resent once an attempt may have been
+    # applied (an update: resending it could apply it again, over a change made in between):
+    # the request to send instead, conditioned on the stored values of what it changes, so
+    # that it fails once the earlier attempt was applied.
+    resend: dict[str, Any] | None = None
 
     def size(self) -> int:
         """DynamoDB's size of the item a Put writes; for other actions, of the key plus the

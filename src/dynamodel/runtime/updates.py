@@ -121,6 +121,13 @@ def update(
     }
     if values:
         request["ExpressionAttributeValues"] = values
+    # A resent update could apply again over a change made in between: unversioned, nothing
+    # stops it; versioned, an item deleted and created again meanwhile is back at version 1.
+    # Once an attempt may have been applied, the retries also require the stored values of
+    # what it changes, so they fail once it was.
+    resend = conditioned(
+        request, root_condition(schema, stored, version, (*watched, *sets, *removes))
+    )
     action = Action(
         kind="Update",
         request=conditioned(request, condition),
@@ -128,6 +135,7 @@ def update(
         entity=schema.name,
         outcome=new_item,
         removed=tuple(removes),
+        resend=resend,
     )
     actions = [action, *moved, *_member_ttl_actions(table, schema, key, sets, removes)]
     run_claiming(table, schema, new, actions, send=run)

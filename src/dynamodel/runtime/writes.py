@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from dynamodel.runtime.errors import (
@@ -29,7 +28,6 @@ from dynamodel.runtime.expiry import absent_or_expired
 from dynamodel.runtime.guards import GUARD_TYPE as GUARD_TYPE
 from dynamodel.runtime.guards import guard_actions, run_claiming
 from dynamodel.runtime.guards import guard_item as guard_item
-from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import (
     TYPE_ATTRIBUTE,
     VERSION_ATTRIBUTE,
@@ -37,15 +35,11 @@ from dynamodel.runtime.schema import (
     Item,
 )
 from dynamodel.runtime.table import Table
-from dynamodel.runtime.transact import (
-    Action,
-    ErrorFactory,
-    check_limits,
-    raise_for_cancellation,
-    shows_applied,
-    transaction_request,
-)
-from dynamodel.runtime.wire import encode_body
+from dynamodel.runtime.transact import Action, ErrorFactory
+
+# Re-exported: updates, counters, batch and migrate import them from here.
+from dynamodel.runtime.write_once import key_text as key_text
+from dynamodel.runtime.write_once import run as run
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -64,10 +58,6 @@ class Condition:
 
 def unique_attributes(schema: EntitySchema[Any]) -> tuple[str, ...]:
     return tuple(a for guard in schema.unique for a in guard.attributes)
-
-
-def key_text(item: Item) -> str:
-    return f"PK={item['PK']['S']!r} SK={item['SK']['S']!r}"
 
 
 def _found_version(reason: Mapping[str, Any]) -> int | None:
@@ -151,49 +141,6 @@ def creates(table: Table, schema: EntitySchema[Any]) -> Condition:
 
 def unexpected(reason: Mapping[str, Any]) -> DynamodelError:
     return DynamodelError(f"an unconditional action failed its condition: {dict(reason)}")
-
-
-def run(table: Table, actions: Sequence[Action]) -> None:
-    """One conditional single-item request, or one transaction for several items; DynamoDB's
-    size limits are checked first (on the serialized request), so nothing is sent past them."""
-    if len(actions) == 1:
-        action = actions[0]
-        operation = {
-            "Put": table.client.put_item,
-            "Update": table.client.update_item,
-            "Delete": table.client.delete_item,
-        }[action.kind]
-        request = {"TableName": table.name, **action.request}
-        if "ConditionExpression" in request:
-            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        body = encode_body(request)
-        check_limits(actions, encoded_length=len(body) if body is not None else None)
-        uncertain: list[BaseException] = []  # attempts that may have been applied
-
-        def note(attempt: int, error: BaseException, delay: float) -> None:
-            if may_have_applied(error):
-                uncertain.append(error)
-
-        try:
-            table.send(operation, request, body, on_retry=note)
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                # A lost response, then a retry that finds the item exactly as this write left
-                # it: the write was applied once, by the earlier attempt.
-                if uncertain and shows_applied(action, error.response.get("Item")):
-                    return
-                raise action.on_condition_failed(dict(error.response)) from error
-            raise
-        return
-    request = transaction_request(table.name, actions)
-    body = encode_body(request)
-    check_limits(actions, encoded_length=len(body) if body is not None else None)
-    try:
-        table.send(table.client.transact_write_items, request, body)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-            raise_for_cancellation(error, actions)
-        raise
 
 
 def create(table: Table, schema: EntitySchema[M], obj: M) -> M:

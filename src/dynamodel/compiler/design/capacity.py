@@ -210,7 +210,9 @@ def _writes(
     }
     estimates = []
     for kind, (actions, reads, with_guards) in plans.items():
-        transaction = actions > 1
+        # A delete is always a transaction: the runtime sends a single-item one with a
+        # ClientRequestToken, so a retry after a lost response cannot delete a re-created item.
+        transaction = actions > 1 or kind == "delete"
         touched = {entity.name: 1} if kind == "update" or not has_members else counts
         table_units = sum(write_units(sizes[n].bytes) * count for n, count in touched.items())
         if with_guards and transaction:
