@@ -21,6 +21,7 @@ from dynamodel.compiler.emit.iam_access import counter_entities
 from dynamodel.compiler.names import write_method
 from dynamodel.compiler.spec import Entity
 from dynamodel.runtime.counters import Increment
+from dynamodel.runtime.guards import GUARD_TYPE, guard_item
 from tests.design_simulator import _comparable
 from tests.iam_requests import RequestLog
 from tests.test_repository_oracle import _arguments, _attach_members, _rows
@@ -90,6 +91,7 @@ def exercise(
     for entity in spec.entities:
         if spec.root_of(entity.name) is not None or not created[entity.name]:
             continue
+        _create_over_stale_guards(design, repo, log, entity.name, created[entity.name][0])
         _save_update(design, repo, log, entity.name, created, written)
     for plan in design.patterns:
         source = plan.entity or plan.view[0].entity
@@ -109,6 +111,43 @@ def exercise(
                 getattr(repo, plan.name)(**kwargs)
     _shared(design, package, repo, log, written)
     _delete_one(design, repo, log, written)
+
+
+def _create_over_stale_guards(
+    design: Design, repo: Any, log: RequestLog, entity: str, obj: Any
+) -> None:
+    """Create `obj` again after its items vanished as DynamoDB's TTL deletes them, leaving its
+    unique guards behind: the create reads each guard and the owner it names, then takes the
+    guard over."""
+    if not design.entity(entity).unique_guards:
+        return
+    client = repo._table.client
+    schema = repo.SCHEMAS[type(obj)]
+    partition = schema.table_key(obj)["PK"]
+    stored = client.query(
+        TableName=repo.table_name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": partition},
+        ConsistentRead=True,
+    )["Items"]
+    for item in stored:
+        if item["_type"]["S"] != GUARD_TYPE:
+            client.delete_item(TableName=repo.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
+    with log.calling(write_method("create", entity)):
+        getattr(repo, write_method("create", entity))(obj)
+
+
+def _plant_stale_guards(repo: Any, obj: Any) -> None:
+    """Guards of `obj`'s new unique values naming `obj`'s own item, which holds other values:
+    stale guards (as a crash between two writes could leave them), so that the write moving
+    to those values reads each guard and its owner, then takes the guard over."""
+    schema = repo.SCHEMAS[type(obj)]
+    owner = schema.table_key(obj)
+    for guard in schema.unique:
+        key = guard.key(obj)
+        if key is not None:
+            item = guard_item(key, schema, owner)
+            repo._table.client.put_item(TableName=repo.table_name, Item=item)
 
 
 def _save_update(
@@ -133,14 +172,17 @@ def _save_update(
         children = getattr(first, member.field)
         if children:
             changes[member.field] = children[:-1]
+    moved = first.model_copy(update=changes)
+    _plant_stale_guards(repo, moved)
     with log.calling(write_method("save", entity)), contextlib.suppress(DynamodelError):
-        first = getattr(repo, write_method("save", entity))(first.model_copy(update=changes))
+        first = getattr(repo, write_method("save", entity))(moved)
     # update: every other attribute changes (unique values move again), the expiry too
     update = {
         a.name: _changed(model, a.name, getattr(first, a.name))
         for a in model.attributes
         if a.name not in keep and a.type.is_scalar
     }
+    _plant_stale_guards(repo, first.model_copy(update=update))
     with log.calling(write_method("update", entity)), contextlib.suppress(DynamodelError):
         getattr(repo, write_method("update", entity))(
             **_ids(design, entity, written[entity][0]), **update

@@ -5,7 +5,8 @@
 conditional single-item request or a TransactWriteItems, which IAM authorises per contained
 action (Put as PutItem, Update as UpdateItem, Delete as DeleteItem); a save, update or delete
 that checks the stored item first reads it with GetItem (or, for an aggregate, a Query of its
-partition); batches are BatchGetItem / BatchWriteItem. `tests/test_iam.py` records the
+partition); a write that claims a unique value may read the guard holding it and that guard's
+owner (GetItem) to take over a stale guard; batches are BatchGetItem / BatchWriteItem. `tests/test_iam.py` records the
 requests of every method on moto and checks the policy against them.
 """
 
@@ -111,6 +112,10 @@ def _entity_write(
             needs += [("Query", root), ("UpdateItem", items)]
     else:
         needs.append(("DeleteItem", items + guards))
+    if guards and kind != "delete":
+        # A value held by a guard whose owner may be gone: the guard and the owner it names
+        # are read (GetItem) before the guard is taken over (dynamodel.runtime.guards).
+        needs.append(("GetItem", guards + root))
     result = [Access(method, action, None, targets) for action, targets in needs]
     if kind == "update" or (kind in ("save", "delete") and checked):
         if kind == "update":
