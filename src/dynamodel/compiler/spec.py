@@ -93,16 +93,27 @@ class Entity:
     # Attribute names declared but not readable (already reported), so that references to
     # them are not reported again; None when the whole `attributes` section is unreadable.
     unreadable: frozenset[str] | None = frozenset()
+    _attribute_positions: dict[str, int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Every stage asks entities for attributes by name: a dict keeps that O(1). The
+        # first of two same-named attributes wins, as the scan it replaces did.
+        for position, attribute in enumerate(self.attributes):
+            self._attribute_positions.setdefault(attribute.name, position)
 
     @property
     def id_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.id)
 
     def attribute(self, name: str) -> Attribute | None:
-        for attribute in self.attributes:
-            if attribute.name == name:
-                return attribute
-        return None
+        position = self._attribute_positions.get(name)
+        return None if position is None else self.attributes[position]
+
+    def attribute_position(self, name: str) -> int:
+        """Where `name` is declared among the attributes (0 when it is not)."""
+        return self._attribute_positions.get(name, 0)
 
     def already_reported(self, name: str) -> bool:
         """Whether a missing attribute `name` was declared but failed to read."""
@@ -184,18 +195,30 @@ class Spec:
     entities: tuple[Entity, ...]
     patterns: tuple[AccessPattern, ...]
     functions: tuple[FunctionGroup, ...] = ()
-    _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
-    _owners: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+    _entity_index: dict[str, Entity] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _pattern_index: dict[str, AccessPattern] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _owners: dict[str, Entity] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Lookups by name stay O(1): the design stage asks them for every entity and pattern.
-        self._entity_index.update({e.name: e for e in self.entities})
+        # The first of two same-named entries wins (duplicates are reported by the reader).
+        for entity in self.entities:
+            self._entity_index.setdefault(entity.name, entity)
+        for pattern in self.patterns:
+            self._pattern_index.setdefault(pattern.name, pattern)
         for entity in self.entities:
             for member in entity.members:
                 self._owners.setdefault(member.entity.name, entity)
 
     def entity(self, name: str) -> Entity | None:
         return self._entity_index.get(name)
+
+    def pattern(self, name: str) -> AccessPattern | None:
+        return self._pattern_index.get(name)
 
     def root_of(self, name: str) -> Entity | None:
         """The entity that lists `name` among its members, if any."""
