@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dynamodel.compiler.check import check_spec
+from dynamodel.compiler.collector import collector_paused
 from dynamodel.compiler.design import Design, design_spec
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error, sort_diagnostics
 from dynamodel.compiler.read import read_spec
@@ -30,7 +31,8 @@ class Compilation:
 def compile_spec(text: str, *, path: str = "spec.yaml") -> Compilation:
     """Run every stage that can run; collect all diagnostics; design only a clean spec."""
     try:
-        return _compile(text, path)
+        with collector_paused():
+            return _compile(text, path)
     except RecursionError:
         # The stages recurse over the YAML tree and over type expressions; no real spec
         # nests anywhere near Python's limit.

@@ -256,7 +256,9 @@ class Design:
     _pattern_index: dict[str, PatternPlan] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
-    _gsi_index: dict[str, Index] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _gsi_index: dict[str, Index] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Every emitter looks entities, plans and indexes up by name, per entity and per

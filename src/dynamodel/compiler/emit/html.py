@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, PatternPlan
 from dynamodel.compiler.emit import capacity, describe
-from dynamodel.compiler.emit.html_grid import grid_items, item_grid
+from dynamodel.compiler.emit.html_grid import escape, grid_items, item_grid
 from dynamodel.compiler.emit.html_style import entity_colours, stylesheet
 from dynamodel.compiler.names import pascal_case
 from dynamodel.compiler.samples import SampleData, sample_data
