@@ -246,10 +246,11 @@ class Spec:
 
     def descendants(self, entity: Entity) -> tuple[Entity, ...]:
         """Every member of the aggregate under `entity`, depth first, in spec order."""
-        found: list[Entity] = []
+        found: dict[str, Entity] = {}  # by name, in order: an aggregate may have many members
         for member in entity.members:
             child = self.entity(member.entity.name)
-            if child is not None and child not in found:
-                found.append(child)
-                found.extend(c for c in self.descendants(child) if c not in found)
-        return tuple(found)
+            if child is not None and child.name not in found:
+                found[child.name] = child
+                for descendant in self.descendants(child):
+                    found.setdefault(descendant.name, descendant)
+        return tuple(found.values())
