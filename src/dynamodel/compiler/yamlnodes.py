@@ -39,7 +39,7 @@ def _number_too_long(pos: Pos, raw: str) -> Diagnostic:
     return error(
         pos,
         f"the integer `{raw[:20]}...` ({len(raw):,} characters) is too long to read",
-        "DynamoDB numbers hold at most 38 significant digits (magnitudes below 1E+126)",
+        "DynamoDB numbers hold at most 38 significant digits, magnitudes below 1E+126",
     )
 
 
@@ -150,8 +150,8 @@ class _Builder:
                     _pos(node),
                     f"the text contains a lone surrogate `\\u{ord(surrogate.group()):04x}`, "
                     "which is not a character and cannot be stored as UTF-8",
-                    "write the character itself, or as `\\U0001F600` in double quotes (YAML "
-                    "reads `\\ud83d\\ude00` as two lone halves)",
+                    "write the character itself, or `\\U0001F600` in double quotes; YAML reads "
+                    "`\\ud83d\\ude00` as two lone halves",
                 )
             )
             value = _SURROGATE.sub("\ufffd", value)
