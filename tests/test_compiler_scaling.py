@@ -11,16 +11,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.diagnostics import Pos
 from dynamodel.compiler.emit.artifacts import design_artifacts
 from dynamodel.compiler.emit.html_style import GUARD_COLOUR, PALETTE
+from dynamodel.compiler.emit.json_text import dumps_indented
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.read import Reader
 from dynamodel.compiler.spec import TypeRef
@@ -166,3 +171,42 @@ def test_work_grows_linearly_with_the_number_of_entities() -> None:
     # the larger the spec.
     small, large = _calls_to_design(50), _calls_to_design(200)
     assert large / small < 4.2, (small, large, large / small)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and infinities too: json.dumps writes them, and so must the writer
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES, ensure_ascii=st.booleans())
+def test_indented_json_is_what_json_dumps_writes(value: object, ensure_ascii: bool) -> None:
+    expected = json.dumps(value, indent=2, ensure_ascii=ensure_ascii)
+    assert dumps_indented(value, ensure_ascii=ensure_ascii) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{1: "int key"}, {"a": {True: None}}, [Decimal("1.5")], {"e": IntEnum("E", "A").A}],
+    ids=["int key", "bool key", "Decimal", "IntEnum"],
+)
+def test_indented_json_hands_other_values_to_json_dumps(value: object) -> None:
+    try:
+        expected: str | type[Exception] = json.dumps(value, indent=2)
+    except TypeError:
+        expected = TypeError
+    if expected is TypeError:
+        with pytest.raises(TypeError):
+            dumps_indented(value)
+    else:
+        assert dumps_indented(value) == expected
