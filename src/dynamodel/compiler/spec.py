@@ -7,8 +7,9 @@ reported, so later stages only ever see well-formed values.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from dynamodel.compiler.diagnostics import Pos
 
@@ -24,6 +25,17 @@ ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PATTERN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,200}$")
+
+_Item = TypeVar("_Item")
+
+
+def first_by(items: Iterable[_Item], key: Callable[[_Item], object]) -> dict[Any, _Item]:
+    """`items` by `key`; of equal keys the first wins, as the scans these dicts replace did."""
+    found: dict[Any, _Item] = {}
+    for item in items:
+        found.setdefault(key(item), item)
+    return found
+
 
 Order = Literal["asc", "desc"]
 IndexStrategy = Literal["overloaded", "dedicated"]
@@ -205,11 +217,8 @@ class Spec:
 
     def __post_init__(self) -> None:
         # Lookups by name stay O(1): the design stage asks them for every entity and pattern.
-        # The first of two same-named entries wins (duplicates are reported by the reader).
-        for entity in self.entities:
-            self._entity_index.setdefault(entity.name, entity)
-        for pattern in self.patterns:
-            self._pattern_index.setdefault(pattern.name, pattern)
+        self._entity_index.update(first_by(self.entities, lambda e: e.name))
+        self._pattern_index.update(first_by(self.patterns, lambda p: p.name))
         for entity in self.entities:
             for member in entity.members:
                 self._owners.setdefault(member.entity.name, entity)

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Literal
 
 from dynamodel.compiler.diagnostics import Diagnostic
-from dynamodel.compiler.spec import Spec
+from dynamodel.compiler.spec import Spec, first_by
 from dynamodel.runtime.keys import DELIMITER
 
 TABLE = "table"  # the name the design uses for the base table among its indexes
@@ -116,8 +116,7 @@ class EntityDesign:
     )
 
     def __post_init__(self) -> None:
-        for key in self.keys:
-            self._keys_by_index.setdefault(key.index, key)
+        self._keys_by_index.update(first_by(self.keys, lambda k: k.index))
 
     @property
     def table_key(self) -> EntityKey:
@@ -225,10 +224,8 @@ class CapacityEstimate:
 
     def __post_init__(self) -> None:
         # Emitters look estimates up for every entity and pattern: dicts keep that linear.
-        for size in self.sizes:
-            self._sizes_by_entity.setdefault(size.entity, size)
-        for read in self.reads:
-            self._reads_by_pattern.setdefault(read.pattern, read)
+        self._sizes_by_entity.update(first_by(self.sizes, lambda s: s.entity))
+        self._reads_by_pattern.update(first_by(self.reads, lambda r: r.pattern))
 
     def size_of(self, entity: str) -> ItemSize:
         return self._sizes_by_entity[entity]
@@ -263,12 +260,9 @@ class Design:
     def __post_init__(self) -> None:
         # Every emitter looks entities, plans and indexes up by name, per entity and per
         # pattern: dicts keep a 10,000-entity design linear (a scan made it quadratic).
-        for entity in self.entities:
-            self._entity_index.setdefault(entity.name, entity)
-        for plan in self.patterns:
-            self._pattern_index.setdefault(plan.name, plan)
-        for gsi in self.indexes:
-            self._gsi_index.setdefault(gsi.name, gsi)
+        self._entity_index.update(first_by(self.entities, lambda e: e.name))
+        self._pattern_index.update(first_by(self.patterns, lambda p: p.name))
+        self._gsi_index.update(first_by(self.indexes, lambda g: g.name))
 
     def entity(self, name: str) -> EntityDesign:
         return self._entity_index[name]
