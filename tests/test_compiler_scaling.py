@@ -210,3 +210,23 @@ def test_indented_json_hands_other_values_to_json_dumps(value: object) -> None:
             dumps_indented(value)
     else:
         assert dumps_indented(value) == expected
+
+
+@pytest.mark.parametrize("blocked", ["report.html", "design.json"], ids=["child", "parent"])
+def test_design_out_reports_a_failed_write_in_either_process(blocked: str, tmp_path: Path) -> None:
+    # The HTML report is written by a forked child, the rest here: a failure on either side
+    # is one clean usage error (exit 2), not a traceback or a success.
+    spec = tmp_path / "many.yaml"
+    spec.write_text(many_entities(3), encoding="utf-8")
+    out = tmp_path / "out"
+    (out / blocked).mkdir(parents=True)  # a directory where the file should go
+    result = subprocess.run(
+        [sys.executable, "-m", "dynamodel", "design", str(spec), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"cannot write to {out}" in result.stderr and "Traceback" not in result.stderr
+    assert "wrote the design artifacts" not in result.stderr
