@@ -7,7 +7,6 @@ Every node here remembers its line and column so every diagnostic can point at t
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,9 +80,8 @@ class YMap:
     def __post_init__(self) -> None:
         # A dict, so that looking up keys of a 10,000-entity map stays O(1). Keys compare as
         # the scan it replaces did (`1 == True`): the first such entry wins.
-        for key, value in self.entries:
-            if isinstance(key.value, Hashable):
-                self._values.setdefault(key.value, value)
+        # (`_mapping` keeps only str, int and bool keys, and drops duplicates.)
+        self._values.update((key.value, value) for key, value in reversed(self.entries))
 
     def get(self, key: str) -> YNode | None:
         return self._values.get(key)
@@ -142,7 +140,11 @@ class _Builder:
             if isinstance(value, int) and not _printable(value):  # from hex or base 60
                 self.diagnostics.append(_number_too_long(_pos(node), raw))
                 value = raw
-        if isinstance(value, str) and (surrogate := _SURROGATE.search(value)) is not None:
+        if (
+            isinstance(value, str)
+            and not value.isascii()  # O(1) in CPython: most text is ASCII
+            and (surrogate := _SURROGATE.search(value)) is not None
+        ):
             # Python reads `"\ud800"` as a lone half of a UTF-16 pair; no UTF-8 encoder (the
             # wire, JSON files, the generated sources) can write it.
             self.diagnostics.append(
