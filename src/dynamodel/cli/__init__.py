@@ -17,6 +17,7 @@ import typer
 from dynamodel import __version__
 from dynamodel.cli import build, evolve, iam, tryout  # noqa: F401  (they register their commands)
 from dynamodel.cli.common import app
+from dynamodel.compiler.collector import collector_paused
 
 __all__ = ["app", "main"]
 
@@ -38,7 +39,10 @@ def _main(
 
 
 def main() -> None:
-    app()
+    # One command per process: the cyclic collector only slows large designs down (see
+    # dynamodel.compiler.collector), and the process's exit frees everything anyway.
+    with collector_paused():
+        app()
 
 
 if __name__ == "__main__":

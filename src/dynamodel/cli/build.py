@@ -19,8 +19,9 @@ from dynamodel.cli.common import (
     stderr,
     write_files,
 )
+from dynamodel.cli.parallel import write_in_parallel
 from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
-from dynamodel.compiler.emit.artifacts import design_artifacts
+from dynamodel.compiler.emit.artifacts import html_artifacts, other_artifacts
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.emit.html import emit_html
@@ -28,6 +29,7 @@ from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.schema import emit_schema
 from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.emit.workbench import emit_workbench
+from dynamodel.compiler.samples import sample_data
 
 
 class DesignFormat(enum.StrEnum):
@@ -70,10 +72,17 @@ def design(
         text = emit_text(result.design, path=path)
     sys.stdout.write(text)
     if out is not None:
-        files = design_artifacts(result.design, spec_name=spec.name)
-        name = default_package_name(result.design)
-        files.update(generate_package(result.design, package=name, spec_name=spec.name))
-        write_files(out, files)
+        design = result.design
+        samples = sample_data(design)  # one set for both processes
+        name = default_package_name(design)
+        write_in_parallel(
+            out,
+            lambda: html_artifacts(design, spec_name=spec.name, samples=samples),
+            lambda: {
+                **other_artifacts(design, spec_name=spec.name, samples=samples),
+                **generate_package(design, package=name, spec_name=spec.name),
+            },
+        )
         stderr().print(f"wrote the design artifacts to {out}", markup=False)
 
 

@@ -15,6 +15,12 @@ def value_problem(attribute: Attribute, value: object) -> tuple[str, str] | None
     if attribute.enum and value not in attribute.enum:
         return "is not in its enum", "use one of " + ", ".join(attribute.enum)
     if value_fits(attribute, value):
+        if not _within_number_range(attribute, value):
+            return (
+                "is outside DynamoDB's number range",
+                "DynamoDB numbers hold at most 38 significant digits, magnitudes from 1E-130 "
+                "to below 1E+126",
+            )
         return None
     kind = attribute.type.render()
     article = "an" if kind[0] in "aeiou" else "a"
@@ -29,6 +35,41 @@ def value_problem(attribute: Attribute, value: object) -> tuple[str, str] | None
     if base in ("decimal", "float") and str(value).lower().lstrip("+-.") in ("inf", "nan"):
         return f"is not a finite {kind}", "DynamoDB stores no NaN or Infinity"
     return f"is not {article} {kind}", "give a value of the attribute's type"
+
+
+# DynamoDB's number type: up to 38 significant digits; a non-zero magnitude from 1E-130 up
+# to 9.99...E+125. A default or `where` constant outside it could never be written.
+_MAX_DIGITS = 38
+_MAX_ADJUSTED_EXPONENT = 125
+_MIN_ADJUSTED_EXPONENT = -130
+
+
+def _within_number_range(attribute: Attribute, value: object) -> bool:
+    """Whether every number in a constant that fits `attribute` is one DynamoDB can store."""
+    if attribute.type.base in ("list", "set") and isinstance(value, list):
+        return all(_storable_number(v) for v in value if not isinstance(v, bool))
+    if attribute.type.base in ("int", "decimal", "float") and not isinstance(value, bool):
+        return _storable_number(value)
+    return True
+
+
+def _storable_number(value: object) -> bool:
+    if isinstance(value, int):
+        number = Decimal(value)  # exact, and free of int-to-str's digit limit
+    elif isinstance(value, float | str):
+        try:  # a float as written (`0.1`), not its binary expansion
+            number = Decimal(repr(value) if isinstance(value, float) else value)
+        except ArithmeticError:
+            return True  # not a number at all: value_fits has said so already
+    else:
+        return True
+    if not number.is_finite() or number.is_zero():
+        return True  # value_fits reports non-finite values
+    significant = "".join(map(str, number.as_tuple().digits)).rstrip("0")
+    return (
+        len(significant) <= _MAX_DIGITS
+        and _MIN_ADJUSTED_EXPONENT <= number.adjusted() <= _MAX_ADJUSTED_EXPONENT
+    )
 
 
 def value_fits(attribute: Attribute, value: object) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dynamodel.compiler.check import check_spec
+from dynamodel.compiler.collector import collector_paused
 from dynamodel.compiler.design import Design, design_spec
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error, sort_diagnostics
 from dynamodel.compiler.read import read_spec
@@ -30,7 +31,8 @@ class Compilation:
 def compile_spec(text: str, *, path: str = "spec.yaml") -> Compilation:
     """Run every stage that can run; collect all diagnostics; design only a clean spec."""
     try:
-        return _compile(text, path)
+        with collector_paused():
+            return _compile(text, path)
     except RecursionError:
         # The stages recurse over the YAML tree and over type expressions; no real spec
         # nests anywhere near Python's limit.
@@ -48,10 +50,13 @@ def _compile(text: str, path: str) -> Compilation:
     if tree is None:
         return Compilation(path, None, None, sort_diagnostics(found))
     spec, read_diagnostics = read_spec(tree)
-    found += read_diagnostics
+    # A value YAML could not read (a number too long, a lone surrogate) is reported once, by
+    # the parser; what later stages say about its stand-in on that line would only confuse.
+    unreadable = {d.pos.line for d in diagnostics}
+    found += [d for d in read_diagnostics if d.pos.line not in unreadable]
     if spec is None:
         return Compilation(path, None, None, sort_diagnostics(found))
-    found += check_spec(spec)
+    found += [d for d in check_spec(spec) if d.pos.line not in unreadable]
     if any(d.is_error for d in found):
         return Compilation(path, spec, None, sort_diagnostics(found))
     design, design_diagnostics = design_spec(spec)

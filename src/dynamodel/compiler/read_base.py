@@ -142,11 +142,13 @@ class ReaderBase:
             self.err(node.pos, f"{what} must be {form}, got {describe_node(node)}", "e.g. `[a, b]`")
             return ()
         refs: list[Ref] = []
+        listed: set[str] = set()  # a set, so a long list is checked in linear time
         for item in node.items:
             if isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
-                if any(r.name == item.value for r in refs):
+                if item.value in listed:
                     self.err(item.pos, f"`{item.value}` is listed twice in {what}")
                     continue
+                listed.add(item.value)
                 refs.append(Ref(item.value, item.pos))
             else:
                 self.err(item.pos, f"{what} must list names, got {describe_node(item)}")

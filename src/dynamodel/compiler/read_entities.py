@@ -291,12 +291,12 @@ class EntityReader(HintReader):
         if not isinstance(node, YSeq) or not node.items:
             self.err(node.pos, f"`enum` of {where} must be a non-empty list of strings")
             return ()
-        values: list[str] = []
+        values: dict[str, None] = {}  # ordered, and a duplicate is found in O(1)
         for item in node.items:
             if isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
                 if item.value in values:
                     self.err(item.pos, f"enum value `{item.value}` is listed twice in {where}")
-                values.append(item.value)
+                values[item.value] = None
             else:
                 self.err(
                     item.pos,
@@ -304,7 +304,7 @@ class EntityReader(HintReader):
                     f"{describe_node(item, expect_text=True)} in {where}",
                     "quote values YAML reads as other types, e.g. `'yes'`, `'1'`",
                 )
-        return tuple(dict.fromkeys(values))
+        return tuple(values)
 
     def unique(self, entity: str, node: YNode | None) -> tuple[tuple[Ref, ...], ...]:
         if node is None:
@@ -313,6 +313,7 @@ class EntityReader(HintReader):
             self.err(node.pos, f"`unique` of `{entity}` must be a list", "e.g. `unique: [email]`")
             return ()
         result = []
+        singles: set[str] = set()  # the single-attribute entries so far, for duplicates
         for item in node.items:
             if isinstance(item, YSeq):
                 composite = self.name_list(
@@ -321,9 +322,10 @@ class EntityReader(HintReader):
                 if composite:
                     result.append(composite)
             elif isinstance(item, YScalar) and isinstance(item.value, str) and item.value:
-                if any(len(c) == 1 and c[0].name == item.value for c in result):
+                if item.value in singles:
                     self.err(item.pos, f"`{item.value}` is listed twice in `unique` of `{entity}`")
                     continue
+                singles.add(item.value)
                 result.append((Ref(item.value, item.pos),))
             else:
                 self.err(item.pos, f"`unique` of `{entity}` lists attribute names or lists of them")

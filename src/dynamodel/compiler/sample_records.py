@@ -50,6 +50,7 @@ class SampleBuilder:
         self.records: dict[str, list[Record]] = {}
         self.parents: dict[str, list[int]] = {}
         self.owners = _identity_owners(self.spec)
+        self.occurrences = _occurrences(self.spec)
         self.where = _where_constants(design)
         self.key_names = {
             name
@@ -170,7 +171,7 @@ class SampleBuilder:
         ids = entity.id_names
         # Shared: a reference to another entity's identity, or a key attribute by one name
         # in several entities (`hardware` of devices and of firmware releases).
-        shared = owner is not None or (name in self.key_names and self._occurrences(name) > 1)
+        shared = owner is not None or (name in self.key_names and self.occurrences.get(name, 0) > 1)
         partitions = any(
             name in key.partition_attributes
             for key in self.design.entity(entity.name).keys
@@ -185,19 +186,6 @@ class SampleBuilder:
         return [
             self._natural(source, source_attribute, j, pooled=True) for j in range(max(size, 1))
         ]
-
-    def _occurrences(self, name: str) -> int:
-        """In how many entities `name` is an attribute of its own (not a root's id copied
-        into a member)."""
-        count = 0
-        for entity in self.spec.entities:
-            if entity.attribute(name) is None:
-                continue
-            root = self.spec.root_of(entity.name)
-            if root is not None and name in root.id_names:
-                continue
-            count += 1
-        return count
 
     def _is_unique(self, entity: Entity, name: str) -> bool:
         """Whether `name` must be distinct: the last attribute of one of its unique sets."""
@@ -248,9 +236,7 @@ class SampleBuilder:
         rng = random.Random(f"{self.seed}/{entity.name}/{attribute.name}/{i}")
         position = 0
         if not pooled:  # a pooled value is the same in every entity that shares it
-            position = next(
-                (p for p, a in enumerate(entity.attributes) if a.name == attribute.name), 0
-            )
+            position = entity.attribute_position(attribute.name)
         if attribute.ttl and attribute.type.base == "datetime":
             return ttl_instant(i, position)
         return value_of(
@@ -324,6 +310,19 @@ class SampleBuilder:
             parents = self.parents[child.name]
             self.parents[child.name] = [renumber.get(p, -1) for p in parents]
             self._keep(child, [k for k, p in enumerate(parents) if p in renumber])
+
+
+def _occurrences(spec: Spec) -> dict[str, int]:
+    """Attribute name -> in how many entities it is an attribute of its own (not a root's id
+    copied into a member). Counted once for all names: asked per attribute, it was O(n²)."""
+    counts: dict[str, int] = {}
+    for entity in spec.entities:
+        root = spec.root_of(entity.name)
+        inherited = set(root.id_names) if root is not None else set()
+        for name in dict.fromkeys(a.name for a in entity.attributes):
+            if name not in inherited:
+                counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _identity_owners(spec: Spec) -> dict[tuple[str, str], Entity]:

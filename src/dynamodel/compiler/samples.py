@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -66,6 +66,14 @@ class SampleData:
     # Per entity with members: (member field, member entity), in the spec's order.
     member_fields: Mapping[str, tuple[tuple[str, str], ...]]
     top_level: tuple[str, ...]  # the entities that are not members, in the spec's order
+    _items_by_entity: dict[tuple[str, bool], list[SampleItem]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Emitters ask for each entity's items: grouped once, that stays linear in the items.
+        for sample in self.items:
+            self._items_by_entity.setdefault((sample.entity, sample.guard), []).append(sample)
 
     def records(self, entity: str) -> list[Record]:
         """Copies of one entity's records, flat (members are not nested)."""
@@ -74,8 +82,8 @@ class SampleData:
     def nested(self, entity: str, index: int) -> Record:
         """A copy of record `index` of `entity` with its members nested under their fields."""
         record = copy.deepcopy(dict(self.objects[entity][index]))
-        for field, member in self.member_fields.get(entity, ()):
-            record[field] = [
+        for member_field, member in self.member_fields.get(entity, ()):
+            record[member_field] = [
                 self.nested(member, position)
                 for position, parent in enumerate(self.parents.get(member, ()))
                 if parent == index
@@ -93,7 +101,7 @@ class SampleData:
 
     def items_of(self, entity: str, *, guards: bool = False) -> list[SampleItem]:
         """The items of one entity: its own items, or (guards=True) its unique guards."""
-        return [s for s in self.items if s.entity == entity and s.guard == guards]
+        return list(self._items_by_entity.get((entity, guards), ()))
 
 
 def sample_data(design: Design, *, per_entity: int = 3, seed: int = 0) -> SampleData:

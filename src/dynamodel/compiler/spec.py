@@ -7,8 +7,9 @@ reported, so later stages only ever see well-formed values.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from dynamodel.compiler.diagnostics import Pos
 
@@ -24,6 +25,17 @@ ENTITY_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 PATTERN_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,200}$")
+
+_Item = TypeVar("_Item")
+
+
+def first_by(items: Iterable[_Item], key: Callable[[_Item], object]) -> dict[Any, _Item]:
+    """`items` by `key`; of equal keys the first wins, as the scans these dicts replace did."""
+    found: dict[Any, _Item] = {}
+    for item in items:
+        found.setdefault(key(item), item)
+    return found
+
 
 Order = Literal["asc", "desc"]
 IndexStrategy = Literal["overloaded", "dedicated"]
@@ -94,16 +106,27 @@ class Entity:
     # Attribute names declared but not readable (already reported), so that references to
     # them are not reported again; None when the whole `attributes` section is unreadable.
     unreadable: frozenset[str] | None = frozenset()
+    _attribute_positions: dict[str, int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Every stage asks entities for attributes by name: a dict keeps that O(1). The
+        # first of two same-named attributes wins, as the scan it replaces did.
+        for position, attribute in enumerate(self.attributes):
+            self._attribute_positions.setdefault(attribute.name, position)
 
     @property
     def id_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.id)
 
     def attribute(self, name: str) -> Attribute | None:
-        for attribute in self.attributes:
-            if attribute.name == name:
-                return attribute
-        return None
+        position = self._attribute_positions.get(name)
+        return None if position is None else self.attributes[position]
+
+    def attribute_position(self, name: str) -> int:
+        """Where `name` is declared among the attributes (0 when it is not)."""
+        return self._attribute_positions.get(name, 0)
 
     def already_reported(self, name: str) -> bool:
         """Whether a missing attribute `name` was declared but failed to read."""
@@ -185,18 +208,27 @@ class Spec:
     entities: tuple[Entity, ...]
     patterns: tuple[AccessPattern, ...]
     functions: tuple[FunctionGroup, ...] = ()
-    _entity_index: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
-    _owners: dict[str, Entity] = field(default_factory=dict, compare=False, repr=False)
+    _entity_index: dict[str, Entity] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _pattern_index: dict[str, AccessPattern] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _owners: dict[str, Entity] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Lookups by name stay O(1): the design stage asks them for every entity and pattern.
-        self._entity_index.update({e.name: e for e in self.entities})
+        self._entity_index.update(first_by(self.entities, lambda e: e.name))
+        self._pattern_index.update(first_by(self.patterns, lambda p: p.name))
         for entity in self.entities:
             for member in entity.members:
                 self._owners.setdefault(member.entity.name, entity)
 
     def entity(self, name: str) -> Entity | None:
         return self._entity_index.get(name)
+
+    def pattern(self, name: str) -> AccessPattern | None:
+        return self._pattern_index.get(name)
 
     def root_of(self, name: str) -> Entity | None:
         """The entity that lists `name` among its members, if any."""
@@ -224,10 +256,11 @@ class Spec:
 
     def descendants(self, entity: Entity) -> tuple[Entity, ...]:
         """Every member of the aggregate under `entity`, depth first, in spec order."""
-        found: list[Entity] = []
+        found: dict[str, Entity] = {}  # by name, in order: an aggregate may have many members
         for member in entity.members:
             child = self.entity(member.entity.name)
-            if child is not None and child not in found:
-                found.append(child)
-                found.extend(c for c in self.descendants(child) if c not in found)
-        return tuple(found)
+            if child is not None and child.name not in found:
+                found[child.name] = child
+                for descendant in self.descendants(child):
+                    found.setdefault(descendant.name, descendant)
+        return tuple(found.values())

@@ -6,7 +6,8 @@ Every node here remembers its line and column so every diagnostic can point at t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -17,6 +18,28 @@ from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
 _FAST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Scalar = str | int | float | bool | None | object
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _printable(number: int) -> bool:
+    """Whether `str(number)` works: Python refuses ints of over 4,300 decimal digits."""
+    if number.bit_length() < 14_000:  # under 4,215 digits: always printable, and cheap
+        return True
+    try:
+        str(number)
+    except ValueError:
+        return False
+    return True
+
+
+def _number_too_long(pos: Pos, raw: str) -> Diagnostic:
+    return error(
+        pos,
+        f"the integer `{raw[:20]}...` ({len(raw):,} characters) is too long to read",
+        "DynamoDB numbers hold at most 38 significant digits, magnitudes below 1E+126",
+    )
 
 
 @dataclass(frozen=True)
@@ -50,12 +73,18 @@ class YMap:
     entries: tuple[tuple[YScalar, YNode], ...]
     pos: Pos
     flow: bool
+    _values: dict[object, YNode] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # A dict, so that looking up keys of a 10,000-entity map stays O(1). Keys compare as
+        # the scan it replaces did (`1 == True`): the first such entry wins.
+        # (`_mapping` keeps only str, int and bool keys, and drops duplicates.)
+        self._values.update((key.value, value) for key, value in reversed(self.entries))
 
     def get(self, key: str) -> YNode | None:
-        for k, v in self.entries:
-            if k.value == key:
-                return v
-        return None
+        return self._values.get(key)
 
     def keys(self) -> tuple[str, ...]:
         return tuple(str(k.value) for k, _ in self.entries)
@@ -88,16 +117,48 @@ class _Builder:
             raise ValueError("a YAML node is reached twice")  # pragma: no cover
         self.visited.add(id(node))
         if isinstance(node, yaml.ScalarNode):
-            try:
-                value = self.constructor.construct_object(node, deep=True)
-            except yaml.YAMLError:
-                value = node.value
-            return YScalar(value, _pos(node), node.style in ("'", '"'), str(node.value))
+            return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
             return YSeq(tuple(self.build(i) for i in node.value), _pos(node), bool(node.flow_style))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
         raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+
+    def _scalar(self, node: yaml.ScalarNode) -> YScalar:
+        raw = str(node.value)
+        if node.tag == _STR_TAG:  # most scalars: PyYAML's constructor would return it as is
+            value: Scalar = raw
+        else:
+            try:
+                value = self.constructor.construct_object(node, deep=True)
+            except yaml.YAMLError:
+                value = raw
+            except ValueError:  # a date like 2024-13-45, or an int past Python's digit limit
+                value = raw  # later stages say the text is not of the attribute's type
+                if node.tag == _INT_TAG:
+                    self.diagnostics.append(_number_too_long(_pos(node), raw))
+            if isinstance(value, int) and not _printable(value):  # from hex or base 60
+                self.diagnostics.append(_number_too_long(_pos(node), raw))
+                value = raw
+        if (
+            isinstance(value, str)
+            and not value.isascii()  # O(1) in CPython: most text is ASCII
+            and (surrogate := _SURROGATE.search(value)) is not None
+        ):
+            # Python reads `"\ud800"` as a lone half of a UTF-16 pair; no UTF-8 encoder (the
+            # wire, JSON files, the generated sources) can write it.
+            self.diagnostics.append(
+                error(
+                    _pos(node),
+                    f"the text contains a lone surrogate `\\u{ord(surrogate.group()):04x}`, "
+                    "which is not a character and cannot be stored as UTF-8",
+                    "write the character itself, or `\\U0001F600` in double quotes; YAML reads "
+                    "`\\ud83d\\ude00` as two lone halves",
+                )
+            )
+            value = _SURROGATE.sub("\ufffd", value)
+            raw = _SURROGATE.sub("\ufffd", raw)
+        return YScalar(value, _pos(node), node.style in ("'", '"'), raw)
 
     def _mapping(self, node: yaml.MappingNode) -> YMap:
         entries: list[tuple[YScalar, YNode]] = []

@@ -7,6 +7,7 @@ from dynamodel.compiler.codegen.python import (
     attribute_annotation,
     default_expression,
     import_from,
+    members_first,
 )
 from dynamodel.compiler.design.ir import Design, PatternPlan
 from dynamodel.compiler.names import pascal_case
@@ -81,28 +82,10 @@ def _view_model(plan: PatternPlan) -> list[str]:
     return lines
 
 
-def _ordered(design: Design) -> list[Entity]:
-    """Members before their roots, so every annotation names a class defined above it."""
-    ordered: list[Entity] = []
-
-    def visit(entity: Entity) -> None:
-        if entity in ordered:
-            return
-        for member in entity.members:
-            child = design.spec.entity(member.entity.name)
-            if child is not None:
-                visit(child)
-        ordered.append(entity)
-
-    for entity in design.spec.entities:
-        visit(entity)
-    return ordered
-
-
 def generate_models(design: Design, *, spec_name: str) -> str:
     views = [p for p in design.patterns if p.kind == "view"]
     names = [e.name for e in design.spec.entities] + [view_model_name(p) for p in views]
-    blocks = [_entity_model(design, entity) for entity in _ordered(design)]
+    blocks = [_entity_model(design, entity) for entity in members_first(design.spec)]
     blocks += [_view_model(plan) for plan in views]
     pydantic = ["AwareDatetime", "BaseModel", "ConfigDict"]
     if any("Field(" in line for block in blocks for line in block):

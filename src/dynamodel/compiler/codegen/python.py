@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dynamodel.compiler.spec import Attribute, TypeRef
+from dynamodel.compiler.spec import Attribute, Entity, Spec, TypeRef
 
 _SIMPLE = {
     "str": "str",
@@ -178,3 +178,25 @@ def union_with(annotation_text: str, extra: str) -> str:
     if annotation_text.endswith(" | None"):
         return annotation_text[: -len(" | None")] + f" | {extra} | None"
     return f"{annotation_text} | {extra}"
+
+
+def members_first(spec: Spec) -> list[Entity]:
+    """Every entity, members before their roots (so each annotation names a class defined
+    above it), otherwise in the spec's order. Visited names are a set: a list made this
+    quadratic in the number of entities."""
+    ordered: list[Entity] = []
+    visited: set[str] = set()
+
+    def visit(entity: Entity) -> None:
+        if entity.name in visited:
+            return
+        visited.add(entity.name)
+        for member in entity.members:
+            child = spec.entity(member.entity.name)
+            if child is not None:
+                visit(child)
+        ordered.append(entity)
+
+    for entity in spec.entities:
+        visit(entity)
+    return ordered

@@ -13,6 +13,7 @@ from dynamodel.compiler.codegen.python import (
     attribute_annotation,
     default_value,
     import_from,
+    members_first,
     reader,
     typed_literal,
     writer,
@@ -282,26 +283,16 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
         runtime_names.append("MemberSpec")
     if any(e.unique for e in spec.entities):
         runtime_names.append("UniqueGuardSpec")
-    out = HEADER.format(
-        table=design.table_name,
-        spec=spec_name,
-        models=models,
-        runtime_schema=import_from("dynamodel.runtime.schema", runtime_names),
-    )
-    ordered: list[Entity] = []
-
-    def visit(entity: Entity) -> None:
-        if entity in ordered:
-            return
-        for member in entity.members:
-            child = spec.entity(member.entity.name)
-            if child is not None:
-                visit(child)
-        ordered.append(entity)
-
-    for entity in spec.entities:
-        visit(entity)
-    for entity in ordered:
+    # Parts joined once at the end: `+=` on one growing string copied it for every entity.
+    out = [
+        HEADER.format(
+            table=design.table_name,
+            spec=spec_name,
+            models=models,
+            runtime_schema=import_from("dynamodel.runtime.schema", runtime_names),
+        )
+    ]
+    for entity in members_first(spec):
         entity_design = design.entity(entity.name)
         for block in (
             _table_key(entity, entity_design),
@@ -309,19 +300,17 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
             _from_item(entity, entity_design, [m.field for m in entity.members]),
             _schema(design, entity, entity_design),
         ):
-            out += "\n\n" + "\n".join(block) + "\n"
+            out.append("\n\n" + "\n".join(block) + "\n")
     index_keys: dict[str | None, tuple[str, str]] = {None: (design.partition_key, design.sort_key)}
     index_keys.update({i.name: (i.partition_key, i.sort_key) for i in design.indexes})
-    out += "\n\nINDEX_KEYS: dict[str | None, tuple[str, str]] = {\n"
-    for name, pair in index_keys.items():
-        out += f"    {name!r}: {pair!r},\n"
-    out += "}\n"
-    out += "\nSCHEMAS: dict[type[Any], EntitySchema[Any]] = {\n"
-    for entity in spec.entities:
-        out += f"    {entity.name}: {constant_case(entity.name)},\n"
-    out += "}\n"
+    out.append("\n\nINDEX_KEYS: dict[str | None, tuple[str, str]] = {\n")
+    out += [f"    {name!r}: {pair!r},\n" for name, pair in index_keys.items()]
+    out.append("}\n")
+    out.append("\nSCHEMAS: dict[type[Any], EntitySchema[Any]] = {\n")
+    out += [f"    {entity.name}: {constant_case(entity.name)},\n" for entity in spec.entities]
+    out.append("}\n")
     definition = pprint.pformat(table_definition(design), indent=4, width=96, sort_dicts=True)
-    out += f"\nTABLE_DEFINITION: dict[str, Any] = {definition}\n"
+    out.append(f"\nTABLE_DEFINITION: dict[str, Any] = {definition}\n")
     ttl = design.ttl_attribute
-    out += f"\nTTL_ATTRIBUTE: str | None = {ttl!r}\n"
-    return out
+    out.append(f"\nTTL_ATTRIBUTE: str | None = {ttl!r}\n")
+    return "".join(out)

@@ -80,7 +80,8 @@ def _place(spec: Spec, base: BaseLayout) -> tuple[Placement, dict[str, PlanKind]
 def _gsi_limit(spec: Spec, placement: Placement) -> list[Diagnostic]:
     found = []
     for position in range(MAX_GSIS, len(placement.indexes)):
-        opener = next(p for p in spec.patterns if p.name == placement.first_pattern[position])
+        opener = spec.pattern(placement.first_pattern[position])
+        assert opener is not None
         found.append(
             error(
                 opener.pos,

@@ -148,7 +148,8 @@ def _aggregate_counts(
 
 def _read(design: Design, plan: PatternPlan, sizes: dict[str, ItemSize]) -> ReadEstimate:
     index = plan.index or TABLE
-    pattern = next(p for p in design.spec.patterns if p.name == plan.name)
+    pattern = design.spec.pattern(plan.name)
+    assert pattern is not None
     consistent = plan.consistent
     requests = plan.shards or 1
     if plan.kind == "aggregate":

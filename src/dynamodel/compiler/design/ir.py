@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Literal
 
 from dynamodel.compiler.diagnostics import Diagnostic
-from dynamodel.compiler.spec import Spec
+from dynamodel.compiler.spec import Spec, first_by
 from dynamodel.runtime.keys import DELIMITER
 
 TABLE = "table"  # the name the design uses for the base table among its indexes
@@ -111,16 +111,19 @@ class EntityDesign:
     # A member has no TTL of its own: it carries its root's expiry (the runtime copies the
     # root's TTL value onto every member item) so that the whole aggregate expires together.
     ttl_from_root: bool = False
+    _keys_by_index: dict[str, EntityKey] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        self._keys_by_index.update(first_by(self.keys, lambda k: k.index))
 
     @property
     def table_key(self) -> EntityKey:
         return self.keys[0]
 
     def key_on(self, index: str) -> EntityKey | None:
-        for key in self.keys:
-            if key.index == index:
-                return key
-        return None
+        return self._keys_by_index.get(index)
 
 
 @dataclass(frozen=True)
@@ -212,12 +215,24 @@ class CapacityEstimate:
     reads: tuple[ReadEstimate, ...] = ()
     writes: tuple[WriteEstimate, ...] = ()
     monthly_cost: float | None = None  # the sum over calls with a rate; None without any
+    _sizes_by_entity: dict[str, ItemSize] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _reads_by_pattern: dict[str, ReadEstimate] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Emitters look estimates up for every entity and pattern: dicts keep that linear.
+        self._sizes_by_entity.update(first_by(self.sizes, lambda s: s.entity))
+        self._reads_by_pattern.update(first_by(self.reads, lambda r: r.pattern))
 
     def size_of(self, entity: str) -> ItemSize:
-        for size in self.sizes:
-            if size.entity == entity:
-                return size
-        raise KeyError(entity)
+        return self._sizes_by_entity[entity]
+
+    def read_of(self, pattern: str) -> ReadEstimate:
+        """The estimate of one access pattern's call."""
+        return self._reads_by_pattern[pattern]
 
 
 @dataclass(frozen=True)
@@ -232,23 +247,34 @@ class Design:
     warnings: tuple[Diagnostic, ...]
     ttl_attribute: str | None = None
     capacity: CapacityEstimate = CapacityEstimate()
+    _entity_index: dict[str, EntityDesign] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _pattern_index: dict[str, PatternPlan] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _gsi_index: dict[str, Index] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Every emitter looks entities, plans and indexes up by name, per entity and per
+        # pattern: dicts keep a 10,000-entity design linear (a scan made it quadratic).
+        self._entity_index.update(first_by(self.entities, lambda e: e.name))
+        self._pattern_index.update(first_by(self.patterns, lambda p: p.name))
+        self._gsi_index.update(first_by(self.indexes, lambda g: g.name))
 
     def entity(self, name: str) -> EntityDesign:
-        for entity in self.entities:
-            if entity.name == name:
-                return entity
-        raise KeyError(name)
+        return self._entity_index[name]
 
     def pattern(self, name: str) -> PatternPlan:
-        for plan in self.patterns:
-            if plan.name == name:
-                return plan
-        raise KeyError(name)
+        return self._pattern_index[name]
+
+    def gsi(self, name: str) -> Index:
+        return self._gsi_index[name]
 
     def key_names(self, index: str | None) -> tuple[str, str]:
         if index is None or index == TABLE:
             return self.partition_key, self.sort_key
-        for gsi in self.indexes:
-            if gsi.name == index:
-                return gsi.partition_key, gsi.sort_key
-        raise KeyError(index)
+        gsi = self.gsi(index)
+        return gsi.partition_key, gsi.sort_key

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityKey, PatternPlan
 from dynamodel.compiler.diagnostics import Diagnostic
 from dynamodel.compiler.emit import capacity
+from dynamodel.compiler.emit.json_text import dumps_indented
 from dynamodel.compiler.fields import STREAM_VIEWS
 
 
@@ -140,7 +140,7 @@ def design_document(design: Design) -> dict[str, Any]:
 
 
 def emit_design_json(design: Design) -> str:
-    return json.dumps(design_document(design), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(design_document(design), ensure_ascii=False) + "\n"
 
 
 __all__ = ["TABLE", "design_document", "emit_design_json"]

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, PatternPlan
 from dynamodel.compiler.emit import capacity, describe
-from dynamodel.compiler.emit.html_grid import grid_items, item_grid
+from dynamodel.compiler.emit.html_grid import escape, grid_items, item_grid
 from dynamodel.compiler.emit.html_style import entity_colours, stylesheet
 from dynamodel.compiler.names import pascal_case
 from dynamodel.compiler.samples import SampleData, sample_data
@@ -63,7 +62,7 @@ def _method(design: Design, plan: PatternPlan) -> Cell:
 
 def _capacity(design: Design, plan: PatternPlan) -> Cell:
     """Read units per call (and items read); with a rate, the monthly cost."""
-    read = next(r for r in design.capacity.reads if r.pattern == plan.name)
+    read = design.capacity.read_of(plan.name)
     units = capacity.show_units(read.read_units)
     items = "1 item" if read.items == 1 else f"{read.items} items"
     lines = [f"{units} read unit{'' if read.read_units == 1 else 's'}, {items}"]
@@ -210,7 +209,7 @@ def _grid_section(
         anchor, title = "table", f"Base table {design.table_name}"
         about = f"{pk} / {sk}: {_count(len(items), 'item')} in {_count(partitions, 'partition')}"
     else:
-        gsi = next(g for g in design.indexes if g.name == index)
+        gsi = design.gsi(index)
         anchor, title = f"index-{index}", f"GSI {index}"
         about = (
             f"{pk} / {sk}, projection {gsi.projection}: {_count(len(items), 'item')} in "

@@ -2,7 +2,10 @@
 
 Each entity gets one background colour, by its place in the spec: a fixed palette of light,
 clearly distinct tints (so a row's entity is seen at a glance, and a screenshot test can count
-each colour's pixels), then golden-angle hues for specs with more entities. Unique guard items
+each colour's pixels), then golden-angle hues for specs with more entities. Those hues, at one
+lightness, round to only a few hundred distinct colours; past the first clash the picker walks a
+lattice of light tints instead, so any number of entities (up to the lattice's 681,472) get
+distinct colours in linear time, and the colours of small specs never change. Unique guard items
 share one grey. The colours never appear elsewhere on the page except in the legend swatches.
 """
 
@@ -35,17 +38,32 @@ def _extra_colour(position: int) -> str:
     return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
+def _lattice_colour(index: int) -> str:
+    # Every channel in 0xa8..0xff keeps the tint light enough for black text; the prime
+    # stride visits every point of the lattice once, far from its neighbours in order.
+    point = index * _LATTICE_STRIDE % _LATTICE_SIZE
+    red, rest = divmod(point, _CHANNEL_LEVELS * _CHANNEL_LEVELS)
+    green, blue = divmod(rest, _CHANNEL_LEVELS)
+    low = 0x100 - _CHANNEL_LEVELS
+    return f"#{low + red:02x}{low + green:02x}{low + blue:02x}"
+
+
+_CHANNEL_LEVELS = 88
+_LATTICE_SIZE = _CHANNEL_LEVELS**3
+_LATTICE_STRIDE = 104_729  # a prime, so coprime with 88**3 = 2**9 * 11**3
+
+
 def entity_colours(design: Design) -> dict[str, str]:
     """Entity name -> its background colour (`#rrggbb`), distinct for every entity."""
     colours: dict[str, str] = {}
     used = {GUARD_COLOUR}
+    lattice = 0  # only moves forward, so all clashes together cost O(entities)
     for position, entity in enumerate(design.entities):
         colour = PALETTE[position] if position < len(PALETTE) else _extra_colour(position)
-        step = position
-        while colour in used:  # two golden-angle hues may round to one colour
-            step += len(PALETTE)
-            colour = _extra_colour(step)
-        used.add(colour)
+        while colour in used and lattice < _LATTICE_SIZE:
+            colour = _lattice_colour(lattice)
+            lattice += 1
+        used.add(colour)  # past the lattice's end colours repeat rather than loop forever
         colours[entity.name] = colour
     return colours
 

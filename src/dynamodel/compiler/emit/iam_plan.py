@@ -162,9 +162,9 @@ class Planner:
 
     def position(self, method: str) -> Pos:
         spec = self.design.spec
-        for pattern in spec.patterns:
-            if pattern.name == method:
-                return pattern.pos
+        pattern = spec.pattern(method)
+        if pattern is not None:
+            return pattern.pos
         _, entity_name = method_names(spec)[method]
         entity = spec.entity(entity_name) if entity_name else None
         return entity.pos if entity is not None else spec.table.pos

@@ -15,11 +15,11 @@ always gives the same file.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.emit.json_text import dumps_indented
 from dynamodel.compiler.sample_items import GUARD_ENTITY_ATTRIBUTE, GUARD_OWNER_ATTRIBUTE
 from dynamodel.compiler.samples import SampleData, SampleItem, sample_data
 from dynamodel.compiler.spec import Attribute
@@ -205,4 +205,4 @@ def emit_workbench(
 ) -> str:
     """The model as JSON text (2-space indent, keys in Workbench's order)."""
     model = workbench_model(design, samples=samples, path=path)
-    return json.dumps(model, indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(model, ensure_ascii=False) + "\n"
