@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
 from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Pos
-from dynamodel.compiler.names import constant_case
+from dynamodel.compiler.names import constant_case, snake_case
 from dynamodel.compiler.read_base import describe_node
 from dynamodel.compiler.read_hints import HintReader
 from dynamodel.compiler.spec import (
@@ -100,6 +101,15 @@ class EntityReader(HintReader):
                     f"entity name `{name}` clashes with its schema constant `{name}` in the "
                     "generated package",
                     "give it a lowercase letter too, e.g. `Thing`",
+                )
+            elif keyword.iskeyword(parameter := snake_case(name)) or parameter == "self":
+                # `def create_pass(self, pass: Pass)` is a SyntaxError, and so is a second
+                # `self` in `def create_self(self, self: Self)`.
+                self.err(
+                    key.pos,
+                    f"entity name `{name}` becomes the parameter `{parameter}` of its generated "
+                    f"methods (`create_{parameter}({parameter}: {name})`), which Python refuses",
+                    f"rename the entity, e.g. `{name}Entry`",
                 )
             entity = self.entity(name, key.pos, value)
             if entity is not None:
