@@ -135,13 +135,12 @@ def test_a_retry_that_finds_its_own_write_succeeds(
     assert stored is not None and (stored.version, stored.priority) == (2, 5)
 
 
+# moto (in process and moto_server) ignores ClientRequestToken: it applies the retried
+# transaction again, which DynamoDB (and MiniStack) never do within the token's 10 minutes.
+@pytest.mark.backends("ministack")
 def test_a_retried_delete_never_deletes_the_item_another_writer_re_created(
     backend: str, repos: tuple[TrackerRepository, TrackerRepository]
 ) -> None:
-    if backend == "moto":
-        # moto ignores ClientRequestToken: it applies the retried transaction again, which
-        # DynamoDB (and MiniStack) never do within the token's 10 minutes.
-        pytest.skip("only a server that honours ClientRequestToken applies a delete once")
     mine, other = repos
     mine.create_workspace(Workspace(workspace_id="w1", name="Old", created_at=NOW))
 
