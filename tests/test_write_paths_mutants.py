@@ -1,0 +1,141 @@
+"""Write paths that mutation testing found untested (docs/development.md, "Mutation testing"):
+
+- an error DynamoDB answers a write with is raised, never reported as success: on the
+  single-item path (PutItem, UpdateItem, DeleteItem, with and without a condition) and in
+  transactions. The table here does not exist, so every write fails with DynamoDB's own
+  ResourceNotFoundException, which no retry can clear;
+- the limits of a write are proven from the length of its encoded request when that is within
+  400 KB (the JSON of a request never undercounts DynamoDB's sizes), so small writes never
+  walk their items to count them exactly; a larger request is counted exactly and refused
+  before it is sent when a limit is passed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from dynamodel import DynamodelError, TransactionTooLargeError
+from dynamodel.runtime import transact
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
+
+from tracker import ChecklistItem, Membership, Ticket, TrackerRepository, User, Workspace
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+ITEM_BYTES = 400 * 1024  # DynamoDB's item limit
+TRANSACTION_BYTES = 4 * 1024 * 1024  # DynamoDB's limit on one transaction
+
+
+def _membership() -> Membership:
+    return Membership(workspace_id="w", user_id="u", role="member", joined_at=NOW)
+
+
+def _ticket(checklist: list[ChecklistItem] | None = None) -> Ticket:
+    return Ticket(
+        workspace_id="w",
+        ticket_no=1,
+        title="t",
+        status="open",
+        priority=0,
+        updated_at=NOW,
+        checklist=checklist or [],
+    )
+
+
+# Each write, and the request it makes on a table that holds nothing: what reaches DynamoDB.
+WRITES: dict[str, Callable[[TrackerRepository], object]] = {
+    # one PutItem without a condition (a plain entity's save)
+    "save_membership": lambda r: r.save_membership(_membership()),
+    # one PutItem with a condition
+    "create_workspace": lambda r: r.create_workspace(Workspace(workspace_id="w", name="n")),
+    # one DeleteItem with a condition
+    "delete_membership": lambda r: r.delete_membership(workspace_id="w", user_id="u"),
+    # one UpdateItem with a condition
+    "update_membership": lambda r: r.update_membership(workspace_id="w", user_id="u", role="admin"),
+    # TransactWriteItems: the user and its unique guard
+    "create_user": lambda r: r.create_user(User(user_id="u", email="e@x", display_name="d")),
+    # TransactWriteItems: a root and a member
+    "create_ticket": lambda r: r.create_ticket(
+        _ticket([ChecklistItem(workspace_id="w", ticket_no=1, position=1, text="a")])
+    ),
+}
+
+
+@pytest.fixture
+def missing_table(dynamodb_client: Any, table_name: str) -> TrackerRepository:
+    """A repository whose table was never created."""
+    return TrackerRepository(client=dynamodb_client, table_name=table_name)
+
+
+@pytest.mark.parametrize("write", sorted(WRITES))
+def test_an_error_answer_to_a_write_is_raised_not_reported_as_success(
+    missing_table: TrackerRepository, write: str
+) -> None:
+    with pytest.raises((ClientError, DynamodelError)) as info:
+        WRITES[write](missing_table)
+    assert "ResourceNotFound" in f"{info.value!r} {info.value}", repr(info.value)
+
+
+# -- limits proven from the encoded request --------------------------------------------------
+
+
+@pytest.fixture
+def exact_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The kinds of the actions whose size was counted exactly, item by item."""
+    counted: list[str] = []
+    size = transact.Action.size
+
+    def counting(action: transact.Action) -> int:
+        counted.append(action.kind)
+        return size(action)
+
+    monkeypatch.setattr(transact.Action, "size", counting)
+    yield counted
+
+
+@pytest.fixture
+def repo(dynamodb_client: Any, table_name: str) -> TrackerRepository:
+    repository = TrackerRepository(client=dynamodb_client, table_name=table_name)
+    repository.create_table()
+    return repository
+
+
+def test_small_writes_are_proven_within_the_limits_by_their_encoded_length(
+    repo: TrackerRepository, exact_sizes: list[str]
+) -> None:
+    repo.save_membership(_membership())  # one PutItem
+    repo.create_user(User(user_id="u", email="e@x", display_name="d"))  # a transaction
+    items = [ChecklistItem(workspace_id="w", ticket_no=1, position=i, text="a") for i in range(5)]
+    saved = repo.create_ticket(_ticket(items))  # a transaction of 6 items
+    saved.title = "changed"
+    repo.save_ticket(saved)
+    assert exact_sizes == []
+
+
+def test_a_transaction_over_400_kb_is_counted_exactly_and_sent_when_within_4_mb(
+    repo: TrackerRepository, exact_sizes: list[str]
+) -> None:
+    # 5 members of about 100 KB each: the request is over 400 KB, every item is within it.
+    text = "x" * (100 * 1024)
+    items = [ChecklistItem(workspace_id="w", ticket_no=1, position=i, text=text) for i in range(5)]
+    repo.create_ticket(_ticket(items))
+    assert exact_sizes.count("Put") == 6
+    stored = repo.get_ticket(workspace_id="w", ticket_no=1)
+    assert stored is not None and len(stored.checklist) == 5
+
+
+def test_a_transaction_over_4_mb_is_refused_unsent(repo: TrackerRepository) -> None:
+    # 11 members of 390 KB each: every item is within 400 KB, the whole is over 4 MB.
+    text = "x" * (390 * 1024)
+    assert 11 * len(text) > TRANSACTION_BYTES and len(text) < ITEM_BYTES
+    items = [ChecklistItem(workspace_id="w", ticket_no=1, position=i, text=text) for i in range(11)]
+    with pytest.raises(TransactionTooLargeError, match="4,194,304"):
+        repo.create_ticket(_ticket(items))
+    assert repo.get_ticket(workspace_id="w", ticket_no=1) is None
