@@ -25,6 +25,9 @@ entities:
   Toy:
     id: [toy_id]
     attributes: {toy_id: str, owner_id: str, colour: str}
+  Profile:
+    id: [owner_id]
+    attributes: {owner_id: str, bio: str}
 """
 GETS = """\
   get_owner: {entity: Owner, by: [owner_id]}
@@ -72,7 +75,27 @@ def test_a_view_on_a_gsi_keys_its_entities_into_one_partition_head_first() -> No
         "Owner": {"GSI1": "Owner#{owner_id} | #Owner"},
         "Pet": {"GSI1": "Owner#{owner_id} | Pet#{born}#{pet_id}"},
         "Toy": {},
+        "Profile": {},
     }
+    for entity in design.entities[:2]:
+        assert entity.keys[1].patterns == ("owner_with_pets",)
+
+
+def test_a_view_is_tagged_by_its_single_entity_wherever_it_stands() -> None:
+    design = design_of(
+        "  owner_with_pets: {view: {pets: [Pet], owner: Owner}, by: [owner_id], sort: born}\n"
+    )
+    assert keys(design)["Owner"] == {"GSI1": "Owner#{owner_id} | #Owner"}
+    assert keys(design)["Pet"] == {"GSI1": "Owner#{owner_id} | Pet#{born}#{pet_id}"}
+
+
+def test_a_list_whose_id_the_view_fixes_is_no_head() -> None:
+    # Profile's id is the view's `by`, but it is a list field: only the owner sorts last.
+    design = design_of(
+        "  owner_view: {view: {owner: Owner, profiles: [Profile]}, by: [owner_id], order: desc}\n"
+    )
+    assert keys(design)["Owner"] == {"GSI1": "Owner#{owner_id} | ~Owner"}
+    assert keys(design)["Profile"] == {"GSI1": "Owner#{owner_id} | #Profile"}
 
 
 def test_a_view_read_in_descending_order_puts_its_head_last() -> None:
@@ -120,6 +143,26 @@ def test_a_pattern_may_extend_the_sort_of_a_view_list() -> None:
     assert keys(design)["Owner"] == {"GSI1": "Owner#{owner_id} | #Owner"}
 
 
+def test_a_longer_view_sort_serves_a_pattern_with_its_leading_part() -> None:
+    design = design_of(
+        "  owner_with_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id],"
+        " sort: [born, kind]}\n"
+        "  pets_of_owner: {entity: Pet, by: [owner_id], sort: born}\n"
+    )
+    assert gsi_names(design) == ["GSI1"]
+    assert keys(design)["Pet"] == {"GSI1": "Owner#{owner_id} | Pet#{born}#{kind}#{pet_id}"}
+
+
+def test_a_shared_optional_sort_part_does_not_stop_a_required_extension() -> None:
+    # Both need the nickname (both are sparse alike); only the extension must be required.
+    design = design_of(
+        "  pets_by_nickname: {entity: Pet, by: [owner_id], sort: nickname}\n"
+        "  pets_by_nickname_born: {entity: Pet, by: [owner_id], sort: [nickname, born]}\n"
+    )
+    assert gsi_names(design) == ["GSI1"]
+    assert keys(design)["Pet"] == {"GSI1": "Pet#{owner_id} | Pet#{nickname}#{born}#{pet_id}"}
+
+
 def test_a_pattern_may_not_extend_a_view_list_by_an_optional_attribute() -> None:
     # Pets without a nickname would drop out of the index, and out of the view.
     design = design_of(
@@ -145,6 +188,7 @@ def test_a_view_does_not_join_a_gsi_holding_only_some_of_its_entities() -> None:
             "GSI2": "Pet#{owner_id} | Pet#{pet_id}",
         },
         "Toy": {"GSI2": "Pet#{owner_id} | Toy#{toy_id}"},
+        "Profile": {},
     }
 
 
@@ -154,6 +198,7 @@ def test_views_over_the_same_entities_share_a_gsi_only_when_ordered_alike() -> N
         "  owner_and_pets: {view: {head: Owner, all: [Pet]}, by: [owner_id], sort: born}\n"
     )
     assert gsi_names(alike) == ["GSI1"]
+    assert keys(alike)["Owner"] == {"GSI1": "Owner#{owner_id} | #Owner"}
     reversed_order = design_of(
         "  owner_with_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id], sort: born}\n"
         "  newest_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id], sort: born,"
