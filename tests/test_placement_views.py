@@ -120,6 +120,8 @@ def test_a_pattern_needing_exactly_the_view_key_shares_it() -> None:
     )
     assert gsi_names(design) == ["GSI1"]
     assert index_of(design, "pets_of_owner") == "GSI1"
+    pet = next(e for e in design.entities if e.name == "Pet")
+    assert pet.keys[1].patterns == ("owner_with_pets", "pets_of_owner")
 
 
 def test_a_pattern_that_would_reorder_the_view_list_goes_to_another_gsi() -> None:
@@ -241,3 +243,13 @@ def test_dedicated_indexes_give_a_view_a_gsi_of_its_own() -> None:
     assert index_of(design, "pets_of_owner") == index_of(design, "owner_with_pets")
     assert index_of(design, "toys_by_colour") != index_of(design, "owner_with_pets")
     assert len(design.indexes) == 2
+
+
+def test_a_sharded_pattern_gets_a_sharded_key_of_its_own() -> None:
+    design = design_of(
+        "  owner_with_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id], sort: born}\n"
+        "  pets_of_owner_sharded: {entity: Pet, by: [owner_id], sort: born, shards: 4}\n"
+    )
+    assert gsi_names(design) == ["GSI1", "GSI2"]
+    assert keys(design)["Pet"]["GSI1"] == "Owner#{owner_id} | Pet#{born}#{pet_id}"
+    assert keys(design)["Pet"]["GSI2"] == "Pet#{owner_id}#{_shard} | Pet#{born}#{pet_id}"
