@@ -201,6 +201,12 @@ def test_views_over_the_same_entities_share_a_gsi_only_when_ordered_alike() -> N
     )
     assert gsi_names(alike) == ["GSI1"]
     assert keys(alike)["Owner"] == {"GSI1": "Owner#{owner_id} | #Owner"}
+    alike_desc = design_of(
+        "  owner_with_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id], order: desc}\n"
+        "  owner_and_pets: {view: {head: Owner, all: [Pet]}, by: [owner_id], order: desc}\n"
+    )
+    assert gsi_names(alike_desc) == ["GSI1"]
+    assert keys(alike_desc)["Owner"] == {"GSI1": "Owner#{owner_id} | ~Owner"}
     reversed_order = design_of(
         "  owner_with_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id], sort: born}\n"
         "  newest_pets: {view: {owner: Owner, pets: [Pet]}, by: [owner_id], sort: born,"
