@@ -657,3 +657,78 @@ def test_early_years_and_utc_offsets_of_zero() -> None:
     assert encode_datetime(parsed) == "2026-01-02T03:04:05.000000Z"
     london = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(0), "GMT"))
     assert encode_datetime(london) == "2026-01-02T03:04:05.000000Z"
+
+
+# ---------------------------------------------------------------------------------------------
+# Error messages: the value (shortened), where it was used and why, in full
+
+
+@pytest.mark.parametrize(
+    ("call", "message", "attribute"),
+    [
+        (
+            lambda: encode_str("", attribute="name"),
+            "'' cannot be used in key attribute 'name': empty strings cannot be keys",
+            "name",
+        ),
+        (lambda: encode_str(""), "'' cannot be used in a key: empty strings cannot be keys", None),
+        (
+            lambda: encode_bool(1, attribute="flag"),
+            "1 cannot be used in key attribute 'flag': expected bool, got int",
+            "flag",
+        ),
+        (
+            lambda: encode_date("2024-01-01", attribute="day"),
+            "'2024-01-01' cannot be used in key attribute 'day': expected date, got str",
+            "day",
+        ),
+        (
+            lambda: encode_bytes("00", attribute="blob"),
+            "'00' cannot be used in key attribute 'blob': expected bytes, got str",
+            "blob",
+        ),
+        (
+            lambda: encode_bytes(b"", attribute="blob"),
+            "b'' cannot be used in key attribute 'blob': empty bytes cannot be keys",
+            "blob",
+        ),
+        (
+            lambda: encode("int", True, attribute="n"),
+            "True cannot be used in key attribute 'n': expected int, got bool",
+            "n",
+        ),
+        (
+            lambda: check_key_size("a\ud800", limit=2048, attribute="PK"),
+            "'a\\ud800' cannot be used in key attribute 'PK': contains a lone surrogate "
+            "(not valid UTF-8)",
+            "PK",
+        ),
+        (
+            lambda: check_key_size("", limit=1024, attribute="SK"),
+            "'' cannot be used in key attribute 'SK': DynamoDB key values cannot be empty",
+            "SK",
+        ),
+        (
+            lambda: shard_of("\udc00", shards=4),
+            "'\\udc00' cannot be used in a key: contains a lone surrogate (not valid UTF-8)",
+            None,
+        ),
+    ],
+)
+def test_rejections_say_what_where_and_why(call: Any, message: str, attribute: str | None) -> None:
+    with pytest.raises(InvalidKeyValueError) as info:
+        call()
+    assert str(info.value) == message
+    assert info.value.attribute == attribute
+
+
+def test_values_are_shown_whole_up_to_60_characters_then_cut_to_57_and_dots() -> None:
+    whole = "x" * 58  # its repr, with the quotes, is 60 characters
+    with pytest.raises(InvalidKeyValueError) as info:
+        encode_number(whole)  # type: ignore[arg-type]
+    assert str(info.value) == f"'{whole}' cannot be used in a key: expected a number, got str"
+    cut = "x" * 59  # 61 characters: shown as its first 57, then "..."
+    with pytest.raises(InvalidKeyValueError) as info:
+        encode_number(cut)  # type: ignore[arg-type]
+    shown = ("'" + cut)[:57] + "..."
+    assert str(info.value) == f"{shown} cannot be used in a key: expected a number, got str"
