@@ -673,6 +673,17 @@ def test_early_years_and_utc_offsets_of_zero() -> None:
         ),
         (lambda: encode_str(""), "'' cannot be used in a key: empty strings cannot be keys", None),
         (
+            lambda: encode_str(5, attribute="name"),
+            "5 cannot be used in key attribute 'name': expected str, got int",
+            "name",
+        ),
+        (
+            lambda: encode_str("a\ud800", attribute="name"),
+            "'a\\ud800' cannot be used in key attribute 'name': contains a lone surrogate "
+            "(not valid UTF-8)",
+            "name",
+        ),
+        (
             lambda: encode_bool(1, attribute="flag"),
             "1 cannot be used in key attribute 'flag': expected bool, got int",
             "flag",
