@@ -704,6 +704,12 @@ def test_early_years_and_utc_offsets_of_zero() -> None:
             "blob",
         ),
         (
+            lambda: encode("decimal", Decimal("-1E-131"), attribute="d"),
+            "Decimal('-1E-131') cannot be used in key attribute 'd': outside DynamoDB's number "
+            "range (magnitude 1E-130 .. 9.99...E+125)",
+            "d",
+        ),
+        (
             lambda: encode("int", True, attribute="n"),
             "True cannot be used in key attribute 'n': expected int, got bool",
             "n",
