@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from dynamodel import DynamodelError, TransactionTooLargeError
+from dynamodel import DynamodelError, ItemTooLargeError, TransactionTooLargeError
 from dynamodel.runtime import transact
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
@@ -139,3 +139,88 @@ def test_a_transaction_over_4_mb_is_refused_unsent(repo: TrackerRepository) -> N
     with pytest.raises(TransactionTooLargeError, match="4,194,304"):
         repo.create_ticket(_ticket(items))
     assert repo.get_ticket(workspace_id="w", ticket_no=1) is None
+
+
+# -- what an item too large is said to be ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("write", "entity", "described"),
+    [
+        (  # a plain entity's save: one unconditional PutItem
+            lambda r: r.save_workspace(Workspace(workspace_id="w", name="x" * ITEM_BYTES)),
+            "Workspace",
+            "Workspace(workspace_id='w')",
+        ),
+        (  # an aggregate's save: the root
+            lambda r: r.save_ticket(_ticket().model_copy(update={"title": "x" * ITEM_BYTES})),
+            "Ticket",
+            "Ticket(workspace_id='w', ticket_no=1)",
+        ),
+        (  # an aggregate's save: a member
+            lambda r: r.save_ticket(
+                _ticket(
+                    [
+                        ChecklistItem(
+                            workspace_id="w", ticket_no=1, position=2, text="y" * ITEM_BYTES
+                        )
+                    ]
+                )
+            ),
+            "ChecklistItem",
+            "ChecklistItem(workspace_id='w', ticket_no=1, position=2)",
+        ),
+    ],
+)
+def test_an_item_too_large_is_named_and_nothing_is_written(
+    repo: TrackerRepository,
+    dynamodb_client: Any,
+    write: Callable[[TrackerRepository], object],
+    entity: str,
+    described: str,
+) -> None:
+    with pytest.raises(ItemTooLargeError) as info:
+        write(repo)
+    assert info.value.entity == entity
+    assert str(info.value).startswith(f"{described} is ")
+    assert "over DynamoDB's item limit of 409,600 bytes; nothing was written" in str(info.value)
+    assert dynamodb_client.scan(TableName=repo.table_name)["Items"] == []
+
+
+# -- unique guards kept right by saves ------------------------------------------------------
+
+
+def _guards(client: Any, repo: TrackerRepository) -> list[dict[str, Any]]:
+    items = client.scan(TableName=repo.table_name)["Items"]
+    return [i for i in items if i.get("_type", {}).get("S") == "_unique"]
+
+
+def test_a_guard_item_names_its_entity_and_owner(
+    repo: TrackerRepository, dynamodb_client: Any
+) -> None:
+    repo.create_user(User(user_id="u1", email="a@x", display_name="d"))
+    assert _guards(dynamodb_client, repo) == [
+        {
+            "PK": {"S": "User.email#a@x"},
+            "SK": {"S": "User.email"},
+            "_type": {"S": "_unique"},
+            "_entity": {"S": "User"},
+            "_owner": {"S": "User#u1\n#User"},
+        }
+    ]
+
+
+def test_a_save_keeps_an_unchanged_guard_and_moves_a_changed_one(
+    repo: TrackerRepository, dynamodb_client: Any
+) -> None:
+    repo.create_user(User(user_id="u1", email="a@x", display_name="d"))
+    repo.save_user(User(user_id="u1", email="a@x", display_name="renamed"))
+    assert [g["PK"]["S"] for g in _guards(dynamodb_client, repo)] == ["User.email#a@x"]
+    repo.save_user(User(user_id="u1", email="b@x", display_name="renamed"))
+    assert [g["PK"]["S"] for g in _guards(dynamodb_client, repo)] == ["User.email#b@x"]
+    # The old value is free again.
+    repo.create_user(User(user_id="u2", email="a@x", display_name="other"))
+    assert sorted(g["PK"]["S"] for g in _guards(dynamodb_client, repo)) == [
+        "User.email#a@x",
+        "User.email#b@x",
+    ]
