@@ -223,6 +223,11 @@ def test_a_save_whose_aggregate_was_saved_meanwhile_raises_version_conflict(
     with pytest.raises(VersionConflictError) as info:
         repo.save_ticket(ticket)
     assert (info.value.expected, info.value.found) == (1, 2)
+    assert info.value.key == "PK='Ticket#w1#P5011' SK='#Ticket'"
+    assert str(info.value) == (
+        "Ticket(workspace_id='w1', ticket_no=1) changed since it was read: "
+        "expected version 1, found 2"
+    )
     stored = other.get_ticket(workspace_id="w1", ticket_no=1)
     assert stored is not None and (stored.title, stored.version) == ("theirs", 2)
 
@@ -264,4 +269,6 @@ def test_a_save_of_a_unique_owner_deleted_meanwhile_raises_typed(
     with pytest.raises((NotFoundError, VersionConflictError)) as info:
         repo.save_user(_user(new_email))
     assert info.value.entity == "User"
+    if isinstance(info.value, VersionConflictError):
+        assert str(info.value).endswith("another writer changed or created it since it was read")
     assert racing.items() == []  # neither the user nor a guard was written

@@ -147,6 +147,11 @@ def test_a_transaction_over_4_mb_is_refused_unsent(repo: TrackerRepository) -> N
 @pytest.mark.parametrize(
     ("write", "entity", "described"),
     [
+        (  # a create
+            lambda r: r.create_workspace(Workspace(workspace_id="w", name="x" * ITEM_BYTES)),
+            "Workspace",
+            "Workspace(workspace_id='w')",
+        ),
         (  # a plain entity's save: one unconditional PutItem
             lambda r: r.save_workspace(Workspace(workspace_id="w", name="x" * ITEM_BYTES)),
             "Workspace",
@@ -224,3 +229,10 @@ def test_a_save_keeps_an_unchanged_guard_and_moves_a_changed_one(
         "User.email#a@x",
         "User.email#b@x",
     ]
+
+
+def test_a_create_returns_the_model_it_was_given_when_unversioned(repo: TrackerRepository) -> None:
+    workspace = Workspace(workspace_id="w", name="n")
+    created = repo.create_workspace(workspace)
+    assert created == workspace
+    assert created.model_dump() == workspace.model_dump()
