@@ -236,3 +236,4 @@ def test_a_create_returns_the_model_it_was_given_when_unversioned(repo: TrackerR
     created = repo.create_workspace(workspace)
     assert created == workspace
     assert created.model_dump() == workspace.model_dump()
+    assert not hasattr(created, "version")  # an unversioned model never grows a version
