@@ -272,3 +272,15 @@ def test_a_save_of_a_unique_owner_deleted_meanwhile_raises_typed(
     if isinstance(info.value, VersionConflictError):
         assert str(info.value).endswith("another writer changed or created it since it was read")
     assert racing.items() == []  # neither the user nor a guard was written
+
+
+def test_a_single_item_save_that_lost_a_race_says_which_version_it_found(
+    racing: Racing,
+) -> None:
+    # No members: the save is one conditional PutItem, which must ask for the stored item.
+    repo, other = racing.repo, racing.other
+    ticket = repo.create_ticket(_ticket().model_copy(update={"checklist": []}))
+    racing.race(lambda: other.save_ticket(ticket.model_copy(update={"title": "theirs"})))
+    with pytest.raises(VersionConflictError) as info:
+        repo.save_ticket(ticket)
+    assert (info.value.expected, info.value.found) == (1, 2)
