@@ -15,6 +15,7 @@ request), and directly on `check_key_size`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,45 +55,56 @@ BOTTOM = Decimal("1E-130")  # the smallest positive number
 # -- key sizes, end to end ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("excess", [0, 1])
-def test_a_partition_key_of_2048_bytes_is_written_and_2049_refused_unsent(
-    client: Client, requests: Requests, excess: int
-) -> None:
-    # The table key of a Workspace is "Workspace#" + the encoded id; "é" is 2 UTF-8 bytes.
-    value = "é" * 1000 + "x" * (2048 - len("Workspace#") - 2000 + excess)
-    assert len(("Workspace#" + value).encode("utf-8")) == 2048 + excess
-    repo = fresh(TrackerRepository, client, requests)
-    requests.clear()
-    if excess == 0:
-        repo.create_workspace(Workspace(workspace_id=value, name="n"))
-        assert repo.get_workspace(workspace_id=value, consistent=True) is not None
-        return
-    error = raised(lambda: repo.create_workspace(Workspace(workspace_id=value, name="n")))
-    assert isinstance(error, InvalidKeyValueError), repr(error)
-    assert error.attribute == "PK"
-    assert "is 2049 bytes" in str(error) and "limit of 2048 bytes" in str(error)
-    assert requests.calls == []
+def _workspace(value: str) -> tuple[Callable[[TrackerRepository], object], Callable[..., bool]]:
+    def write(repo: TrackerRepository) -> object:
+        return repo.create_workspace(Workspace(workspace_id=value, name="n"))
+
+    def read_back(repo: TrackerRepository) -> bool:
+        return repo.get_workspace(workspace_id=value, consistent=True) is not None
+
+    return write, read_back
 
 
-@pytest.mark.parametrize("excess", [0, 1])
-def test_a_sort_key_of_1024_bytes_is_written_and_1025_refused_unsent(
-    client: Client, requests: Requests, excess: int
-) -> None:
-    # The table sort key of a Membership is "Membership#" + the encoded user id.
-    value = "€" * 300 + "y" * (1024 - len("Membership#") - 900 + excess)
-    assert len(("Membership#" + value).encode("utf-8")) == 1024 + excess
-    repo = fresh(TrackerRepository, client, requests)
-    member = Membership(workspace_id="w", user_id=value, role="member", joined_at=NOW)
-    requests.clear()
-    if excess == 0:
-        repo.create_membership(member)
+def _membership(value: str) -> tuple[Callable[[TrackerRepository], object], Callable[..., bool]]:
+    def write(repo: TrackerRepository) -> object:
+        member = Membership(workspace_id="w", user_id=value, role="member", joined_at=NOW)
+        return repo.create_membership(member)
+
+    def read_back(repo: TrackerRepository) -> bool:
         listed = repo.members_of_workspace(workspace_id="w").items
-        assert [m.user_id for m in listed] == [value]
+        return [m.user_id for m in listed] == [value]
+
+    return write, read_back
+
+
+# The key, its limit, how a value lands in it, and a value of some multi-byte characters that
+# makes the key `limit + excess` bytes long ("é" is 2 UTF-8 bytes, "€" is 3).
+KEYS = {
+    "PK": (2048, _workspace, lambda excess: "é" * 1000 + "x" * (2048 - 10 - 2000 + excess)),
+    "SK": (1024, _membership, lambda excess: "€" * 300 + "y" * (1024 - 11 - 900 + excess)),
+}
+
+
+@pytest.mark.parametrize("excess", [0, 1])
+@pytest.mark.parametrize("attribute", sorted(KEYS))
+def test_a_key_at_the_limit_is_written_and_one_byte_over_refused_unsent(
+    client: Client, requests: Requests, attribute: str, excess: int
+) -> None:
+    limit, case, value_of = KEYS[attribute]
+    value = value_of(excess)
+    tag = "Workspace#" if attribute == "PK" else "Membership#"  # what the key adds to the value
+    assert len((tag + value).encode("utf-8")) == limit + excess
+    write, read_back = case(value)
+    repo = fresh(TrackerRepository, client, requests)
+    requests.clear()
+    if excess == 0:
+        write(repo)
+        assert read_back(repo)
         return
-    error = raised(lambda: repo.create_membership(member))
+    error = raised(lambda: write(repo))
     assert isinstance(error, InvalidKeyValueError), repr(error)
-    assert error.attribute == "SK"
-    assert "is 1025 bytes" in str(error) and "limit of 1024 bytes" in str(error)
+    assert error.attribute == attribute
+    assert f"is {limit + 1} bytes" in str(error) and f"limit of {limit} bytes" in str(error)
     assert requests.calls == []
 
 
