@@ -307,3 +307,53 @@ def test_a_create_whose_lost_response_was_applied_is_not_reported_as_existing(
     except DynamodelError:
         pass  # a typed "outcome unknown" is also a right answer
     assert repo.get_workspace(workspace_id="w", consistent=True) is not None
+
+
+# -- an entity with two unique constraints (none of the examples has one) ---------------------
+
+TWO_UNIQUES = """\
+version: 1
+table: People
+entities:
+  Person:
+    id: [person_id]
+    attributes: {person_id: str, email: str, handle: str}
+    unique: [email, handle]
+access_patterns:
+  get_person: {entity: Person, by: [person_id]}
+"""
+
+
+@pytest.fixture(scope="module")
+def people_package(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The package generated from TWO_UNIQUES, imported under a name of its own."""
+    import importlib
+
+    from dynamodel.compiler.codegen import generate_package
+    from dynamodel.compiler.pipeline import compile_spec
+
+    design = compile_spec(TWO_UNIQUES).design
+    assert design is not None
+    root = tmp_path_factory.mktemp("two_uniques")
+    for name, text in generate_package(design, package="two_uniques_people").items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module("two_uniques_people")
+    finally:
+        sys.path.remove(str(root))
+
+
+def test_a_save_moves_a_changed_guard_after_an_unchanged_one(
+    people_package: Any, dynamodb_client: Any, table_name: str
+) -> None:
+    person = people_package.Person
+    repo = people_package.PeopleRepository(client=dynamodb_client, table_name=table_name)
+    repo.create_table()
+    repo.create_person(person(person_id="p1", email="a@x", handle="ada"))
+    repo.save_person(person(person_id="p1", email="a@x", handle="lovelace"))
+    guards = sorted(g["PK"]["S"] for g in _guards(dynamodb_client, repo))
+    assert guards == ["Person.email#a@x", "Person.handle#lovelace"]
+    repo.create_person(person(person_id="p2", email="b@x", handle="ada"))  # free again
