@@ -28,6 +28,7 @@ from dynamodel import (
     ItemTooLargeError,
     TransactionTooLargeError,
     UniqueValueTakenError,
+    VersionConflictError,
 )
 from dynamodel.runtime import transact
 from dynamodel.runtime.retry import RetryPolicy
@@ -317,7 +318,7 @@ table: People
 entities:
   Person:
     id: [person_id]
-    attributes: {person_id: str, email: str, handle: str}
+    attributes: {person_id: str, email: str, handle: str, avatar: "bytes?"}
     unique: [email, handle]
 access_patterns:
   get_person: {entity: Person, by: [person_id]}
@@ -357,3 +358,25 @@ def test_a_save_moves_a_changed_guard_after_an_unchanged_one(
     guards = sorted(g["PK"]["S"] for g in _guards(dynamodb_client, repo))
     assert guards == ["Person.email#a@x", "Person.handle#lovelace"]
     repo.create_person(person(person_id="p2", email="b@x", handle="ada"))  # free again
+
+
+def test_a_transaction_carrying_binary_values_is_checked_and_sent(
+    people_package: Any, dynamodb_client: Any, table_name: str
+) -> None:
+    # Binary values are not JSON: botocore serializes such a request itself.
+    person = people_package.Person
+    repo = people_package.PeopleRepository(client=dynamodb_client, table_name=table_name)
+    repo.create_table()
+    repo.create_person(person(person_id="p1", email="a@x", handle="ada", avatar=b"\x00\xff"))
+    stored = repo.get_person(person_id="p1")
+    assert stored is not None and stored.avatar == b"\x00\xff"
+
+
+def test_a_stale_save_is_refused_naming_entity_key_and_versions(repo: TrackerRepository) -> None:
+    stale = repo.create_ticket(_ticket())
+    repo.save_ticket(stale.model_copy(update={"title": "newer"}))
+    with pytest.raises(VersionConflictError) as info:
+        repo.save_ticket(stale)
+    error = info.value
+    assert (error.entity, error.key) == ("Ticket", "PK='Ticket#w#P5011' SK='#Ticket'")
+    assert (error.expected, error.found) == (1, 2)
