@@ -347,12 +347,18 @@ def people_package(tmp_path_factory: pytest.TempPathFactory) -> Any:
         sys.path.remove(str(root))
 
 
-def test_a_save_moves_a_changed_guard_after_an_unchanged_one(
-    people_package: Any, dynamodb_client: Any, table_name: str
-) -> None:
-    person = people_package.Person
+@pytest.fixture
+def people(people_package: Any, dynamodb_client: Any, table_name: str) -> Any:
+    """A repository of the generated package on a fresh table."""
     repo = people_package.PeopleRepository(client=dynamodb_client, table_name=table_name)
     repo.create_table()
+    return repo
+
+
+def test_a_save_moves_a_changed_guard_after_an_unchanged_one(
+    people_package: Any, people: Any, dynamodb_client: Any
+) -> None:
+    person, repo = people_package.Person, people
     repo.create_person(person(person_id="p1", email="a@x", handle="ada"))
     repo.save_person(person(person_id="p1", email="a@x", handle="lovelace"))
     guards = sorted(g["PK"]["S"] for g in _guards(dynamodb_client, repo))
@@ -361,12 +367,9 @@ def test_a_save_moves_a_changed_guard_after_an_unchanged_one(
 
 
 def test_a_transaction_carrying_binary_values_is_checked_and_sent(
-    people_package: Any, dynamodb_client: Any, table_name: str
+    people_package: Any, people: Any
 ) -> None:
-    # Binary values are not JSON: botocore serializes such a request itself.
-    person = people_package.Person
-    repo = people_package.PeopleRepository(client=dynamodb_client, table_name=table_name)
-    repo.create_table()
+    person, repo = people_package.Person, people
     repo.create_person(person(person_id="p1", email="a@x", handle="ada", avatar=b"\x00\xff"))
     stored = repo.get_person(person_id="p1")
     assert stored is not None and stored.avatar == b"\x00\xff"
