@@ -61,9 +61,8 @@ def _ticket() -> Ticket:
     )
 
 
+@pytest.mark.backends("ministack")  # moto does not isolate concurrent transactions (docstring)
 def test_no_update_is_lost_under_contention(backend: str, repo: TrackerRepository) -> None:
-    if backend != "ministack":
-        pytest.skip("moto does not isolate concurrent transactions (see the docstring)")
     repo.create_ticket(_ticket())
     conflicts = 0
     lock = threading.Lock()
