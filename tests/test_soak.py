@@ -27,7 +27,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
     ReadTimeoutError,
 )
 
-from dynamodel.runtime import fastjson, writes
+from dynamodel.runtime import fastjson, updates, writes
 from dynamodel.runtime.counters import MARKER_TYPE, marker_key
 from tests.backends import REGION
 from tests.proxy import FAULT_KINDS, NO_FAULTS, FaultProxy, FaultRates
@@ -327,7 +327,8 @@ def test_soak_finds_missing_guards(
     ministack: str, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A writer that forgets its unique guards."""
-    monkeypatch.setattr(writes, "guard_actions", lambda *args, **kwargs: [])
+    for module in (writes, updates):  # every write path that claims or moves a guard
+        monkeypatch.setattr(module, "guard_actions", lambda *args, **kwargs: [])
     run = run_soak(
         "ministack",
         ministack,
