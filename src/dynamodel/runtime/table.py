@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dynamodel.runtime import keys, retry_layer, wire
+from dynamodel.runtime.aggregates import assemble_aggregate
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock, is_expired, unexpired
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
@@ -384,40 +385,3 @@ def _unpack(state: object) -> object:
         except (ValueError, zlib.error) as error:
             raise InvalidCursorError("the cursor's shard state is corrupt") from error
     return state
-
-
-def assemble_aggregate(schema: EntitySchema[M], items: Sequence[Item]) -> M | None:
-    """Build a root model with its members (at any depth) from its partition's items."""
-    decoded: dict[str, list[Any]] = {}
-    schemas: dict[str, EntitySchema[Any]] = {}
-
-    def collect(current: EntitySchema[Any]) -> None:
-        schemas[current.name] = current
-        for member in current.members:
-            collect(member.schema)
-
-    collect(schema)
-    for item in items:
-        name = item.get(TYPE_ATTRIBUTE, {}).get("S", "")
-        if name in schemas:
-            decoded.setdefault(name, []).append(schemas[name].from_item(item))
-    roots = decoded.get(schema.name, [])
-    if not roots:
-        return None
-    root: M = roots[0]
-
-    def attach(parent: Any, parent_schema: EntitySchema[Any]) -> None:
-        identity = parent_schema.identity(parent)
-        for member in parent_schema.members:
-            children = [
-                child
-                for child in decoded.get(member.schema.name, [])
-                if member.schema.identity(child)[: len(identity)] == identity
-            ]
-            # Decoded, hence typed: set directly, not through the model's assignment validation.
-            parent.__dict__[member.field] = children
-            for child in children:
-                attach(child, member.schema)
-
-    attach(root, schema)
-    return root
