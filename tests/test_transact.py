@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
-from dynamodel.runtime.transact import Action, same_value, shows_applied
+from dynamodel.runtime.errors import TransactionFailedError
+from dynamodel.runtime.transact import Action, raise_for_cancellation, same_value, shows_applied
 from dynamodel.runtime.writes import unexpected
 
 
@@ -66,3 +68,37 @@ def test_a_delete_is_applied_when_the_item_is_gone() -> None:
     delete = Action(kind="Delete", request={"Key": {}}, on_condition_failed=unexpected)
     assert shows_applied(delete, None)
     assert not shows_applied(delete, ITEM)
+
+
+# Sampled mutation run (docs/development.md): what a cancelled transaction reports, and the size
+# of a Put, pinned with DynamoDB's own spelling and sizes.
+
+
+def _cancelled(response: dict[str, Any]) -> TransactionFailedError:
+    error = ClientError(response, "TransactWriteItems")
+    with pytest.raises(TransactionFailedError) as raised:
+        raise_for_cancellation(error, [])
+    return raised.value
+
+
+def test_a_cancellation_without_reasons_or_error_says_none_given() -> None:
+    error = _cancelled({})
+    assert not error.reasons
+    assert "(reasons: none given)" in str(error)
+
+
+def test_a_reason_without_a_code_is_shown_as_dynamodbs_none() -> None:
+    # DynamoDB's code for an action that did not fail is the word "None".
+    error = _cancelled({"CancellationReasons": [{"Message": "x"}, {"Code": "TransactionConflict"}]})
+    assert "(reasons: None, TransactionConflict)" in str(error)
+
+
+def test_the_size_of_a_put_is_the_size_of_its_item() -> None:
+    # DynamoDB counts name bytes plus value bytes: "pk" (2) + "abc" (3), "n" (1) + 1 digit (1),
+    # plus 1 byte per number per 2 digits rounded up and 1 more: the number 7 counts 2 bytes.
+    put = Action(
+        kind="Put",
+        request={"Item": {"pk": {"S": "abc"}, "n": {"N": "7"}}},
+        on_condition_failed=unexpected,
+    )
+    assert put.size() == 2 + 3 + 1 + 2
