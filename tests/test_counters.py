@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from dynamodel import InvalidValueError, RetriesExhaustedError
+from dynamodel import InvalidKeyValueError, InvalidValueError, RetriesExhaustedError
 from dynamodel.runtime import counters
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.counters import Increment
@@ -142,6 +142,7 @@ def test_a_lost_response_never_adds_twice(dynamodb_client: Any, table_name: str)
     with pytest.raises(RetriesExhaustedError) as raised:
         repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=1)
     assert raised.value.may_have_applied and raised.value.attempts == 1
+    assert raised.value.operation == "UpdateItem"
     assert count(repo, "s1") == 2
     # A transaction's retry carries the same ClientRequestToken (DynamoDB answers it as the
     # first attempt); where tokens are not kept (moto), the marker catches the retry.
@@ -234,7 +235,14 @@ REFUSED: dict[str, tuple[Callable[[FleetRepository], object], type[Exception], s
     "float amount of an int": (
         lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=0.5),
         InvalidValueError,
-        "is an int",
+        r"SiteAlertCount.open_alerts = 0.5: .*is an int",
+    ),
+    "token with a lone surrogate (not UTF-8, so no DynamoDB key)": (
+        lambda r: r.apply_once(
+            "\ud800", consumer="c", increments=[Increment(SiteAlertCount, {"site_id": "s"}, {})]
+        ),
+        InvalidKeyValueError,
+        r"key attribute 'token'",
     ),
     "int id of a str attribute": (
         lambda r: r.increment(SiteAlertCount, {"site_id": 5}, open_alerts=1),
