@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
-from dynamodel.runtime.errors import TransactionFailedError
+from dynamodel.runtime.errors import DynamodelError, TransactionFailedError
 from dynamodel.runtime.transact import Action, raise_for_cancellation, same_value, shows_applied
 from dynamodel.runtime.writes import unexpected
 
@@ -102,3 +102,34 @@ def test_the_size_of_a_put_is_the_size_of_its_item() -> None:
         on_condition_failed=unexpected,
     )
     assert put.size() == 2 + 3 + 1 + 2
+
+
+class _Refused(DynamodelError):
+    pass
+
+
+def test_reasons_given_only_in_the_message_name_the_failed_action() -> None:
+    # Some emulators (MiniStack, older moto) omit CancellationReasons and list the codes,
+    # in action order, inside the message instead.
+    message = (
+        "Transaction cancelled, please refer cancellation reasons for specific reasons "
+        "[None, ConditionalCheckFailed]"
+    )
+    error = ClientError(
+        {"Error": {"Code": "TransactionCanceledException", "Message": message}},
+        "TransactWriteItems",
+    )
+
+    def refused(reason: dict[str, Any]) -> DynamodelError:
+        return _Refused(reason)
+
+    def other(reason: dict[str, Any]) -> DynamodelError:
+        raise AssertionError("the first action did not fail")
+
+    actions = [
+        Action(kind="Put", request={}, on_condition_failed=other),
+        Action(kind="Put", request={}, on_condition_failed=refused),
+    ]
+    with pytest.raises(_Refused) as raised:
+        raise_for_cancellation(error, actions)
+    assert raised.value.args == ({"Code": "ConditionalCheckFailed"},)
