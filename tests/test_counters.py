@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dynamodel import InvalidKeyValueError, InvalidValueError, RetriesExhaustedError
 from dynamodel.runtime import counters
@@ -374,3 +374,54 @@ def test_decimal_and_float_counters_start_from_their_defaults(
         counters.increment(table, BUDGET, {"budget_id": "b"}, {"spent": 0.1})
     with pytest.raises(ValueError, match="label is not a number"):
         counters.increment(table, BUDGET, {"budget_id": "b"}, {"label": 1})
+
+
+class Tally(BaseModel):
+    tally_id: str
+    hits: int | None = Field(default_factory=lambda: 5)
+
+
+def _tally_key(tally_id: str) -> Item:
+    return {"PK": {"S": f"Tally#{tally_id}"}, "SK": {"S": "#Tally"}}
+
+
+TALLY: EntitySchema[Tally] = EntitySchema(
+    name="Tally",
+    model=Tally,
+    id_attributes=("tally_id",),
+    to_item=lambda obj: {
+        "_type": {"S": "Tally"},
+        **_tally_key(obj.tally_id),
+        "tally_id": m.put_str(obj.tally_id),
+        **({"hits": m.put_int(obj.hits)} if obj.hits is not None else {}),
+    },
+    from_item=lambda item: Tally(
+        tally_id=item["tally_id"]["S"], hits=int(item["hits"]["N"]) if "hits" in item else None
+    ),
+    table_key=lambda obj: _tally_key(obj.tally_id),
+    key=_tally_key,
+    key_sources={"PK": frozenset({"tally_id"}), "SK": frozenset({"tally_id"})},
+)
+
+
+def test_an_optional_counter_starts_from_its_default_factory() -> None:
+    action = counters.increment_action(TALLY, {"tally_id": "t"}, {"hits": 2})
+    values = action.request["ExpressionAttributeValues"]
+    assert (values[":s0"], values[":a0"]) == ({"N": "5"}, {"N": "2"})
+    # Named for the errors of a transaction that holds it (too large, outcome unknown).
+    assert action.entity == "Tally"
+
+
+def test_a_float_summed_into_a_decimal_counter_is_refused(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    table = fleet(dynamodb_client, table_name)._table
+    both: list[tuple[EntitySchema[Any], dict[str, Any], dict[str, counters.Amount]]] = [
+        (BUDGET, {"budget_id": "b"}, {"spent": Decimal("1")}),
+        (BUDGET, {"budget_id": "b"}, {"spent": 0.5}),
+    ]
+    with pytest.raises(InvalidValueError, match="a decimal"):
+        counters.apply_once(
+            table, "t", consumer="c", increments=both, ttl_attribute=None, expires_in=None
+        )
+    assert table.get_item(_budget_key("b"), consistent=True) is None
