@@ -45,3 +45,15 @@ def test_a_second_view_sharing_an_entity_is_not_served_by_the_first_ones_partiti
         "Note": "Owner#{owner_id} | Note#{note_id}",
         "Tag": "Tag#{owner_id} | Tag#{tag_id}",
     }
+
+
+def test_a_view_of_one_field_is_planned_like_any_view() -> None:
+    # The plan reads the index of the view's first field; a view may have only that one.
+    text = SPEC.replace(
+        "  with_tags: {view: {owner: Owner, tags: [Tag]}, by: [owner_id]}\n",
+        "  only_owner: {view: {owner: Owner}, by: [owner_id]}\n",
+    )
+    compilation = compile_spec(text)
+    design = compilation.design
+    assert design is not None and not compilation.diagnostics
+    assert {p.name: p.index for p in design.patterns}["only_owner"] == "GSI1"
