@@ -83,3 +83,16 @@ def test_a_page_of_n_reads_n_plus_one_items_to_know_whether_more_follow() -> Non
     )
     assert page.items == ["000", "001"] and page.cursor is not None
     assert [r["Limit"] for r in client.requests] == [3]
+
+
+def test_sort_conditions_send_string_values() -> None:
+    client = _PagedClient(count=1, per_page=2)
+    table = _table(client)
+    for kind in ("eq", "prefix"):
+        table.query_all(
+            index=None, partition="a", sort=SortCondition(kind=kind, low="000"), consistent=True
+        )
+    assert [r["ExpressionAttributeValues"][":sk"] for r in client.requests] == [
+        {"S": "000"},
+        {"S": "000"},
+    ]

@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped, unused-ignore]
 
-from dynamodel.runtime.errors import DynamodelError, TransactionFailedError
-from dynamodel.runtime.transact import Action, raise_for_cancellation, same_value, shows_applied
+from dynamodel.runtime.errors import DynamodelError, ItemTooLargeError, TransactionFailedError
+from dynamodel.runtime.transact import (
+    Action,
+    check_limits,
+    raise_for_cancellation,
+    same_value,
+    shows_applied,
+)
 from dynamodel.runtime.writes import unexpected
 
 
@@ -133,3 +139,14 @@ def test_reasons_given_only_in_the_message_name_the_failed_action() -> None:
     with pytest.raises(_Refused) as raised:
         raise_for_cancellation(error, actions)
     assert raised.value.args == ({"Code": "ConditionalCheckFailed"},)
+
+
+def test_a_put_of_exactly_400_kb_is_within_the_limit_and_one_byte_more_is_not() -> None:
+    # DynamoDB's item limit is 400 KB = 409,600 bytes, names included: "pk" (2) + the value.
+    def put(value_bytes: int) -> Action:
+        item = {"pk": {"S": "x" * value_bytes}}
+        return Action(kind="Put", request={"Item": item}, on_condition_failed=unexpected)
+
+    check_limits([put(409_600 - 2)], encoded_length=None)
+    with pytest.raises(ItemTooLargeError):
+        check_limits([put(409_600 - 1)], encoded_length=None)
