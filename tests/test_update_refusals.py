@@ -111,3 +111,23 @@ def test_a_member_deleted_while_its_roots_ttl_moves_fails_the_update_typed(
         repo.update_ticket(
             workspace_id="w1", ticket_no=1, expires_at=datetime(2030, 1, 1, tzinfo=UTC)
         )
+
+
+def test_an_update_with_a_stale_expected_version_names_both_versions(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from tracker import Ticket, TrackerRepository
+
+    from dynamodel import VersionConflictError
+
+    repo = TrackerRepository(client=dynamodb_client, table_name=table_name, cursor_key="k" * 32)
+    repo.create_table()
+    at = datetime(2026, 11, 28, tzinfo=UTC)
+    repo.create_ticket(
+        Ticket(workspace_id="w1", ticket_no=1, title="t", status="open", priority=0, updated_at=at)
+    )
+    with pytest.raises(VersionConflictError) as raised:
+        repo.update_ticket(workspace_id="w1", ticket_no=1, title="u", expected_version=7)
+    assert (raised.value.expected, raised.value.found) == (7, 1)
