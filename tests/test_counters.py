@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from dynamodel import InvalidValueError, RetriesExhaustedError
+from dynamodel import InvalidKeyValueError, InvalidValueError, RetriesExhaustedError
 from dynamodel.runtime import counters
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.counters import Increment
@@ -142,6 +142,7 @@ def test_a_lost_response_never_adds_twice(dynamodb_client: Any, table_name: str)
     with pytest.raises(RetriesExhaustedError) as raised:
         repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=1)
     assert raised.value.may_have_applied and raised.value.attempts == 1
+    assert raised.value.operation == "UpdateItem"
     assert count(repo, "s1") == 2
     # A transaction's retry carries the same ClientRequestToken (DynamoDB answers it as the
     # first attempt); where tokens are not kept (moto), the marker catches the retry.
@@ -234,7 +235,14 @@ REFUSED: dict[str, tuple[Callable[[FleetRepository], object], type[Exception], s
     "float amount of an int": (
         lambda r: r.increment(SiteAlertCount, {"site_id": "s"}, open_alerts=0.5),
         InvalidValueError,
-        "is an int",
+        r"SiteAlertCount.open_alerts = 0.5: .*is an int",
+    ),
+    "token with a lone surrogate (not UTF-8, so no DynamoDB key)": (
+        lambda r: r.apply_once(
+            "\ud800", consumer="c", increments=[Increment(SiteAlertCount, {"site_id": "s"}, {})]
+        ),
+        InvalidKeyValueError,
+        r"key attribute 'token'",
     ),
     "int id of a str attribute": (
         lambda r: r.increment(SiteAlertCount, {"site_id": 5}, open_alerts=1),
@@ -366,3 +374,54 @@ def test_decimal_and_float_counters_start_from_their_defaults(
         counters.increment(table, BUDGET, {"budget_id": "b"}, {"spent": 0.1})
     with pytest.raises(ValueError, match="label is not a number"):
         counters.increment(table, BUDGET, {"budget_id": "b"}, {"label": 1})
+
+
+class Tally(BaseModel):
+    tally_id: str
+    hits: int | None = Field(default_factory=lambda: 5)
+
+
+def _tally_key(tally_id: str) -> Item:
+    return {"PK": {"S": f"Tally#{tally_id}"}, "SK": {"S": "#Tally"}}
+
+
+TALLY: EntitySchema[Tally] = EntitySchema(
+    name="Tally",
+    model=Tally,
+    id_attributes=("tally_id",),
+    to_item=lambda obj: {
+        "_type": {"S": "Tally"},
+        **_tally_key(obj.tally_id),
+        "tally_id": m.put_str(obj.tally_id),
+        **({"hits": m.put_int(obj.hits)} if obj.hits is not None else {}),
+    },
+    from_item=lambda item: Tally(
+        tally_id=item["tally_id"]["S"], hits=int(item["hits"]["N"]) if "hits" in item else None
+    ),
+    table_key=lambda obj: _tally_key(obj.tally_id),
+    key=_tally_key,
+    key_sources={"PK": frozenset({"tally_id"}), "SK": frozenset({"tally_id"})},
+)
+
+
+def test_an_optional_counter_starts_from_its_default_factory() -> None:
+    action = counters.increment_action(TALLY, {"tally_id": "t"}, {"hits": 2})
+    values = action.request["ExpressionAttributeValues"]
+    assert (values[":s0"], values[":a0"]) == ({"N": "5"}, {"N": "2"})
+    # Named for the errors of a transaction that holds it (too large, outcome unknown).
+    assert action.entity == "Tally"
+
+
+def test_a_float_summed_into_a_decimal_counter_is_refused(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    table = fleet(dynamodb_client, table_name)._table
+    both: list[tuple[EntitySchema[Any], dict[str, Any], dict[str, counters.Amount]]] = [
+        (BUDGET, {"budget_id": "b"}, {"spent": Decimal("1")}),
+        (BUDGET, {"budget_id": "b"}, {"spent": 0.5}),
+    ]
+    with pytest.raises(InvalidValueError, match="a decimal"):
+        counters.apply_once(
+            table, "t", consumer="c", increments=both, ttl_attribute=None, expires_in=None
+        )
+    assert table.get_item(_budget_key("b"), consistent=True) is None

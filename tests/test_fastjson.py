@@ -195,3 +195,12 @@ def test_every_cut_body_is_refused(value: str, binary: bool, keep: int) -> None:
     with pytest.raises(ResponseIntegrityError) as caught:
         parser.parse(_answer(cut, None), _GET_ITEM)
     assert caught.value.reason == "truncated"
+
+
+def test_a_damaged_error_response_without_a_shape_is_refused_as_the_request() -> None:
+    # botocore parses error responses with no output shape (None): the CRC32 is still checked.
+    body = b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException"}'
+    wrong = str((zlib.crc32(body) + 1) & 0xFFFFFFFF)
+    with pytest.raises(ResponseIntegrityError) as raised:
+        fastjson.check_crc32({"headers": {"x-amz-crc32": wrong}, "status_code": 400}, body, None)
+    assert raised.value.operation == "the request"

@@ -427,3 +427,14 @@ def test_gave_up_typed_remembers_any_attempt_that_may_have_applied() -> None:
         give_up_typed(attempt, name="PutItem", policy=RetryPolicy(max_attempts=2, base_delay=0.0))
     assert caught.value.cause == "ThrottlingException" and caught.value.attempts == 2
     assert caught.value.may_have_applied  # the first attempt's response was lost
+
+
+def test_the_retryable_codes_are_an_attribute_read_on_first_use() -> None:
+    # Read inside the test (not at import) so that a mutated module `__getattr__` is exercised.
+    from dynamodel.runtime import retry
+
+    codes = retry.RETRYABLE_ERROR_CODES
+    assert codes == retry.retryable_error_codes()
+    assert {"ReplicatedWriteConflictException", "ProvisionedThroughputExceededException"} <= codes
+    with pytest.raises(AttributeError, match="no attribute 'NOT_A_NAME'"):
+        _ = retry.NOT_A_NAME
