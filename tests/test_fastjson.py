@@ -204,3 +204,4 @@ def test_a_damaged_error_response_without_a_shape_is_refused_as_the_request() ->
     with pytest.raises(ResponseIntegrityError) as raised:
         fastjson.check_crc32({"headers": {"x-amz-crc32": wrong}, "status_code": 400}, body, None)
     assert raised.value.operation == "the request"
+    assert str(raised.value).startswith("the response's body does not match its x-amz-crc32")

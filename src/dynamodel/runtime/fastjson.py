@@ -70,9 +70,16 @@ class FastJSONParser:
         return self._fallback.parse(response, shape)
 
 
+_UNNAMED = "the request"  # an error response has no output shape to name its operation
+
+
 def _operation(shape: Any) -> str:
     name = str(getattr(shape, "name", "") or "")
-    return name.removesuffix("Output") or "the request"
+    return name.removesuffix("Output") or _UNNAMED
+
+
+def _response_of(operation: str) -> str:
+    return "the response" if operation == _UNNAMED else f"the {operation} response"
 
 
 def check_crc32(response: dict[str, Any], body: bytes, shape: Any) -> None:
@@ -85,7 +92,7 @@ def check_crc32(response: dict[str, Any], body: bytes, shape: Any) -> None:
     if not expected.isdigit() or int(expected) != actual:
         operation = _operation(shape)
         raise ResponseIntegrityError(
-            f"the {operation} response's body does not match its {_CRC32_HEADER} header "
+            f"{_response_of(operation)}'s body does not match its {_CRC32_HEADER} header "
             f"({expected!r}, computed {actual}): it was changed or damaged on the way",
             operation=operation,
             reason="crc32",
@@ -98,7 +105,7 @@ def _whole_json(body: bytes, shape: Any, parse: Callable[[bytes], Any]) -> Any:
     except ValueError as error:  # JSONDecodeError and UnicodeDecodeError both are
         operation = _operation(shape)
         raise ResponseIntegrityError(
-            f"the {operation} response's body is not complete JSON ({len(body)} bytes: "
+            f"{_response_of(operation)}'s body is not complete JSON ({len(body)} bytes: "
             f"{error}); it was cut short or damaged on the way",
             operation=operation,
             reason="truncated",
