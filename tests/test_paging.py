@@ -535,3 +535,30 @@ def test_a_cursor_of_exactly_8192_characters_is_accepted(signer: CursorSigner) -
     assert _rejected(signer, _signed(longer)).reason == "cursor is too long"
     with pytest.raises(ValueError, match="exceeds 8192"):
         signer.encode(pattern=PATTERN, arguments=ARGS, state=state + "xx")
+
+
+def test_a_rotating_signer_reads_its_own_new_cursors() -> None:
+    # The new key signs and comes first: a later key that does not match must not undo the match.
+    rotating = CursorSigner([NEW_KEY, OLD_KEY])
+    cursor = rotating.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    assert rotating.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+
+
+def test_sets_of_bytes_decimals_and_dates_are_canonicalized_element_by_element() -> None:
+    blobs = arguments_digest({"s": frozenset({b"\x00", b"\xff"})})
+    assert blobs != arguments_digest({"s": frozenset({b"\x00", b"\xfe"})})
+    numbers = arguments_digest({"s": {Decimal("1.5"), Decimal("2")}})
+    assert numbers != arguments_digest({"s": {Decimal("1.5"), Decimal("3")}})
+    assert arguments_digest({"s": {date(2026, 1, 1)}}) != arguments_digest(
+        {"s": {date(2026, 1, 2)}}
+    )
+
+
+def test_an_uncanonicalizable_argument_names_its_type() -> None:
+    with pytest.raises(TypeError, match=r"^query argument of type object cannot be canonicalized$"):
+        arguments_digest({"x": object()})
+
+
+def test_an_oversize_cursor_says_the_resume_state_is_too_large(signer: CursorSigner) -> None:
+    with pytest.raises(ValueError, match=r"the resume state is too large$"):
+        signer.encode(pattern=PATTERN, arguments=ARGS, state="x" * 8192)
