@@ -562,3 +562,14 @@ def test_an_uncanonicalizable_argument_names_its_type() -> None:
 def test_an_oversize_cursor_says_the_resume_state_is_too_large(signer: CursorSigner) -> None:
     with pytest.raises(ValueError, match=r"the resume state is too large$"):
         signer.encode(pattern=PATTERN, arguments=ARGS, state="x" * 8192)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_cursor_parts_are_unpadded_base64url_whatever_their_last_character(size: int) -> None:
+    # The oracle is the standard library's own base64url with its "=" padding removed; the last
+    # byte runs through all 256 values so that every last character (e.g. "X") appears.
+    for last in range(256):
+        data = bytes(size - 1) + bytes([last])
+        expected = base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+        assert paging._b64encode(data) == expected
+        assert paging._b64decode(expected) == data
