@@ -573,3 +573,20 @@ def test_cursor_parts_are_unpadded_base64url_whatever_their_last_character(size:
         expected = base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
         assert paging._b64encode(data) == expected
         assert paging._b64decode(expected) == data
+
+
+def test_each_refusal_gives_its_exact_reason(signer: CursorSigner) -> None:
+    bound = {"v": 2, "t": "", "p": PATTERN, "a": arguments_digest(ARGS), "i": 0, "s": 1}
+    cases = (
+        ("no-dot-here", "cursor is malformed"),
+        (_signed(b"\xff\xfe"), "cursor payload is malformed"),
+        (_signed(b"[1,2]"), "cursor payload is malformed"),
+        (_signed(json.dumps({**bound, "v": 3}).encode()), "cursor version is not supported"),
+        (_signed(json.dumps({**bound, "p": "other"}).encode()), "cursor belongs to another query"),
+        (
+            _signed(json.dumps({**bound, "a": "other"}).encode()),
+            "cursor belongs to other query arguments",
+        ),
+    )
+    for cursor, reason in cases:
+        assert _rejected(signer, cursor).reason == reason
