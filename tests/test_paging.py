@@ -535,3 +535,58 @@ def test_a_cursor_of_exactly_8192_characters_is_accepted(signer: CursorSigner) -
     assert _rejected(signer, _signed(longer)).reason == "cursor is too long"
     with pytest.raises(ValueError, match="exceeds 8192"):
         signer.encode(pattern=PATTERN, arguments=ARGS, state=state + "xx")
+
+
+def test_a_rotating_signer_reads_its_own_new_cursors() -> None:
+    # The new key signs and comes first: a later key that does not match must not undo the match.
+    rotating = CursorSigner([NEW_KEY, OLD_KEY])
+    cursor = rotating.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
+    assert rotating.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
+
+
+def test_sets_of_bytes_decimals_and_dates_are_canonicalized_element_by_element() -> None:
+    blobs = arguments_digest({"s": frozenset({b"\x00", b"\xff"})})
+    assert blobs != arguments_digest({"s": frozenset({b"\x00", b"\xfe"})})
+    numbers = arguments_digest({"s": {Decimal("1.5"), Decimal("2")}})
+    assert numbers != arguments_digest({"s": {Decimal("1.5"), Decimal("3")}})
+    assert arguments_digest({"s": {date(2026, 1, 1)}}) != arguments_digest(
+        {"s": {date(2026, 1, 2)}}
+    )
+
+
+def test_an_uncanonicalizable_argument_names_its_type() -> None:
+    with pytest.raises(TypeError, match=r"^query argument of type object cannot be canonicalized$"):
+        arguments_digest({"x": object()})
+
+
+def test_an_oversize_cursor_says_the_resume_state_is_too_large(signer: CursorSigner) -> None:
+    with pytest.raises(ValueError, match=r"the resume state is too large$"):
+        signer.encode(pattern=PATTERN, arguments=ARGS, state="x" * 8192)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_cursor_parts_are_unpadded_base64url_whatever_their_last_character(size: int) -> None:
+    # The oracle is the standard library's own base64url with its "=" padding removed; the last
+    # byte runs through all 256 values so that every last character (e.g. "X") appears.
+    for last in range(256):
+        data = bytes(size - 1) + bytes([last])
+        expected = base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+        assert paging._b64encode(data) == expected
+        assert paging._b64decode(expected) == data
+
+
+def test_each_refusal_gives_its_exact_reason(signer: CursorSigner) -> None:
+    bound = {"v": 2, "t": "", "p": PATTERN, "a": arguments_digest(ARGS), "i": 0, "s": 1}
+    cases = (
+        ("no-dot-here", "cursor is malformed"),
+        (_signed(b"\xff\xfe"), "cursor payload is malformed"),
+        (_signed(b"[1,2]"), "cursor payload is malformed"),
+        (_signed(json.dumps({**bound, "v": 3}).encode()), "cursor version is not supported"),
+        (_signed(json.dumps({**bound, "p": "other"}).encode()), "cursor belongs to another query"),
+        (
+            _signed(json.dumps({**bound, "a": "other"}).encode()),
+            "cursor belongs to other query arguments",
+        ),
+    )
+    for cursor, reason in cases:
+        assert _rejected(signer, cursor).reason == reason
