@@ -1,0 +1,90 @@
+"""What `runtime/write_once.py` tells the caller when a lost response meets another writer.
+
+`OutcomeUnknownError` is the one error a caller must act on by hand (read the item and
+decide), so its message and fields are pinned exactly: the operation, the entity, the item's
+key and the cause of the uncertainty. The lost response and the other writer come from
+`tests/test_lost_responses.py`'s `LoseOneResponse`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dynamodel import OutcomeUnknownError
+from tests.test_lost_responses import FAST, NOW, LoseOneResponse, ticket
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
+
+from tracker import TrackerRepository, Workspace
+
+
+@pytest.fixture
+def repos(
+    backend: str, dynamodb_client: Any, dynamodb_endpoint_url: str | None, table_name: str
+) -> tuple[TrackerRepository, TrackerRepository]:
+    from tests.backends import client_for
+
+    mine = TrackerRepository(
+        client=dynamodb_client, table_name=table_name, cursor_key="k" * 32, retry=FAST
+    )
+    mine.create_table()
+    other = TrackerRepository(
+        client=client_for(backend, dynamodb_endpoint_url),
+        table_name=table_name,
+        cursor_key="k" * 32,
+        retry=FAST,
+    )
+    return mine, other
+
+
+def _message(operation: str, entity: str, key: str) -> str:
+    return (
+        f"{operation} of {entity} {key}: an earlier attempt may have been applied "
+        "(ReadTimeoutError), and another writer changed the item before the retry; whether "
+        "this write was applied is unknown. Read the item and decide"
+    )
+
+
+def test_an_update_whose_outcome_is_unknown_names_operation_item_and_cause(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    mine, other = repos
+    mine.create_ticket(ticket())
+    LoseOneResponse(
+        mine._table.client,
+        {"UpdateItem"},
+        lambda: other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs"),
+    )
+    with pytest.raises(OutcomeUnknownError) as caught:
+        mine.update_ticket(workspace_id="w1", ticket_no=1, priority=5, expected_version=1)
+    key = "PK='Ticket#w1#P5011' SK='#Ticket'"
+    assert (caught.value.operation, caught.value.entity, caught.value.key) == (
+        "UpdateItem",
+        "Ticket",
+        key,
+    )
+    assert str(caught.value) == _message("UpdateItem", "Ticket", key)
+
+
+def test_a_create_whose_outcome_is_unknown_names_its_key_from_the_item(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    mine, other = repos
+    LoseOneResponse(
+        mine._table.client,
+        {"PutItem"},
+        lambda: other.update_workspace(workspace_id="w1", name="Renamed"),
+    )
+    with pytest.raises(OutcomeUnknownError) as caught:
+        mine.create_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
+    key = "PK='Workspace#w1' SK='#Workspace'"
+    assert (caught.value.operation, caught.value.entity, caught.value.key) == (
+        "PutItem",
+        "Workspace",
+        key,
+    )
+    assert str(caught.value) == _message("PutItem", "Workspace", key)
