@@ -10,35 +10,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from dynamodel import OutcomeUnknownError
-from tests.test_lost_responses import FAST, NOW, LoseOneResponse, ticket
+from tests import test_lost_responses
+from tests.test_lost_responses import NOW, LoseOneResponse, ticket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
 
 from tracker import TrackerRepository, Workspace
 
-
-@pytest.fixture
-def repos(
-    backend: str, dynamodb_client: Any, dynamodb_endpoint_url: str | None, table_name: str
-) -> tuple[TrackerRepository, TrackerRepository]:
-    from tests.backends import client_for
-
-    mine = TrackerRepository(
-        client=dynamodb_client, table_name=table_name, cursor_key="k" * 32, retry=FAST
-    )
-    mine.create_table()
-    other = TrackerRepository(
-        client=client_for(backend, dynamodb_endpoint_url),
-        table_name=table_name,
-        cursor_key="k" * 32,
-        retry=FAST,
-    )
-    return mine, other
+# The repository under test and the other writer's, on its own client.
+repos = test_lost_responses.repos
 
 
 def _message(operation: str, entity: str, key: str) -> str:
