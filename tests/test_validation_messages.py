@@ -91,9 +91,7 @@ def test_the_culprit_of_an_encoder_refusal_is_named_skipping_members_and_none() 
 
     huge = Decimal("1E+200")
     with pytest.raises(InvalidValueError) as caught:
-        checked_encoder("Part", Part, encode, members=())(
-            Part(name="p", tags=["t"], weight=huge)
-        )
+        checked_encoder("Part", Part, encode, members=())(Part(name="p", tags=["t"], weight=huge))
     assert caught.value.attribute == "weight"
     assert caught.value.value == huge
     assert str(caught.value).startswith("Part.weight = Decimal('1E+200'): ")
