@@ -68,14 +68,36 @@ def test_a_lost_guard_is_a_version_conflict_naming_the_value(passes: ModuleType)
         {"_type": {"S": "_unique"}},  # not a guard this runtime wrote: no owner
         {"_type": {"S": "_unique"}, "_owner": {"S": "Badge#gone"}},  # no key in the name
         {"_type": {"S": "_unique"}, "_owner": {"S": "Holder#h1\n#Holder"}},  # another entity
+        {"_type": {"S": "_unique"}, "_owner": {"S": "Stray#s1\n#Stray"}},  # an item, no type
     ],
 )
 def test_a_guard_not_clearly_stale_is_never_taken_over(
     passes: ModuleType, repo: Any, guard: dict[str, Any]
 ) -> None:
     repo.create_holder(passes.Holder(holder_id="h1", name="Ada"))
+    stray = {"PK": {"S": "Stray#s1"}, "SK": {"S": "#Stray"}}
+    raw(repo).put_item(TableName=repo.table_name, Item=stray)
     raw(repo).put_item(TableName=repo.table_name, Item={**GUARD_KEY, **guard})
     with pytest.raises(UniqueValueTakenError):
         repo.create_badge(make_badge(passes, "p2"))
     assert stored(repo, GUARD_KEY) == {**GUARD_KEY, **guard}
     assert stored(repo, badge_key("p2")) is None
+
+
+def test_the_owner_of_a_guard_is_read_strongly_consistent(
+    passes: ModuleType, repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An eventually consistent read may miss a just-written owner and take its guard."""
+    repo.create_badge(make_badge(passes, "p1"))
+    raw(repo).delete_item(TableName=repo.table_name, Key=badge_key("p1"))
+    table = repo._table
+    reads: list[bool] = []
+    get_item = table.get_item
+
+    def recorded(key: Any, *, consistent: bool) -> Any:
+        reads.append(consistent)
+        return get_item(key, consistent=consistent)
+
+    monkeypatch.setattr(table, "get_item", recorded)
+    repo.create_badge(make_badge(passes, "p2"))
+    assert reads == [True, True]  # the guard, then its owner

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from dynamodel.runtime.errors import InvalidKeyValueError, InvalidValueError
 from dynamodel.runtime.validation import check_changes, checked_encoder, shown
@@ -26,6 +26,21 @@ class Part(BaseModel):
 class Box(BaseModel):
     label: str
     parts: list[Part] = []
+
+
+class Grid(BaseModel):
+    rows: list[list[str]]
+
+
+class Window(BaseModel):
+    low: int
+    high: int
+
+    @model_validator(mode="after")
+    def ordered(self) -> Window:
+        if self.low > self.high:
+            raise ValueError("low above high")
+        return self
 
 
 def encode_ok(obj: Any) -> dict[str, dict[str, Any]]:
@@ -94,7 +109,10 @@ def test_the_culprit_of_an_encoder_refusal_is_named_skipping_members_and_none() 
         checked_encoder("Part", Part, encode, members=())(Part(name="p", tags=["t"], weight=huge))
     assert caught.value.attribute == "weight"
     assert caught.value.value == huge
-    assert str(caught.value).startswith("Part.weight = Decimal('1E+200'): ")
+    assert str(caught.value) == (
+        "Part.weight = Decimal('1E+200'): Decimal('1E+200') is outside DynamoDB's number range"
+        " (magnitude 1E-130 .. 9.99...E+125); nothing was sent"
+    )
 
 
 def test_an_encoder_refusal_with_no_culprit_keeps_its_message() -> None:
@@ -108,3 +126,20 @@ def test_an_encoder_refusal_with_no_culprit_keeps_its_message() -> None:
         )
     assert str(caught.value) == "Box: cannot encode; nothing was sent"
     assert caught.value.entity == "Box"
+
+
+def test_a_nested_path_names_every_step() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        checked_encoder("Grid", Grid, encode_ok, members=())(
+            Grid.model_construct(rows=[["a"], ["b", 7]])
+        )
+    assert caught.value.attribute == "rows[1][1]"
+
+
+def test_an_error_of_the_whole_object_names_no_attribute() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        checked_encoder("Window", Window, encode_ok, members=())(
+            Window.model_construct(low=2, high=1)
+        )
+    assert caught.value.attribute == ""
+    assert str(caught.value).startswith("Window. = ")
