@@ -1,0 +1,103 @@
+"""Unique guards (runtime/guards.py) in detail: the exact claim requests, the messages of a
+taken value and of a lost guard, and the guards a write must not take over (not ours, an
+owner name we cannot read, an owner of another entity). Survivors of the mutation run of
+issue 11 (see docs/development.md, "Mutation testing"); the spec and fixtures are
+tests/test_ttl.py's."""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from dynamodel import UniqueValueTakenError, VersionConflictError
+from dynamodel.runtime import guards
+from tests.test_ttl import GUARD_KEY, badge_key, make_badge, passes, raw, repo, stored
+
+__all__ = ["passes", "repo"]
+
+
+def badge_schema(passes: ModuleType) -> Any:
+    return sys.modules[passes.__name__ + "._schema"].BADGE
+
+
+def test_a_claim_without_ttl_asks_only_for_an_absent_guard() -> None:
+    item = {"PK": {"S": "g"}, "SK": {"S": "g"}}
+    assert guards.claim_request(item, ttl=None, now=5) == {
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(#pk)",
+        "ExpressionAttributeNames": {"#pk": "PK"},
+    }
+    assert guards.claim_request(item, ttl=None, now=5, holder="A\nB") == {
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(#pk) OR #owner = :holder",
+        "ExpressionAttributeNames": {"#pk": "PK", "#owner": "_owner"},
+        "ExpressionAttributeValues": {":holder": {"S": "A\nB"}},
+    }
+
+
+def test_a_taken_value_names_its_holder_on_one_line(passes: ModuleType, repo: Any) -> None:
+    repo.create_badge(make_badge(passes, "p1"))
+    with pytest.raises(UniqueValueTakenError) as caught:
+        repo.create_badge(make_badge(passes, "p2"))
+    assert str(caught.value) == "Badge code='C-1' is already taken (held by Badge#p1 #Badge)"
+    assert caught.value.attributes == ("code",)
+    assert caught.value.values == ("C-1",)
+
+
+def test_a_taken_value_without_a_known_holder_says_only_taken(passes: ModuleType) -> None:
+    schema = badge_schema(passes)
+    taken = guards._taken_error(schema, schema.unique[0], make_badge(passes, "p1"))
+    assert str(taken({})) == "Badge code='C-1' is already taken"
+
+
+def test_a_lost_guard_is_a_version_conflict_naming_the_value(passes: ModuleType) -> None:
+    schema = badge_schema(passes)
+    badge = make_badge(passes, "p1")
+    lost = guards._lost_error(schema, schema.unique[0], badge)({})
+    assert isinstance(lost, VersionConflictError)
+    assert lost.entity == "Badge"
+    assert "the guard of its code='C-1' now belongs to another item" in str(lost)
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        {"_type": {"S": "_unique"}},  # not a guard this runtime wrote: no owner
+        {"_type": {"S": "_unique"}, "_owner": {"S": "Badge#gone"}},  # no key in the name
+        {"_type": {"S": "_unique"}, "_owner": {"S": "Holder#h1\n#Holder"}},  # another entity
+        {"_type": {"S": "_unique"}, "_owner": {"S": "Stray#s1\n#Stray"}},  # an item, no type
+    ],
+)
+def test_a_guard_not_clearly_stale_is_never_taken_over(
+    passes: ModuleType, repo: Any, guard: dict[str, Any]
+) -> None:
+    repo.create_holder(passes.Holder(holder_id="h1", name="Ada"))
+    stray = {"PK": {"S": "Stray#s1"}, "SK": {"S": "#Stray"}}
+    raw(repo).put_item(TableName=repo.table_name, Item=stray)
+    raw(repo).put_item(TableName=repo.table_name, Item={**GUARD_KEY, **guard})
+    with pytest.raises(UniqueValueTakenError):
+        repo.create_badge(make_badge(passes, "p2"))
+    assert stored(repo, GUARD_KEY) == {**GUARD_KEY, **guard}
+    assert stored(repo, badge_key("p2")) is None
+
+
+def test_the_owner_of_a_guard_is_read_strongly_consistent(
+    passes: ModuleType, repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An eventually consistent read may miss a just-written owner and take its guard."""
+    repo.create_badge(make_badge(passes, "p1"))
+    raw(repo).delete_item(TableName=repo.table_name, Key=badge_key("p1"))
+    table = repo._table
+    reads: list[bool] = []
+    get_item = table.get_item
+
+    def recorded(key: Any, *, consistent: bool) -> Any:
+        reads.append(consistent)
+        return get_item(key, consistent=consistent)
+
+    monkeypatch.setattr(table, "get_item", recorded)
+    repo.create_badge(make_badge(passes, "p2"))
+    assert reads == [True, True]  # the guard, then its owner
