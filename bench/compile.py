@@ -1,9 +1,10 @@
 """Compile benchmark: `dynamodel design --out` on synthetic specs of 100, 1,000 and 10,000
 entities, each run in a subprocess with a timeout.
 
-Each entity has 5 access patterns (a get by id, a list by a tenant attribute sorted by a
-datetime, a unique lookup, a sparse `where` list, a list by an enum plus tenant), and every
-tenth entity roots an aggregate with one member. Entities share GSIs, so the design stays
+Each entity has an optional attribute (`str?`, as real specs have) and 5 access patterns (a
+get by id, a list by a tenant attribute sorted by a datetime, a unique lookup, a sparse `where`
+list, a list by an enum plus tenant), and every tenth entity roots an aggregate with one
+member. Entities share GSIs, so the design stays
 within DynamoDB's 20-GSI limit at any size.
 
 Run: `python bench/compile.py [--repeat N] [--sizes 100 1000 10000] [--timeout S]`. Each run
@@ -49,6 +50,7 @@ def synthetic_spec(entities: int) -> str:
                 "status": {"type": "str", "enum": ["open", "closed"]},
                 "created_at": "datetime",
                 "score": "int",
+                "note": "str?",  # optional, as most real entities have some
             },
             "unique": ["email"],
         }

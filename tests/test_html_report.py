@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.html import MATRIX_COLUMNS, MatrixColumn, emit_html
-from dynamodel.compiler.emit.html_grid import show_value
+from dynamodel.compiler.emit.html_grid import show_value, shown_items
 from dynamodel.compiler.emit.workbench import emit_workbench
 from dynamodel.compiler.pipeline import compile_spec
-from dynamodel.compiler.samples import sample_data
+from dynamodel.compiler.samples import SampleItem, sample_data
 from tests.spec_strategies import to_yaml, valid_specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -235,3 +235,63 @@ def test_random_specs_get_a_page_and_a_model(spec: dict[str, Any]) -> None:
     assert shown == len(samples.items)
     model = json.loads(emit_workbench(result.design, samples=samples))
     assert len(model["DataModel"][0]["TableData"]) == len(samples.items)
+
+
+def test_a_large_grid_shows_whole_partitions_up_to_its_limit_and_says_so() -> None:
+    # 200 entities: about 1,200 items in the base table, more than a page should hold.
+    entities = {
+        f"Thing{n}": {
+            "id": ["thing_id", "line"],
+            "attributes": {"thing_id": "str", "line": "int", "email": "str"},
+            "unique": ["email"],
+        }
+        for n in range(200)
+    }
+    spec = to_yaml({"version": 1, "table": "Many", "entities": entities, "access_patterns": {}})
+    result = compile_spec(spec, path="many.yaml")
+    assert result.design is not None, result.rendered()
+    design = result.design
+    samples = sample_data(design)
+    page = parse(emit_html(design, samples=samples))
+    pk, sk = design.key_names(None)
+    everything = sorted(
+        (s.item[pk]["S"].encode(), s.item[sk]["S"].encode())
+        for s in samples.items
+        if pk in s.item and sk in s.item
+    )
+    assert len(everything) > 1000
+    # The oracle: whole partitions, in key order, as many as fit in 500 rows.
+    shown_count, partitions = 0, 0
+    while shown_count < len(everything):
+        end = shown_count
+        while end < len(everything) and everything[end][0] == everything[shown_count][0]:
+            end += 1
+        if end > 500:
+            break
+        shown_count, partitions = end, partitions + 1
+    tbodies = page.rows["table"]
+    seen = [
+        (tbody[0].cells[0].value.encode(), row.cells[1 if i == 0 else 0].value.encode())
+        for tbody in tbodies
+        for i, row in enumerate(tbody)
+    ]
+    assert 0 < len(seen) <= 500
+    assert seen == everything[:shown_count]
+    assert len(tbodies) == partitions
+    text = " ".join("".join(page.text).split())
+    assert (
+        f"The grid shows the first {shown_count} items ({partitions} partitions) of "
+        f"{len(everything)}, to keep the page light; workbench.json holds every sample item."
+    ) in text
+
+
+def test_a_partition_longer_than_the_limit_is_cut_at_the_limit() -> None:
+    def item(pk: str) -> SampleItem:
+        return SampleItem(entity="E", item={"PK": {"S": pk}}, guard=False)
+
+    one_partition = [item("a")] * 7 + [item("b")]
+    assert len(shown_items(one_partition, "PK", limit=5)) == 5
+    two = [item("a")] * 3 + [item("b")] * 3 + [item("c")]
+    assert [s.item["PK"]["S"] for s in shown_items(two, "PK", limit=5)] == ["a"] * 3
+    assert shown_items(two, "PK", limit=7) == two
+    assert [s.item["PK"]["S"] for s in shown_items(two, "PK", limit=6)] == ["a"] * 3 + ["b"] * 3

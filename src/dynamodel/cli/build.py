@@ -21,7 +21,7 @@ from dynamodel.cli.common import (
 )
 from dynamodel.cli.parallel import write_in_parallel
 from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
-from dynamodel.compiler.emit.artifacts import html_artifacts, other_artifacts
+from dynamodel.compiler.emit.artifacts import plain_artifacts, sampled_artifacts
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.emit.html import emit_html
@@ -29,7 +29,6 @@ from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.schema import emit_schema
 from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.emit.workbench import emit_workbench
-from dynamodel.compiler.samples import sample_data
 
 
 class DesignFormat(enum.StrEnum):
@@ -58,32 +57,36 @@ def design(
 ) -> None:
     """Check the spec, design the table, print the design."""
     result = compile_file(spec)
-    assert result.design is not None
+    design = result.design
+    assert design is not None
     path = str(spec)
-    if format is DesignFormat.json:
-        text = emit_design_json(result.design)
-    elif format is DesignFormat.markdown:
-        text = emit_markdown(result.design, path=path)
-    elif format is DesignFormat.html:
-        text = emit_html(result.design, path=path)
-    elif format is DesignFormat.workbench:
-        text = emit_workbench(result.design, path=path)
-    else:
-        text = emit_text(result.design, path=path)
-    sys.stdout.write(text)
-    if out is not None:
-        design = result.design
-        samples = sample_data(design)  # one set for both processes
-        name = default_package_name(design)
-        write_in_parallel(
-            out,
-            lambda: html_artifacts(design, spec_name=spec.name, samples=samples),
-            lambda: {
-                **other_artifacts(design, spec_name=spec.name, samples=samples),
-                **generate_package(design, package=name, spec_name=spec.name),
-            },
-        )
-        stderr().print(f"wrote the design artifacts to {out}", markup=False)
+
+    def print_design() -> None:
+        if format is DesignFormat.json:
+            text = emit_design_json(design)
+        elif format is DesignFormat.markdown:
+            text = emit_markdown(design, path=path)
+        elif format is DesignFormat.html:
+            text = emit_html(design, path=path)
+        elif format is DesignFormat.workbench:
+            text = emit_workbench(design, path=path)
+        else:
+            text = emit_text(design, path=path)
+        sys.stdout.write(text)
+
+    if out is None:
+        print_design()
+        return
+
+    def plain_files() -> dict[str, str]:
+        print_design()  # while the child formats the sampled artifacts
+        return {
+            **plain_artifacts(design, spec_name=spec.name),
+            **generate_package(design, package=default_package_name(design), spec_name=spec.name),
+        }
+
+    write_in_parallel(out, lambda: sampled_artifacts(design, spec_name=spec.name), plain_files)
+    stderr().print(f"wrote the design artifacts to {out}", markup=False)
 
 
 @app.command()

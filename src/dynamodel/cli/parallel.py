@@ -1,9 +1,10 @@
 """Writing two groups of artifacts at once, one in a forked child process.
 
-`dynamodel design --out` on a large spec spends most of its time formatting text: the HTML
-report alone is as much as all the other artifacts together. On a machine with two or more
-cores the report is formatted and written by a child process (forked, so it shares the design
-already built instead of pickling it) while this process writes the rest. Without `os.fork`
+`dynamodel design --out` on a large spec spends most of its time making text: the artifacts
+that show sample items (the HTML report and the Workbench model, with the samples they share)
+take about as long as all the others together. On a machine with two or more cores those are
+made and written by a child process (forked, so it shares the design already built instead of
+pickling it) while this process writes the rest. Without `os.fork`
 (Windows) or with one core, both groups are written here, one after the other. Either way the
 files are the same.
 """

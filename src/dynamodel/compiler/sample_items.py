@@ -19,15 +19,19 @@ from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTem
 from dynamodel.compiler.spec import Attribute, Entity, TypeRef
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
-from dynamodel.runtime.schema import OWNER_ATTRIBUTE, TYPE_ATTRIBUTE, VERSION_ATTRIBUTE
+from dynamodel.runtime.names import (
+    ENTITY_ATTRIBUTE,
+    GUARD_TYPE,
+    OWNER_ATTRIBUTE,
+    TYPE_ATTRIBUTE,
+    VERSION_ATTRIBUTE,
+)
 
 Item = dict[str, dict[str, Any]]
 Record = Mapping[str, Any]
 
-# As `runtime.guards.guard_item` writes a guard (not imported from there: that module pulls in
-# botocore and the whole write path, which compiling a spec does not need).
-GUARD_TYPE = "_unique"
-GUARD_ENTITY_ATTRIBUTE = "_entity"
+# A guard item's attributes, as `runtime.guards.guard_item` writes them.
+GUARD_ENTITY_ATTRIBUTE = ENTITY_ATTRIBUTE
 GUARD_OWNER_ATTRIBUTE = OWNER_ATTRIBUTE
 
 

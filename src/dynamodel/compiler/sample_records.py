@@ -52,6 +52,10 @@ class SampleBuilder:
         self.owners = _identity_owners(self.spec)
         self.occurrences = _occurrences(self.spec)
         self.where = _where_constants(design)
+        # `_pool`'s answer depends only on the entity and attribute: computed once each, since
+        # building a pool means drawing up to `per_entity` values.
+        self._pools: dict[tuple[str, str], list[Any] | None] = {}
+        self._pooled_id_names: dict[str, list[str]] = {}
         self.key_names = {
             name
             for entity_design in design.entities
@@ -147,9 +151,7 @@ class SampleBuilder:
             return value if value not in constants else self._natural(entity, attribute, i + 1)
         pool = self._pool(entity, attribute)
         if pool is not None:
-            pooled_ids = [
-                n for n in entity.id_names if (a := entity.attribute(n)) and self._pool(entity, a)
-            ]
+            pooled_ids = self._pooled_ids(entity)
             # Concentrated on a few values, so partitions and views hold several items; but a
             # second reference in the id, or an id that is nothing but this reference (one
             # counter per site), is spread out, so that ids stay distinct.
@@ -162,6 +164,22 @@ class SampleBuilder:
     def _pool(self, entity: Entity, attribute: Attribute) -> list[Any] | None:
         """The shared values of a referring or partitioning attribute, or None if the
         attribute's values are the entity's own (distinct per record)."""
+        key = (entity.name, attribute.name)
+        if key not in self._pools:
+            self._pools[key] = self._new_pool(entity, attribute)
+        return self._pools[key]
+
+    def _pooled_ids(self, entity: Entity) -> list[str]:
+        """The entity's id attributes that take pooled values (computed once per entity)."""
+        found = self._pooled_id_names.get(entity.name)
+        if found is None:
+            found = [
+                n for n in entity.id_names if (a := entity.attribute(n)) and self._pool(entity, a)
+            ]
+            self._pooled_id_names[entity.name] = found
+        return found
+
+    def _new_pool(self, entity: Entity, attribute: Attribute) -> list[Any] | None:
         name, base = attribute.name, attribute.type.base
         if base not in POOLED_TYPES or attribute.enum or self._is_unique(entity, name):
             return None

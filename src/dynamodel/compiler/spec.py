@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from dynamodel.compiler.cached import cached
 from dynamodel.compiler.diagnostics import Pos
 
 SCALAR_TYPES = ("str", "int", "decimal", "float", "bool", "datetime", "date", "bytes")
@@ -116,7 +117,7 @@ class Entity:
         for position, attribute in enumerate(self.attributes):
             self._attribute_positions.setdefault(attribute.name, position)
 
-    @property
+    @cached  # asked for in every stage, often per sample value
     def id_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.id)
 
@@ -158,11 +159,11 @@ class AccessPattern:
     shards_pos: Pos | None = None
     rate: float | None = None  # average calls per second (the cost estimate)
 
-    @property
+    @cached
     def by_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.by)
 
-    @property
+    @cached
     def sort_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.sort)
 
@@ -170,7 +171,7 @@ class AccessPattern:
     def is_view(self) -> bool:
         return bool(self.view)
 
-    @property
+    @cached
     def where_items(self) -> tuple[tuple[str, object], ...]:
         return tuple((ref.name, value) for ref, value in self.where)
 

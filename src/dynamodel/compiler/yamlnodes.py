@@ -104,29 +104,42 @@ def _mark_pos(mark: Any) -> Pos:  # a pure-Python or libyaml Mark, or None
 
 
 class _Builder:
-    def __init__(self) -> None:
+    """Builds the node tree. parse_yaml refuses aliases (`*name`) before building, so every
+    node is met once: an alias would make the composer hand out its anchor's node again, and
+    expanding it lets a tiny spec grow without bound ("billion laughs")."""
+
+    def __init__(self, text: str | None = None) -> None:
         self.constructor = yaml.SafeLoader("")
         self.diagnostics: list[Diagnostic] = []
-        self.visited: set[int] = set()  # the nodes built so far (ids; the tree holds them)
+        # Given the text libyaml composed (when it holds a `?`): note whether a flow
+        # collection (`{...}`, `[...]`) holds a `?`, where alone libyaml and PyYAML's own
+        # parser read differently.
+        self.text = text
+        self.flow_question = False
 
     def build(self, node: yaml.Node) -> YNode:
-        # An alias (`*name`) makes the composer hand out its anchor's node again. The spec
-        # language has no use for them, and expanding them lets a tiny spec grow without
-        # bound ("billion laughs") or refer to itself.
-        if id(node) in self.visited:  # parse_yaml reports aliases before building
-            raise ValueError("a YAML node is reached twice")  # pragma: no cover
-        self.visited.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, yaml.ScalarNode):  # most nodes: first
             return self._scalar(node)
-        if isinstance(node, yaml.SequenceNode):
-            return YSeq(tuple(self.build(i) for i in node.value), _pos(node), bool(node.flow_style))
+        if not isinstance(node, yaml.CollectionNode):  # pragma: no cover
+            raise TypeError(f"unexpected YAML node {node!r}")
+        if self.text is not None and node.flow_style:
+            self._note_flow(node, self.text)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node)
-        raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover
+        return YSeq(tuple(self.build(i) for i in node.value), _pos(node), bool(node.flow_style))
+
+    def _note_flow(self, node: yaml.Node, text: str) -> None:
+        # libyaml's marks index the text by character (one per code point).
+        if "?" in text[node.start_mark.index : node.end_mark.index]:
+            self.flow_question = True
 
     def _scalar(self, node: yaml.ScalarNode) -> YScalar:
         raw = str(node.value)
+        mark = node.start_mark
+        pos = Pos(mark.line + 1, mark.column + 1)
         if node.tag == _STR_TAG:  # most scalars: PyYAML's constructor would return it as is
+            if raw.isascii():  # O(1) in CPython: most text is ASCII, and has no surrogate
+                return YScalar(raw, pos, node.style in ("'", '"'), raw)
             value: Scalar = raw
         else:
             try:
@@ -136,9 +149,9 @@ class _Builder:
             except ValueError:  # a date like 2024-13-45, or an int past Python's digit limit
                 value = raw  # later stages say the text is not of the attribute's type
                 if node.tag == _INT_TAG:
-                    self.diagnostics.append(_number_too_long(_pos(node), raw))
+                    self.diagnostics.append(_number_too_long(pos, raw))
             if isinstance(value, int) and not _printable(value):  # from hex or base 60
-                self.diagnostics.append(_number_too_long(_pos(node), raw))
+                self.diagnostics.append(_number_too_long(pos, raw))
                 value = raw
         if (
             isinstance(value, str)
@@ -149,7 +162,7 @@ class _Builder:
             # wire, JSON files, the generated sources) can write it.
             self.diagnostics.append(
                 error(
-                    _pos(node),
+                    pos,
                     f"the text contains a lone surrogate `\\u{ord(surrogate.group()):04x}`, "
                     "which is not a character and cannot be stored as UTF-8",
                     "write the character itself, or `\\U0001F600` in double quotes; YAML reads "
@@ -158,7 +171,7 @@ class _Builder:
             )
             value = _SURROGATE.sub("\ufffd", value)
             raw = _SURROGATE.sub("\ufffd", raw)
-        return YScalar(value, _pos(node), node.style in ("'", '"'), raw)
+        return YScalar(value, pos, node.style in ("'", '"'), raw)
 
     def _mapping(self, node: yaml.MappingNode) -> YMap:
         entries: list[tuple[YScalar, YNode]] = []
@@ -191,18 +204,17 @@ class _Builder:
 def parse_yaml(text: str) -> tuple[YNode | None, tuple[Diagnostic, ...]]:
     """Parse one YAML document into positioned nodes, or return a diagnostic why not."""
     # libyaml accepts a few things the pure-Python parser rejects (`{type: str?}`) and words
-    # errors differently: use it only where it cannot matter, so that what is accepted and
-    # what the diagnostics say do not depend on how PyYAML was built.
-    loader = yaml.SafeLoader if "?" in text else _FAST_LOADER
-    try:
-        root = yaml.compose(text, Loader=loader)
-    except yaml.MarkedYAMLError:
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            return None, (_syntax_diagnostic(exc, text),)
-    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
-        return None, (error(Pos(1, 1), f"invalid YAML: {exc}"),)
+    # errors differently. It reads the text first; PyYAML's own parser (ten times slower)
+    # reads it again where they may differ: when libyaml fails (its diagnostics), and when a
+    # `?` is inside a flow collection. So what is accepted and what the diagnostics say do
+    # not depend on how PyYAML was built.
+    loader = _FAST_LOADER
+    root, failure = _compose(text, loader)
+    if failure is not None:
+        loader = yaml.SafeLoader
+        root, failure = _compose(text, loader)
+    if failure is not None:
+        return None, (failure,)
     if root is None:
         return None, (error(Pos(1, 1), "the spec is empty", "start with `version: 1`"),)
     if "*" in text:  # only then can there be aliases: find them where they are written
@@ -217,9 +229,27 @@ def parse_yaml(text: str) -> tuple[YNode | None, tuple[Diagnostic, ...]]:
         ]
         if aliases:
             return None, tuple(aliases)
-    builder = _Builder()
+    builder = _Builder(text if loader is not yaml.SafeLoader and "?" in text else None)
     tree = builder.build(root)
+    if builder.flow_question:
+        root, failure = _compose(text, yaml.SafeLoader)
+        if failure is not None or root is None:  # libyaml read a document: so does PyYAML
+            return None, (failure or error(Pos(1, 1), "the spec is empty"),)
+        builder = _Builder()
+        tree = builder.build(root)
     return tree, tuple(builder.diagnostics)
+
+
+def _compose(
+    text: str, loader: type[yaml.SafeLoader]
+) -> tuple[yaml.Node | None, Diagnostic | None]:
+    """The composed document (None when empty), or the diagnostic of a syntax error."""
+    try:
+        return yaml.compose(text, Loader=loader), None
+    except yaml.MarkedYAMLError as exc:
+        return None, _syntax_diagnostic(exc, text)
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML always marks its errors
+        return None, error(Pos(1, 1), f"invalid YAML: {exc}")
 
 
 def _syntax_diagnostic(exc: yaml.MarkedYAMLError, text: str) -> Diagnostic:

@@ -33,6 +33,8 @@ from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.errors import DynamodelError, InvalidValueError, RetriesExhaustedError
 from dynamodel.runtime.marshal import storage_error
+from dynamodel.runtime.names import MARKER_TAG as MARKER_TAG
+from dynamodel.runtime.names import MARKER_TYPE as MARKER_TYPE
 from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import TYPE_ATTRIBUTE, EntitySchema, Item
 from dynamodel.runtime.table import Table
@@ -44,8 +46,6 @@ from dynamodel.runtime.writes import conditioned, run, unexpected
 M = TypeVar("M", bound=BaseModel)
 Amount = int | Decimal | float
 
-MARKER_TYPE = "_applied"  # the `_type` of apply-once markers; stream parsers skip them
-MARKER_TAG = "_applied"  # the markers' key namespace: entity tags start with a capital
 # Lambda retries a stream record at most until it leaves the stream (24 hours); a marker that
 # outlives that by a day can never expire before a redelivery of its record.
 DEFAULT_MARKER_LIFETIME = timedelta(days=2)

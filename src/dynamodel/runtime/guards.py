@@ -22,6 +22,8 @@ from dynamodel.runtime.errors import (
     VersionConflictError,
 )
 from dynamodel.runtime.expiry import absent_or_expired
+from dynamodel.runtime.names import ENTITY_ATTRIBUTE
+from dynamodel.runtime.names import GUARD_TYPE as GUARD_TYPE
 from dynamodel.runtime.schema import (
     OWNER_ATTRIBUTE,
     TYPE_ATTRIBUTE,
@@ -32,7 +34,6 @@ from dynamodel.runtime.schema import (
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action
 
-GUARD_TYPE = "_unique"
 OWNER_NAME = "#owner"  # the placeholder of OWNER_ATTRIBUTE in conditions
 
 # (guard PK, guard SK) -> the owner a claim expects to find in that guard, to take it over.
@@ -52,7 +53,7 @@ def guard_item(
     item: Item = {
         **key,
         TYPE_ATTRIBUTE: {"S": GUARD_TYPE},
-        "_entity": {"S": schema.name},
+        ENTITY_ATTRIBUTE: {"S": schema.name},
         OWNER_ATTRIBUTE: {"S": owner_text(owner)},
     }
     if expires is not None and schema.ttl is not None:

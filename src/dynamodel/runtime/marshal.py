@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # only a bound: importing pydantic here would slow the compiler's start
+    from pydantic import BaseModel
 
 from dynamodel.runtime.errors import InvalidKeyValueError
 from dynamodel.runtime.keys import encode_date, encode_datetime
@@ -25,7 +26,7 @@ Item = dict[str, AttributeValue]
 
 
 _T = TypeVar("_T")
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M", bound="BaseModel")
 
 # DynamoDB numbers: at most 38 significant digits, magnitude 1E-130 .. 9.99...E+125, i.e. an
 # adjusted exponent (that of the leading digit) in [-130, 125].

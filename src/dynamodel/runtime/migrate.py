@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from dynamodel.runtime.errors import DynamodelError, InvalidCursorError
+from dynamodel.runtime.names import ENTITY_ATTRIBUTE as ENTITY_ATTRIBUTE
 from dynamodel.runtime.schema import OWNER_ATTRIBUTE, TYPE_ATTRIBUTE, EntitySchema, Item
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action, same_value
 from dynamodel.runtime.writes import GUARD_TYPE, Condition, conditioned, guard_item, key_text, run
-
-ENTITY_ATTRIBUTE = "_entity"  # a guard item's entity
 
 
 @dataclass(frozen=True, kw_only=True)

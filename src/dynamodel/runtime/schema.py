@@ -13,14 +13,13 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.names import OWNER_ATTRIBUTE as OWNER_ATTRIBUTE
+from dynamodel.runtime.names import TYPE_ATTRIBUTE as TYPE_ATTRIBUTE
+from dynamodel.runtime.names import VERSION_ATTRIBUTE as VERSION_ATTRIBUTE
 from dynamodel.runtime.validation import check_changes, checked_encoder
 
 Item = dict[str, dict[str, Any]]
 M = TypeVar("M", bound=BaseModel)
-
-TYPE_ATTRIBUTE = "_type"  # every item names its entity, so mixed partitions can be assembled
-VERSION_ATTRIBUTE = "version"
-OWNER_ATTRIBUTE = "_owner"  # a unique guard's owner: the table key of the item holding the value
 
 
 class Unset:

@@ -6,9 +6,9 @@ Everything is frozen and built only from the spec, so one spec always gives one 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Literal
 
+from dynamodel.compiler.cached import cached
 from dynamodel.compiler.diagnostics import Diagnostic
 from dynamodel.compiler.spec import Spec, first_by
 from dynamodel.runtime.keys import DELIMITER
@@ -46,7 +46,7 @@ class KeyTemplate:
     def render(self) -> str:
         return self.rendered
 
-    @cached_property
+    @cached
     def rendered(self) -> str:
         return DELIMITER.join(s.render() for s in self.segments)
 

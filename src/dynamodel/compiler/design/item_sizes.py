@@ -16,9 +16,13 @@ import math
 
 from dynamodel.compiler.design.ir import Design, EntityDesign, KeyTemplate
 from dynamodel.compiler.spec import Attribute, Entity, TypeRef
-from dynamodel.runtime.migrate import ENTITY_ATTRIBUTE
-from dynamodel.runtime.schema import OWNER_ATTRIBUTE, TYPE_ATTRIBUTE, VERSION_ATTRIBUTE
-from dynamodel.runtime.writes import GUARD_TYPE
+from dynamodel.runtime.names import (
+    ENTITY_ATTRIBUTE,
+    GUARD_TYPE,
+    OWNER_ATTRIBUTE,
+    TYPE_ATTRIBUTE,
+    VERSION_ATTRIBUTE,
+)
 
 # Typical stored sizes of one value, in bytes, by spec type (a number's size is about half its
 # digits plus one; datetimes are stored as UTC text "YYYY-MM-DDTHH:MM:SS.ffffffZ").

@@ -22,24 +22,30 @@ TEMPLATE = "template.yaml"
 
 
 def design_artifacts(design: Design, *, spec_name: str = "spec.yaml") -> dict[str, str]:
-    samples = sample_data(design)  # one set of samples for the HTML grids and Workbench
     return {
-        **html_artifacts(design, spec_name=spec_name, samples=samples),
-        **other_artifacts(design, spec_name=spec_name, samples=samples),
+        **sampled_artifacts(design, spec_name=spec_name),
+        **plain_artifacts(design, spec_name=spec_name),
     }
 
 
-def html_artifacts(design: Design, *, spec_name: str, samples: SampleData) -> dict[str, str]:
-    """The HTML report alone: the largest artifact, which the command line writes in a
-    second process while this one writes the others (`other_artifacts`)."""
-    return {REPORT_HTML: emit_html(design, path=spec_name, samples=samples)}
+def sampled_artifacts(
+    design: Design, *, spec_name: str, samples: SampleData | None = None
+) -> dict[str, str]:
+    """The artifacts that show sample items, the HTML report and the Workbench model, from
+    one set of samples (made here unless given). The command line writes them in a second
+    process while this one writes `plain_artifacts`: the two groups take about as long."""
+    if samples is None:
+        samples = sample_data(design)
+    return {
+        REPORT_HTML: emit_html(design, path=spec_name, samples=samples),
+        WORKBENCH: emit_workbench(design, path=spec_name, samples=samples),
+    }
 
 
-def other_artifacts(design: Design, *, spec_name: str, samples: SampleData) -> dict[str, str]:
-    """Every artifact but the HTML report."""
+def plain_artifacts(design: Design, *, spec_name: str) -> dict[str, str]:
+    """Every artifact but the sampled ones."""
     return {
         DESIGN_JSON: emit_design_json(design),
         REPORT: emit_markdown(design, path=spec_name),
         TEMPLATE: emit_cloudformation(design, fmt="yaml"),
-        WORKBENCH: emit_workbench(design, path=spec_name, samples=samples),
     }

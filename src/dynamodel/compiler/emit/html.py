@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, PatternPlan
 from dynamodel.compiler.emit import capacity, describe
-from dynamodel.compiler.emit.html_grid import escape, grid_items, item_grid
+from dynamodel.compiler.emit.html_grid import escape, grid_items, item_grid, shown_items
 from dynamodel.compiler.emit.html_style import entity_colours, stylesheet
 from dynamodel.compiler.names import pascal_case
 from dynamodel.compiler.samples import SampleData, sample_data
@@ -93,17 +93,22 @@ def _cell_html(value: Cell) -> str:
     return "<br>".join(escape(line) for line in lines)
 
 
+def _cell_opening(column: MatrixColumn) -> str:
+    flags = (("mono", column.code), ("nowrap", column.nowrap), ("wide", column.wide))
+    kinds = [k for k, on in flags if on]
+    return f'<td class="{" ".join(kinds)}">' if kinds else "<td>"
+
+
 def _matrix(design: Design, columns: Sequence[MatrixColumn]) -> list[str]:
     out = ['<div class="grid-wrap"><table class="plain matrix">']
     out.append("<thead><tr>" + "".join(f"<th>{escape(c.header)}</th>" for c in columns))
     out.append("</tr></thead><tbody>")
+    openings = [_cell_opening(column) for column in columns]  # the same in every row
     for plan in design.patterns:
-        cells = []
-        for column in columns:
-            flags = (("mono", column.code), ("nowrap", column.nowrap), ("wide", column.wide))
-            kinds = [k for k, on in flags if on]
-            kind = f' class="{" ".join(kinds)}"' if kinds else ""
-            cells.append(f"<td{kind}>{_cell_html(column.cell(design, plan))}</td>")
+        cells = [
+            f"{opening}{_cell_html(column.cell(design, plan))}</td>"
+            for opening, column in zip(openings, columns, strict=True)
+        ]
         out.append(f'<tr id="pattern-{escape(plan.name)}">' + "".join(cells) + "</tr>")
     out.append("</tbody></table></div>")
     return out
@@ -215,13 +220,21 @@ def _grid_section(
             f"{pk} / {sk}, projection {gsi.projection}: {_count(len(items), 'item')} in "
             f"{_count(partitions, 'partition')}. {_index_summary(design, samples, index)}"
         )
-    return [
+    shown = shown_items(items, pk)
+    out = [
         f'<section id="{escape(anchor)}">',
         f"<h2>{escape(title)}</h2>",
         f'<p class="muted">{escape(about)}</p>',
-        item_grid(design, samples, index, classes).rstrip("\n"),
-        "</section>",
+        item_grid(design, shown, index, classes).rstrip("\n"),
     ]
+    if len(shown) < len(items):
+        shown_partitions = len({s.item[pk]["S"] for s in shown})
+        out.append(
+            f'<p class="muted">The grid shows the first {_count(len(shown), "item")} '
+            f"({_count(shown_partitions, 'partition')}) of {len(items)}, to keep the page "
+            "light; workbench.json holds every sample item.</p>"
+        )
+    return [*out, "</section>"]
 
 
 def _keys_of(entity: EntityDesign, classes: dict[str, str], design: Design) -> list[str]:

@@ -22,6 +22,9 @@ from dynamodel.compiler.samples import SampleData, SampleItem
 
 _MARKUP = re.compile("[&<>\"']")
 
+# Rows per grid; the examples' grids hold a few dozen.
+GRID_ROW_LIMIT = 500
+
 
 def escape(text: str) -> str:
     """`html.escape`, skipping its five replacements for the common text that needs none
@@ -89,12 +92,25 @@ def _title(name: str, value: Mapping[str, Any], ttl: str | None) -> str:
     return title
 
 
+def shown_items(
+    items: list[SampleItem], pk: str, *, limit: int = GRID_ROW_LIMIT
+) -> list[SampleItem]:
+    """The first items of a grid (in its order), at most `limit`, cut between partitions; a
+    first partition longer than `limit` is cut at `limit`."""
+    if len(items) <= limit:
+        return items
+    end = limit
+    while end > 0 and items[end].item[pk]["S"] == items[end - 1].item[pk]["S"]:
+        end -= 1  # `end` splits a partition: move the cut to its start
+    return items[: end or limit]
+
+
 def item_grid(
-    design: Design, samples: SampleData, index: str | None, classes: Mapping[str, str]
+    design: Design, items: list[SampleItem], index: str | None, classes: Mapping[str, str]
 ) -> str:
-    """One `<table class="grid">` (in a scrolling wrapper), or a note when it is empty."""
+    """One `<table class="grid">` (in a scrolling wrapper) of `items` (see `grid_items` and
+    `shown_items`), or a note when there are none."""
     pk, sk = design.key_names(index)
-    items = grid_items(design, samples, index)
     if not items:
         return '<p class="empty">No sample item is in this index.</p>\n'
     orders = [_attribute_order(design, index, s.item) for s in items]

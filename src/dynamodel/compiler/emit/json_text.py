@@ -6,6 +6,9 @@ and passes every token up through all of them: for the 10 MB documents of a 1,00
 design that was the largest single cost of `dynamodel design --out`. This writer appends to
 one list instead. Anything other than JSON's own types (dict with str keys, list, tuple, str,
 int, float, bool, None) is handed to `json.dumps`, so the output never differs from it.
+
+`Rendered` splices text made earlier (by `dumps_indented`, at the outermost level) into a
+document at any depth: a value that appears several times is formatted once.
 """
 
 from __future__ import annotations
@@ -16,6 +19,16 @@ from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 
 _INDENT = "  "
+
+
+class Rendered:
+    """JSON text as `dumps_indented` writes a value at the outermost level; written into a
+    document as that value would be, re-indented to its depth."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 class _NotPlain(Exception):
@@ -38,8 +51,15 @@ def dumps_indented(value: object, *, ensure_ascii: bool = True) -> str:
     try:
         writer.write(value, "\n")
     except (_NotPlain, RecursionError):
-        return json.dumps(value, indent=2, ensure_ascii=ensure_ascii)
+        return json.dumps(value, indent=2, ensure_ascii=ensure_ascii, default=_rendered_value)
     return "".join(writer.parts)
+
+
+def _rendered_value(value: object) -> object:
+    # json.dumps meets a Rendered only on the fallback path: hand it the value it stands for.
+    if isinstance(value, Rendered):
+        return json.loads(value.text)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class _Writer:
@@ -56,6 +76,8 @@ class _Writer:
             append(leaf(value))
         elif isinstance(value, str):
             append(quote(value))
+        elif type(value) is Rendered:
+            append(value.text.replace("\n", newline))
         elif type(value) is dict:
             if not value:
                 append("{}")
