@@ -118,7 +118,7 @@ def _create_over_stale_guards(
 ) -> None:
     """Create `obj` again after its items vanished as DynamoDB's TTL deletes them, leaving its
     unique guards behind: the create reads each guard and the owner it names, then takes the
-    guard over."""
+    guard over, checking that owner."""
     if not design.entity(entity).unique_guards:
         return
     client = repo._table.client
@@ -133,16 +133,29 @@ def _create_over_stale_guards(
     for item in stored:
         if item["_type"]["S"] != GUARD_TYPE:
             client.delete_item(TableName=repo.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
+    # The guards left behind name another (gone) item where the ids allow: the takeover
+    # checks that owner too.
+    model = design.spec.entity(entity)
+    assert model is not None
+    tenant = design.spec.table.tenant.name if design.spec.table.tenant else None
+    _plant_stale_guards(repo, obj, model, tenant)
     with log.calling(write_method("create", entity)):
         getattr(repo, write_method("create", entity))(obj)
 
 
-def _plant_stale_guards(repo: Any, obj: Any) -> None:
-    """Guards of `obj`'s new unique values naming `obj`'s own item, which holds other values:
-    stale guards (as a crash between two writes could leave them), so that the write moving
-    to those values reads each guard and its owner, then takes the guard over."""
+def _plant_stale_guards(repo: Any, obj: Any, model: Entity, tenant: str | None) -> None:
+    """Guards of `obj`'s new unique values naming another item of its entity that does not
+    exist (same tenant; `obj`'s own item when every id attribute is the tenant): stale guards,
+    as a crash between two writes or a TTL deletion could leave them, so that the write moving
+    to those values reads each guard and its owner, then takes the guard over, checking the
+    owner in the same transaction."""
     schema = repo.SCHEMAS[type(obj)]
     owner = schema.table_key(obj)
+    ids = {name: getattr(obj, name) for name in schema.id_attributes}
+    movable = [name for name in schema.id_attributes if name != tenant]
+    if movable:
+        ids[movable[-1]] = _changed(model, movable[-1], ids[movable[-1]])
+        owner = schema.key(**ids)
     for guard in schema.unique:
         key = guard.key(obj)
         if key is not None:
@@ -173,7 +186,7 @@ def _save_update(
         if children:
             changes[member.field] = children[:-1]
     moved = first.model_copy(update=changes)
-    _plant_stale_guards(repo, moved)
+    _plant_stale_guards(repo, moved, model, tenant)
     with log.calling(write_method("save", entity)), contextlib.suppress(DynamodelError):
         first = getattr(repo, write_method("save", entity))(moved)
     # update: every other attribute changes (unique values move again), the expiry too
@@ -182,7 +195,7 @@ def _save_update(
         for a in model.attributes
         if a.name not in keep and a.type.is_scalar
     }
-    _plant_stale_guards(repo, first.model_copy(update=update))
+    _plant_stale_guards(repo, first.model_copy(update=update), model, tenant)
     with log.calling(write_method("update", entity)), contextlib.suppress(DynamodelError):
         getattr(repo, write_method("update", entity))(
             **_ids(design, entity, written[entity][0]), **update

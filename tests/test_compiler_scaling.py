@@ -267,3 +267,27 @@ def test_cached_values_are_computed_once_and_ignored_by_equality() -> None:
     assert calls == [3]
     assert holder == Holder(3) and hash(holder) == hash(Holder(3))
     assert Holder.doubled.name == "doubled"
+
+
+@pytest.mark.parametrize("cores", [1, 2], ids=["one process", "forked"])
+def test_design_out_writes_the_same_files_in_one_process_or_two(
+    cores: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On one core everything is made here; on two, the sampled artifacts come from a child and
+    # the HTML report's second half is appended here after it: the same bytes either way.
+    from typer.testing import CliRunner
+
+    from dynamodel.cli import app
+
+    spec = tmp_path / "many.yaml"
+    spec.write_text(many_entities(5), encoding="utf-8")
+    out = tmp_path / "out"
+    monkeypatch.setattr("os.cpu_count", lambda: cores)
+    result = CliRunner().invoke(app, ["design", str(spec), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    compiled = compile_spec(spec.read_text(encoding="utf-8"), path=spec.name)
+    assert compiled.design is not None
+    expected = design_artifacts(compiled.design, spec_name=spec.name)
+    for relative, text in expected.items():
+        assert (out / relative).read_text(encoding="utf-8") == text, relative
+    assert (out / "report.html").read_text(encoding="utf-8").endswith("</html>\n")

@@ -221,17 +221,17 @@ def test_a_takeover_is_conditioned_on_the_exact_owner_it_found(
     first one's read and its write, so the first one's write must fail."""
     repo.create_badge(make_badge(passes, "p0"))
     raw(repo).delete_item(TableName=repo.table_name, Key=badge_key("p0"))
-    found = guards.stale_holder
+    found = guards.stale_guard
     calls = []
 
-    def interleaved(*args: Any, **kwargs: Any) -> str | None:
-        holder = found(*args, **kwargs)
-        calls.append(holder)
+    def interleaved(*args: Any, **kwargs: Any) -> guards.StaleGuard | None:
+        stale = found(*args, **kwargs)
+        calls.append(stale.holder if stale is not None else None)
         if len(calls) == 1:
             repo.create_badge(make_badge(passes, "second"))  # reads, then takes over first
-        return holder
+        return stale
 
-    monkeypatch.setattr(guards, "stale_holder", interleaved)
+    monkeypatch.setattr(guards, "stale_guard", interleaved)
     with pytest.raises(UniqueValueTakenError, match="held by Badge#second"):
         repo.create_badge(make_badge(passes, "first"))
     assert calls == ["Badge#p0\n#Badge", "Badge#p0\n#Badge"]  # each took over once

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit.workbench import emit_workbench, json_item
+from dynamodel.compiler.emit.json_text import dumps_indented
+from dynamodel.compiler.emit.workbench import emit_workbench, item_text, json_item
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.samples import sample_data
 
@@ -162,3 +165,20 @@ def test_bytes_are_base64_and_the_file_is_deterministic() -> None:
     assert [base64.b64decode(i["checksum"]["B"]) for i in releases] == [
         r["checksum"] for r in records
     ]
+
+
+ATTRIBUTE_VALUES = st.one_of(
+    st.builds(lambda tag, text: {tag: text}, st.sampled_from(["S", "N", "B"]), st.text()),
+    st.builds(lambda flag: {"BOOL": flag}, st.booleans()),
+    st.just({"NULL": True}),
+    st.builds(lambda texts: {"SS": texts}, st.lists(st.text(), max_size=3)),
+    st.builds(lambda value: {"L": [value]}, st.builds(lambda text: {"S": text}, st.text())),
+    st.builds(lambda text: {"M": {"x": {"S": text}}}, st.text()),
+    st.builds(lambda text: {"S": text, "N": "1"}, st.text()),  # not one tag: the long way
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(item=st.dictionaries(st.text(max_size=6), ATTRIBUTE_VALUES, max_size=6))
+def test_item_text_is_what_the_json_writer_writes(item: dict[str, Any]) -> None:
+    assert item_text(item) == dumps_indented(item, ensure_ascii=False)

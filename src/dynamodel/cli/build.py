@@ -16,12 +16,17 @@ from dynamodel.cli.common import (
     SpecArgument,
     app,
     compile_file,
+    keep_until_exit,
     stderr,
     write_files,
 )
 from dynamodel.cli.parallel import write_in_parallel
 from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
-from dynamodel.compiler.emit.artifacts import plain_artifacts, sampled_artifacts
+from dynamodel.compiler.emit.artifacts import (
+    appended_artifacts,
+    plain_artifacts,
+    sampled_artifacts,
+)
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.emit.html import emit_html
@@ -57,6 +62,7 @@ def design(
 ) -> None:
     """Check the spec, design the table, print the design."""
     result = compile_file(spec)
+    keep_until_exit(result)
     design = result.design
     assert design is not None
     path = str(spec)
@@ -85,7 +91,12 @@ def design(
             **generate_package(design, package=default_package_name(design), spec_name=spec.name),
         }
 
-    write_in_parallel(out, lambda: sampled_artifacts(design, spec_name=spec.name), plain_files)
+    write_in_parallel(
+        out,
+        lambda: sampled_artifacts(design, spec_name=spec.name),
+        plain_files,
+        appended=lambda: appended_artifacts(design, spec_name=spec.name),
+    )
     stderr().print(f"wrote the design artifacts to {out}", markup=False)
 
 

@@ -6,7 +6,7 @@ from disk or writes files; the commands live in the modules beside this one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -29,6 +29,26 @@ EXIT_INTERNAL = 3
 SpecArgument = Annotated[
     Path, typer.Argument(help="The spec YAML file.", show_default=False, metavar="SPEC")
 ]
+
+
+class _ExitHolder:
+    """What the process holds when it exits. `dynamodel.cli.main` leaves with `os._exit`, so
+    what is kept here is never freed object by object; run any other way (typer's test
+    runner, `app()` in a test), nothing is kept."""
+
+    def __init__(self) -> None:
+        self.objects: list[object] | None = None  # a list once `main` runs the command
+
+
+EXIT_HOLDER = _ExitHolder()
+
+
+def keep_until_exit(*objects: object) -> None:
+    """Keep large objects (a compiled design) alive to the end of the process, when the
+    process ends with `main`'s fast exit: freeing them when the command returns would cost
+    as long as the exit skips."""
+    if EXIT_HOLDER.objects is not None:
+        EXIT_HOLDER.objects.extend(objects)
 
 
 def stderr() -> Console:
@@ -75,5 +95,19 @@ def write_files(out: Path, files: dict[str, str]) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        stderr().print(f"dynamodel: cannot write to {out}: {exc.strerror or exc}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+        _cannot_write(out, exc)
+
+
+def append_files(out: Path, files: dict[str, str]) -> None:
+    """Append each text to its file, written before under `out`."""
+    try:
+        for relative, text in sorted(files.items()):
+            with (out / relative).open("a", encoding="utf-8") as target:
+                target.write(text)
+    except OSError as exc:
+        _cannot_write(out, exc)
+
+
+def _cannot_write(out: Path, exc: OSError) -> NoReturn:
+    stderr().print(f"dynamodel: cannot write to {out}: {exc.strerror or exc}", markup=False)
+    raise typer.Exit(EXIT_USAGE) from None

@@ -4,7 +4,8 @@
 that show sample items (the HTML report and the Workbench model, with the samples they share)
 take about as long as all the others together. On a machine with two or more cores those are
 made and written by a child process (forked, so it shares the design already built instead of
-pickling it) while this process writes the rest. Without `os.fork`
+pickling it) while this process writes the rest, and then appends what it made for the
+child's files (the HTML report's second half, which needs no samples). Without `os.fork`
 (Windows) or with one core, both groups are written here, one after the other. Either way the
 files are the same.
 """
@@ -19,16 +20,26 @@ from pathlib import Path
 import click
 import typer
 
-from dynamodel.cli.common import EXIT_INTERNAL, stderr, write_files
+from dynamodel.cli.common import EXIT_INTERNAL, append_files, stderr, write_files
 
 Files = dict[str, str]
 
 
-def write_in_parallel(out: Path, child: Callable[[], Files], here: Callable[[], Files]) -> None:
-    """Write `child()`'s files from a forked process and `here()`'s from this one; exit as
-    `write_files` does if either fails."""
+def write_in_parallel(
+    out: Path,
+    child: Callable[[], Files],
+    here: Callable[[], Files],
+    *,
+    appended: Callable[[], Files] | None = None,
+) -> None:
+    """Write `child()`'s files from a forked process and `here()`'s from this one; then, made
+    here meanwhile, append `appended()`'s texts to the child's files of the same paths. Exit
+    as `write_files` does if either process fails."""
     if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-        write_files(out, {**child(), **here()})
+        files = child()
+        for path, text in (appended() if appended else {}).items():
+            files[path] += text
+        write_files(out, {**files, **here()})
         return
     sys.stdout.flush()  # nothing buffered may be written twice
     sys.stderr.flush()
@@ -37,11 +48,13 @@ def write_in_parallel(out: Path, child: Callable[[], Files], here: Callable[[], 
         os._exit(_run_child(out, child))
     try:
         write_files(out, here())
+        tails = appended() if appended else {}
     finally:
         _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise typer.Exit(code)
+    append_files(out, tails)
 
 
 def _run_child(out: Path, child: Callable[[], Files]) -> int:  # pragma: no cover - in the child

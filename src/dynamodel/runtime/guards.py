@@ -6,14 +6,19 @@ its owner: the owner expired but DynamoDB has not deleted the guard yet, the gua
 TTL guards, or the owner was deleted some other way. Such a guard must not keep the value
 taken for good, so a write that finds its value taken reads the owner named in the guard
 (strongly consistent), and when that owner is gone, expired or no longer holds the value, it
-takes the guard over with a condition on the exact owner it read: of two writers racing for
-the same stale guard, one wins and the other finds the value taken.
+takes the guard over in one transaction with two conditions: the guard still names the exact
+owner it read (of two writers racing for the same stale guard, one wins and the other finds
+the value taken), and the owner still does not hold the value (a ConditionCheck on the owner's
+item: gone or expired, or its unique attributes as read). Without the second, an owner that
+took its value back between the read and the takeover would share it with the taker. When
+only the owner check fails, the owner is read again, a few times at most.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from dynamodel.runtime.errors import (
@@ -35,9 +40,28 @@ from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action
 
 OWNER_NAME = "#owner"  # the placeholder of OWNER_ATTRIBUTE in conditions
+# How often a claim reads a stale guard's owner again when the owner changed meanwhile.
+OWNER_READS = 3
 
-# (guard PK, guard SK) -> the owner a claim expects to find in that guard, to take it over.
-Takeovers = Mapping[tuple[str, str], str]
+
+@dataclass(frozen=True)
+class StaleGuard:
+    """A guard whose owner does not hold its value, as read: the owner the guard names, and
+    what keeps it so: the owner is gone or expired (`held` None), or its item holds these
+    stored values of the guard's attributes (None for an attribute it lacks)."""
+
+    holder: str  # the guard's `_owner`: the owner's table key as text
+    owner_key: Item
+    held: Mapping[str, Any] | None
+
+
+# (guard PK, guard SK) -> the stale guard a claim takes over.
+Takeovers = Mapping[tuple[str, str], StaleGuard]
+
+
+class _OwnerChanged(UniqueValueTakenError):
+    """A takeover's owner check failed: the owner changed after it was read (it may hold the
+    value again). `run_claiming` reads it again; raised from there, it is a taken value."""
 
 
 def owner_text(owner: Item) -> str:
@@ -191,11 +215,11 @@ def guard_actions(
     return actions
 
 
-def stale_holder(
+def stale_guard(
     table: Table, schema: EntitySchema[Any], guard: UniqueGuardSpec, key: Item
-) -> str | None:
-    """The owner named in the guard at `key` when that owner no longer holds the value (it is
-    gone, expired, or holds another value now), else None: the value is really taken."""
+) -> StaleGuard | None:
+    """The guard at `key` when its owner no longer holds the value (it is gone, expired, or
+    holds another value now), else None: the value is really taken."""
     stored = table.get_item(key, consistent=True)
     if stored is None or OWNER_ATTRIBUTE not in stored:
         return None  # gone meanwhile (the caller's error stands), or not a guard we wrote
@@ -203,28 +227,102 @@ def stale_holder(
     pk, newline, sk = holder.partition("\n")
     if not newline:
         return None
-    owner = table.get_item({"PK": {"S": pk}, "SK": {"S": sk}}, consistent=True)
+    owner_key: Item = {"PK": {"S": pk}, "SK": {"S": sk}}
+    owner = table.get_item(owner_key, consistent=True)
     if owner is None or table.expired(owner):
-        return holder
+        return StaleGuard(holder, owner_key, None)
     if owner.get(TYPE_ATTRIBUTE, {}).get("S") != schema.name:
         return None
-    return holder if guard.key(schema.from_item(owner)) != key else None
+    if guard.key(schema.from_item(owner)) == key:
+        return None
+    return StaleGuard(holder, owner_key, {a: owner.get(a) for a in guard.attributes})
+
+
+def owner_condition(
+    schema: EntitySchema[Any], stale: Sequence[StaleGuard], *, now: int
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The condition (expression, names, values) on one owner's item that what made each of
+    `stale` stale still holds: the owner is gone or expired, or it is there, unexpired, with
+    the attribute values read."""
+    gone, gone_names, gone_values = absent_or_expired(schema.ttl, now)
+    there = f"NOT {gone}" if schema.ttl is not None else "attribute_exists(#pk)"
+    terms: list[str] = []
+    names: dict[str, str] = {"#pk": "PK"}
+    values: dict[str, Any] = {}
+    for found in stale:
+        terms.append(gone if found.held is None else there)
+        if found.held is None or schema.ttl is not None:
+            names.update(gone_names)
+            values.update(gone_values)
+        for attribute, value in (found.held or {}).items():
+            name = f"#o{len(names)}"
+            names[name] = attribute
+            if value is None:
+                terms.append(f"attribute_not_exists({name})")
+            else:
+                placeholder = f":o{len(values)}"
+                values[placeholder] = value
+                terms.append(f"{name} = {placeholder}")
+    return " AND ".join(dict.fromkeys(terms)), names, values
 
 
 def with_takeovers(
-    schema: EntitySchema[Any], actions: Sequence[Action], takeovers: Takeovers, *, now: int
+    schema: EntitySchema[Any],
+    guard_of: Mapping[tuple[str, str], UniqueGuardSpec],
+    obj: Any,
+    actions: Sequence[Action],
+    takeovers: Takeovers,
+    *,
+    now: int,
 ) -> list[Action]:
-    """`actions` with each claim of a guard in `takeovers` turned into a takeover."""
+    """`actions` with each claim of a guard in `takeovers` turned into a takeover, and one
+    check of each owner of those guards (unless the owner is written here too)."""
     result = []
+    written = {_key_of(a.request[k]) for a in actions for k in ("Key", "Item") if k in a.request}
+    checks: dict[tuple[str, str], list[tuple[StaleGuard, UniqueGuardSpec]]] = {}
     for action in actions:
         item = action.request.get("Item") if action.kind == "Put" else None
-        holder = takeovers.get(_key_of(item)) if item is not None else None
-        if item is None or holder is None:
+        stale = takeovers.get(_key_of(item)) if item is not None else None
+        if item is None or stale is None:
             result.append(action)
             continue
-        request = claim_request(item, ttl=schema.ttl, now=now, holder=holder)
+        request = claim_request(item, ttl=schema.ttl, now=now, holder=stale.holder)
         result.append(dataclasses.replace(action, request=request))
+        if _key_of(stale.owner_key) not in written:  # else its own write decides what it holds
+            checks.setdefault(_key_of(stale.owner_key), []).append((stale, guard_of[_key_of(item)]))
+    for found in checks.values():
+        expression, names, values = owner_condition(schema, [s for s, _ in found], now=now)
+        check: dict[str, Any] = {
+            "Key": found[0][0].owner_key,
+            "ConditionExpression": expression,
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            check["ExpressionAttributeValues"] = values
+        stale, guard = found[0]
+        result.append(
+            Action(
+                kind="ConditionCheck",
+                request=check,
+                on_condition_failed=_owner_changed(schema, guard, obj, stale.holder),
+                entity=schema.name,
+            )
+        )
     return result
+
+
+def _owner_changed(schema: EntitySchema[Any], guard: UniqueGuardSpec, obj: Any, holder: str) -> Any:
+    values, shown = _shown(guard, obj)
+
+    def changed(reason: Mapping[str, Any]) -> DynamodelError:
+        return _OwnerChanged(
+            f"{schema.name} {shown} is already taken (held by {holder.replace(chr(10), ' ')})",
+            entity=schema.name,
+            attributes=guard.attributes,
+            values=values,
+        )
+
+    return changed
 
 
 def run_claiming(
@@ -237,18 +335,33 @@ def run_claiming(
 ) -> None:
     """Send `actions` (an owner write with its guards); where a value it claims is held by a
     stale guard, take that guard over and send them again. Each round takes over one more
-    guard, so this ends; a value held by a live owner raises UniqueValueTakenError."""
-    takeovers: dict[tuple[str, str], str] = {}
+    guard, or reads a changed owner again (at most OWNER_READS times a guard), so this ends;
+    a value held by a live owner raises UniqueValueTakenError."""
+    takeovers: dict[tuple[str, str], StaleGuard] = {}
+    guard_of: dict[tuple[str, str], UniqueGuardSpec] = {}
+    reads: dict[tuple[str, str], int] = {}
     while True:
         try:
-            send(table, with_takeovers(schema, actions, takeovers, now=table.now()))
+            send(table, with_takeovers(schema, guard_of, obj, actions, takeovers, now=table.now()))
             return
         except UniqueValueTakenError as error:
             guard = next((g for g in schema.unique if g.attributes == error.attributes), None)
             key = guard.key(obj) if guard is not None else None
-            if guard is None or key is None or _key_of(key) in takeovers:
+            if guard is None or key is None:
                 raise
-            holder = stale_holder(table, schema, guard, key)
-            if holder is None:
+            found = _key_of(key)
+            if found in takeovers and not isinstance(error, _OwnerChanged):
+                raise  # another claimer took the stale guard over first
+            reads[found] = reads.get(found, 0) + 1
+            stale = stale_guard(table, schema, guard, key) if reads[found] <= OWNER_READS else None
+            if stale is None:
+                if isinstance(error, _OwnerChanged):  # the owner holds it again: a taken value
+                    raise UniqueValueTakenError(
+                        str(error),
+                        entity=error.entity,
+                        attributes=error.attributes,
+                        values=error.values,
+                    ) from None
                 raise
-            takeovers[_key_of(key)] = holder
+            takeovers[found] = stale
+            guard_of[found] = guard

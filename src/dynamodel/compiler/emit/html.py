@@ -276,8 +276,21 @@ def emit_html(
     """The report page. `samples` defaults to `sample_data(design)` (3 records per entity)."""
     if samples is None:
         samples = sample_data(design)
+    return html_top(design, path=path, samples=samples) + html_bottom(
+        design, path=path, columns=columns
+    )
+
+
+def _classes(design: Design) -> dict[str, str]:
+    return {entity.name: f"e{position}" for position, entity in enumerate(design.entities)}
+
+
+def html_top(design: Design, *, path: str, samples: SampleData) -> str:
+    """The page up to the access patterns: the head, the legend and the item grids, the
+    parts made from sample items. (The command line makes this part and `html_bottom` in two
+    processes at once.)"""
     colours = entity_colours(design)
-    classes = {entity.name: f"e{position}" for position, entity in enumerate(design.entities)}
+    classes = _classes(design)
     title = f"{design.table_name}: table design"
     out = [
         "<!DOCTYPE html>",
@@ -317,6 +330,15 @@ def emit_html(
     ]
     for gsi in design.indexes:
         out += _grid_section(design, samples, gsi.name, classes)
+    return "\n".join(out) + "\n"
+
+
+def html_bottom(
+    design: Design, *, path: str, columns: Sequence[MatrixColumn] = MATRIX_COLUMNS
+) -> str:
+    """The rest of the page: access patterns, capacity, key templates, warnings."""
+    classes = _classes(design)
+    out: list[str] = []
     out += ['<section id="patterns">', "<h2>Access patterns</h2>", *_matrix(design, columns)]
     out += ["</section>", *_capacity_section(design)]
     out += ['<section id="keys">', "<h2>Key templates</h2>"]

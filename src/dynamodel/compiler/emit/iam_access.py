@@ -6,8 +6,9 @@ conditional single-item request or a TransactWriteItems, which IAM authorises pe
 action (Put as PutItem, Update as UpdateItem, Delete as DeleteItem); a save, update or delete
 that checks the stored item first reads it with GetItem (or, for an aggregate, a Query of its
 partition); a write that claims a unique value may read the guard holding it and that guard's
-owner (GetItem) to take over a stale guard; batches are BatchGetItem / BatchWriteItem. `tests/test_iam.py` records the
-requests of every method on moto and checks the policy against them.
+owner (GetItem) to take over a stale guard, checking the owner in the same transaction
+(ConditionCheckItem); batches are BatchGetItem / BatchWriteItem. `tests/test_iam.py` records
+the requests of every method on moto and checks the policy against them.
 """
 
 from __future__ import annotations
@@ -114,8 +115,15 @@ def _entity_write(
         needs.append(("DeleteItem", items + guards))
     if guards and kind != "delete":
         # A value held by a guard whose owner may be gone: the guard and the owner it names
-        # are read (GetItem) before the guard is taken over (dynamodel.runtime.guards).
+        # are read (GetItem) before the guard is taken over, in a transaction that checks the
+        # owner still does not hold the value (ConditionCheckItem; dynamodel.runtime.guards).
+        # The owner is checked unless it is the item written: an entity whose only id is the
+        # tenant has no other item a tenant's function may reach.
         needs.append(("GetItem", guards + root))
+        tenant = design.spec.table.tenant
+        model = design.spec.entity(entity.name)
+        if model is not None and any(tenant is None or n != tenant.name for n in model.id_names):
+            needs.append(("ConditionCheckItem", root))
     result = [Access(method, action, None, targets) for action, targets in needs]
     if kind == "update" or (kind in ("save", "delete") and checked):
         if kind == "update":
