@@ -15,13 +15,16 @@ from dynamodel.cli.common import (
     EXIT_USAGE,
     SpecArgument,
     app,
+    append_files,
     compile_file,
     keep_until_exit,
     stderr,
     write_files,
 )
-from dynamodel.cli.parallel import write_in_parallel
+from dynamodel.cli.parallel import start_child
 from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
+from dynamodel.compiler.collector import collector_paused
+from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.artifacts import (
     appended_artifacts,
     plain_artifacts,
@@ -34,6 +37,7 @@ from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.schema import emit_schema
 from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.emit.workbench import emit_workbench
+from dynamodel.compiler.pipeline import compile_spec
 
 
 class DesignFormat(enum.StrEnum):
@@ -61,43 +65,60 @@ def design(
     ] = None,
 ) -> None:
     """Check the spec, design the table, print the design."""
-    result = compile_file(spec)
-    keep_until_exit(result)
-    design = result.design
-    assert design is not None
-    path = str(spec)
-
-    def print_design() -> None:
-        if format is DesignFormat.json:
-            text = emit_design_json(design)
-        elif format is DesignFormat.markdown:
-            text = emit_markdown(design, path=path)
-        elif format is DesignFormat.html:
-            text = emit_html(design, path=path)
-        elif format is DesignFormat.workbench:
-            text = emit_workbench(design, path=path)
-        else:
-            text = emit_text(design, path=path)
-        sys.stdout.write(text)
-
-    if out is None:
-        print_design()
-        return
-
-    def plain_files() -> dict[str, str]:
-        print_design()  # while the child formats the sampled artifacts
-        return {
+    # With --out, a child process compiles the spec too and writes the sampled artifacts
+    # meanwhile (dynamodel.cli.parallel); it writes nothing when the spec has errors, which
+    # this process reports.
+    child = start_child(out, lambda: _sampled_files(spec)) if out is not None else None
+    try:
+        result = compile_file(spec)
+        keep_until_exit(result)
+        design = result.design
+        assert design is not None
+        _print_design(design, format, str(spec))
+        if out is None:
+            return
+        files = {
             **plain_artifacts(design, spec_name=spec.name),
             **generate_package(design, package=default_package_name(design), spec_name=spec.name),
         }
-
-    write_in_parallel(
-        out,
-        lambda: sampled_artifacts(design, spec_name=spec.name),
-        plain_files,
-        appended=lambda: appended_artifacts(design, spec_name=spec.name),
-    )
+        tails = appended_artifacts(design, spec_name=spec.name)
+        if child is None:
+            sampled = sampled_artifacts(design, spec_name=spec.name)
+            files.update({path: text + tails.pop(path, "") for path, text in sampled.items()})
+        write_files(out, files)
+    finally:
+        status = child.wait() if child is not None else 0
+    if status != 0:
+        raise typer.Exit(status)
+    append_files(out, tails)
     stderr().print(f"wrote the design artifacts to {out}", markup=False)
+
+
+def _print_design(design: Design, format: DesignFormat, path: str) -> None:
+    if format is DesignFormat.json:
+        text = emit_design_json(design)
+    elif format is DesignFormat.markdown:
+        text = emit_markdown(design, path=path)
+    elif format is DesignFormat.html:
+        text = emit_html(design, path=path)
+    elif format is DesignFormat.workbench:
+        text = emit_workbench(design, path=path)
+    else:
+        text = emit_text(design, path=path)
+    sys.stdout.write(text)
+
+
+def _sampled_files(spec: Path) -> dict[str, str] | None:
+    """In the child: the sampled artifacts of the spec, or None when it does not compile
+    cleanly (the parent reads the same spec and reports why)."""
+    try:
+        result = compile_spec(spec.read_bytes().decode("utf-8"), path=str(spec))
+    except Exception:  # unreadable, or a bug: the parent meets it too and says so
+        return None
+    if not result.ok or result.design is None:
+        return None
+    with collector_paused():
+        return sampled_artifacts(result.design, spec_name=spec.name)
 
 
 @app.command()

@@ -42,7 +42,7 @@ Order = Literal["asc", "desc"]
 IndexStrategy = Literal["overloaded", "dedicated"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TypeRef:
     """An attribute type: a scalar, or a container of one (`list[str]`, `set[int]`, `dict`)."""
 
@@ -57,7 +57,7 @@ class TypeRef:
         return self.base in SCALAR_TYPES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A name used in the spec, with where it was written (for diagnostics)."""
 
@@ -65,7 +65,7 @@ class Ref:
     pos: Pos
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribute:
     name: str
     type: TypeRef
@@ -82,7 +82,7 @@ class Attribute:
         return bool(self.enum) or self.type.base in LOW_CARDINALITY_TYPES
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     field: str
     entity: Ref
@@ -134,7 +134,7 @@ class Entity:
         return self.unreadable is None or name in self.unreadable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ViewField:
     name: str
     entity: Ref
@@ -176,7 +176,7 @@ class AccessPattern:
         return tuple((ref.name, value) for ref, value in self.where)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Table:
     name: str
     pos: Pos
@@ -190,7 +190,7 @@ class Table:
     tenant: Ref | None = None  # the attribute naming a tenant (IAM tenant scoping)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionGroup:
     """`functions:` entry: what one group of Lambda functions calls (`dynamodel iam`)."""
 
@@ -202,7 +202,7 @@ class FunctionGroup:
     unreadable: bool = False  # `patterns` or `writes` could not be read (already reported)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Spec:
     version: int
     table: Table

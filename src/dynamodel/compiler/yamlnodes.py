@@ -42,7 +42,7 @@ def _number_too_long(pos: Pos, raw: str) -> Diagnostic:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YScalar:
     value: Scalar
     pos: Pos
@@ -61,14 +61,14 @@ class YScalar:
         return self.raw
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YSeq:
     items: tuple[YNode, ...]
     pos: Pos
     flow: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YMap:
     entries: tuple[tuple[YScalar, YNode], ...]
     pos: Pos

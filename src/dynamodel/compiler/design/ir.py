@@ -23,7 +23,7 @@ SegmentKind = Literal["literal", "attribute", "shard"]
 PlanKind = Literal["get", "aggregate", "one", "page", "view"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One `#`-separated part of a key: fixed text, an encoded attribute, or the shard."""
 
@@ -55,7 +55,7 @@ class KeyTemplate:
         return tuple(s.text for s in self.segments if s.kind == "attribute")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """A GSI. The base table is not an Index; its keys are `Design.partition_key`/`sort_key`."""
 
@@ -65,7 +65,7 @@ class Index:
     projection: Literal["ALL"] = "ALL"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntityKey:
     """Where one entity's items sit in one index (or the base table), and why."""
 
@@ -89,7 +89,7 @@ class EntityKey:
         return bool(self.where or self.sparse_attributes)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UniqueGuard:
     """An item whose key is the unique value: a conditional put claims it atomically."""
 
@@ -98,7 +98,7 @@ class UniqueGuard:
     sort: KeyTemplate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntityDesign:
     name: str
     tag: str
@@ -126,7 +126,7 @@ class EntityDesign:
         return self._keys_by_index.get(index)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ViewPart:
     field: str
     entity: str
@@ -134,7 +134,7 @@ class ViewPart:
     sort_prefix: str  # the literal the entity's sort keys start with in the view partition
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PatternPlan:
     """The one request (or one per shard) that serves an access pattern."""
 
@@ -163,7 +163,7 @@ class PatternPlan:
     spec_line: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemSize:
     """One entity's item size, as the capacity estimates use it."""
 
@@ -173,7 +173,7 @@ class ItemSize:
     per_partition: int  # items per aggregate or view partition (`per_partition:`, default 10)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReadEstimate:
     """What one call of an access pattern reads and costs (at most: a full page)."""
 
@@ -189,7 +189,7 @@ class ReadEstimate:
     monthly_cost: float | None  # USD on demand, when the rate is known
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WriteEstimate:
     """What one call of a generated write method writes and costs (the common case)."""
 
@@ -209,7 +209,7 @@ class WriteEstimate:
         return self.table_units + sum(units for _, units in self.index_units)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CapacityEstimate:
     sizes: tuple[ItemSize, ...] = ()
     reads: tuple[ReadEstimate, ...] = ()
@@ -235,7 +235,7 @@ class CapacityEstimate:
         return self._reads_by_pattern[pattern]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Design:
     spec: Spec = field(repr=False)
     table_name: str
