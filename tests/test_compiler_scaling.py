@@ -273,8 +273,8 @@ def test_cached_values_are_computed_once_and_ignored_by_equality() -> None:
 def test_design_out_writes_the_same_files_in_one_process_or_two(
     cores: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # On one core everything is made here; on two, the sampled artifacts come from a child and
-    # the HTML report's second half is appended here after it: the same bytes either way.
+    # On one core everything is made here; on two, a child forked before the compile compiles
+    # too and writes the sampled artifacts: the same bytes either way.
     from typer.testing import CliRunner
 
     from dynamodel.cli import app
@@ -291,3 +291,20 @@ def test_design_out_writes_the_same_files_in_one_process_or_two(
     for relative, text in expected.items():
         assert (out / relative).read_text(encoding="utf-8") == text, relative
     assert (out / "report.html").read_text(encoding="utf-8").endswith("</html>\n")
+
+
+def test_design_out_of_a_bad_spec_reports_once_and_writes_nothing(tmp_path: Path) -> None:
+    # The child compiles the spec too; it says nothing and writes nothing when it fails.
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("version: 1\ntable: T\nentities: {}\naccess_patterns: {}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "dynamodel", "design", str(spec), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("invalid table name") == 1  # said once, by this process
+    assert not out.exists()

@@ -15,7 +15,6 @@ from dynamodel.cli.common import (
     EXIT_USAGE,
     SpecArgument,
     app,
-    append_files,
     compile_file,
     keep_until_exit,
     stderr,
@@ -26,7 +25,6 @@ from dynamodel.compiler.codegen import default_package_name, generate_package, i
 from dynamodel.compiler.collector import collector_paused
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.artifacts import (
-    appended_artifacts,
     plain_artifacts,
     sampled_artifacts,
 )
@@ -81,16 +79,13 @@ def design(
             **plain_artifacts(design, spec_name=spec.name),
             **generate_package(design, package=default_package_name(design), spec_name=spec.name),
         }
-        tails = appended_artifacts(design, spec_name=spec.name)
         if child is None:
-            sampled = sampled_artifacts(design, spec_name=spec.name)
-            files.update({path: text + tails.pop(path, "") for path, text in sampled.items()})
+            files.update(sampled_artifacts(design, spec_name=spec.name))
         write_files(out, files)
     finally:
         status = child.wait() if child is not None else 0
     if status != 0:
         raise typer.Exit(status)
-    append_files(out, tails)
     stderr().print(f"wrote the design artifacts to {out}", markup=False)
 
 

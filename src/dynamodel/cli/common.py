@@ -98,16 +98,6 @@ def write_files(out: Path, files: dict[str, str]) -> None:
         _cannot_write(out, exc)
 
 
-def append_files(out: Path, files: dict[str, str]) -> None:
-    """Append each text to its file, written before under `out`."""
-    try:
-        for relative, text in sorted(files.items()):
-            with (out / relative).open("a", encoding="utf-8") as target:
-                target.write(text)
-    except OSError as exc:
-        _cannot_write(out, exc)
-
-
 def _cannot_write(out: Path, exc: OSError) -> NoReturn:
     stderr().print(f"dynamodel: cannot write to {out}: {exc.strerror or exc}", markup=False)
     raise typer.Exit(EXIT_USAGE) from None

@@ -1,15 +1,15 @@
 """Writing a group of artifacts from a forked child process, while this one writes the rest.
 
 `dynamodel design --out` on a large spec spends most of its time compiling and making text.
-The artifacts that show sample items (the HTML report's first half and the Workbench model,
-with the samples they share) take about as long as all the others together. On a machine with
-two or more cores a child process is forked before the spec is compiled: it compiles the spec
-too (the compiler is deterministic, so both get the same design) and writes those artifacts,
-while this process writes the rest and then appends the HTML report's second half. Each
-process builds its own objects: forking after the compile instead shares them copy-on-write,
-and touching them (reference counts) copied a page at a time in both processes, which cost
-more than compiling twice in parallel. Without `os.fork` (Windows) or with one core,
-everything is made here, one after the other. Either way the files are the same.
+The artifacts that show sample items (the HTML report and the Workbench model, with the
+samples they share) take about as long as all the others together. On a machine with two or
+more cores a child process is forked before the spec is compiled: it compiles the spec too
+(the compiler is deterministic, so both get the same design) and writes those artifacts,
+while this process writes the rest. Each process builds its own objects: forking after the
+compile instead shares them copy-on-write, and touching them (reference counts) copied them a
+page at a time in both processes, which cost more than compiling twice in parallel. Without
+`os.fork` (Windows) or with one core, everything is made here, one after the other. Either
+way the files are the same.
 """
 
 from __future__ import annotations

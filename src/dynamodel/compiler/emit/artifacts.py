@@ -9,7 +9,7 @@ from __future__ import annotations
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
-from dynamodel.compiler.emit.html import html_bottom, html_top
+from dynamodel.compiler.emit.html import emit_html
 from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.workbench import emit_workbench
 from dynamodel.compiler.samples import SampleData, sample_data
@@ -22,34 +22,24 @@ TEMPLATE = "template.yaml"
 
 
 def design_artifacts(design: Design, *, spec_name: str = "spec.yaml") -> dict[str, str]:
-    files = {
+    return {
         **sampled_artifacts(design, spec_name=spec_name),
         **plain_artifacts(design, spec_name=spec_name),
     }
-    for path, text in appended_artifacts(design, spec_name=spec_name).items():
-        files[path] += text
-    return files
 
 
 def sampled_artifacts(
     design: Design, *, spec_name: str, samples: SampleData | None = None
 ) -> dict[str, str]:
-    """The artifacts made from sample items, from one set of samples (made here unless
-    given): the Workbench model, and the HTML report up to its access patterns (the rest is
-    `appended_artifacts`). The command line writes them in a second process while this one
-    makes the others: the two groups take about as long."""
+    """The artifacts that show sample items, from one set of samples (made here unless
+    given): the HTML report and the Workbench model. The command line writes them from a
+    second process while this one writes the others: the two groups take about as long."""
     if samples is None:
         samples = sample_data(design)
     return {
-        REPORT_HTML: html_top(design, path=spec_name, samples=samples),
+        REPORT_HTML: emit_html(design, path=spec_name, samples=samples),
         WORKBENCH: emit_workbench(design, path=spec_name, samples=samples),
     }
-
-
-def appended_artifacts(design: Design, *, spec_name: str) -> dict[str, str]:
-    """What ends the files of `sampled_artifacts`: the HTML report from its access patterns
-    on (no samples needed)."""
-    return {REPORT_HTML: html_bottom(design, path=spec_name)}
 
 
 def plain_artifacts(design: Design, *, spec_name: str) -> dict[str, str]:

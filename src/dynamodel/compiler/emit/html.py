@@ -287,8 +287,7 @@ def _classes(design: Design) -> dict[str, str]:
 
 def html_top(design: Design, *, path: str, samples: SampleData) -> str:
     """The page up to the access patterns: the head, the legend and the item grids, the
-    parts made from sample items. (The command line makes this part and `html_bottom` in two
-    processes at once.)"""
+    parts made from sample items."""
     colours = entity_colours(design)
     classes = _classes(design)
     title = f"{design.table_name}: table design"
