@@ -8,7 +8,6 @@ members.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from dynamodel.compiler.sample_values import (
     POOLED_TYPES,
     REFERENCE_TYPES,
     SHARED_POOL_SIZE,
+    SeededLater,
     ttl_instant,
     value_of,
 )
@@ -251,7 +251,7 @@ class SampleBuilder:
     def _natural(
         self, entity: Entity, attribute: Attribute, i: int, *, pooled: bool = False
     ) -> Any:
-        rng = random.Random(f"{self.seed}/{entity.name}/{attribute.name}/{i}")
+        rng = SeededLater(f"{self.seed}/{entity.name}/{attribute.name}/{i}")
         position = 0
         if not pooled:  # a pooled value is the same in every entity that shares it
             position = entity.attribute_position(attribute.name)

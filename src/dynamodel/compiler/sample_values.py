@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from dynamodel.compiler.names import snake_case
 from dynamodel.compiler.spec import TypeRef
@@ -49,12 +50,40 @@ def _words(entity: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+class Draws(Protocol):
+    """What the values draw from: `random.Random`, or `SeededLater`."""
+
+    def randint(self, a: int, b: int) -> int: ...
+
+    def choice(self, seq: Sequence[Any]) -> Any: ...
+
+
+class SeededLater:
+    """A `random.Random(seed)` made on the first draw: most values (text, ids, instants)
+    draw nothing, and seeding a generator from a string costs more than making the value."""
+
+    def __init__(self, seed: str) -> None:
+        self._seed = seed
+        self._rng: random.Random | None = None
+
+    def _random(self) -> random.Random:
+        if self._rng is None:
+            self._rng = random.Random(self._seed)
+        return self._rng
+
+    def randint(self, a: int, b: int) -> int:
+        return self._random().randint(a, b)
+
+    def choice(self, seq: Sequence[Any]) -> Any:
+        return self._random().choice(seq)
+
+
 def value_of(
     type_ref: TypeRef,
     name: str,
     entity: str,
     i: int,
-    rng: random.Random,
+    rng: Draws,
     *,
     position: int = 0,
     is_id: bool = False,
@@ -91,7 +120,7 @@ def value_of(
     return [_element(item, singular, entity, j, rng) for j in range(length)]
 
 
-def _element(type_ref: TypeRef, name: str, entity: str, j: int, rng: random.Random) -> Any:
+def _element(type_ref: TypeRef, name: str, entity: str, j: int, rng: Draws) -> Any:
     if type_ref.base == "set":  # a set in a list is never empty: DynamoDB could not store it
         inner = type_ref.item or TypeRef("str")
         return {value_of(inner, name, entity, j, rng, is_id=True)}
