@@ -114,6 +114,7 @@ class ViewChecks:
                             "which has no order",
                             "sort on str, int, decimal, float, bool, datetime or date attributes",
                         )
+        self.view_limit(pattern)
         for ref in pattern.sort:
             if ref.name in by:
                 self.err(
@@ -121,3 +122,32 @@ class ViewChecks:
                     f"`{ref.name}` is both in `by` and `sort` of view `{name}`",
                     "an attribute compared for equality does not order anything: keep one",
                 )
+
+    def view_limit(self, pattern: AccessPattern) -> None:
+        """`limit` bounds a view's one list; a view of several lists cannot be bounded in one
+        Query (their items follow each other in the partition, list by list)."""
+        lists = [f.name for f in pattern.view if f.many]
+        for view_field in pattern.view:
+            if view_field.name == "cursor" and len(lists) == 1:
+                self.err(
+                    view_field.pos,
+                    f"view `{pattern.name}` cannot have a field named `cursor`",
+                    "its model's `cursor` continues the list: rename the field",
+                )
+        if pattern.limit is None or len(lists) == 1:
+            return
+        pos = pattern.limit_pos or pattern.pos
+        if not lists:
+            self.err(
+                pos,
+                f"view `{pattern.name}` has no list field, so `limit` has no effect",
+                "remove `limit`",
+            )
+            return
+        shown = ", ".join(f"`{n}`" for n in lists)
+        self.err(
+            pos,
+            f"`limit` bounds one list, but view `{pattern.name}` has {len(lists)} ({shown})",
+            "split it into one view per list, each with its own `limit`, or remove `limit` "
+            "to read the whole partition",
+        )

@@ -58,6 +58,7 @@ class PatternReader(HintReader):
         order = self.choice(body.get("order"), "`order`", fields.ORDERS) or "asc"
         consistent_node = body.get("consistent")
         shards_node = body.get("shards")
+        limit_node = body.get("limit")
         return AccessPattern(
             name=name,
             pos=pos,
@@ -67,7 +68,8 @@ class PatternReader(HintReader):
             sort=self.name_list(body.get("sort"), f"`sort` of `{name}`", allow_scalar=True),
             order="desc" if order == "desc" else "asc",
             where=self.where(name, body.get("where")),
-            limit=self.integer(body.get("limit"), "`limit`", 1),
+            limit=self.integer(limit_node, "`limit`", 1),
+            limit_pos=limit_node.pos if limit_node is not None else None,
             consistent=self.boolean(consistent_node, "`consistent`", False),
             consistent_pos=consistent_node.pos if consistent_node is not None else None,
             shards=self.shards(body.get("shards")),

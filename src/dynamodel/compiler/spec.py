@@ -153,6 +153,7 @@ class AccessPattern:
     order: Order = "asc"
     where: tuple[tuple[Ref, object], ...] = ()
     limit: int | None = None
+    limit_pos: Pos | None = None
     consistent: bool = False
     consistent_pos: Pos | None = None
     shards: int | None = None

@@ -72,7 +72,7 @@ def sharded_page(
 
                 def fetch(number: int, wanted: int = wanted) -> tuple[list[Item], Item | None]:
                     start = shards[number].after
-                    request = table._query(
+                    request = table.query_request(
                         index, partitions[number], sort, forward, wanted, start, False
                     )
                     response = table.call(table.client.query, **request)

@@ -22,13 +22,13 @@ from dynamodel.runtime.keys import DELIMITER, join, upper_bound
 from dynamodel.runtime.paging import CursorSigner, Page
 from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable, may_have_applied
 from dynamodel.runtime.schema import (
-    TYPE_ATTRIBUTE,
     EntitySchema,
     Item,
     SortCondition,
     ViewPartSpec,
 )
 from dynamodel.runtime.sharded import sharded_page
+from dynamodel.runtime.views import read_view
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -180,7 +180,7 @@ class Table:
     ) -> M | None:
         start: Item | None = None
         while True:
-            request = self._query(index, partition, sort, True, 2, start, False)
+            request = self.query_request(index, partition, sort, True, 2, start, False)
             response = self.call(self.client.query, **request)
             items = response.get("Items", [])
             found = self.live(items)
@@ -252,7 +252,7 @@ class Table:
         start = state
         # One item more than asked for tells whether another page exists, so the cursor is
         # None exactly on the last page.
-        request = self._query(index, partition, sort, forward, limit + 1, start, consistent)
+        request = self.query_request(index, partition, sort, forward, limit + 1, start, consistent)
         response = self.call(self.client.query, **request)
         items: list[Item] = response.get("Items", [])
         if len(items) > limit:
@@ -272,7 +272,7 @@ class Table:
         items: list[Item] = []
         start: Item | None = None
         while True:
-            request = self._query(
+            request = self.query_request(
                 index,
                 partition,
                 sort or SortCondition(kind="all"),
@@ -294,23 +294,23 @@ class Table:
         partition: str,
         parts: Sequence[ViewPartSpec],
         forward: bool,
+        pattern: str = "",
+        arguments: Mapping[str, object] | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
     ) -> dict[str, Any]:
-        """Assemble a view from one partition: single items and lists, by entity type."""
-        by_type = {part.schema.name: part for part in parts}
-        fields: dict[str, Any] = {p.field: [] if p.many else None for p in parts}
-        items = self.query_all(
-            index=index, partition=partition, sort=None, consistent=False, forward=forward
+        """A view's fields, read from one partition (see `views.read_view`)."""
+        return read_view(
+            self,
+            index=index,
+            partition=partition,
+            parts=parts,
+            forward=forward,
+            pattern=pattern,
+            arguments=arguments or {},
+            limit=limit,
+            cursor=cursor,
         )
-        for item in self.live(items):
-            part = by_type.get(item.get(TYPE_ATTRIBUTE, {}).get("S", ""))
-            if part is None:
-                continue  # cannot happen with the designed keys: the partition is the view's
-            value = part.schema.from_item(item)
-            if part.many:
-                fields[part.field].append(value)
-            else:
-                fields[part.field] = value
-        return fields
 
     # -- requests ----------------------------------------------------------------------
     def start_key(self, index: str | None, item: Item) -> Item:
@@ -318,7 +318,7 @@ class Table:
         names = {*self.index_keys[None], *self.index_keys[index]}
         return {name: item[name] for name in names}
 
-    def _query(
+    def query_request(
         self,
         index: str | None,
         partition: str,

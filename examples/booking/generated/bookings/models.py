@@ -119,3 +119,5 @@ class ResourceSchedule(BaseModel):
 
     resource: Resource | None = None
     reservations: list[Reservation] = Field(default_factory=list)
+    cursor: str | None = None
+    """Continues the list on the next call (None on the last page)."""

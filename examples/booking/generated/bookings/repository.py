@@ -495,12 +495,26 @@ class BookingsRepository(Repository):
             consistent=consistent,
         )
 
-    def resource_schedule(self, *, resource_id: str) -> ResourceSchedule:
-        """`resource_schedule` (spec line 100): one eventually consistent Query on GSI1."""
+    def resource_schedule(
+        self,
+        *,
+        resource_id: str,
+        limit: int | None = 50,
+        cursor: str | None = None,
+    ) -> ResourceSchedule:
+        """`resource_schedule` (spec line 100): one eventually consistent Query on GSI1.
+
+        With `limit`: the single items and the first `limit` `reservations`; `cursor`
+        continues the list (later pages hold no single items). Without: all of them.
+        """
         fields = self._table.query_view(
             index='GSI1',
             partition=keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id')),
             parts=(ViewPartSpec(field='resource', schema=s.RESOURCE, many=False), ViewPartSpec(field='reservations', schema=s.RESERVATION, many=True),),
             forward=True,
+            pattern='resource_schedule',
+            arguments={'resource_id': resource_id},
+            limit=limit,
+            cursor=cursor,
         )
         return ResourceSchedule(**fields)

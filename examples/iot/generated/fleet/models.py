@@ -150,3 +150,5 @@ class SiteDashboard(BaseModel):
 
     site: Site | None = None
     devices: list[Device] = Field(default_factory=list)
+    cursor: str | None = None
+    """Continues the list on the next call (None on the last page)."""

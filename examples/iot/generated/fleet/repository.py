@@ -613,12 +613,26 @@ class FleetRepository(Repository):
             consistent=consistent,
         )
 
-    def site_dashboard(self, *, site_id: str) -> SiteDashboard:
-        """`site_dashboard` (spec line 123): one eventually consistent Query on GSI1."""
+    def site_dashboard(
+        self,
+        *,
+        site_id: str,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> SiteDashboard:
+        """`site_dashboard` (spec line 123): one eventually consistent Query on GSI1.
+
+        With `limit`: the single items and the first `limit` `devices`; `cursor`
+        continues the list (later pages hold no single items). Without: all of them.
+        """
         fields = self._table.query_view(
             index='GSI1',
             partition=keys.join('Site', keys.encode_str(site_id, attribute='site_id')),
             parts=(ViewPartSpec(field='site', schema=s.SITE, many=False), ViewPartSpec(field='devices', schema=s.DEVICE, many=True),),
             forward=True,
+            pattern='site_dashboard',
+            arguments={'site_id': site_id},
+            limit=limit,
+            cursor=cursor,
         )
         return SiteDashboard(**fields)

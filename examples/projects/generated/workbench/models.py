@@ -125,3 +125,5 @@ class ProjectOverview(BaseModel):
 
     project: Project | None = None
     tasks: list[Task] = Field(default_factory=list)
+    cursor: str | None = None
+    """Continues the list on the next call (None on the last page)."""

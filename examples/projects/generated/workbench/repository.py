@@ -567,12 +567,26 @@ class WorkbenchRepository(Repository):
             consistent=False,
         )
 
-    def project_overview(self, *, project_id: str) -> ProjectOverview:
-        """`project_overview` (spec line 98): one eventually consistent Query on GSI1."""
+    def project_overview(
+        self,
+        *,
+        project_id: str,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> ProjectOverview:
+        """`project_overview` (spec line 98): one eventually consistent Query on GSI1.
+
+        With `limit`: the single items and the first `limit` `tasks`; `cursor`
+        continues the list (later pages hold no single items). Without: all of them.
+        """
         fields = self._table.query_view(
             index='GSI1',
             partition=keys.join('Project', keys.encode_str(project_id, attribute='project_id')),
             parts=(ViewPartSpec(field='project', schema=s.PROJECT, many=False), ViewPartSpec(field='tasks', schema=s.TASK, many=True),),
             forward=True,
+            pattern='project_overview',
+            arguments={'project_id': project_id},
+            limit=limit,
+            cursor=cursor,
         )
         return ProjectOverview(**fields)

@@ -93,3 +93,5 @@ class WorkspaceOverview(BaseModel):
 
     workspace: Workspace | None = None
     members: list[Membership] = Field(default_factory=list)
+    cursor: str | None = None
+    """Continues the list on the next call (None on the last page)."""

@@ -374,12 +374,26 @@ class TrackerRepository(Repository):
             consistent=False,
         )
 
-    def workspace_overview(self, *, workspace_id: str) -> WorkspaceOverview:
-        """`workspace_overview` (spec line 66): one eventually consistent Query on the table."""
+    def workspace_overview(
+        self,
+        *,
+        workspace_id: str,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> WorkspaceOverview:
+        """`workspace_overview` (spec line 66): one eventually consistent Query on the table.
+
+        With `limit`: the single items and the first `limit` `members`; `cursor`
+        continues the list (later pages hold no single items). Without: all of them.
+        """
         fields = self._table.query_view(
             index=None,
             partition=keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id')),
             parts=(ViewPartSpec(field='workspace', schema=s.WORKSPACE, many=False), ViewPartSpec(field='members', schema=s.MEMBERSHIP, many=True),),
             forward=True,
+            pattern='workspace_overview',
+            arguments={'workspace_id': workspace_id},
+            limit=limit,
+            cursor=cursor,
         )
         return WorkspaceOverview(**fields)

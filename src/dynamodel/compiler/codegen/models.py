@@ -79,6 +79,9 @@ def _view_model(plan: PatternPlan) -> list[str]:
             lines.append(f"    {part.field}: list[{part.entity}] = Field(default_factory=list)")
         else:
             lines.append(f"    {part.field}: {part.entity} | None = None")
+    if plan.pages_view:
+        lines.append("    cursor: str | None = None")
+        lines.append('    """Continues the list on the next call (None on the last page)."""')
     return lines
 
 

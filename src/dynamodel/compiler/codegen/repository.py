@@ -274,22 +274,54 @@ class RepositoryWriter:
         model = view_model_name(plan)
         first = self.spec.entity(plan.view[0].entity)
         assert first is not None
-        params = ", ".join(f"{n}: {_attribute_type(first, n)}" for n in plan.by)
+        params = [f"{n}: {_attribute_type(first, n)}" for n in plan.by]
         partition = template_expression(first, plan.partition, "")
         parts = ", ".join(
             f"ViewPartSpec(field={p.field!r}, schema=s.{constant_case(p.entity)}, many={p.many!r})"
             for p in plan.view
         )
+        doc = (
+            f'        """`{plan.name}` (spec line {plan.spec_line}): one eventually consistent Query'
+            f" on {plan.index or 'the table'}"
+        )
+        if not plan.pages_view:
+            self.add(
+                "",
+                f"    def {plan.name}(self, *, {', '.join(params)}) -> {model}:",
+                doc + '."""',
+                "        fields = self._table.query_view(",
+                f"            index={plan.index!r},",
+                f"            partition={partition},",
+                f"            parts=({parts},),",
+                f"            forward={plan.scan_forward!r},",
+                "        )",
+                f"        return {model}(**fields)",
+            )
+            return
+        many = next(p.field for p in plan.view if p.many)
         self.add(
             "",
-            f"    def {plan.name}(self, *, {params}) -> {model}:",
-            f'        """`{plan.name}` (spec line {plan.spec_line}): one eventually consistent Query'
-            f' on {plan.index or "the table"}."""',
+            f"    def {plan.name}(",
+            "        self,",
+            "        *,",
+            *(f"        {p}," for p in params),
+            f"        limit: int | None = {plan.limit!r},",
+            "        cursor: str | None = None,",
+            f"    ) -> {model}:",
+            doc + ".",
+            "",
+            f"        With `limit`: the single items and the first `limit` `{many}`; `cursor`",
+            "        continues the list (later pages hold no single items). Without: all of them.",
+            '        """',
             "        fields = self._table.query_view(",
             f"            index={plan.index!r},",
             f"            partition={partition},",
             f"            parts=({parts},),",
             f"            forward={plan.scan_forward!r},",
+            f"            pattern={plan.name!r},",
+            "            arguments={" + ", ".join(f"{a!r}: {a}" for a in plan.by) + "},",
+            "            limit=limit,",
+            "            cursor=cursor,",
             "        )",
             f"        return {model}(**fields)",
         )

@@ -36,6 +36,7 @@ from dynamodel.compiler.design.ir import (
     ItemSize,
     PatternPlan,
     ReadEstimate,
+    ViewPart,
     WriteEstimate,
 )
 from dynamodel.compiler.design.item_sizes import (
@@ -158,10 +159,15 @@ def _read(design: Design, plan: PatternPlan, sizes: dict[str, ItemSize]) -> Read
         items = sum(counts.values())
         size = sum(sizes[name].bytes * count for name, count in counts.items())
     elif plan.kind == "view":
-        items = sum(sizes[part.entity].per_partition if part.many else 1 for part in plan.view)
+        # A bounded view reads at most `limit` + 1 list items (the one more tells whether a
+        # next page exists); otherwise the whole list, per_partition items.
+        def listed(part: ViewPart) -> int:
+            in_partition = sizes[part.entity].per_partition
+            return min(plan.limit + 1, in_partition) if plan.limit else in_partition
+
+        items = sum(listed(part) if part.many else 1 for part in plan.view)
         size = sum(
-            sizes[part.entity].bytes * (sizes[part.entity].per_partition if part.many else 1)
-            for part in plan.view
+            sizes[part.entity].bytes * (listed(part) if part.many else 1) for part in plan.view
         )
     else:
         assert plan.entity is not None

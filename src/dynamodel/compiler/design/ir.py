@@ -162,6 +162,11 @@ class PatternPlan:
     filter: None = None  # never a FilterExpression: the design guarantees it
     spec_line: int = 0
 
+    @property
+    def pages_view(self) -> bool:
+        """A view of exactly one list field: its method takes `limit=` and `cursor=`."""
+        return self.kind == "view" and sum(part.many for part in self.view) == 1
+
 
 @dataclass(frozen=True, slots=True)
 class ItemSize:

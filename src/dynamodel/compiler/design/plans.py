@@ -90,6 +90,21 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         for f in pattern.view
     )
     where = "the base table" if on_table else first.index
+    notes = [f"one partition of {where} holds exactly the view's items, single items first"]
+    singles = sum(not f.many for f in pattern.view)
+    lists = len(pattern.view) - singles
+    if lists == 1 and pattern.limit is not None:
+        notes.append(
+            f"bounded: Limit {singles + pattern.limit + 1} reads the single items, the first "
+            f"{pattern.limit} list items and one more, which tells whether `cursor` continues"
+        )
+    elif lists == 1:
+        notes.append(
+            "unbounded: reads the whole partition (a request per 1 MB) unless the call "
+            "passes `limit`"
+        )
+    elif lists:
+        notes.append("unbounded: reads the whole partition (a request per 1 MB)")
     return PatternPlan(
         name=pattern.name,
         kind="view",
@@ -110,7 +125,7 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         limit=pattern.limit,
         shards=None,
         view=parts,
-        notes=(f"one partition of {where} holds exactly the view's items, single items first",),
+        notes=tuple(notes),
         spec_line=pattern.pos.line,
     )
 
