@@ -135,8 +135,13 @@ class SimulatedTable:
     def query(
         self, plan: PatternPlan, pk: str, condition: tuple[str, ...]
     ) -> list[tuple[str, Item]]:
-        """`condition`: ("all",), ("eq", sk), ("prefix", p) or ("between", lo, hi)."""
+        """`condition`: ("all",), ("eq", sk), ("prefix", p), ("between", lo, hi), ("from", lo)
+        or ("upto", hi)."""
         rows = [r for r in self.indexes[plan.index or TABLE] if r[0] == pk]
+        if condition[0] == "from":
+            rows = [r for r in rows if r[1].encode() >= condition[1].encode()]
+        elif condition[0] == "upto":
+            rows = [r for r in rows if r[1].encode() <= condition[1].encode()]
         if condition[0] == "eq":
             rows = [r for r in rows if r[1] == condition[1]]
         elif condition[0] == "prefix":

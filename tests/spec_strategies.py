@@ -36,11 +36,27 @@ def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
             candidates = [n for n in names[:index] if n not in member_of]
             if candidates:
                 root = draw(st.sampled_from(candidates))
+        parent = None
+        if root is None and index > 0 and draw(st.integers(0, 2)) == 0:
+            # a child (not a member) of an earlier plain entity: its id extends the parent's,
+            # so "the parent and its children" views can read one partition
+            candidates = [
+                n for n in names[:index] if n not in member_of and not info[n].get("parent")
+            ]
+            siblings = [info[n]["parent"] for n in names[:index] if info[n].get("parent")]
+            if siblings and draw(st.booleans()):
+                parent = siblings[-1]  # a second child of one parent: two views may share it
+            elif candidates:
+                parent = draw(st.sampled_from(candidates))
         if root is not None:
             id_attrs = [*info[root]["id"], f"m{index}"]
             types = {a: info[root]["types"][a] for a in info[root]["id"]}
             types[f"m{index}"] = draw(st.sampled_from(ID_TYPES))
             member_of[name] = root
+        elif parent is not None:
+            id_attrs = [*info[parent]["id"], f"c{index}"]
+            types = {a: info[parent]["types"][a] for a in info[parent]["id"]}
+            types[f"c{index}"] = draw(st.sampled_from(ID_TYPES))
         else:
             id_len = draw(st.integers(1, 3))
             id_attrs = [f"k{index}_{j}" for j in range(id_len)]
@@ -75,6 +91,7 @@ def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
             "attributes": attributes,
             "scalars": scalars,
             "optional": optional,
+            "parent": parent,
         }
     for member, root in member_of.items():
         entities[root].setdefault("members", {})[f"f_{member.lower()}"] = member
@@ -109,6 +126,21 @@ def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
                 "by": ["tenant"],
                 "order": draw(st.sampled_from(["asc", "desc"])),
             }
+    # "a parent and its children" views, one or two per parent (the second in either order)
+    for number, child in enumerate(n for n in names if info[n].get("parent")):
+        parent = info[child]["parent"]
+        if parent in member_of or entities[parent].get("members") or not draw(st.booleans()):
+            continue
+        view: dict[str, Any] = {
+            "view": {"head": parent, "kids": [child]},
+            "by": list(info[parent]["id"]),
+            "order": draw(st.sampled_from(["asc", "desc"])),
+        }
+        if draw(st.booleans()):
+            view["sort"] = f"c{names.index(child)}"
+        if draw(st.booleans()):
+            view["limit"] = draw(st.integers(1, 5))
+        patterns[f"v_children{number}"] = view
     return {
         "version": 1,
         "table": {"name": "Fuzz", "indexes": draw(st.sampled_from(["overloaded", "dedicated"]))},
@@ -144,3 +176,40 @@ def mangled_yaml(draw: st.DrawFn) -> str:
             lines[i], lines[j] = lines[j], lines[i]
             text = "\n".join(lines) + "\n"
     return text
+
+
+@st.composite
+def parent_child_specs(draw: st.DrawFn) -> dict[str, Any]:
+    """A parent with 2–3 kinds of children (ids extending the parent's), a "parent and its
+    children" view per kind in a random order, often bounded and sorted, and sometimes a page
+    of one kind by the parent's id: the shapes where views share the parent's partition."""
+    parent_id = [f"p{j}" for j in range(draw(st.integers(1, 2)))]
+    types = {a: draw(st.sampled_from(ID_TYPES)) for a in parent_id}
+    entities: dict[str, Any] = {
+        "Parent": {"id": list(parent_id), "attributes": {**types, "title": "str"}}
+    }
+    patterns: dict[str, Any] = {"get_parent": {"entity": "Parent", "by": list(parent_id)}}
+    for number in range(draw(st.integers(2, 3))):
+        name = f"Kid{number}"
+        own = f"c{number}"
+        attributes: dict[str, Any] = {**types, own: draw(st.sampled_from(ID_TYPES))}
+        attributes[f"at{number}"] = draw(st.sampled_from(["int", "str", "datetime"]))
+        entities[name] = {"id": [*parent_id, own], "attributes": attributes}
+        view: dict[str, Any] = {
+            "view": {"parent": "Parent", "kids": [name]},
+            "by": list(parent_id),
+            "order": draw(st.sampled_from(["asc", "desc"])),
+        }
+        if draw(st.booleans()):
+            view["sort"] = draw(st.sampled_from([own, f"at{number}"]))
+        if draw(st.booleans()):
+            view["limit"] = draw(st.integers(1, 5))
+        patterns[f"parent_with_kids{number}"] = view
+        if draw(st.booleans()):
+            patterns[f"kids{number}"] = {"entity": name, "by": list(parent_id)}
+    return {
+        "version": 1,
+        "table": {"name": "Family"},
+        "entities": entities,
+        "access_patterns": patterns,
+    }

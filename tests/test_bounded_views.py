@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 
 from dynamodel import InvalidCursorError
 from dynamodel.compiler.pipeline import compile_spec
-from tests.test_repository_oracle import load_package
+from tests.test_repository_oracle import spec_package
 from tests.test_requests_match_design import Recorder
 
 SPEC = """\
@@ -59,10 +58,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def feeds(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    spec = tmp_path_factory.mktemp("bounded") / "feeds" / "spec.yaml"
-    spec.parent.mkdir(parents=True)
-    spec.write_text(SPEC, encoding="utf-8")
-    return load_package(spec, Path(tmp_path_factory.mktemp("bounded_package")))[1]
+    return spec_package(tmp_path_factory, "feeds", SPEC)
 
 
 @pytest.fixture
@@ -195,3 +191,94 @@ def test_a_cursor_works_only_for_its_view_and_arguments(feeds: ModuleType, repo:
         repo.channel_feed(channel_id="c1", limit=None, cursor=cursor)
     with pytest.raises(ValueError, match="at least 1"):
         repo.channel_feed(channel_id="c1", limit=0)
+
+
+# Two views of one parent in one partition of the base table: the repository sorts between
+# its issues (before it, read backward, newest first) and its pulls (after it, oldest first).
+TWO_VIEWS = """\
+version: 1
+table: {name: GitHub}
+entities:
+  Repo:
+    id: [owner, name]
+    attributes: {owner: str, name: str, description: "str?"}
+  Issue:
+    id: [owner, name, number]
+    attributes: {owner: str, name: str, number: int, title: str}
+  Pull:
+    id: [owner, name, number]
+    attributes: {owner: str, name: str, number: int, title: str}
+access_patterns:
+  get_repo: {entity: Repo, by: [owner, name]}
+  get_issue: {entity: Issue, by: [owner, name, number]}
+  repo_with_issues:
+    view: {repo: Repo, issues: [Issue]}
+    by: [owner, name]
+    sort: number
+    order: desc
+    limit: 4
+  repo_with_pulls: {view: {repo: Repo, pulls: [Pull]}, by: [owner, name], sort: number}
+  issues_of_repo: {entity: Issue, by: [owner, name], sort: number}
+"""
+
+
+@pytest.fixture(scope="module")
+def github(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    return spec_package(tmp_path_factory, "github", TWO_VIEWS)
+
+
+def test_two_views_of_one_parent_share_its_partition_without_a_gsi() -> None:
+    compilation = compile_spec(TWO_VIEWS)
+    design = compilation.design
+    assert design is not None and not compilation.diagnostics
+    assert design.indexes == ()
+    plans = {p.name: p for p in design.patterns}
+    assert plans["repo_with_issues"].key_condition == "PK = :pk AND SK <= :sk"
+    assert plans["repo_with_pulls"].key_condition == "PK = :pk AND SK >= :sk"
+    assert plans["repo_with_issues"].head_bound == plans["repo_with_pulls"].head_bound == "#Repo"
+    sort_keys = {e.name: e.table_key.sort.render() for e in design.entities}
+    assert sort_keys == {"Repo": "#Repo", "Issue": "!Issue#{number}", "Pull": "Pull#{number}"}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_each_of_two_views_in_one_partition_reads_only_its_side(
+    github: ModuleType, dynamodb_client: Any, table_name: str, seed: int
+) -> None:
+    recorder = Recorder(dynamodb_client)
+    repo = github.GitHubRepository(client=recorder, table_name=table_name, cursor_key="k" * 32)
+    repo.create_table()
+    rng = random.Random(seed)
+    written: dict[str, dict[str, list[Any]]] = {}
+    for name in ("a", "b"):
+        if rng.random() < 0.8:
+            repo.create_repo(github.Repo(owner="o", name=name))
+        issues = [
+            github.Issue(owner="o", name=name, number=n, title="i")
+            for n in rng.sample(range(-50, 50), rng.randrange(0, 9))
+        ]
+        pulls = [
+            github.Pull(owner="o", name=name, number=n, title="p")
+            for n in rng.sample(range(-50, 50), rng.randrange(0, 9))
+        ]
+        for item in issues:
+            repo.create_issue(item)
+        for item in pulls:
+            repo.create_pull(item)
+        written[name] = {"issues": issues, "pulls": pulls}
+    for name, items in written.items():
+        stored_repo = repo.get_repo(owner="o", name=name)
+        limit = rng.choice([None, 1, 3])
+        pages = read_all_pages(repo.repo_with_issues, recorder, limit, owner="o", name=name)
+        assert [i for page in pages for i in page.issues] == sorted(
+            items["issues"], key=lambda i: i.number, reverse=True
+        )
+        assert pages[0].repo == stored_repo and all(p.repo is None for p in pages[1:])
+        pages = read_all_pages(repo.repo_with_pulls, recorder, limit, owner="o", name=name)
+        assert [p for page in pages for p in page.pulls] == sorted(
+            items["pulls"], key=lambda p: p.number
+        )
+        assert pages[0].repo == stored_repo
+        whole = repo.repo_with_pulls(owner="o", name=name, limit=None)
+        assert whole.pulls == sorted(items["pulls"], key=lambda p: p.number)
+        listed = repo.issues_of_repo(owner="o", name=name, limit=100).items
+        assert listed == sorted(items["issues"], key=lambda i: i.number)

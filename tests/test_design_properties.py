@@ -46,15 +46,27 @@ def _check_invariants(design: Design) -> None:
         assert len(indexes) == len(set(indexes)), "one key per entity per index"
         for key in entity.keys:
             groups[(key.index, key.group)].add(entity.name)
-            tags[(key.index, key.group)].append(key.sort.segments[0].text.lstrip("#~"))
+            tags[(key.index, key.group)].append(key.sort.segments[0].text.lstrip("#~!"))
     for group, names in tags.items():
         assert len(names) == len(set(names)), f"two entities share a sort prefix in {group}"
-    for plan in design.patterns:
-        if plan.kind != "view":
-            continue
+    views = {p.name: p for p in design.patterns if p.kind == "view"}
+    for plan in views.values():
         index = plan.index or TABLE
         literal = plan.partition.segments[0].text
-        assert groups[(index, literal)] == {p.entity for p in plan.view}, (
+        entities = {p.entity for p in plan.view}
+        if plan.head_bound is not None:
+            # Two views of the same single items share the partition, reading either side.
+            others = [
+                o
+                for o in views.values()
+                if o is not plan
+                and o.head_bound == plan.head_bound
+                and (o.index or TABLE) == index
+                and o.partition == plan.partition
+            ]
+            assert len(others) == 1 and others[0].scan_forward != plan.scan_forward
+            entities |= {p.entity for p in others[0].view}
+        assert groups[(index, literal)] == entities, (
             "a view's partition must hold exactly the view's entities"
         )
     for entity in design.entities:

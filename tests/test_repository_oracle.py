@@ -47,6 +47,14 @@ def load_package(spec_path: Path, directory: Path) -> tuple[Design, ModuleType]:
         sys.path.remove(str(directory))
 
 
+def spec_package(factory: pytest.TempPathFactory, name: str, text: str) -> ModuleType:
+    """The generated package of a spec given as text (a module-scoped fixture's body)."""
+    spec = factory.mktemp(name) / name / "spec.yaml"
+    spec.parent.mkdir(parents=True)
+    spec.write_text(text, encoding="utf-8")
+    return load_package(spec, Path(factory.mktemp(f"{name}_package")))[1]
+
+
 def _rows(design: Design, rng: random.Random, per_entity: int) -> dict[str, list[Row]]:
     """Random attribute values for every entity, with members attached under their roots."""
     rows = random_items(design.spec, rng, per_entity)

@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,7 +21,7 @@ import pytest
 
 from dynamodel import AlreadyExistsError, DynamodelError, NotFoundError, UniqueValueTakenError
 from dynamodel.runtime import guards
-from tests.test_repository_oracle import load_package
+from tests.test_repository_oracle import spec_package
 from tests.threads import outcomes_of
 
 SPEC = """\
@@ -72,10 +71,7 @@ GUARD_KEY = {"PK": {"S": "Badge.code#C-1"}, "SK": {"S": "Badge.code"}}
 
 @pytest.fixture(scope="module")
 def passes(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    spec = tmp_path_factory.mktemp("ttl") / "passes" / "spec.yaml"
-    spec.parent.mkdir(parents=True)
-    spec.write_text(SPEC, encoding="utf-8")
-    return load_package(spec, Path(tmp_path_factory.mktemp("ttl_package")))[1]
+    return spec_package(tmp_path_factory, "passes", SPEC)
 
 
 @pytest.fixture

@@ -108,7 +108,8 @@ class EntitySchema(Generic[M]):
 class SortCondition:
     """The sort-key part of a Query's key condition, already encoded."""
 
-    kind: Literal["all", "eq", "prefix", "between"]
+    # "from": SK >= low, "upto": SK <= high (a view read from its head items onward)
+    kind: Literal["all", "eq", "prefix", "between", "from", "upto"]
     low: str = ""
     high: str = ""
 

@@ -294,6 +294,7 @@ class Table:
         partition: str,
         parts: Sequence[ViewPartSpec],
         forward: bool,
+        sort: SortCondition | None = None,
         pattern: str = "",
         arguments: Mapping[str, object] | None = None,
         limit: int | None = None,
@@ -306,6 +307,7 @@ class Table:
             partition=partition,
             parts=parts,
             forward=forward,
+            sort=sort or SortCondition(kind="all"),
             pattern=pattern,
             arguments=arguments or {},
             limit=limit,
@@ -347,6 +349,12 @@ class Table:
             elif sort.kind == "prefix":
                 values[":sk"] = {"S": sort.low}
                 condition += " AND begins_with(#sk, :sk)"
+            elif sort.kind == "from":
+                values[":sk"] = {"S": sort.low}
+                condition += " AND #sk >= :sk"
+            elif sort.kind == "upto":
+                values[":sk"] = {"S": sort.high}
+                condition += " AND #sk <= :sk"
             else:
                 values[":sk_from"] = {"S": sort.low}
                 values[":sk_to"] = {"S": sort.high}

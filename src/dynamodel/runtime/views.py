@@ -16,8 +16,6 @@ from dynamodel.runtime.schema import TYPE_ATTRIBUTE, Item, SortCondition, ViewPa
 if TYPE_CHECKING:
     from dynamodel.runtime.table import Table
 
-_WHOLE = SortCondition(kind="all")
-
 
 def read_view(
     table: Table,
@@ -26,12 +24,14 @@ def read_view(
     partition: str,
     parts: Sequence[ViewPartSpec],
     forward: bool,
+    sort: SortCondition,
     pattern: str,
     arguments: Mapping[str, object],
     limit: int | None,
     cursor: str | None,
 ) -> dict[str, Any]:
-    """A view's fields by name.
+    """A view's fields by name: the items `sort` selects in the partition (all of them, or
+    from the view's head items onward when another view shares the partition).
 
     Without `limit`: the whole partition, following DynamoDB's 1 MB pages. With it (a view
     of exactly one list field): one Query that returns the single items and the first `limit`
@@ -43,7 +43,7 @@ def read_view(
         if cursor:
             raise ValueError("a cursor continues a bounded view: pass `limit` too")
         whole = table.query_all(
-            index=index, partition=partition, sort=None, consistent=False, forward=forward
+            index=index, partition=partition, sort=sort, consistent=False, forward=forward
         )
         _fill(table, fields, parts, whole)
         return fields
@@ -61,7 +61,7 @@ def read_view(
     # `limit` tells whether another page follows, so the cursor is None on the last page.
     singles = 0 if start else sum(not p.many for p in parts)
     request = table.query_request(
-        index, partition, _WHOLE, forward, singles + limit + 1, start, False
+        index, partition, sort, forward, singles + limit + 1, start, False
     )
     response = table.call(table.client.query, **request)
     items: list[Item] = response.get("Items", [])

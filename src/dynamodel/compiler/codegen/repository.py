@@ -280,6 +280,14 @@ class RepositoryWriter:
             f"ViewPartSpec(field={p.field!r}, schema=s.{constant_case(p.entity)}, many={p.many!r})"
             for p in plan.view
         )
+        sort = []
+        if plan.head_bound is not None:
+            edge = (
+                f"kind='from', low={plan.head_bound!r}"
+                if plan.scan_forward
+                else (f"kind='upto', high={plan.head_bound!r}")
+            )
+            sort = [f"            sort=SortCondition({edge}),"]
         doc = (
             f'        """`{plan.name}` (spec line {plan.spec_line}): one eventually consistent Query'
             f" on {plan.index or 'the table'}"
@@ -294,6 +302,7 @@ class RepositoryWriter:
                 f"            partition={partition},",
                 f"            parts=({parts},),",
                 f"            forward={plan.scan_forward!r},",
+                *sort,
                 "        )",
                 f"        return {model}(**fields)",
             )
@@ -318,6 +327,7 @@ class RepositoryWriter:
             f"            partition={partition},",
             f"            parts=({parts},),",
             f"            forward={plan.scan_forward!r},",
+            *sort,
             f"            pattern={plan.name!r},",
             "            arguments={" + ", ".join(f"{a!r}: {a}" for a in plan.by) + "},",
             "            limit=limit,",

@@ -155,6 +155,7 @@ def _plans(
     entities: tuple[EntityDesign, ...],
     served_on: dict[str, str],
     table_kinds: dict[str, PlanKind],
+    sided: dict[str, str],
     diagnostics: list[Diagnostic],
 ) -> tuple[PatternPlan, ...]:
     by_name = {e.name: e for e in entities}
@@ -167,7 +168,7 @@ def _plans(
                 view_key = by_name[view_field.entity.name].key_on(index)
                 assert view_key is not None
                 keys[view_field.entity.name] = view_key
-            plans.append(view_plan(pattern, keys))
+            plans.append(view_plan(pattern, keys, other_side=sided.get(pattern.name)))
             continue
         assert pattern.entity is not None
         design = by_name[pattern.entity.name]
@@ -206,7 +207,7 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
         for p in spec.patterns
     }
     entities = _entities(spec, base, placement, indexes, table_kinds)
-    plans = _plans(spec, entities, served_on, table_kinds, diagnostics)
+    plans = _plans(spec, entities, served_on, table_kinds, base.sided, diagnostics)
     warnings = [w for p in spec.patterns for w in hot_partition_warnings(spec, p)]
     if any(d.is_error for d in diagnostics):
         return None, sort_diagnostics(diagnostics + warnings)

@@ -8,6 +8,9 @@ Rules, in order:
   per partition), or the subset that `by` of its access patterns names, so that those
   patterns (and `consistent: true`) are served from the base table without a GSI.
 - A view whose entities can all sit in one base-table partition is served there too.
+- A second view of the same head items, read in the other order, shares that partition: the
+  head sorts between the two views' lists (the descending view's list tags get the
+  BEFORE_HEAD prefix), and each view reads from the head onward in its own direction.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from dynamodel.compiler.design.ir import HEAD_FIRST, HEAD_LAST
+from dynamodel.compiler.design.ir import BEFORE_HEAD, HEAD_FIRST, HEAD_LAST
 from dynamodel.compiler.design.layout import Layout
 from dynamodel.compiler.diagnostics import Diagnostic, error
 from dynamodel.compiler.spec import AccessPattern, Entity, Spec
@@ -26,6 +29,10 @@ class BaseLayout:
     layouts: dict[str, Layout] = field(default_factory=dict)
     views: set[str] = field(default_factory=set)  # views served from the base table
     head_locked: set[str] = field(default_factory=set)  # heads whose prefix a view fixed
+    # A base-table partition group -> the views it serves (two when they read either side of
+    # the head); views in `sided` read from the head onward instead of the whole partition.
+    group_views: dict[frozenset[str], list[AccessPattern]] = field(default_factory=dict)
+    sided: dict[str, str] = field(default_factory=dict)  # view -> the view on the other side
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -180,6 +187,8 @@ def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
         result.head_locked.add(root.entity)
         result.views.add(pattern.name)
         return
+    if _share_with_other_side(pattern, layouts, result):
+        return
     changes: dict[str, Layout] = {}
     for view_field in pattern.view:
         layout = layouts[view_field.entity.name]
@@ -205,3 +214,55 @@ def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
         if layout.head_prefix is not None and not layout.sort:
             result.head_locked.add(name)
     result.views.add(pattern.name)
+    result.group_views.setdefault(names, []).append(pattern)
+
+
+def _share_with_other_side(
+    pattern: AccessPattern, layouts: dict[str, Layout], result: BaseLayout
+) -> bool:
+    """Put a view into the partition of another view of the same head items, when the two
+    read in opposite orders: the heads move to the middle (`#`), the descending view's lists
+    before them (BEFORE_HEAD tags), the ascending view's lists after them. Each view then
+    reads from the heads onward, one Query, with a `limit` if it has one."""
+    heads = frozenset(f.entity.name for f in pattern.view if not f.many)
+    lists = [f for f in pattern.view if f.many]
+    if not heads or not lists:
+        return False
+    group = next(iter({layouts[name].group for name in heads}))
+    if group is None or len({layouts[name].group for name in heads}) != 1:
+        return False
+    others = result.group_views.get(group, [])
+    if len(others) != 1:
+        return False
+    other = others[0]
+    if (
+        other.order == pattern.order
+        or frozenset(f.entity.name for f in other.view if not f.many) != heads
+        or not any(f.many for f in other.view)
+    ):
+        return False
+    for view_field in lists:
+        layout = layouts[view_field.entity.name]
+        if layout.group is not None or view_field.entity.name in heads:
+            return False
+        if not layout.sort or layout.sort[: len(pattern.sort)] != pattern.sort_names:
+            return False
+    union = group | frozenset(f.entity.name for f in lists)
+    tag = result.layouts[next(iter(heads))].group_tag
+    backward = pattern if pattern.order == "desc" else other
+    before = {f.entity.name for f in backward.view if f.many}
+    for name in union:
+        layout = result.layouts.get(name) or layouts[name]
+        result.layouts[name] = replace(
+            layout,
+            group=union,
+            group_tag=tag,
+            head_prefix=HEAD_FIRST if name in heads else layout.head_prefix,
+            tag_prefix=BEFORE_HEAD if name in before else "",
+        )
+    result.head_locked.update(heads)
+    del result.group_views[group]
+    result.group_views[union] = [other, pattern]
+    result.views.add(pattern.name)
+    result.sided.update({other.name: pattern.name, pattern.name: other.name})
+    return True

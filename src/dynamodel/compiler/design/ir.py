@@ -17,6 +17,10 @@ TABLE = "table"  # the name the design uses for the base table among its indexes
 SHARD = "_shard"  # the placeholder of the write-shard number in a key template
 HEAD_FIRST = "#"  # prefixes a head item's sort key so it sorts before its partition's lists
 HEAD_LAST = "~"  # ... or after them, for views read in descending order
+# Prefixes the tags of a list that sorts before its partition's head items: two views of one
+# parent share its partition, one reading backward from the head (these lists), the other
+# forward (lists with plain tags).
+BEFORE_HEAD = "!"
 DEFAULT_LIMIT = 100  # the page size of a pattern without `limit:` (its method's default)
 
 SegmentKind = Literal["literal", "attribute", "shard"]
@@ -158,6 +162,9 @@ class PatternPlan:
     shards: int | None
     where: tuple[tuple[str, object], ...] = ()
     view: tuple[ViewPart, ...] = ()
+    # A view sharing its partition with another view of the same head items: it reads from
+    # this sort key (the first or last head) onward in its direction, SK >= or SK <= it.
+    head_bound: str | None = None
     notes: tuple[str, ...] = ()
     filter: None = None  # never a FilterExpression: the design guarantees it
     spec_line: int = 0

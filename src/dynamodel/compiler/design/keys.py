@@ -35,7 +35,7 @@ def freeze_key(
     if head:
         sort = [Segment("literal", (layout.head_prefix or HEAD_FIRST) + entity.name)]
     else:
-        sort = [Segment("literal", entity.name)]
+        sort = [Segment("literal", layout.tag_prefix + entity.name)]
         sort += [attribute_segment(entity, a) for a in (*layout.sort, *tiebreak)]
     sparse = tuple(
         a

@@ -24,6 +24,7 @@ class Layout:
     head_prefix: str | None = None  # set when a view needs this entity's single item first
     group: frozenset[str] | None = None  # the entities a view puts into the same partitions
     group_tag: str | None = None
+    tag_prefix: str = ""  # BEFORE_HEAD for a list that sorts before the partition's head
     patterns: tuple[str, ...] = ()
 
     def tiebreak(self, entity: Entity) -> tuple[str, ...]:

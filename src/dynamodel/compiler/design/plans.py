@@ -77,7 +77,9 @@ def _ordered_by(key: EntityKey, pattern: AccessPattern) -> tuple[str, ...]:
     return tuple(ranked)
 
 
-def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan:
+def view_plan(
+    pattern: AccessPattern, keys: dict[str, EntityKey], *, other_side: str | None = None
+) -> PatternPlan:
     first = keys[pattern.view[0].entity.name]
     on_table = first.index == TABLE
     parts = tuple(
@@ -90,21 +92,37 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         for f in pattern.view
     )
     where = "the base table" if on_table else first.index
-    notes = [f"one partition of {where} holds exactly the view's items, single items first"]
+    forward = pattern.order == "asc"
+    condition = f"{first.partition_key} = :pk"
+    head_bound = None
+    if other_side is None:
+        notes = [f"one partition of {where} holds exactly the view's items, single items first"]
+    else:
+        heads = sorted(p.sort_prefix for p in parts if not p.many)
+        head_bound = heads[0] if forward else heads[-1]
+        condition += f" AND {first.sort_key} {'>=' if forward else '<='} :sk"
+        lists = ", ".join(f"`{p.sort_prefix}`" for p in parts if p.many)
+        side = "after" if forward else "before"
+        notes = [
+            f"shares its partition of {where} with `{other_side}`: the single items "
+            f"({', '.join(f'`{h}`' for h in heads)}) sort between the two views' lists, this "
+            f"view's ({lists}) {side} them; it reads from `{head_bound}` "
+            f"{'forward' if forward else 'backward'}, single items first"
+        ]
     singles = sum(not f.many for f in pattern.view)
-    lists = len(pattern.view) - singles
-    if lists == 1 and pattern.limit is not None:
+    lists_count = len(pattern.view) - singles
+    if lists_count == 1 and pattern.limit is not None:
         notes.append(
             f"bounded: Limit {singles + pattern.limit + 1} reads the single items, the first "
             f"{pattern.limit} list items and one more, which tells whether `cursor` continues"
         )
-    elif lists == 1:
+    elif lists_count == 1:
         notes.append(
-            "unbounded: reads the whole partition (a request per 1 MB) unless the call "
+            "unbounded: reads all the view's items (a request per 1 MB) unless the call "
             "passes `limit`"
         )
-    elif lists:
-        notes.append("unbounded: reads the whole partition (a request per 1 MB)")
+    elif lists_count:
+        notes.append("unbounded: reads all the view's items (a request per 1 MB)")
     return PatternPlan(
         name=pattern.name,
         kind="view",
@@ -114,9 +132,9 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         requests=1,
         consistent=False,
         consistent_allowed=False,  # views are denormalized reads: eventually consistent
-        key_condition=f"{first.partition_key} = :pk",
+        key_condition=condition,
         range_condition=None,
-        scan_forward=pattern.order == "asc",
+        scan_forward=forward,
         partition=first.partition,
         sort=None,
         by=first.partition_attributes,
@@ -125,6 +143,7 @@ def view_plan(pattern: AccessPattern, keys: dict[str, EntityKey]) -> PatternPlan
         limit=pattern.limit,
         shards=None,
         view=parts,
+        head_bound=head_bound,
         notes=tuple(notes),
         spec_line=pattern.pos.line,
     )
