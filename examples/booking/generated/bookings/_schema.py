@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
@@ -16,7 +16,7 @@ from pydantic import AwareDatetime
 
 from .models import Attendee, Closure, Member, Organisation, Reservation, Resource
 
-_ = (date, datetime, Decimal, AwareDatetime)
+_ = (date, datetime, Decimal, Literal, AwareDatetime)
 
 MAX_PK = keys.MAX_PARTITION_KEY_BYTES
 MAX_SK = keys.MAX_SORT_KEY_BYTES

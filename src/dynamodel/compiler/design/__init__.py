@@ -22,6 +22,7 @@ from dynamodel.compiler.design.plans import (
     entity_plan,
     hot_partition_warnings,
     not_on_table_reason,
+    optional_sort_warnings,
     returns_one,
     view_plan,
 )
@@ -209,6 +210,7 @@ def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
     entities = _entities(spec, base, placement, indexes, table_kinds)
     plans = _plans(spec, entities, served_on, table_kinds, base.sided, diagnostics)
     warnings = [w for p in spec.patterns for w in hot_partition_warnings(spec, p)]
+    warnings += [w for p in spec.patterns for w in optional_sort_warnings(spec, p)]
     if any(d.is_error for d in diagnostics):
         return None, sort_diagnostics(diagnostics + warnings)
     design = Design(

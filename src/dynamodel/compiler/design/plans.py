@@ -200,6 +200,11 @@ def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnosti
                 "add `shards: N`, or add a high-cardinality attribute to `by`",
             )
         ]
+    one_item = set(pattern.by_names) >= set(entity.id_names) or any(
+        {r.name for r in c} <= set(pattern.by_names) for c in entity.unique
+    )
+    if one_item:
+        return []  # a partition per item: as many partitions as items, whatever the types
     attributes = [entity.attribute(ref.name) for ref in pattern.by]
     if all(a is not None and a.low_cardinality for a in attributes):
         names = ", ".join(pattern.by_names)
@@ -212,6 +217,36 @@ def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnosti
             )
         ]
     return []
+
+
+def optional_sort_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnostic]:
+    """An optional attribute in `sort` leaves the items without it out of the pattern: the
+    index key it orders needs a value (the key is sparse), as an optional `by` attribute does.
+    Warned, since unlike `by` the reader may not expect it."""
+    if pattern.is_view:
+        entities = [(f.entity.name, f.name) for f in pattern.view if f.many]
+    elif pattern.entity is not None:
+        entities = [(pattern.entity.name, "")]
+    else:
+        return []
+    found = []
+    for ref in pattern.sort:
+        for name, field_name in entities:
+            entity = spec.entity(name)
+            attribute = entity.attribute(ref.name) if entity is not None else None
+            if attribute is None or not attribute.optional:
+                continue
+            where = f" (field `{field_name}`)" if field_name else ""
+            found.append(
+                warning(
+                    ref.pos,
+                    f"`{pattern.name}` sorts by `{ref.name}`, which is optional: {name} items "
+                    f"without it are left out of `{pattern.name}`{where}",
+                    f"make `{ref.name}` required or give it a `default` if every {name} "
+                    "should be listed",
+                )
+            )
+    return found
 
 
 def not_on_table_reason(
