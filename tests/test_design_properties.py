@@ -28,7 +28,9 @@ def _check_invariants(design: Design) -> None:
         if plan.kind == "get":
             assert plan.sort is not None
             keyed = set(plan.partition.attributes) | set(plan.sort.attributes)
-            assert keyed == set(pattern.by_names), plan
+            # The key is the id; any other `by` value is compared with the item read.
+            assert keyed | set(plan.checked) == set(pattern.by_names), plan
+            assert not keyed & set(plan.checked), plan
         else:
             assert set(plan.partition.attributes) == set(pattern.by_names), plan
         if plan.consistent:

@@ -8,6 +8,7 @@ from dynamodel.compiler.codegen.python import (
     annotation,
     attribute_annotation,
     import_from,
+    typed_literal,
     union_with,
 )
 from dynamodel.compiler.codegen.schemas import template_expression
@@ -63,6 +64,22 @@ def _key_type(entity: Entity, name: str) -> str:
 
 def _encode(entity: Entity, name: str, value: str) -> str:
     return f"keys.{KEY_ENCODER[_key_type(entity, name)]}({value}, attribute={name!r})"
+
+
+def _differences(entity: Entity, plan: PatternPlan) -> list[str]:
+    """Tests that the item read does not match the `by` values beyond its id or `where`."""
+    tests = []
+    for name in plan.checked:
+        attribute = entity.attribute(name)
+        if attribute is not None and attribute.optional:
+            tests.append(f"found.{name} is None")
+        tests.append(f"{_encode(entity, name, 'found.' + name)} != wanted_{name}")
+    for name, value in plan.where:
+        attribute = entity.attribute(name)
+        operator = "is not" if isinstance(value, bool) else "!="
+        constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
+        tests.append(f"found.{name} {operator} {constant}")
+    return tests
 
 
 class RepositoryWriter:
@@ -177,7 +194,19 @@ class RepositoryWriter:
                 f"    ) -> {entity.name} | None:",
                 doc + '"""',
                 f"        key = s.{snake_case(entity.name)}_key({args})",
-                f"        return self._table.get({schema}, key, consistent=consistent)",
+            )
+            differs = _differences(entity, plan)
+            if not differs:
+                self.add(f"        return self._table.get({schema}, key, consistent=consistent)")
+                return
+            # Encoded before the read: a wrong argument type fails as in a key, unsent.
+            for name in plan.checked:
+                self.add(f"        wanted_{name} = {_encode(entity, name, name)}")
+            self.add(
+                f"        found = self._table.get({schema}, key, consistent=consistent)",
+                "        if found is None or " + " or ".join(differs) + ":",
+                "            return None",
+                "        return found",
             )
             return
         partition = template_expression(entity, plan.partition, "")

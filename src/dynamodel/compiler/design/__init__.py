@@ -39,11 +39,17 @@ def _table_kind(
     assert pattern.entity is not None
     entity = spec.entity(pattern.entity.name)
     assert entity is not None
-    if pattern.where or pattern.shards:
+    if pattern.shards:
         return None
     by = set(pattern.by_names)
+    if by >= set(entity.id_names) and not spec.is_root(entity):
+        # The id fixes one item: a GetItem, with the other `by` and `where` values compared
+        # with the item read, serves it better than a GSI of one item per partition.
+        return "get"
+    if pattern.where:
+        return None
     if by == set(entity.id_names):
-        return "aggregate" if spec.is_root(entity) else "get"
+        return "aggregate"
     if by != set(partition) or not by:
         return None
     if spec.is_root(entity):

@@ -161,6 +161,9 @@ class PatternPlan:
     limit: int | None
     shards: int | None
     where: tuple[tuple[str, object], ...] = ()
+    # A GetItem whose `by` holds more than the id: these `by` attributes (and `where`) are
+    # compared with the item read, which is returned only when they match.
+    checked: tuple[str, ...] = ()
     view: tuple[ViewPart, ...] = ()
     # A view sharing its partition with another view of the same head items: it reads from
     # this sort key (the first or last head) onward in its direction, SK >= or SK <= it.

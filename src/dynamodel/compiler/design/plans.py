@@ -45,6 +45,9 @@ def entity_plan(
     else:
         condition, range_condition = _conditions(key, pattern, exact=key.head or kind == "get")
     sort = pattern.sort_names
+    entity = spec.entity(design.name)
+    identity = set(entity.id_names) if entity is not None else set()
+    checked = tuple(a for a in pattern.by_names if a not in identity) if kind == "get" else ()
     return PatternPlan(
         name=pattern.name,
         kind=kind,
@@ -65,6 +68,7 @@ def entity_plan(
         limit=pattern.limit,
         shards=key.shards,
         where=pattern.where_items,
+        checked=checked,
         notes=_notes(spec, pattern, design, key, kind),
         spec_line=pattern.pos.line,
     )
@@ -160,9 +164,19 @@ def _notes(
         )
     if kind == "one" and key.index != TABLE:
         notes.append("returns at most one item")
+    entity = spec.entity(design.name)
+    identity = set(entity.id_names) if entity is not None else set()
+    compared = [a for a in pattern.by_names if a not in identity]
+    compared += [f"{ref.name} = {_shown(value)}" for ref, value in pattern.where]
+    if kind == "get" and compared:
+        notes.append(
+            f"the id fixes one item: GetItem by it, then {', '.join(compared)} compared with "
+            "the item read (None when they differ); no GSI"
+        )
     for attribute, value in key.where:
-        shown = str(value).lower() if isinstance(value, bool) else value
-        notes.append(f"sparse: only {design.name} items with {attribute} = {shown} are in {where}")
+        notes.append(
+            f"sparse: only {design.name} items with {attribute} = {_shown(value)} are in {where}"
+        )
     for attribute in key.sparse_attributes:
         notes.append(f"sparse: {design.name} items without {attribute} are not in {where}")
     if key.shards:
@@ -183,6 +197,10 @@ def _notes(
     ):
         notes.append("inverted index: reads the many-to-many relation from its other side")
     return tuple(notes)
+
+
+def _shown(value: object) -> object:
+    return str(value).lower() if isinstance(value, bool) else value
 
 
 def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnostic]:
