@@ -26,6 +26,9 @@ from dynamodel.compiler.spec import AccessPattern, Entity, Spec
 
 @dataclass
 class BaseLayout:
+    """The base-table layouts, built by the `base layout` pass and extended (on a copy) by
+    the `views on the base table` pass."""
+
     layouts: dict[str, Layout] = field(default_factory=dict)
     views: set[str] = field(default_factory=set)  # views served from the base table
     head_locked: set[str] = field(default_factory=set)  # heads whose prefix a view fixed
@@ -34,6 +37,16 @@ class BaseLayout:
     group_views: dict[frozenset[str], list[AccessPattern]] = field(default_factory=dict)
     sided: dict[str, str] = field(default_factory=dict)  # view -> the view on the other side
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def copy(self) -> BaseLayout:
+        return BaseLayout(
+            layouts=dict(self.layouts),
+            views=set(self.views),
+            head_locked=set(self.head_locked),
+            diagnostics=list(self.diagnostics),
+            group_views={group: list(views) for group, views in self.group_views.items()},
+            sided=dict(self.sided),
+        )
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,9 @@ def base_wish(entity: Entity, by: tuple[str, ...], sort: tuple[str, ...]) -> _Wi
     return _Wish(wanted, sort, AccessPattern(name="", pos=entity.pos))
 
 
-def layout_base(spec: Spec) -> BaseLayout:
+def layout_entities(spec: Spec) -> BaseLayout:
+    """Each entity's base-table partition and sort: aggregates whole, others by the subset of
+    their id their patterns (and views) read by."""
     result = BaseLayout()
     readers: dict[str, list[AccessPattern]] = defaultdict(list)
     for pattern in spec.patterns:
@@ -74,6 +89,12 @@ def layout_base(spec: Spec) -> BaseLayout:
             result.layouts[entity.name] = _plain_layout(entity, wishes, result.diagnostics)
         else:
             result.layouts[entity.name] = _aggregate_layout(spec, entity)
+    return result
+
+
+def place_base_views(spec: Spec, base: BaseLayout) -> BaseLayout:
+    """Serve from the base table each view whose entities can share one partition there."""
+    result = base.copy()
     for pattern in spec.patterns:
         if pattern.is_view:
             _place_view(spec, pattern, result)
