@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from dynamodel.compiler.design.ir import TABLE, Design, KeyTemplate, PatternPlan
-from dynamodel.compiler.spec import Entity, Spec
+from dynamodel.compiler.spec.model import Entity, Spec
 from dynamodel.runtime import keys
 
 Item = dict[str, Any]

@@ -19,7 +19,7 @@ from dynamodel import DynamodelError
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.iam_access import counter_entities
 from dynamodel.compiler.names import write_method
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 from dynamodel.runtime.counters import Increment
 from dynamodel.runtime.guards import GUARD_TYPE, guard_item
 from tests.design_simulator import _comparable

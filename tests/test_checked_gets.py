@@ -104,6 +104,8 @@ def test_a_wrong_argument_fails_before_any_request(repo: Any, recorder: Recorder
         repo.session_on_device(session_id="s1", device="phone", started_at="2026-03-01")
     with pytest.raises(DynamodelError):
         repo.session_on_device(
-            session_id="s1", device="phone", started_at=datetime(2026, 3, 1)  # naive
+            session_id="s1",
+            device="phone",
+            started_at=datetime(2026, 3, 1),  # naive
         )
     assert recorder.calls == []

@@ -12,8 +12,8 @@ from cfnlint.api import lint_file  # type: ignore[import-untyped]  # cfn-lint sh
 
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.cloudformation import cloudformation_template, emit_cloudformation
-from dynamodel.compiler.fields import STREAM_VIEWS as STREAM_VIEW
 from dynamodel.compiler.pipeline import compile_spec
+from dynamodel.compiler.spec.fields import STREAM_VIEWS as STREAM_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(ROOT.glob("examples/*/spec.yaml"))

@@ -29,9 +29,9 @@ from dynamodel.compiler.emit.artifacts import design_artifacts
 from dynamodel.compiler.emit.html_style import GUARD_COLOUR, PALETTE
 from dynamodel.compiler.emit.json_text import Rendered, dumps_indented
 from dynamodel.compiler.pipeline import compile_spec
-from dynamodel.compiler.read import Reader
-from dynamodel.compiler.spec import TypeRef
-from dynamodel.compiler.yamlnodes import YScalar, YSeq
+from dynamodel.compiler.spec.model import TypeRef
+from dynamodel.compiler.spec.read import Reader
+from dynamodel.compiler.spec.yamlnodes import YScalar, YSeq
 
 
 def many_entities(count: int, *, patterns: bool = True) -> str:

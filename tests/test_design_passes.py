@@ -8,7 +8,7 @@ from pathlib import Path
 from dynamodel.compiler.design import PASSES, design_spec, run_passes
 from dynamodel.compiler.design.passes import DesignState
 from dynamodel.compiler.pipeline import compile_spec
-from dynamodel.compiler.spec import Spec
+from dynamodel.compiler.spec.model import Spec
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,7 +22,7 @@ from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.design.ir import Design, PatternPlan
 from dynamodel.compiler.names import repository_class_name, snake_case
 from dynamodel.compiler.pipeline import compile_spec
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 from tests.design_simulator import _comparable, oracle_order, random_items
 
 ROOT = Path(__file__).resolve().parent.parent

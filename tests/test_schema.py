@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-from dynamodel.compiler import fields
 from dynamodel.compiler.emit.schema import emit_schema, spec_schema
 from dynamodel.compiler.pipeline import compile_spec
+from dynamodel.compiler.spec import fields
 from tests.goldens import compare_files
 
 ROOT = Path(__file__).resolve().parent.parent

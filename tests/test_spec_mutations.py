@@ -37,7 +37,7 @@ from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.names import pascal_case, repository_class_name
 from dynamodel.compiler.pipeline import Compilation, compile_spec
-from dynamodel.compiler.read_entities import RESERVED_ENTITY_NAMES
+from dynamodel.compiler.spec.read.entities import RESERVED_ENTITY_NAMES
 from tests.hostile_strategies import as_pairs, dump, mutated_spec
 
 ROOT = Path(__file__).resolve().parent.parent

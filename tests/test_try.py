@@ -19,8 +19,8 @@ import pytest
 
 from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan
 from dynamodel.compiler.pipeline import compile_spec
-from dynamodel.compiler.sample_items import typed_constant
 from dynamodel.compiler.samples import SampleData, sample_data
+from dynamodel.compiler.samples.items import typed_constant
 from dynamodel.tryout.backend import Backend, open_backend
 from dynamodel.tryout.runner import PatternRun, TryRun, jsonable, run_try
 from tests.test_cli import run

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dynamodel.compiler import yamlnodes
-from dynamodel.compiler.yamlnodes import parse_yaml
+from dynamodel.compiler.spec import yamlnodes
+from dynamodel.compiler.spec.yamlnodes import parse_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(ROOT.glob("examples/*/spec.yaml"))

@@ -1,4 +1,4 @@
-"""`dynamodel diff`: what changing a deployed spec takes (see compiler/diff.py)."""
+"""`dynamodel diff`: what changing a deployed spec takes (see compiler/diff/__init__.py)."""
 
 from __future__ import annotations
 

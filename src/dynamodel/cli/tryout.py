@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dynamodel.cli.common import EXIT_USAGE, SpecArgument, app, compile_file, stderr
-from dynamodel.compiler.spec import TABLE_NAME
+from dynamodel.compiler.spec.model import TABLE_NAME
 
 
 class TryFormat(enum.StrEnum):

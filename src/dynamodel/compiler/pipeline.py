@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dynamodel.compiler.check import check_spec
 from dynamodel.compiler.collector import collector_paused
 from dynamodel.compiler.design import Design, design_spec
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error, sort_diagnostics
-from dynamodel.compiler.read import read_spec
-from dynamodel.compiler.spec import Spec
-from dynamodel.compiler.yamlnodes import parse_yaml
+from dynamodel.compiler.spec.check import check_spec
+from dynamodel.compiler.spec.model import Spec
+from dynamodel.compiler.spec.read import read_spec
+from dynamodel.compiler.spec.yamlnodes import parse_yaml
 
 
 @dataclass(frozen=True)

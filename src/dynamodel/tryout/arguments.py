@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design, PatternPlan
-from dynamodel.compiler.sample_items import typed_constant
 from dynamodel.compiler.samples import SampleData
+from dynamodel.compiler.samples.items import typed_constant
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """`migrations.py` of a generated package: one `migrate_<entity>()` per entity whose stored
-items the previous design laid out differently (see `compiler/diff.py`)."""
+items the previous design laid out differently (see `compiler/diff/__init__.py`)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from dynamodel.compiler.codegen.python import (
 )
 from dynamodel.compiler.design.ir import Design, PatternPlan
 from dynamodel.compiler.names import pascal_case
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 
 HEADER = '''"""Models of the {table} table: one per entity, one per view.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from dynamodel.compiler.spec import Attribute, Entity, Spec, TypeRef
+from dynamodel.compiler.spec.model import Attribute, Entity, Spec, TypeRef
 
 _SIMPLE = {
     "str": "str",

@@ -19,7 +19,7 @@ from dynamodel.compiler.names import (
     snake_case,
     write_method,
 )
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
 

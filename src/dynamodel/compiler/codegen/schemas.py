@@ -21,7 +21,7 @@ from dynamodel.compiler.codegen.python import (
 from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTemplate
 from dynamodel.compiler.emit.cloudformation import cloudformation_template
 from dynamodel.compiler.names import constant_case, snake_case
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 
 HEADER = '''"""Marshalling, keys and runtime schemas of the {table} table.
 

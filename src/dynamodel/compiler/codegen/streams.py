@@ -9,8 +9,8 @@ entity name, so no entity's change class can be called that).
 from __future__ import annotations
 
 from dynamodel.compiler.design.ir import Design, KeyTemplate
-from dynamodel.compiler.fields import STREAM_VIEWS
 from dynamodel.compiler.names import constant_case
+from dynamodel.compiler.spec.fields import STREAM_VIEWS
 
 UNION = "AnyChange"
 

@@ -11,7 +11,7 @@ from dynamodel.compiler.design.capacity import estimate_capacity
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.design.passes import PASSES, DesignState
 from dynamodel.compiler.diagnostics import Diagnostic, sort_diagnostics
-from dynamodel.compiler.spec import Spec
+from dynamodel.compiler.spec.model import Spec
 
 __all__ = ["PASSES", "Design", "design_spec", "run_passes"]
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from dynamodel.compiler.design.ir import BEFORE_HEAD, HEAD_FIRST, HEAD_LAST
 from dynamodel.compiler.design.layout import Layout
 from dynamodel.compiler.diagnostics import Diagnostic, error
-from dynamodel.compiler.spec import AccessPattern, Entity, Spec
+from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import Literal
 
 from dynamodel.compiler.cached import cached
 from dynamodel.compiler.diagnostics import Diagnostic
-from dynamodel.compiler.spec import Spec, first_by
+from dynamodel.compiler.spec.model import Spec, first_by
 from dynamodel.runtime.keys import DELIMITER
 
 TABLE = "table"  # the name the design uses for the base table among its indexes

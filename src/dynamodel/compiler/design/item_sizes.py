@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 from dynamodel.compiler.design.ir import Design, EntityDesign, KeyTemplate
-from dynamodel.compiler.spec import Attribute, Entity, TypeRef
+from dynamodel.compiler.spec.model import Attribute, Entity, TypeRef
 from dynamodel.runtime.names import (
     ENTITY_ATTRIBUTE,
     GUARD_TYPE,

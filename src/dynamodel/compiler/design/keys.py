@@ -12,7 +12,7 @@ from dynamodel.compiler.design.ir import (
 )
 from dynamodel.compiler.design.layout import Layout
 from dynamodel.compiler.names import pascal_case
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 
 MAX_GSIS = 20  # DynamoDB's default quota of GSIs per table
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dynamodel.compiler.spec import Entity
+from dynamodel.compiler.spec.model import Entity
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from dynamodel.compiler.design.plans import (
     view_plan,
 )
 from dynamodel.compiler.diagnostics import Diagnostic, error
-from dynamodel.compiler.spec import AccessPattern, Entity, Spec
+from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 
 
 def _no_kinds() -> Mapping[str, PlanKind]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dynamodel.compiler.design.ir import HEAD_FIRST, HEAD_LAST
 from dynamodel.compiler.design.layout import Layout, merge
-from dynamodel.compiler.spec import AccessPattern, Spec
+from dynamodel.compiler.spec.model import AccessPattern, Spec
 
 Need = dict[str, Layout]  # entity name -> the layout it needs, all in one index
 

@@ -11,7 +11,7 @@ from dynamodel.compiler.design.ir import (
     ViewPart,
 )
 from dynamodel.compiler.diagnostics import Diagnostic, warning
-from dynamodel.compiler.spec import AccessPattern, Entity, Spec
+from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 
 
 def returns_one(entity: Entity, pattern: AccessPattern) -> bool:

@@ -10,7 +10,7 @@ from dynamodel.compiler.design.ir import TABLE, Design, EntityKey, PatternPlan
 from dynamodel.compiler.diagnostics import Diagnostic
 from dynamodel.compiler.emit import capacity
 from dynamodel.compiler.emit.json_text import dumps_indented
-from dynamodel.compiler.fields import STREAM_VIEWS
+from dynamodel.compiler.spec.fields import STREAM_VIEWS
 
 
 def _value(value: object) -> Any:

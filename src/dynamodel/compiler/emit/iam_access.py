@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from dynamodel.compiler.design.ir import Design, EntityDesign, KeyTemplate, Segment
 from dynamodel.compiler.names import SHARED_WRITE_METHODS, write_methods
-from dynamodel.compiler.spec import Spec
+from dynamodel.compiler.spec.model import Spec
 from dynamodel.runtime.names import MARKER_TAG
 
 # apply_once markers: `_applied#<consumer>#<token>` (dynamodel.runtime.counters.marker_key).

@@ -1,6 +1,6 @@
 """The JSON Schema of the spec language, for editor completion and validation.
 
-Built from the same key tables the reader uses (`compiler/fields.py`), so a key the compiler
+Built from the same key tables the reader uses (`compiler/spec/fields.py`), so a key the compiler
 accepts is always a key the schema offers. Editors pick it up from a first line like
 `# yaml-language-server: $schema=<path or URL>/spec.schema.json`.
 """
@@ -11,9 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dynamodel.compiler import fields
-from dynamodel.compiler.read_hints import MAX_ITEM_BYTES, MAX_RATE, SIZE_TEXT
-from dynamodel.compiler.spec import ENTITY_NAME, PATTERN_NAME, SCALAR_TYPES
+from dynamodel.compiler.spec import fields
+from dynamodel.compiler.spec.model import ENTITY_NAME, PATTERN_NAME, SCALAR_TYPES
+from dynamodel.compiler.spec.read.hints import MAX_ITEM_BYTES, MAX_RATE, SIZE_TEXT
 
 _SCALARS = "|".join(SCALAR_TYPES)
 TYPE_PATTERN = (

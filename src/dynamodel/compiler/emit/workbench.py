@@ -21,9 +21,9 @@ from typing import Any
 
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.emit.json_text import Rendered, dumps_indented
-from dynamodel.compiler.sample_items import GUARD_ENTITY_ATTRIBUTE, GUARD_OWNER_ATTRIBUTE
 from dynamodel.compiler.samples import SampleData, SampleItem, sample_data
-from dynamodel.compiler.spec import Attribute
+from dynamodel.compiler.samples.items import GUARD_ENTITY_ATTRIBUTE, GUARD_OWNER_ATTRIBUTE
+from dynamodel.compiler.spec.model import Attribute
 from dynamodel.runtime.names import TYPE_ATTRIBUTE, VERSION_ATTRIBUTE
 
 MODEL_VERSION = "3.0"

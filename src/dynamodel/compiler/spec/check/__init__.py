@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import difflib
 
-from dynamodel.compiler.check_functions import check_functions, check_tenant
-from dynamodel.compiler.check_values import value_problem
-from dynamodel.compiler.check_views import ViewChecks
 from dynamodel.compiler.diagnostics import Diagnostic, Pos
 from dynamodel.compiler.names import repository_class_name
-from dynamodel.compiler.read_entities import RESERVED_ENTITY_NAMES
-from dynamodel.compiler.spec import (
+from dynamodel.compiler.spec.check.functions import check_functions, check_tenant
+from dynamodel.compiler.spec.check.values import value_problem
+from dynamodel.compiler.spec.check.views import ViewChecks
+from dynamodel.compiler.spec.model import (
     ID_TYPES,
     SORTABLE_TYPES,
     AccessPattern,
@@ -23,6 +22,7 @@ from dynamodel.compiler.spec import (
     Ref,
     Spec,
 )
+from dynamodel.compiler.spec.read.entities import RESERVED_ENTITY_NAMES
 
 RESERVED_METHODS = frozenset(
     {"create_table", "batch_get", "batch_write", "table_name", "increment", "apply_once"}

@@ -30,8 +30,8 @@ from types import MappingProxyType
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.sample_items import SampleItem
-from dynamodel.compiler.sample_records import SampleBuilder
+from dynamodel.compiler.samples.items import SampleItem
+from dynamodel.compiler.samples.records import SampleBuilder
 
 __all__ = ["SampleData", "SampleItem", "sample_data"]
 

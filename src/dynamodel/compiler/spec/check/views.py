@@ -6,7 +6,7 @@ import difflib
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
 from dynamodel.compiler.names import pascal_case
-from dynamodel.compiler.spec import SORTABLE_TYPES, AccessPattern, Entity, Ref, Spec
+from dynamodel.compiler.spec.model import SORTABLE_TYPES, AccessPattern, Entity, Ref, Spec
 
 
 class ViewChecks:

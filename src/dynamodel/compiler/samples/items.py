@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTemplate
-from dynamodel.compiler.spec import Attribute, Entity, TypeRef
+from dynamodel.compiler.spec.model import Attribute, Entity, TypeRef
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.names import (

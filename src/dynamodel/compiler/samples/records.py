@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.sample_items import (
+from dynamodel.compiler.samples.items import (
     Item,
     SampleItem,
     entity_item,
     guard_items,
     typed_constant,
 )
-from dynamodel.compiler.sample_values import (
+from dynamodel.compiler.samples.values import (
     POOLED_TYPES,
     REFERENCE_TYPES,
     SHARED_POOL_SIZE,
@@ -27,7 +27,7 @@ from dynamodel.compiler.sample_values import (
     ttl_instant,
     value_of,
 )
-from dynamodel.compiler.spec import Attribute, Entity, Spec
+from dynamodel.compiler.spec.model import Attribute, Entity, Spec
 from dynamodel.runtime.errors import InvalidKeyValueError
 
 Record = dict[str, Any]

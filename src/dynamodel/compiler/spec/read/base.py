@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
-from dynamodel.compiler.spec import Ref
-from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar, YSeq
+from dynamodel.compiler.spec.model import Ref
+from dynamodel.compiler.spec.yamlnodes import YMap, YNode, YScalar, YSeq
 
 
 def describe_node(node: YNode, *, expect_text: bool = False) -> str:

@@ -1,14 +1,14 @@
 """Schema evolution, per entity: its keys, unique guards, versioning and attributes.
 
-Split from `compiler/diff.py` (which compares the table, its indexes and the patterns and
+Split from `compiler/diff/__init__.py` (which compares the table, its indexes and the patterns and
 classifies the whole change); the `Change` records are defined there.
 """
 
 from __future__ import annotations
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, EntityKey
-from dynamodel.compiler.diff_types import Change
-from dynamodel.compiler.spec import Attribute, Entity
+from dynamodel.compiler.diff.types import Change
+from dynamodel.compiler.spec.model import Attribute, Entity
 
 
 def entity_changes(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from dynamodel.compiler.names import snake_case
-from dynamodel.compiler.spec import TypeRef
+from dynamodel.compiler.spec.model import TypeRef
 
 _BASE_TIME = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 _BASE_TTL = dt.datetime(2035, 1, 1, tzinfo=dt.UTC)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import math
 import re
 
-from dynamodel.compiler import fields
-from dynamodel.compiler.read_base import ReaderBase, describe_node
-from dynamodel.compiler.yamlnodes import YNode, YScalar
+from dynamodel.compiler.spec import fields
+from dynamodel.compiler.spec.read.base import ReaderBase, describe_node
+from dynamodel.compiler.spec.yamlnodes import YNode, YScalar
 
 MAX_ITEM_BYTES = 400 * 1024  # DynamoDB's item size limit
 # A size as text: a number and a unit. KB is 1,024 bytes here, as DynamoDB counts.

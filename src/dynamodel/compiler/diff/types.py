@@ -1,4 +1,4 @@
-"""The records of a schema diff (see `compiler/diff.py`): changes, their severity, the whole."""
+"""The records of a schema diff (see `compiler/diff/__init__.py`): changes, their severity, the whole."""
 
 from __future__ import annotations
 

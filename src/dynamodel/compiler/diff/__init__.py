@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dynamodel.compiler.design.ir import Design, PatternPlan
-from dynamodel.compiler.diff_entities import entity_changes
-from dynamodel.compiler.diff_types import SEVERITIES, SEVERITY_TITLES, Change, SchemaDiff, Severity
+from dynamodel.compiler.diff.entities import entity_changes
+from dynamodel.compiler.diff.types import SEVERITIES, SEVERITY_TITLES, Change, SchemaDiff, Severity
 
 __all__ = ["SEVERITIES", "SEVERITY_TITLES", "Change", "SchemaDiff", "Severity", "diff_designs"]
 

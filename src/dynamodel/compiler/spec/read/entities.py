@@ -6,12 +6,10 @@ import keyword
 import re
 from typing import Any
 
-from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Pos
 from dynamodel.compiler.names import constant_case, snake_case
-from dynamodel.compiler.read_base import describe_node
-from dynamodel.compiler.read_hints import HintReader
-from dynamodel.compiler.spec import (
+from dynamodel.compiler.spec import fields
+from dynamodel.compiler.spec.model import (
     ATTRIBUTE_NAME,
     ENTITY_NAME,
     SCALAR_TYPES,
@@ -21,7 +19,9 @@ from dynamodel.compiler.spec import (
     Ref,
     TypeRef,
 )
-from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar, YSeq
+from dynamodel.compiler.spec.read.base import describe_node
+from dynamodel.compiler.spec.read.hints import HintReader
+from dynamodel.compiler.spec.yamlnodes import YMap, YNode, YScalar, YSeq
 
 _TYPE = re.compile(r"^\s*([a-z]+)\s*(?:\[\s*(.+?)\s*\])?\s*(\?)?\s*$")
 _SET_ITEM_TYPES = ("str", "int", "decimal", "bytes")

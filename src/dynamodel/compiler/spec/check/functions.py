@@ -11,7 +11,7 @@ import difflib
 
 from dynamodel.compiler.diagnostics import Diagnostic, error
 from dynamodel.compiler.names import WRITE_KINDS, pascal_case, write_method, write_methods
-from dynamodel.compiler.spec import FunctionGroup, Ref, Spec
+from dynamodel.compiler.spec.model import FunctionGroup, Ref, Spec
 
 
 def _close(name: str, options: list[str]) -> str | None:

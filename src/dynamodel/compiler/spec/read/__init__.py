@@ -7,13 +7,9 @@ mixins in `read_entities.py` and `read_patterns.py`.
 
 from __future__ import annotations
 
-from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Diagnostic
-from dynamodel.compiler.read_base import describe_node
-from dynamodel.compiler.read_entities import EntityReader
-from dynamodel.compiler.read_functions import FunctionReader
-from dynamodel.compiler.read_patterns import PatternReader
-from dynamodel.compiler.spec import (
+from dynamodel.compiler.spec import fields
+from dynamodel.compiler.spec.model import (
     TABLE_NAME,
     AccessPattern,
     Entity,
@@ -21,7 +17,11 @@ from dynamodel.compiler.spec import (
     Spec,
     Table,
 )
-from dynamodel.compiler.yamlnodes import YMap, YNode, YScalar
+from dynamodel.compiler.spec.read.base import describe_node
+from dynamodel.compiler.spec.read.entities import EntityReader
+from dynamodel.compiler.spec.read.functions import FunctionReader
+from dynamodel.compiler.spec.read.patterns import PatternReader
+from dynamodel.compiler.spec.yamlnodes import YMap, YNode, YScalar
 
 _TABLE_NAME_HINT = "use 3-200 letters, digits, `_`, `-` or `.`"
 

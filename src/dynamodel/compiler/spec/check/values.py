@@ -6,8 +6,8 @@ import datetime as dt
 import math
 from decimal import Decimal
 
-from dynamodel.compiler.read_base import yaml_kind
-from dynamodel.compiler.spec import Attribute
+from dynamodel.compiler.spec.model import Attribute
+from dynamodel.compiler.spec.read.base import yaml_kind
 
 
 def value_problem(attribute: Attribute, value: object) -> tuple[str, str] | None:

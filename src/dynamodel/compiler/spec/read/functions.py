@@ -6,10 +6,10 @@ checked in `check_functions.py`.
 
 from __future__ import annotations
 
-from dynamodel.compiler import fields
-from dynamodel.compiler.read_base import ReaderBase, describe_node
-from dynamodel.compiler.spec import ATTRIBUTE_NAME, PATTERN_NAME, FunctionGroup, Ref
-from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
+from dynamodel.compiler.spec import fields
+from dynamodel.compiler.spec.model import ATTRIBUTE_NAME, PATTERN_NAME, FunctionGroup, Ref
+from dynamodel.compiler.spec.read.base import ReaderBase, describe_node
+from dynamodel.compiler.spec.yamlnodes import YNode, YScalar, YSeq
 
 
 class FunctionReader(ReaderBase):

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dynamodel.compiler import fields
 from dynamodel.compiler.diagnostics import Pos
-from dynamodel.compiler.read_base import describe_node
-from dynamodel.compiler.read_hints import HintReader
-from dynamodel.compiler.spec import ATTRIBUTE_NAME, PATTERN_NAME, AccessPattern, Ref, ViewField
-from dynamodel.compiler.yamlnodes import YNode, YScalar, YSeq
+from dynamodel.compiler.spec import fields
+from dynamodel.compiler.spec.model import (
+    ATTRIBUTE_NAME,
+    PATTERN_NAME,
+    AccessPattern,
+    Ref,
+    ViewField,
+)
+from dynamodel.compiler.spec.read.base import describe_node
+from dynamodel.compiler.spec.read.hints import HintReader
+from dynamodel.compiler.spec.yamlnodes import YNode, YScalar, YSeq
 
 # Every read of a sharded pattern sends one Query per shard, and its cursor carries where each
 # shard stopped: 16 keeps a page's fan-out and the signed cursor small (cursors stay < 8 KB).
