@@ -21,6 +21,7 @@ def _spec(name: str) -> Spec:
 
 def test_the_passes_in_order() -> None:
     assert [name for name, _ in PASSES] == [
+        "base key search",
         "base layout",
         "views on the base table",
         "patterns on the base table",
@@ -40,14 +41,13 @@ def test_no_pass_changes_the_state_it_is_given() -> None:
             before = repr(state)  # every part is a dataclass, tuple, list, set or mapping
             after = design_pass(state)
             assert repr(state) == before, f"{example}: `{name}` changed its input"
-            assert after is not state, name
             state = after
 
 
 def test_a_pass_runs_alone_on_the_state_before_it() -> None:
     spec = _spec("tracker")
     state = DesignState(spec=spec)
-    for _, design_pass in PASSES[:3]:
+    for _, design_pass in PASSES[:4]:
         state = design_pass(state)
     # The base table alone serves these, before any GSI is placed.
     assert state.placement is None

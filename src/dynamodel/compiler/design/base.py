@@ -16,6 +16,7 @@ Rules, in order:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dynamodel.compiler.design.ir import BEFORE_HEAD, HEAD_FIRST, HEAD_LAST
@@ -72,10 +73,11 @@ def base_wish(entity: Entity, by: tuple[str, ...], sort: tuple[str, ...]) -> _Wi
     return _Wish(wanted, sort, AccessPattern(name="", pos=entity.pos))
 
 
-def layout_entities(spec: Spec) -> BaseLayout:
-    """Each entity's base-table partition and sort: aggregates whole, others by the subset of
-    their id their patterns (and views) read by."""
-    result = BaseLayout()
+# A plain entity's base key: its partition attributes and the sort that leads its sort key.
+BaseKey = tuple[frozenset[str], tuple[str, ...]]
+
+
+def _readers(spec: Spec) -> dict[str, list[AccessPattern]]:
     readers: dict[str, list[AccessPattern]] = defaultdict(list)
     for pattern in spec.patterns:
         if pattern.is_view:
@@ -83,13 +85,63 @@ def layout_entities(spec: Spec) -> BaseLayout:
                 readers[view_field.entity.name].append(pattern)
         elif pattern.entity is not None:
             readers[pattern.entity.name].append(pattern)
+    return readers
+
+
+def layout_entities(spec: Spec, choice: Mapping[str, BaseKey] | None = None) -> BaseLayout:
+    """Each entity's base-table partition and sort: aggregates whole, others by the subset of
+    their id their patterns (and views) read by: the best-ranked wish, or the one `choice`
+    names (the base key search's)."""
+    result = BaseLayout()
+    readers = _readers(spec)
     for entity in spec.entities:
         if is_plain(spec, entity):
             wishes = _wishes(spec, entity, readers[entity.name])
-            result.layouts[entity.name] = _plain_layout(entity, wishes, result.diagnostics)
+            chosen = (choice or {}).get(entity.name)
+            result.layouts[entity.name] = _plain_layout(
+                entity, wishes, result.diagnostics, chosen=chosen
+            )
         else:
             result.layouts[entity.name] = _aggregate_layout(spec, entity)
     return result
+
+
+def base_key_candidates(spec: Spec) -> dict[str, list[BaseKey]]:
+    """For each plain entity whose patterns and views wish for different base keys (and none
+    of them is `consistent`, which fixes the key), those keys, the default (best-ranked) one
+    first."""
+    readers = _readers(spec)
+    candidates: dict[str, list[BaseKey]] = {}
+    for entity in spec.entities:
+        if not is_plain(spec, entity):
+            continue
+        wishes = _wishes(spec, entity, readers[entity.name])
+        if any(w.pattern.consistent for w in wishes):
+            continue
+        keys = list(dict.fromkeys((w.partition, w.sort) for w in wishes))
+        if len(keys) < 2:
+            continue
+        default = _default_key(entity, wishes)
+        candidates[entity.name] = [default, *(k for k in keys if k != default)]
+    return candidates
+
+
+def _default_key(entity: Entity, wishes: list[_Wish]) -> BaseKey:
+    """The key the rank picks: the partition most patterns want (ties: a prefix of the id,
+    then the larger one), with the sort of the first pattern that wants it."""
+    identity = entity.id_names
+    by_partition: dict[frozenset[str], list[_Wish]] = defaultdict(list)
+    for wish in wishes:
+        by_partition[wish.partition].append(wish)
+
+    def rank(item: tuple[frozenset[str], list[_Wish]]) -> tuple[int, int, int, tuple[str, ...]]:
+        partition, served = item
+        ordered = tuple(a for a in identity if a in partition)
+        is_prefix = identity[: len(ordered)] == ordered
+        return (-len(served), -int(is_prefix), -len(partition), ordered)
+
+    partition = min(by_partition.items(), key=rank)[0]
+    return partition, by_partition[partition][0].sort
 
 
 def place_base_views(spec: Spec, base: BaseLayout) -> BaseLayout:
@@ -140,44 +192,43 @@ def _view_entity_plain(spec: Spec, name: str) -> bool:
     return entity is not None and is_plain(spec, entity)
 
 
-def _plain_layout(entity: Entity, wishes: list[_Wish], diagnostics: list[Diagnostic]) -> Layout:
+def _plain_layout(
+    entity: Entity,
+    wishes: list[_Wish],
+    diagnostics: list[Diagnostic],
+    *,
+    chosen: BaseKey | None = None,
+) -> Layout:
     identity = entity.id_names
-    by_partition: dict[frozenset[str], list[_Wish]] = defaultdict(list)
-    for wish in wishes:
-        by_partition[wish.partition].append(wish)
     required = [w for w in wishes if w.pattern.consistent]
-    chosen: frozenset[str] | None = None
+    key: BaseKey | None = None
     if required:
-        chosen = required[0].partition
+        key = (required[0].partition, required[0].sort)
         for wish in required[1:]:
-            if wish.partition != chosen:
+            if wish.partition != key[0]:
                 first = required[0].pattern
                 assert wish.pattern.consistent_pos is not None
                 diagnostics.append(
                     error(
                         wish.pattern.consistent_pos,
                         f"`{wish.pattern.name}` cannot be strongly consistent: the base table "
-                        f"partitions `{entity.name}` by {_names(chosen)} for `{first.name}`, and "
+                        f"partitions `{entity.name}` by {_names(key[0])} for `{first.name}`, and "
                         f"reading by {_names(wish.partition)} needs a GSI, which is eventually "
                         "consistent",
                         "drop `consistent: true` from one of the two patterns",
                     )
                 )
-    elif by_partition:
-
-        def rank(item: tuple[frozenset[str], list[_Wish]]) -> tuple[int, int, int, tuple[str, ...]]:
-            partition, served = item
-            ordered = tuple(a for a in identity if a in partition)
-            is_prefix = identity[: len(ordered)] == ordered
-            return (-len(served), -int(is_prefix), -len(partition), ordered)
-
-        chosen = min(by_partition.items(), key=rank)[0]
-    if chosen is None:
+        # The sort of the first pattern (consistent or not) that wants this partition.
+        key = (key[0], next(w.sort for w in wishes if w.partition == key[0]))
+    elif chosen is not None:
+        key = chosen
+    elif wishes:
+        key = _default_key(entity, wishes)
+    if key is None:
         return Layout(entity.name, identity, (), head_prefix=HEAD_FIRST)
-    first_sort = by_partition[chosen][0].sort
-    partition = tuple(a for a in identity if a in chosen)
-    rest = tuple(a for a in identity if a not in chosen and a not in first_sort)
-    return Layout(entity.name, partition, first_sort + rest)
+    partition = tuple(a for a in identity if a in key[0])
+    rest = tuple(a for a in identity if a not in key[0] and a not in key[1])
+    return Layout(entity.name, partition, key[1] + rest)
 
 
 def _names(attributes: frozenset[str]) -> str:

@@ -10,11 +10,18 @@ assembles the `Design`. The rules themselves live in the modules the passes call
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from dynamodel.compiler.design.base import BaseLayout, layout_entities, place_base_views
+from dynamodel.compiler.design.base import (
+    BaseKey,
+    BaseLayout,
+    base_key_candidates,
+    layout_entities,
+    place_base_views,
+)
 from dynamodel.compiler.design.ir import (
     TABLE,
     EntityDesign,
@@ -24,7 +31,7 @@ from dynamodel.compiler.design.ir import (
     PlanKind,
 )
 from dynamodel.compiler.design.keys import MAX_GSIS, freeze_key, name_indexes, unique_guard
-from dynamodel.compiler.design.placement import Placement, pattern_need, view_need
+from dynamodel.compiler.design.placement import Need, Placement, pattern_need, view_need
 from dynamodel.compiler.design.plans import (
     consistent_hint,
     entity_plan,
@@ -34,6 +41,7 @@ from dynamodel.compiler.design.plans import (
     returns_one,
     view_plan,
 )
+from dynamodel.compiler.design.search import fewest_gsis
 from dynamodel.compiler.diagnostics import Diagnostic, error
 from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 
@@ -51,6 +59,8 @@ class DesignState:
     """What the passes have decided so far; each pass fills in its part."""
 
     spec: Spec
+    # the base keys the search chose where an entity's patterns wish for different ones
+    base_choice: Mapping[str, BaseKey] = field(default_factory=lambda: MappingProxyType({}))
     base: BaseLayout = field(default_factory=BaseLayout)  # base-table layouts and views
     # entity patterns the base table serves, and how
     table_kinds: Mapping[str, PlanKind] = field(default_factory=_no_kinds)
@@ -66,10 +76,64 @@ class DesignState:
 Pass = Callable[[DesignState], DesignState]
 
 
+# Past this many entities with a choice of base key, the ranked defaults stand.
+MAX_CHOOSING_ENTITIES = 24
+MAX_COMBINATIONS = 64  # up to this many combinations are all tried; past it, one by one
+
+
+def base_key_search(state: DesignState) -> DesignState:
+    """Where an entity's patterns and views wish for different base keys, the one that leaves
+    the fewest GSIs (then the fewest GSI keys, which every write copies; then the ranked
+    default): all combinations when few, else each entity in turn, twice over."""
+    candidates = base_key_candidates(state.spec)
+    if not candidates or len(candidates) > MAX_CHOOSING_ENTITIES:
+        return state
+    names = sorted(candidates)
+    defaults = {name: candidates[name][0] for name in names}
+    cost = _layout_cost(state.spec, defaults)
+    best = dict(defaults)
+    sizes = [len(candidates[name]) for name in names]
+    if _product(sizes) <= MAX_COMBINATIONS:
+        for keys in itertools.product(*(candidates[name] for name in names)):
+            choice = dict(zip(names, keys, strict=True))
+            trial = _layout_cost(state.spec, choice)
+            if trial < cost:
+                cost, best = trial, choice
+    else:
+        for _ in range(2):
+            for name in names:
+                for key in (
+                    candidates[name][1:] if best[name] == defaults[name] else candidates[name]
+                ):
+                    choice = {**best, name: key}
+                    trial = _layout_cost(state.spec, choice)
+                    if trial < cost:
+                        cost, best = trial, choice
+    changed = {name: key for name, key in best.items() if key != defaults[name]}
+    return replace(state, base_choice=MappingProxyType(changed))
+
+
+def _product(sizes: list[int]) -> int:
+    total = 1
+    for size in sizes:
+        total *= size
+    return total
+
+
+def _layout_cost(spec: Spec, choice: Mapping[str, BaseKey]) -> tuple[int, int]:
+    """GSIs, then GSI keys (entity copies), of the design with these base keys."""
+    state = DesignState(spec=spec, base_choice=choice)
+    for design_pass in (base_layout, base_table_views, base_table_patterns, gsi_placement):
+        state = design_pass(state)
+    assert state.placement is not None
+    indexes = state.placement.indexes
+    return len(indexes), sum(len(index) for index in indexes)
+
+
 def base_layout(state: DesignState) -> DesignState:
     """Each entity's base partition: aggregates whole, others by the id subset they are read
-    by (`base.layout_entities`)."""
-    base = layout_entities(state.spec)
+    by, or the key the search chose (`base.layout_entities`)."""
+    base = layout_entities(state.spec, state.base_choice)
     return replace(state, base=base, diagnostics=state.diagnostics + tuple(base.diagnostics))
 
 
@@ -121,23 +185,25 @@ def _table_kind(
 
 
 def gsi_placement(state: DesignState) -> DesignState:
-    """Every need the base table does not serve goes into as few GSIs as first fit finds,
-    views first (they constrain several entities at once), then patterns in spec order."""
+    """Every need the base table does not serve goes into GSIs, views first (they constrain
+    several entities at once), then patterns in spec order: greedily, then by an exact search
+    for fewer GSIs (`search.fewest_gsis`)."""
     spec = state.spec
-    placement = Placement(
+    needs: list[tuple[str, Need]] = []
+    for pattern in spec.patterns:
+        if pattern.is_view and pattern.name not in state.base.views:
+            needs.append((pattern.name, view_need(spec, pattern)))
+    for pattern in spec.patterns:
+        if not pattern.is_view and pattern.name not in state.table_kinds:
+            needs.append((pattern.name, pattern_need(pattern)))
+    outcome = fewest_gsis(
+        needs,
         dedicated=spec.table.indexes == "dedicated",
         optional={
             e.name: frozenset(a.name for a in e.attributes if a.optional) for e in spec.entities
         },
     )
-    ordered = [p for p in spec.patterns if p.is_view] + [p for p in spec.patterns if not p.is_view]
-    for pattern in ordered:
-        if pattern.is_view:
-            if pattern.name not in state.base.views:
-                placement.place(pattern.name, view_need(spec, pattern))
-        elif pattern.name not in state.table_kinds:
-            placement.place(pattern.name, pattern_need(pattern))
-    return replace(state, placement=placement)
+    return replace(state, placement=outcome.placement)
 
 
 def gsi_limit(state: DesignState) -> DesignState:
@@ -280,6 +346,7 @@ def design_warnings(state: DesignState) -> DesignState:
 
 # The design stage, in order. Capacity estimates run on the assembled `Design` afterwards.
 PASSES: tuple[tuple[str, Pass], ...] = (
+    ("base key search", base_key_search),
     ("base layout", base_layout),
     ("views on the base table", base_table_views),
     ("patterns on the base table", base_table_patterns),

@@ -1,9 +1,13 @@
 """GSI placement: put every need the base table cannot serve into as few GSIs as possible.
 
 Each GSI holds at most one key per entity. A need reuses a slot where the entity's key there
-is compatible (`layout.merge`), else takes the first GSI where the entity has no key yet
+is compatible (`layout.merge`), else takes a GSI where the entity has no key yet
 (overloading: entity prefixes keep different entities' items apart), else opens a new GSI.
 With the `dedicated` strategy a GSI holds one partition group only.
+
+`place_needs` first places greedily (first fit, in order), then searches every placement
+exactly (branch and bound, in `search.py`) for one with fewer GSIs, unless the greedy count
+already equals a lower bound or the spec is past the search's size limit.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ class Placement:
     first_pattern: list[str] = field(default_factory=list)  # names dedicated indexes
     served: dict[str, int] = field(default_factory=dict)  # pattern -> index position
 
-    def _fit(self, index: dict[str, Layout], need: Need) -> dict[str, Layout] | None:
+    def fit(self, index: dict[str, Layout], need: Need) -> dict[str, Layout] | None:
+        """The layouts `need` gives the entities of `index` if it goes there, or None."""
         merged: dict[str, Layout] = {}
         present = [name for name in need if name in index]
         groups = {layout.group for layout in need.values()}
@@ -48,14 +53,14 @@ class Placement:
         # Prefer an index where every entity already has a compatible key: no new key at all.
         for position, index in enumerate(self.indexes):
             if all(name in index for name in need):
-                merged = self._fit(index, need)
+                merged = self.fit(index, need)
                 if merged is not None:
                     index.update(merged)
                     self.served[pattern] = position
                     return position
         if not self.dedicated:
             for position, index in enumerate(self.indexes):
-                merged = self._fit(index, need)
+                merged = self.fit(index, need)
                 if merged is not None:
                     index.update(merged)
                     self.served[pattern] = position
