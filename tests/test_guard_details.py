@@ -101,3 +101,30 @@ def test_the_owner_of_a_guard_is_read_strongly_consistent(
     monkeypatch.setattr(table, "get_item", recorded)
     repo.create_badge(make_badge(passes, "p2"))
     assert reads == [True, True]  # the guard, then its owner
+
+
+# A guard its owner p1 wrote, taken over since by another owner (p2 found p1 gone or expired).
+OTHERS = {**GUARD_KEY, "_type": {"S": "_unique"}, "_owner": {"S": "Badge#p2\n#Badge"}}
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda repo: repo.delete_badge(badge_id="p1"),  # deletes the guard of its code
+        lambda repo: repo.update_badge(badge_id="p1", code="C-2"),  # gives the code up
+        lambda repo: repo.update_badge(badge_id="p1", expires_at=None),  # moves the guard's TTL
+    ],
+    ids=["delete", "new code", "new ttl"],
+)
+def test_a_guard_another_owner_took_over_is_left_alone(
+    passes: ModuleType, repo: Any, write: Any
+) -> None:
+    repo.create_badge(make_badge(passes, "p1"))
+    owner = stored(repo, badge_key("p1"))
+    raw(repo).put_item(TableName=repo.table_name, Item=OTHERS)
+    with pytest.raises(VersionConflictError) as caught:
+        write(repo)
+    assert caught.value.entity == "Badge"
+    assert "the guard of its code='C-1' now belongs to another item" in str(caught.value)
+    assert stored(repo, GUARD_KEY) == OTHERS
+    assert stored(repo, badge_key("p1")) == owner  # nothing was written
