@@ -162,3 +162,23 @@ def test_a_partial_update_names_every_step_of_a_nested_path_and_the_reason() -> 
     assert str(caught.value) == (
         "Grid.rows[1][1] = [['a'], ['b', 7]]: Input should be a valid string; nothing was sent"
     )
+
+
+def test_an_object_of_another_model_is_refused_naming_both() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        checked_encoder("Box", Box, encode_ok, members=())(Part(name="p", tags=[]))
+    assert caught.value.entity == "Box"
+    assert str(caught.value) == "expected a Box, got Part; nothing was sent"
+
+
+def test_an_object_holding_a_value_of_a_convertible_type_is_refused() -> None:
+    # Strict: the value held is the value that would be written, so "1" is not taken as 1.
+    with pytest.raises(InvalidValueError) as caught:
+        checked_encoder("Window", Window, encode_ok, members=())(
+            Window.model_construct(low="1", high=2)
+        )
+    assert (caught.value.entity, caught.value.attribute, caught.value.value) == (
+        "Window",
+        "low",
+        "1",
+    )
