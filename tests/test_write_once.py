@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,22 @@ def test_a_create_whose_outcome_is_unknown_names_its_key_from_the_item(
         key,
     )
     assert str(caught.value) == _message("PutItem", "Workspace", key)
+
+
+def test_an_unconditional_put_whose_response_was_lost_is_read_back_strongly_consistent(
+    repos: tuple[TrackerRepository, TrackerRepository], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An eventually consistent read may not see the put just applied, and take it for lost.
+    mine, _ = repos
+    table = mine._table
+    reads: list[bool] = []
+    get_item = table.get_item
+
+    def recorded(key: Any, *, consistent: bool) -> Any:
+        reads.append(consistent)
+        return get_item(key, consistent=consistent)
+
+    monkeypatch.setattr(table, "get_item", recorded)
+    LoseOneResponse(table.client, {"PutItem"}, lambda: None)
+    mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
+    assert reads == [True]
