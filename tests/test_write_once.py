@@ -92,3 +92,19 @@ def test_an_unconditional_put_whose_response_was_lost_is_read_back_strongly_cons
     LoseOneResponse(table.client, {"PutItem"}, lambda: None)
     mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
     assert reads == [True]
+
+
+def test_an_unconditional_put_read_back_changed_names_the_lost_response_as_cause(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    mine, other = repos
+    mine.create_workspace(Workspace(workspace_id="w1", name="Old", created_at=NOW))
+    LoseOneResponse(
+        mine._table.client,
+        {"PutItem"},
+        lambda: other.update_workspace(workspace_id="w1", name="Theirs"),
+    )
+    with pytest.raises(OutcomeUnknownError) as caught:
+        mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
+    key = "PK='Workspace#w1' SK='#Workspace'"
+    assert str(caught.value) == _message("PutItem", "Workspace", key)
