@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dynamodel import OutcomeUnknownError
+from dynamodel import OutcomeUnknownError, VersionConflictError
 from tests import test_lost_responses
 from tests.test_lost_responses import NOW, LoseOneResponse, ticket
 
@@ -108,3 +108,25 @@ def test_an_unconditional_put_read_back_changed_names_the_lost_response_as_cause
         mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
     key = "PK='Workspace#w1' SK='#Workspace'"
     assert str(caught.value) == _message("PutItem", "Workspace", key)
+
+
+def test_a_retried_delete_that_finds_the_item_created_again_is_not_taken_for_applied(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    # The delete was applied and its response lost; another writer created the item again
+    # (version 2 by now) before the retry, whose version condition then fails. The item is
+    # there, so the retry's failure cannot be read as "this delete was applied": it is raised.
+    mine, other = repos
+    mine.create_ticket(ticket(checklist=[]))
+
+    def other_writer() -> None:
+        other.create_ticket(ticket(checklist=[]))
+        other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs")
+
+    fault = LoseOneResponse(mine._table.client, {"TransactWriteItems"}, other_writer)
+    with pytest.raises(VersionConflictError) as caught:
+        mine.delete_ticket(workspace_id="w1", ticket_no=1, expected_version=1)
+    assert str(caught.value).endswith("expected version 1, found 2")
+    assert fault.lost == ["TransactWriteItems"]
+    stored = mine.get_ticket(workspace_id="w1", ticket_no=1)
+    assert stored is not None and stored.title == "Theirs"
