@@ -7,6 +7,8 @@ tests/test_ttl.py's."""
 from __future__ import annotations
 
 import sys
+from datetime import date
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 
 from dynamodel import UniqueValueTakenError, VersionConflictError
 from dynamodel.runtime import guards
-from tests.test_ttl import GUARD_KEY, badge_key, make_badge, passes, raw, repo, stored
+from tests.test_ttl import GUARD_KEY, PAST, badge_key, epoch, make_badge, passes, raw, repo, stored
 
 __all__ = ["passes", "repo"]
 
@@ -43,6 +45,7 @@ def test_a_taken_value_names_its_holder_on_one_line(passes: ModuleType, repo: An
     with pytest.raises(UniqueValueTakenError) as caught:
         repo.create_badge(make_badge(passes, "p2"))
     assert str(caught.value) == "Badge code='C-1' is already taken (held by Badge#p1 #Badge)"
+    assert caught.value.entity == "Badge"
     assert caught.value.attributes == ("code",)
     assert caught.value.values == ("C-1",)
 
@@ -128,3 +131,37 @@ def test_a_guard_another_owner_took_over_is_left_alone(
     assert "the guard of its code='C-1' now belongs to another item" in str(caught.value)
     assert stored(repo, GUARD_KEY) == OTHERS
     assert stored(repo, badge_key("p1")) == owner  # nothing was written
+
+
+def test_a_taken_value_of_several_attributes_names_each(
+    dynamodb_client: Any, table_name: str
+) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/booking/generated"))
+    from bookings import BookingsRepository, Member
+
+    repo = BookingsRepository(client=dynamodb_client, table_name=table_name, cursor_key="k" * 32)
+    repo.create_table()
+
+    def member(member_id: str) -> Any:
+        return Member(
+            org_id="o1",
+            member_id=member_id,
+            email="a@x.org",
+            display_name="A",
+            joined_on=date(2026, 1, 1),
+        )
+
+    repo.create_member(member("m1"))
+    with pytest.raises(UniqueValueTakenError) as caught:
+        repo.create_member(member("m2"))
+    assert str(caught.value).startswith("Member org_id='o1', email='a@x.org' is already taken")
+    assert caught.value.values == ("o1", "a@x.org")
+
+
+def test_an_expired_guard_is_claimed_whatever_owner_it_names(passes: ModuleType, repo: Any) -> None:
+    # Its TTL has passed: DynamoDB is about to delete it, so its value is free, even when the
+    # guard names no owner this runtime can read (a guard written before guards named one).
+    expired = {**GUARD_KEY, "_type": {"S": "_unique"}, "expires_at": {"N": epoch(PAST)}}
+    raw(repo).put_item(TableName=repo.table_name, Item=expired)
+    repo.create_badge(make_badge(passes, "p2"))
+    assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p2\n#Badge"}  # type: ignore[index]
