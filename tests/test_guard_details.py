@@ -7,7 +7,7 @@ tests/test_ttl.py's."""
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,7 +16,19 @@ import pytest
 
 from dynamodel import UniqueValueTakenError, VersionConflictError
 from dynamodel.runtime import guards
-from tests.test_ttl import GUARD_KEY, PAST, badge_key, epoch, make_badge, passes, raw, repo, stored
+from tests.test_repository_oracle import load_package
+from tests.test_ttl import (
+    FUTURE,
+    GUARD_KEY,
+    PAST,
+    badge_key,
+    epoch,
+    make_badge,
+    passes,
+    raw,
+    repo,
+    stored,
+)
 
 __all__ = ["passes", "repo"]
 
@@ -165,3 +177,36 @@ def test_an_expired_guard_is_claimed_whatever_owner_it_names(passes: ModuleType,
     raw(repo).put_item(TableName=repo.table_name, Item=expired)
     repo.create_badge(make_badge(passes, "p2"))
     assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p2\n#Badge"}  # type: ignore[index]
+
+
+OPTIONAL_CODE_SPEC = """\
+version: 1
+table: Cards
+entities:
+  Card:
+    id: [card_id]
+    attributes:
+      card_id: str
+      code: {type: str, optional: true}
+      expires_at: {type: datetime, optional: true, ttl: true}
+    unique: [code]
+access_patterns:
+  get_card: {entity: Card, by: [card_id]}
+  card_by_code: {entity: Card, by: [code]}
+"""
+
+
+def test_an_owner_without_its_optional_unique_value_changes_its_ttl_without_a_guard(
+    tmp_path: Path, dynamodb_client: Any, table_name: str
+) -> None:
+    spec = tmp_path / "cards" / "spec.yaml"
+    spec.parent.mkdir()
+    spec.write_text(OPTIONAL_CODE_SPEC, encoding="utf-8")
+    cards = load_package(spec, tmp_path / "package")[1]
+    repo = cards.CardsRepository(client=dynamodb_client, table_name=table_name, cursor_key="k" * 32)
+    repo.create_table()
+    repo.create_card(cards.Card(card_id="c1", expires_at=FUTURE))
+    later = FUTURE + timedelta(days=1)
+    assert repo.update_card(card_id="c1", expires_at=later).expires_at == later
+    items = raw(repo).scan(TableName=table_name)["Items"]
+    assert [item["PK"]["S"] for item in items] == ["Card#c1"]  # no guard: no value to hold
