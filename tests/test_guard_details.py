@@ -190,23 +190,52 @@ entities:
       code: {type: str, optional: true}
       expires_at: {type: datetime, optional: true, ttl: true}
     unique: [code]
+  Person:
+    id: [person_id]
+    attributes:
+      person_id: str
+      email: str
+      phone: str
+    unique: [email, phone]
 access_patterns:
   get_card: {entity: Card, by: [card_id]}
+  get_person: {entity: Person, by: [person_id]}
   card_by_code: {entity: Card, by: [code]}
 """
 
 
-def test_an_owner_without_its_optional_unique_value_changes_its_ttl_without_a_guard(
-    tmp_path: Path, dynamodb_client: Any, table_name: str
-) -> None:
+@pytest.fixture
+def cards(tmp_path: Path) -> ModuleType:
     spec = tmp_path / "cards" / "spec.yaml"
     spec.parent.mkdir()
     spec.write_text(OPTIONAL_CODE_SPEC, encoding="utf-8")
-    cards = load_package(spec, tmp_path / "package")[1]
+    return load_package(spec, tmp_path / "package")[1]
+
+
+@pytest.fixture
+def cards_repo(cards: ModuleType, dynamodb_client: Any, table_name: str) -> Any:
     repo = cards.CardsRepository(client=dynamodb_client, table_name=table_name, cursor_key="k" * 32)
     repo.create_table()
+    return repo
+
+
+def test_an_owner_without_its_optional_unique_value_changes_its_ttl_without_a_guard(
+    cards: ModuleType, cards_repo: Any, table_name: str
+) -> None:
+    repo = cards_repo
     repo.create_card(cards.Card(card_id="c1", expires_at=FUTURE))
     later = FUTURE + timedelta(days=1)
     assert repo.update_card(card_id="c1", expires_at=later).expires_at == later
     items = raw(repo).scan(TableName=table_name)["Items"]
     assert [item["PK"]["S"] for item in items] == ["Card#c1"]  # no guard: no value to hold
+
+
+def test_a_change_of_the_second_unique_value_moves_its_guard(
+    cards: ModuleType, cards_repo: Any, table_name: str
+) -> None:
+    repo = cards_repo
+    repo.create_person(cards.Person(person_id="p1", email="a@x.org", phone="1"))
+    repo.update_person(person_id="p1", phone="2")  # the email's guard stays as it is
+    with pytest.raises(UniqueValueTakenError):
+        repo.create_person(cards.Person(person_id="p2", email="b@x.org", phone="2"))
+    repo.create_person(cards.Person(person_id="p3", email="c@x.org", phone="1"))  # released
