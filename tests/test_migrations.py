@@ -339,3 +339,23 @@ def test_without_key_changes_no_migrations_module_is_generated() -> None:
     design = _design(TRACKER)
     files = generate_package(design, package="tracker", previous=design)
     assert "tracker/migrations.py" not in files
+
+
+def test_a_migration_may_go_one_item_a_page_but_not_zero(
+    packages: dict[str, ModuleType], dynamodb_client: Any, table_name: str
+) -> None:
+    old, new = _repositories(packages, "accounts", dynamodb_client, table_name)
+    old.create_table()
+    v1 = packages["accounts_v1"]
+    for n in range(2):
+        old.create_account(
+            v1.Account(account_id=f"a{n}", tenant_id="t", email=f"{n}@x.io", name="n")
+        )
+    migrate = packages["accounts_migrations"].migrate_account
+    with pytest.raises(ValueError, match="page_size must be at least 1"):
+        migrate(new, page_size=0)
+    pages: list[MigrationReport] = []
+    migrate(new, page_size=1, on_page=pages.append)
+    assert len(pages) >= 2
+    items = _scan(dynamodb_client, table_name)
+    assert all(i["PK"]["S"].startswith("Account#t#") for i in items if i["_type"]["S"] == "Account")

@@ -172,6 +172,13 @@ def test_a_condition_failure_after_botocores_retries_is_not_taken_for_a_conflict
         if stored_name == "Mine":
             repo.create_workspace(workspace("Mine"))
         else:
-            with pytest.raises(OutcomeUnknownError):
+            with pytest.raises(OutcomeUnknownError) as caught:
                 repo.create_workspace(workspace("Mine"))
+            # The runtime saw no failed attempt: the cause named is botocore's retries.
+            assert str(caught.value) == (
+                "PutItem of Workspace PK='Workspace#w1' SK='#Workspace': an earlier attempt "
+                "may have been applied (botocore's own retries), and another writer changed "
+                "the item before the retry; whether this write was applied is unknown. Read "
+                "the item and decide"
+            )
         assert server.requests == 2  # both sent by botocore, in one call of the runtime

@@ -196,6 +196,10 @@ def test_boto3_records_and_lambda_events_give_the_same_typed_changes(dynamodb: A
     ]
     assert from_boto3.skipped == from_lambda.skipped
     by_event_id = {record["eventID"]: record for record in records}
+    for skipped in from_boto3.skipped:  # a skipped record still says where it is in the stream
+        assert (
+            skipped.sequence_number == by_event_id[skipped.event_id]["dynamodb"]["SequenceNumber"]
+        )
     for change in from_lambda.changes:
         record = by_event_id[change.event_id]
         assert change.sequence_number == record["dynamodb"]["SequenceNumber"]
@@ -334,6 +338,35 @@ def test_unreadable_records_raise_stream_record_error_naming_the_record(dynamodb
     bad_base64["dynamodb"]["NewImage"]["raw_frame"] = {"B": "not base64!"}
     with pytest.raises(StreamRecordError, match="malformed"):
         parse_changes([bad_base64])
+
+
+def test_stream_record_errors_say_what_was_wrong(dynamodb: Any) -> None:
+    repo = repository(dynamodb)
+    repo.create_alert(Alert(site_id="s1", device_id="d1", rule="r", severity="info", message="m"))
+    repo.save_reading(Reading(device_id="d1", recorded_at=NOW, raw_frame=b"\x01"))
+    alert_record, reading_record = read_stream(dynamodb, repo.table_name)
+    arn = stream_arn(dynamodb, repo.table_name)
+    # A record without eventSource is taken for a DynamoDB one, as its body says.
+    unsourced = corrupted(alert_record, lambda r: r.pop("eventSource"))
+    assert parse_changes([unsourced]) == parse_changes([alert_record])
+    kinesis = corrupted(alert_record, lambda r: r.update(eventSource="aws:kinesis"))
+    with pytest.raises(StreamRecordError) as raised:
+        parse_changes([kinesis])
+    assert str(raised.value) == (
+        f"record {alert_record['eventID']!r} is not a DynamoDB stream record (source 'aws:kinesis')"
+    )
+    # Neither an id nor an event name: the message shows both as empty.
+    anonymous = corrupted(alert_record, lambda r: (r.pop("eventID"), r.pop("eventName")))
+    with pytest.raises(StreamRecordError) as raised:
+        parse_changes([anonymous])
+    assert str(raised.value) == "record '' has an unknown eventName ''"
+    assert raised.value.sequence_number == alert_record["dynamodb"]["SequenceNumber"]
+    # Binary values are strict base64: a stray character is refused, not skipped over.
+    stray = lambda_event([reading_record], arn)["Records"][0]
+    stray["dynamodb"]["NewImage"]["raw_frame"] = {"B": "AQ==!"}
+    with pytest.raises(StreamRecordError, match="malformed") as raised:
+        parse_changes([stray])
+    assert raised.value.sequence_number == reading_record["dynamodb"]["SequenceNumber"]
 
 
 def test_the_lambda_response_names_the_first_failed_record(dynamodb: Any) -> None:

@@ -97,6 +97,8 @@ def test_a_reason_without_a_code_is_shown_as_dynamodbs_none() -> None:
     # DynamoDB's code for an action that did not fail is the word "None".
     error = _cancelled({"CancellationReasons": [{"Message": "x"}, {"Code": "TransactionConflict"}]})
     assert "(reasons: None, TransactionConflict)" in str(error)
+    # The reasons themselves are kept, as DynamoDB gave them, for a caller to inspect.
+    assert error.reasons == ({"Message": "x"}, {"Code": "TransactionConflict"})
 
 
 def test_the_size_of_a_put_is_the_size_of_its_item() -> None:

@@ -375,3 +375,9 @@ def test_a_migration_writes_guards_that_expire_with_their_owner(
     repo.migrate_items(passes.Badge, guards=True)
     guard = stored(repo, GUARD_KEY)
     assert guard is not None and guard["expires_at"] == {"N": epoch(FUTURE)}
+
+
+def test_create_table_turns_ttl_on_for_the_ttl_attribute(repo: Any) -> None:
+    described = raw(repo).describe_time_to_live(TableName=repo.table_name)
+    assert described["TimeToLiveDescription"]["TimeToLiveStatus"] in ("ENABLED", "ENABLING")
+    assert described["TimeToLiveDescription"]["AttributeName"] == "expires_at"

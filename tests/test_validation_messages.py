@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel, model_validator
 
 from dynamodel.runtime.errors import InvalidKeyValueError, InvalidValueError
-from dynamodel.runtime.validation import check_changes, checked_encoder, shown
+from dynamodel.runtime.validation import check_changes, checked_encoder, shown, validated
 
 SHOWN_LIMIT = 60  # characters of a value a message shows, "..." included
 
@@ -143,3 +143,42 @@ def test_an_error_of_the_whole_object_names_no_attribute() -> None:
         )
     assert caught.value.attribute == ""
     assert str(caught.value).startswith("Window. = ")
+
+
+def test_a_loose_value_is_refused_not_coerced() -> None:
+    # Writes that build their item from loose values (counters' ids) are strict too: "1" is
+    # not an int, so it is refused rather than silently turned into one.
+    with pytest.raises(InvalidValueError) as caught:
+        validated("Window", Window, {"low": "1", "high": 2})
+    assert caught.value.attribute == "low"
+    assert caught.value.value == "1"
+    assert validated("Window", Window, {"low": 1, "high": 2}) == Window(low=1, high=2)
+
+
+def test_a_partial_update_names_every_step_of_a_nested_path_and_the_reason() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        check_changes("Grid", Grid, {"rows": [["a"], ["b", 7]]})
+    assert caught.value.attribute == "rows[1][1]"
+    assert str(caught.value) == (
+        "Grid.rows[1][1] = [['a'], ['b', 7]]: Input should be a valid string; nothing was sent"
+    )
+
+
+def test_an_object_of_another_model_is_refused_naming_both() -> None:
+    with pytest.raises(InvalidValueError) as caught:
+        checked_encoder("Box", Box, encode_ok, members=())(Part(name="p", tags=[]))
+    assert caught.value.entity == "Box"
+    assert str(caught.value) == "expected a Box, got Part; nothing was sent"
+
+
+def test_an_object_holding_a_value_of_a_convertible_type_is_refused() -> None:
+    # Strict: the value held is the value that would be written, so "1" is not taken as 1.
+    with pytest.raises(InvalidValueError) as caught:
+        checked_encoder("Window", Window, encode_ok, members=())(
+            Window.model_construct(low="1", high=2)
+        )
+    assert (caught.value.entity, caught.value.attribute, caught.value.value) == (
+        "Window",
+        "low",
+        "1",
+    )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from dynamodel import OutcomeUnknownError
+from dynamodel import OutcomeUnknownError, VersionConflictError
 from tests import test_lost_responses
 from tests.test_lost_responses import NOW, LoseOneResponse, ticket
 
@@ -72,3 +73,60 @@ def test_a_create_whose_outcome_is_unknown_names_its_key_from_the_item(
         key,
     )
     assert str(caught.value) == _message("PutItem", "Workspace", key)
+
+
+def test_an_unconditional_put_whose_response_was_lost_is_read_back_strongly_consistent(
+    repos: tuple[TrackerRepository, TrackerRepository], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An eventually consistent read may not see the put just applied, and take it for lost.
+    mine, _ = repos
+    table = mine._table
+    reads: list[bool] = []
+    get_item = table.get_item
+
+    def recorded(key: Any, *, consistent: bool) -> Any:
+        reads.append(consistent)
+        return get_item(key, consistent=consistent)
+
+    monkeypatch.setattr(table, "get_item", recorded)
+    LoseOneResponse(table.client, {"PutItem"}, lambda: None)
+    mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
+    assert reads == [True]
+
+
+def test_an_unconditional_put_read_back_changed_names_the_lost_response_as_cause(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    mine, other = repos
+    mine.create_workspace(Workspace(workspace_id="w1", name="Old", created_at=NOW))
+    LoseOneResponse(
+        mine._table.client,
+        {"PutItem"},
+        lambda: other.update_workspace(workspace_id="w1", name="Theirs"),
+    )
+    with pytest.raises(OutcomeUnknownError) as caught:
+        mine.save_workspace(Workspace(workspace_id="w1", name="Mine", created_at=NOW))
+    key = "PK='Workspace#w1' SK='#Workspace'"
+    assert str(caught.value) == _message("PutItem", "Workspace", key)
+
+
+def test_a_retried_delete_that_finds_the_item_created_again_is_not_taken_for_applied(
+    repos: tuple[TrackerRepository, TrackerRepository],
+) -> None:
+    # The delete was applied and its response lost; another writer created the item again
+    # (version 2 by now) before the retry, whose version condition then fails. The item is
+    # there, so the retry's failure cannot be read as "this delete was applied": it is raised.
+    mine, other = repos
+    mine.create_ticket(ticket(checklist=[]))
+
+    def other_writer() -> None:
+        other.create_ticket(ticket(checklist=[]))
+        other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs")
+
+    fault = LoseOneResponse(mine._table.client, {"TransactWriteItems"}, other_writer)
+    with pytest.raises(VersionConflictError) as caught:
+        mine.delete_ticket(workspace_id="w1", ticket_no=1, expected_version=1)
+    assert str(caught.value).endswith("expected version 1, found 2")
+    assert fault.lost == ["TransactWriteItems"]
+    stored = mine.get_ticket(workspace_id="w1", ticket_no=1)
+    assert stored is not None and stored.title == "Theirs"
