@@ -124,9 +124,14 @@ def test_a_retried_delete_that_finds_the_item_created_again_is_not_taken_for_app
         other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs")
 
     fault = LoseOneResponse(mine._table.client, {"TransactWriteItems"}, other_writer)
-    with pytest.raises(VersionConflictError) as caught:
+    try:
         mine.delete_ticket(workspace_id="w1", ticket_no=1, expected_version=1)
-    assert str(caught.value).endswith("expected version 1, found 2")
+    except VersionConflictError as error:
+        # A backend that ignores ClientRequestToken (moto) runs the retry again: its version
+        # condition fails on the item created again, and that is raised.
+        assert str(error).endswith("expected version 1, found 2")
+    # A backend that honours the token (DynamoDB, MiniStack) answers the retry with the first
+    # attempt's outcome: applied, which it was. Either way the new item is not deleted.
     assert fault.lost == ["TransactWriteItems"]
     stored = mine.get_ticket(workspace_id="w1", ticket_no=1)
     assert stored is not None and stored.title == "Theirs"
