@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import random
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,6 +29,7 @@ from tests.design_simulator import _comparable, oracle_order, random_items
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(ROOT.glob("examples/*/spec.yaml")) + sorted(ROOT.glob("tests/golden/*/spec.yaml"))
 Row = dict[str, Any]
+FAR_FUTURE: dict[str, Any] = {"datetime": datetime(2100, 1, 1, tzinfo=UTC), "int": 4_102_444_800}
 
 
 def load_package(spec_path: Path, directory: Path) -> tuple[Design, ModuleType]:
@@ -63,7 +65,8 @@ def _rows(design: Design, rng: random.Random, per_entity: int) -> dict[str, list
             for attribute in entity.attributes:
                 base = attribute.type.base
                 if attribute.ttl:
-                    row[attribute.name] = None  # an emulator may expire past dates
+                    # An emulator may expire past dates: none, or one far ahead if required.
+                    row[attribute.name] = None if attribute.optional else FAR_FUTURE[base]
                 elif base == "list":
                     row[attribute.name] = []
                 elif base == "set":
@@ -190,7 +193,12 @@ def check_pattern(
     method = getattr(repo, plan.name)
     if plan.kind == "view":
         first = design.spec.entity(plan.view[0].entity)
-        carriers = [r for p in plan.view for r in written[p.entity]]
+        carriers = [
+            r
+            for p in plan.view
+            for r in written[p.entity]
+            if all(r.get(n) is not None for n in plan.by)  # an optional `by` left unset
+        ]
         if not carriers:
             return
         sample = rng.choice(carriers)
