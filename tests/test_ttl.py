@@ -236,7 +236,10 @@ def test_a_takeover_is_conditioned_on_the_exact_owner_it_found(
 
 
 # In-process moto is not thread-safe; the interleaving test above runs on it.
-@pytest.mark.backends("moto_server", "ministack")
+# MiniStack only: moto_server does not isolate concurrent transactions (two claimers can both
+# pass the guard's condition and both write; see docs/reliability.md, "Contention"). Under a
+# loaded machine it gave two winners, or a loser's item beside the winner's guard.
+@pytest.mark.backends("ministack")
 def test_racing_claimers_of_a_stale_guard_one_wins(
     passes: ModuleType, repo: Any, backend: str
 ) -> None:
@@ -257,7 +260,7 @@ def test_racing_claimers_of_a_stale_guard_one_wins(
     owner = stored(repo, GUARD_KEY)["_owner"]["S"]  # type: ignore[index]
     assert owner == f"Badge#{winners[0]}\n#Badge"
     for name in outcomes:
-        assert (stored(repo, badge_key(name)) is not None) == (name in winners)
+        assert (stored(repo, badge_key(name)) is not None) == (name in winners), outcomes
 
 
 # -- reads hide expired items ---------------------------------------------------------------
