@@ -210,11 +210,20 @@ def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnosti
     if entity is None:
         return []
     if not pattern.by:
+        # A sparse pattern's partition takes only the writes of the items it selects.
+        selected = [f"{ref.name} = {_shown(v)}" for ref, v in pattern.where]
+        selected += [
+            ref.name
+            for ref in pattern.sort
+            if (attribute := entity.attribute(ref.name)) is not None and attribute.optional
+        ]
+        which = f"every {entity.name}" + (f" with {' and '.join(selected)}" if selected else "")
         return [
             warning(
                 pattern.pos,
-                f"`{pattern.name}` lists every {entity.name} from one partition: all writes of "
-                f"{entity.name} land there (a hot partition above ~1,000 writes/s)",
+                f"`{pattern.name}` lists {which} from one partition: all writes of "
+                f"{'those items' if selected else entity.name} land there (a hot "
+                "partition above ~1,000 writes/s)",
                 "add `shards: N`, or add a high-cardinality attribute to `by`",
             )
         ]
