@@ -182,8 +182,8 @@ def test_warnings_go_to_stderr_and_do_not_fail(tmp_path: Path) -> None:
     spec = ROOT / "tests" / "golden" / "hot_partitions" / "spec.yaml"
     result = run("design", spec, "--format", "json")
     assert result.returncode == 0
-    assert result.stderr.count(": warning: ") == 3
-    assert len(json.loads(result.stdout)["warnings"]) == 3
+    assert result.stderr.count(": warning: ") == 4
+    assert len(json.loads(result.stdout)["warnings"]) == 4
 
 
 def test_version() -> None:
