@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dynamodel.compiler.design import PASSES, design_spec, run_passes
+from dynamodel.compiler.design import PASSES
 from dynamodel.compiler.design.passes import DesignState
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.spec.model import Spec
@@ -56,15 +56,3 @@ def test_a_pass_runs_alone_on_the_state_before_it() -> None:
     assert state.table_kinds["members_of_workspace"] == "page"
     assert "workspace_overview" in state.base.views
     assert "tickets_by_status" not in state.table_kinds
-
-
-def test_running_the_passes_gives_the_design() -> None:
-    spec = _spec("tracker")
-    state = run_passes(spec)
-    design, _ = design_spec(spec)
-    assert design is not None
-    assert (state.indexes, state.entities, state.plans) == (
-        design.indexes,
-        design.entities,
-        design.patterns,
-    )

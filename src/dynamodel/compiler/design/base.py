@@ -324,9 +324,8 @@ def _share_with_other_side(
     backward = pattern if pattern.order == "desc" else other
     before = {f.entity.name for f in backward.view if f.many}
     for name in union:
-        layout = result.layouts.get(name) or layouts[name]
         result.layouts[name] = replace(
-            layout,
+            result.layouts[name],
             group=union,
             group_tag=tag,
             head_prefix=HEAD_FIRST if name in heads else layout.head_prefix,

@@ -11,6 +11,7 @@ assembles the `Design`. The rules themselves live in the modules the passes call
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -93,7 +94,7 @@ def base_key_search(state: DesignState) -> DesignState:
     cost = _layout_cost(state.spec, defaults)
     best = dict(defaults)
     sizes = [len(candidates[name]) for name in names]
-    if _product(sizes) <= MAX_COMBINATIONS:
+    if math.prod(sizes) <= MAX_COMBINATIONS:
         for keys in itertools.product(*(candidates[name] for name in names)):
             choice = dict(zip(names, keys, strict=True))
             trial = _layout_cost(state.spec, choice)
@@ -111,13 +112,6 @@ def base_key_search(state: DesignState) -> DesignState:
                         cost, best = trial, choice
     changed = {name: key for name, key in best.items() if key != defaults[name]}
     return replace(state, base_choice=MappingProxyType(changed))
-
-
-def _product(sizes: list[int]) -> int:
-    total = 1
-    for size in sizes:
-        total *= size
-    return total
 
 
 def _layout_cost(spec: Spec, choice: Mapping[str, BaseKey]) -> tuple[int, int]:
@@ -196,14 +190,14 @@ def gsi_placement(state: DesignState) -> DesignState:
     for pattern in spec.patterns:
         if not pattern.is_view and pattern.name not in state.table_kinds:
             needs.append((pattern.name, pattern_need(pattern)))
-    outcome = fewest_gsis(
+    placement = fewest_gsis(
         needs,
         dedicated=spec.table.indexes == "dedicated",
         optional={
             e.name: frozenset(a.name for a in e.attributes if a.optional) for e in spec.entities
         },
     )
-    return replace(state, placement=outcome.placement)
+    return replace(state, placement=placement)
 
 
 def gsi_limit(state: DesignState) -> DesignState:

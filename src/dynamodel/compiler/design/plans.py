@@ -69,7 +69,7 @@ def entity_plan(
         shards=key.shards,
         where=pattern.where_items,
         checked=checked,
-        notes=_notes(spec, pattern, design, key, kind),
+        notes=_notes(spec, pattern, design, key, kind, checked),
         spec_line=pattern.pos.line,
     )
 
@@ -154,7 +154,12 @@ def view_plan(
 
 
 def _notes(
-    spec: Spec, pattern: AccessPattern, design: EntityDesign, key: EntityKey, kind: PlanKind
+    spec: Spec,
+    pattern: AccessPattern,
+    design: EntityDesign,
+    key: EntityKey,
+    kind: PlanKind,
+    checked: tuple[str, ...],
 ) -> tuple[str, ...]:
     notes: list[str] = []
     where = "the base table" if key.index == TABLE else key.index
@@ -164,10 +169,7 @@ def _notes(
         )
     if kind == "one" and key.index != TABLE:
         notes.append("returns at most one item")
-    entity = spec.entity(design.name)
-    identity = set(entity.id_names) if entity is not None else set()
-    compared = [a for a in pattern.by_names if a not in identity]
-    compared += [f"{ref.name} = {_shown(value)}" for ref, value in pattern.where]
+    compared = [*checked, *(f"{ref.name} = {_shown(value)}" for ref, value in pattern.where)]
     if kind == "get" and compared:
         notes.append(
             f"the id fixes one item: GetItem by it, then {', '.join(compared)} compared with "
@@ -227,10 +229,7 @@ def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnosti
                 "add `shards: N`, or add a high-cardinality attribute to `by`",
             )
         ]
-    one_item = set(pattern.by_names) >= set(entity.id_names) or any(
-        {r.name for r in c} <= set(pattern.by_names) for c in entity.unique
-    )
-    if one_item:
+    if returns_one(entity, pattern):
         return []  # a partition per item: as many partitions as items, whatever the types
     attributes = [entity.attribute(ref.name) for ref in pattern.by]
     if all(a is not None and a.low_cardinality for a in attributes):

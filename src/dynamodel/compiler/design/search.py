@@ -15,21 +15,13 @@ entity that pairwise cannot share a key), which is the common case.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
 
 from dynamodel.compiler.design.layout import Layout, merge
 from dynamodel.compiler.design.placement import Need, Placement
 
 MAX_NEEDS = 48  # more needs than this: the greedy placement stands
 MAX_NODES = 200_000  # steps of the search before it gives up on improving the greedy one
-
-
-@dataclass(frozen=True)
-class SearchOutcome:
-    placement: Placement
-    searched: bool  # False: greedy was already optimal by the bound, or the spec too large
-    complete: bool  # True: the search finished, so the placement has the fewest GSIs
-    nodes: int
 
 
 class _OutOfSteps(Exception):
@@ -64,22 +56,17 @@ def fewest_gsis(
     dedicated: bool,
     optional: dict[str, frozenset[str]],
     max_nodes: int = MAX_NODES,
-) -> SearchOutcome:
+) -> Placement:
     """The greedy placement, or one with fewer GSIs if the search finds it."""
     greedy = Placement(dedicated=dedicated, optional=optional)
     for pattern, need in needs:
         greedy.place(pattern, dict(need))
     if len(needs) > MAX_NEEDS or len(greedy.indexes) <= lower_bound(needs, optional):
-        return SearchOutcome(greedy, searched=False, complete=False, nodes=0)
+        return greedy
     search = _Search(needs, greedy, max_nodes)
-    try:
+    with contextlib.suppress(_OutOfSteps):  # then the best found so far (or greedy) stands
         search.step(0)
-        complete = True
-    except _OutOfSteps:
-        complete = False
-    if search.best is None:
-        return SearchOutcome(greedy, searched=True, complete=complete, nodes=search.nodes)
-    return SearchOutcome(search.placement(), searched=True, complete=complete, nodes=search.nodes)
+    return greedy if search.best is None else search.placement()
 
 
 class _Search:
