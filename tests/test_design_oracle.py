@@ -115,9 +115,17 @@ def _check_entity_plan(
     if any(args.get(a) is None for a in given_eq):
         return
     tag = plan.sort.segments[0].text
-    eq_parts = [keys.encode(_type_of(entity, a), args[a]) for a in given_eq]
+    # Leading sort parts `by` (or a `where` constant) fixes: always given.
+    constants = dict(plan.where)
+    fixed = [constants[a] if a in constants else args.get(a) for a in plan.fixed_sort]
+    if any(value is None for value in fixed):
+        return
+    eq_parts = [
+        keys.encode(_type_of(entity, a), v) for a, v in zip(plan.fixed_sort, fixed, strict=True)
+    ]
+    eq_parts += [keys.encode(_type_of(entity, a), args[a]) for a in given_eq]
     if "= :sk" in plan.key_condition:
-        condition: tuple[str, ...] = ("eq", tag)
+        condition: tuple[str, ...] = ("eq", keys.join(tag, *eq_parts))
     elif use_range:
         assert plan.range_attribute is not None
         pool = [r[plan.range_attribute] for r in rows if r[plan.range_attribute] is not None]

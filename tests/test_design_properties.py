@@ -32,7 +32,16 @@ def _check_invariants(design: Design) -> None:
             assert keyed | set(plan.checked) == set(pattern.by_names), plan
             assert not keyed & set(plan.checked), plan
         else:
-            assert set(plan.partition.attributes) == set(pattern.by_names), plan
+            # `by` is the partition plus the leading sort parts it fixes (begins_with); the
+            # other fixed parts are `where` constants.
+            assert plan.sort is not None
+            fixed = set(plan.fixed_sort)
+            assert plan.sort.attributes[: len(fixed)] == plan.fixed_sort, plan
+            assert not set(plan.partition.attributes) & fixed, plan
+            assert set(plan.partition.attributes) | (fixed & set(pattern.by_names)) == set(
+                pattern.by_names
+            ), plan
+            assert fixed - set(pattern.by_names) <= {a for a, _ in plan.where}, plan
         if plan.consistent:
             assert plan.index is None
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)

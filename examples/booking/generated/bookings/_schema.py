@@ -319,8 +319,6 @@ def reservation_to_item(obj: Reservation) -> Item:
     item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_datetime(obj.starts_at, attribute='starts_at'), keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_SK, attribute='GSI1SK')}
     item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_PK, attribute='GSI2PK')}
     item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_datetime(obj.starts_at, attribute='starts_at'), keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_SK, attribute='GSI2SK')}
-    item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(obj.resource_id, attribute='resource_id'), keys.encode_datetime(obj.starts_at, attribute='starts_at')), limit=MAX_PK, attribute='GSI3PK')}
-    item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_SK, attribute='GSI3SK')}
     return item
 
 
@@ -370,8 +368,6 @@ RESERVATION: EntitySchema[Reservation] = EntitySchema(
         'GSI1SK': frozenset(['reservation_id', 'resource_id', 'starts_at']),
         'GSI2PK': frozenset(['member_id', 'reservation_id', 'starts_at']),
         'GSI2SK': frozenset(['member_id', 'reservation_id', 'starts_at']),
-        'GSI3PK': frozenset(['reservation_id', 'resource_id', 'starts_at']),
-        'GSI3SK': frozenset(['reservation_id', 'resource_id', 'starts_at']),
     },
 )
 
@@ -435,7 +431,6 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     None: ('PK', 'SK'),
     'GSI1': ('GSI1PK', 'GSI1SK'),
     'GSI2': ('GSI2PK', 'GSI2SK'),
-    'GSI3': ('GSI3PK', 'GSI3SK'),
 }
 
 SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
@@ -452,9 +447,7 @@ TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeNa
                                 {'AttributeName': 'GSI1PK', 'AttributeType': 'S'},
                                 {'AttributeName': 'GSI1SK', 'AttributeType': 'S'},
                                 {'AttributeName': 'GSI2PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3SK', 'AttributeType': 'S'}],
+                                {'AttributeName': 'GSI2SK', 'AttributeType': 'S'}],
     'BillingMode': 'PAY_PER_REQUEST',
     'GlobalSecondaryIndexes': [   {   'IndexName': 'GSI1',
                                       'KeySchema': [   {   'AttributeName': 'GSI1PK',
@@ -466,12 +459,6 @@ TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeNa
                                       'KeySchema': [   {   'AttributeName': 'GSI2PK',
                                                            'KeyType': 'HASH'},
                                                        {   'AttributeName': 'GSI2SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}},
-                                  {   'IndexName': 'GSI3',
-                                      'KeySchema': [   {   'AttributeName': 'GSI3PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI3SK',
                                                            'KeyType': 'RANGE'}],
                                       'Projection': {'ProjectionType': 'ALL'}}],
     'KeySchema': [   {'AttributeName': 'PK', 'KeyType': 'HASH'},

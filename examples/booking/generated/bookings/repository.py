@@ -423,9 +423,9 @@ class BookingsRepository(Repository):
         )
 
     def reservation_at_slot(self, *, resource_id: str, starts_at: AwareDatetime) -> Reservation | None:
-        """`reservation_at_slot` (spec line 95): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`reservation_at_slot` (spec line 95): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
-            s.RESERVATION, index='GSI3', partition=keys.join('Reservation', keys.encode_str(resource_id, attribute='resource_id'), keys.encode_datetime(starts_at, attribute='starts_at')), sort=sort_condition('Reservation')
+            s.RESERVATION, index='GSI1', partition=keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id')), sort=sort_condition('Reservation', [keys.encode_datetime(starts_at, attribute='starts_at')])
         )
 
     def pending_invitations(

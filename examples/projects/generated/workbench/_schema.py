@@ -267,12 +267,10 @@ def task_to_item(obj: Task) -> Item:
     item['PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='PK')}
     item['SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='SK')}
     item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI1SK')}
-    item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.status, attribute='status')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_int(obj.priority, attribute='priority'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI2SK')}
+    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.status, attribute='status'), keys.encode_int(obj.priority, attribute='priority'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI1SK')}
     if obj.assignee_id is not None:
-        item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.assignee_id, attribute='assignee_id')), limit=MAX_PK, attribute='GSI3PK')}
-        item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI3SK')}
+        item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.assignee_id, attribute='assignee_id')), limit=MAX_PK, attribute='GSI2PK')}
+        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI2SK')}
     return item
 
 
@@ -313,12 +311,10 @@ TASK: EntitySchema[Task] = EntitySchema(
     key_sources={
         'PK': frozenset(['project_id', 'task_id']),
         'SK': frozenset(['project_id', 'task_id']),
-        'GSI1PK': frozenset(['project_id', 'task_id']),
-        'GSI1SK': frozenset(['project_id', 'task_id']),
-        'GSI2PK': frozenset(['priority', 'project_id', 'status', 'task_id']),
-        'GSI2SK': frozenset(['priority', 'project_id', 'status', 'task_id']),
-        'GSI3PK': frozenset(['assignee_id', 'project_id', 'task_id', 'updated_at']),
-        'GSI3SK': frozenset(['assignee_id', 'project_id', 'task_id', 'updated_at']),
+        'GSI1PK': frozenset(['priority', 'project_id', 'status', 'task_id']),
+        'GSI1SK': frozenset(['priority', 'project_id', 'status', 'task_id']),
+        'GSI2PK': frozenset(['assignee_id', 'project_id', 'task_id', 'updated_at']),
+        'GSI2SK': frozenset(['assignee_id', 'project_id', 'task_id', 'updated_at']),
     },
 )
 

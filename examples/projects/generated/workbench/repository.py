@@ -409,9 +409,9 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Task]:
-        """`tasks_by_status` (spec line 93): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
-        equality: list[str] = []
-        if len(equality) < 0 and (priority_from is not None or priority_to is not None):
+        """`tasks_by_status` (spec line 93): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        equality: list[str] = [keys.encode_str(status, attribute='status')]
+        if len(equality) < 1 and (priority_from is not None or priority_to is not None):
             raise ValueError("a priority range needs every sort part before it")
         sort = sort_condition(
             'Task',
@@ -419,12 +419,12 @@ class WorkbenchRepository(Repository):
             low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
             high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
         )
-        partitions = [keys.join('Task', keys.encode_str(project_id, attribute='project_id'), keys.encode_str(status, attribute='status'))]
+        partitions = [keys.join('Project', keys.encode_str(project_id, attribute='project_id'))]
         return self._table.query_page(
             s.TASK,
             pattern='tasks_by_status',
             arguments={'project_id': project_id, 'status': status, 'priority_from': priority_from, 'priority_to': priority_to},
-            index='GSI2',
+            index='GSI1',
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -442,7 +442,7 @@ class WorkbenchRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Task]:
-        """`tasks_of_assignee` (spec line 94): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`tasks_of_assignee` (spec line 94): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if len(equality) < 0 and (updated_at_from is not None or updated_at_to is not None):
             raise ValueError("a updated_at range needs every sort part before it")
@@ -457,7 +457,7 @@ class WorkbenchRepository(Repository):
             s.TASK,
             pattern='tasks_of_assignee',
             arguments={'assignee_id': assignee_id, 'updated_at_from': updated_at_from, 'updated_at_to': updated_at_to},
-            index='GSI3',
+            index='GSI2',
             partitions=partitions,
             sort=sort,
             forward=False,

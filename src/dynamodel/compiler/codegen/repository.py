@@ -66,6 +66,19 @@ def _encode(entity: Entity, name: str, value: str) -> str:
     return f"keys.{KEY_ENCODER[_key_type(entity, name)]}({value}, attribute={name!r})"
 
 
+def _fixed_sort(entity: Entity, plan: PatternPlan) -> list[str]:
+    """The encoded leading sort parts `by` arguments or `where` constants fix."""
+    constants = dict(plan.where)
+    parts = []
+    for name in plan.fixed_sort:
+        if name in constants:
+            value = typed_literal(_key_type(entity, name), constants[name])
+            parts.append(_encode(entity, name, value))
+        else:
+            parts.append(_encode(entity, name, name))
+    return parts
+
+
 def _differences(entity: Entity, plan: PatternPlan) -> list[str]:
     """Tests that the item read does not match the `by` values beyond its id or `where`."""
     tests = []
@@ -223,8 +236,14 @@ class RepositoryWriter:
         exact = "= :sk" in plan.key_condition
         eq = list(plan.equality_sort)
         rng = plan.range_attribute
+        fixed = _fixed_sort(entity, plan)
+        if exact and fixed:  # the fixed parts are the whole sort key
+            equal = f"SortCondition(kind='eq', low=keys.join({tag!r}, {', '.join(fixed)}))"
+        else:
+            equal = f"SortCondition(kind='eq', low={tag!r})"
         if plan.kind == "one":
-            sort = f"SortCondition(kind='eq', low={tag!r})" if exact else f"sort_condition({tag!r})"
+            parts = f", [{', '.join(fixed)}]" if fixed else ""
+            sort = equal if exact else f"sort_condition({tag!r}{parts})"
             self.add(
                 "",
                 f"    def {plan.name}(self, *, {', '.join(params)}) -> {entity.name} | None:",
@@ -253,9 +272,9 @@ class RepositoryWriter:
             doc + '"""',
         )
         if exact:
-            self.add(f"        sort = SortCondition(kind='eq', low={tag!r})")
+            self.add(f"        sort = {equal}")
         else:
-            self.add("        equality: list[str] = []")
+            self.add(f"        equality: list[str] = [{', '.join(fixed)}]")
             for position, name in enumerate(eq):
                 later = [*eq[position + 1 :], *([f"{rng}_from", f"{rng}_to"] if rng else [])]
                 self.add(f"        if {name} is not None:")
@@ -267,7 +286,7 @@ class RepositoryWriter:
                     )
             if rng:
                 self.add(
-                    f"        if len(equality) < {len(eq)} and ({rng}_from is not None or {rng}_to is not None):",
+                    f"        if len(equality) < {len(fixed) + len(eq)} and ({rng}_from is not None or {rng}_to is not None):",
                     f'            raise ValueError("a {rng} range needs every sort part before it")',
                     "        sort = sort_condition(",
                     f"            {tag!r},",

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dynamodel.compiler.design.ir import BEFORE_HEAD, HEAD_FIRST, HEAD_LAST
-from dynamodel.compiler.design.layout import Layout
+from dynamodel.compiler.design.layout import Layout, fixed_parts
 from dynamodel.compiler.diagnostics import Diagnostic, error
 from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 
@@ -126,22 +126,35 @@ def base_key_candidates(spec: Spec) -> dict[str, list[BaseKey]]:
     return candidates
 
 
-def _default_key(entity: Entity, wishes: list[_Wish]) -> BaseKey:
-    """The key the rank picks: the partition most patterns want (ties: a prefix of the id,
-    then the larger one), with the sort of the first pattern that wants it."""
+def _default_key(entity: Entity, wishes: list[_Wish], keys: list[BaseKey] | None = None) -> BaseKey:
+    """The key the rank picks among `keys` (default: every wish's): the one serving the most
+    patterns (ties: a partition that is a prefix of the id, then the larger one, then the
+    first wanted)."""
     identity = entity.id_names
-    by_partition: dict[frozenset[str], list[_Wish]] = defaultdict(list)
-    for wish in wishes:
-        by_partition[wish.partition].append(wish)
+    candidates = (
+        keys if keys is not None else list(dict.fromkeys((w.partition, w.sort) for w in wishes))
+    )
 
-    def rank(item: tuple[frozenset[str], list[_Wish]]) -> tuple[int, int, int, tuple[str, ...]]:
-        partition, served = item
-        ordered = tuple(a for a in identity if a in partition)
+    def rank(key: BaseKey) -> tuple[int, int, int, tuple[str, ...]]:
+        served = sum(_serves(entity, key, wish) for wish in wishes)
+        ordered = tuple(a for a in identity if a in key[0])
         is_prefix = identity[: len(ordered)] == ordered
-        return (-len(served), -int(is_prefix), -len(partition), ordered)
+        return (-served, -int(is_prefix), -len(key[0]), ordered)
 
-    partition = min(by_partition.items(), key=rank)[0]
-    return partition, by_partition[partition][0].sort
+    return min(candidates, key=rank)
+
+
+def _full_sort(entity: Entity, key: BaseKey) -> tuple[str, ...]:
+    """The sort attributes of a base key: its sort, then the rest of the id in id order."""
+    return key[1] + tuple(a for a in entity.id_names if a not in key[0] and a not in key[1])
+
+
+def _serves(entity: Entity, key: BaseKey, wish: _Wish) -> bool:
+    """Whether the base key serves the wish: the same partition, or a coarser one whose
+    leading sort parts the wish's `by` fixes (sort-prefix sharing), with its sort next."""
+    sort = _full_sort(entity, key)
+    fixed = fixed_parts((tuple(key[0]), sort, ()), tuple(wish.partition), ())
+    return fixed is not None and sort[fixed : fixed + len(wish.sort)] == wish.sort
 
 
 def place_base_views(spec: Spec, base: BaseLayout) -> BaseLayout:
@@ -203,23 +216,26 @@ def _plain_layout(
     required = [w for w in wishes if w.pattern.consistent]
     key: BaseKey | None = None
     if required:
-        key = (required[0].partition, required[0].sort)
-        for wish in required[1:]:
-            if wish.partition != key[0]:
-                first = required[0].pattern
-                assert wish.pattern.consistent_pos is not None
-                diagnostics.append(
-                    error(
-                        wish.pattern.consistent_pos,
-                        f"`{wish.pattern.name}` cannot be strongly consistent: the base table "
-                        f"partitions `{entity.name}` by {_names(key[0])} for `{first.name}`, and "
-                        f"reading by {_names(wish.partition)} needs a GSI, which is eventually "
-                        "consistent",
-                        "drop `consistent: true` from one of the two patterns",
+        keys = list(dict.fromkeys((w.partition, w.sort) for w in wishes))
+        fitting = [k for k in keys if all(_serves(entity, k, w) for w in required)]
+        if fitting:
+            key = _default_key(entity, wishes, fitting)
+        else:
+            key = (required[0].partition, required[0].sort)
+            for wish in required[1:]:
+                if not _serves(entity, key, wish):
+                    first = required[0].pattern
+                    assert wish.pattern.consistent_pos is not None
+                    diagnostics.append(
+                        error(
+                            wish.pattern.consistent_pos,
+                            f"`{wish.pattern.name}` cannot be strongly consistent: the base "
+                            f"table partitions `{entity.name}` by {_names(key[0])} for "
+                            f"`{first.name}`, and reading by {_names(wish.partition)} needs a "
+                            "GSI, which is eventually consistent",
+                            "drop `consistent: true` from one of the two patterns",
+                        )
                     )
-                )
-        # The sort of the first pattern (consistent or not) that wants this partition.
-        key = (key[0], next(w.sort for w in wishes if w.partition == key[0]))
     elif chosen is not None:
         key = chosen
     elif wishes:

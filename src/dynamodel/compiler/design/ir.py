@@ -164,6 +164,9 @@ class PatternPlan:
     # A GetItem whose `by` holds more than the id: these `by` attributes (and `where`) are
     # compared with the item read, which is returned only when they match.
     checked: tuple[str, ...] = ()
+    # Leading sort parts of the key that `by` (or a `where` constant) fixes: the Query is
+    # `begins_with` on them, sharing a key partitioned by fewer attributes.
+    fixed_sort: tuple[str, ...] = ()
     view: tuple[ViewPart, ...] = ()
     # A view sharing its partition with another view of the same head items: it reads from
     # this sort key (the first or last head) onward in its direction, SK >= or SK <= it.

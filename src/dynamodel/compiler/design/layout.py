@@ -37,18 +37,93 @@ def _prefix_merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...] | N
     return longer if longer[: len(shorter)] == shorter else None
 
 
+def fixed_parts(
+    coarse: tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, object], ...]],
+    fine_partition: tuple[str, ...],
+    fine_where: tuple[tuple[str, object], ...],
+) -> int | None:
+    """How many leading sort parts of a coarser key (partition, sort, where) a finer need
+    fixes by equality, or None when the coarser key cannot serve it.
+
+    A key partitioned by P and sorted by [s1, s2, ...] serves a need partitioned by P + {s1}
+    (or selecting `where: {s1: value}`) with `begins_with(SK, "s1#")`: the parts of `by` and
+    `where` the coarse partition lacks must be exactly the leading parts of its sort.
+    """
+    partition, sort, where = coarse
+    if not set(partition) <= set(fine_partition) or not set(where) <= set(fine_where):
+        return None
+    extra = set(fine_partition) - set(partition)
+    extra |= {attribute for attribute, _ in set(fine_where) - set(where)}
+    if extra & set(partition) or set(sort[: len(extra)]) != extra:
+        return None
+    return len(extra)
+
+
 def merge(
     existing: Layout, wanted: Layout, *, optional: frozenset[str] = frozenset()
 ) -> Layout | None:
     """The one layout serving both, or None when they cannot share a key.
 
+    Two needs share a key when their partitions and sparse conditions are equal and one sort
+    is a prefix of the other, or when one need's extra `by`/`where` attributes are the other
+    key's leading sort parts (or can be made so): the coarser partition then serves both.
     `optional` names the entity's optional attributes: extending a key's sort by one would
     drop the items that lack it from the index, which the shorter need still wants.
     """
-    if set(existing.partition) != set(wanted.partition):
+    if existing.shards != wanted.shards:
         return None
-    if set(existing.where) != set(wanted.where) or existing.shards != wanted.shards:
+    if set(existing.partition) == set(wanted.partition) and set(existing.where) == set(
+        wanted.where
+    ):
+        return _merge_sorts(existing, wanted, optional=optional)
+    if existing.shards:
+        return None  # write-sharded partitions take no fixed sort parts
+    for coarse, fine in ((existing, wanted), (wanted, existing)):
+        if fine.group is not None or coarse.head_prefix is not None:
+            continue  # a view keeps its partition; a view's single item has no sort parts
+        served = _sort_serving_both(coarse, fine)
+        if served is None:
+            continue
+        sort, fixed = served
+        # Each need's items lacking an attribute its own parts do not hold would drop out.
+        if any(a in optional for a in sort[min(len(coarse.sort), fixed + len(fine.sort)) :]):
+            return None
+        return replace(
+            coarse,
+            sort=sort,
+            patterns=existing.patterns
+            + tuple(p for p in wanted.patterns if p not in existing.patterns),
+        )
+    return None
+
+
+def _sort_serving_both(coarse: Layout, fine: Layout) -> tuple[tuple[str, ...], int] | None:
+    """The sort of a key partitioned like `coarse` that serves both needs, and how many of its
+    leading parts `fine` fixes; None when there is none.
+
+    The parts `fine` fixes (its extra `by` and `where` attributes) must lead the sort, and
+    `coarse`'s own sort must lead it too: when `coarse` sorts by fewer parts than `fine`
+    fixes, its sort is extended by the rest of them (in `fine`'s order).
+    """
+    if not set(coarse.partition) <= set(fine.partition) or not set(coarse.where) <= set(fine.where):
         return None
+    extra = [a for a in fine.partition if a not in coarse.partition]
+    extra += [a for a, value in fine.where if (a, value) not in coarse.where]
+    if set(extra) & set(coarse.partition) or len(set(extra)) != len(extra):
+        return None
+    count = len(extra)
+    if len(coarse.sort) >= count:
+        if set(coarse.sort[:count]) != set(extra):
+            return None
+        rest = _prefix_merge(coarse.sort[count:], fine.sort)
+        return None if rest is None else (coarse.sort[:count] + rest, count)
+    if not set(coarse.sort) <= set(extra) or set(fine.sort) & set(extra):
+        return None
+    lead = coarse.sort + tuple(a for a in extra if a not in coarse.sort)
+    return lead + fine.sort, count
+
+
+def _merge_sorts(existing: Layout, wanted: Layout, *, optional: frozenset[str]) -> Layout | None:
     sort = _prefix_merge(existing.sort, wanted.sort)
     if sort is None:
         return None

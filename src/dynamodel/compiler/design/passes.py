@@ -32,6 +32,7 @@ from dynamodel.compiler.design.ir import (
     PlanKind,
 )
 from dynamodel.compiler.design.keys import MAX_GSIS, freeze_key, name_indexes, unique_guard
+from dynamodel.compiler.design.layout import fixed_parts
 from dynamodel.compiler.design.placement import Need, Placement, pattern_need, view_need
 from dynamodel.compiler.design.plans import (
     consistent_hint,
@@ -165,15 +166,13 @@ def _table_kind(
         # The id fixes one item: a GetItem, with the other `by` and `where` values compared
         # with the item read, serves it better than a GSI of one item per partition.
         return "get"
-    if pattern.where:
-        return None
-    if by == set(entity.id_names):
+    if by == set(entity.id_names) and not pattern.where:
         return "aggregate"
-    if by != set(partition) or not by:
+    if not by or spec.is_root(entity):
         return None
-    if spec.is_root(entity):
-        return None
-    if sort[: len(pattern.sort_names)] != pattern.sort_names:
+    # `by` may fix leading sort parts too (as may `where`): begins_with on the sort key.
+    fixed = fixed_parts((partition, sort, ()), pattern.by_names, pattern.where_items)
+    if fixed is None or sort[fixed : fixed + len(pattern.sort_names)] != pattern.sort_names:
         return None
     return "page"
 

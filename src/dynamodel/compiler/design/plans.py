@@ -10,6 +10,7 @@ from dynamodel.compiler.design.ir import (
     PlanKind,
     ViewPart,
 )
+from dynamodel.compiler.design.layout import fixed_parts
 from dynamodel.compiler.diagnostics import Diagnostic, warning
 from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 
@@ -40,10 +41,22 @@ def entity_plan(
     kind: PlanKind,
 ) -> PatternPlan:
     on_table = key.index == TABLE
+    fixed: tuple[str, ...] = ()
+    if kind in ("one", "page"):
+        count = fixed_parts(
+            (key.partition_attributes, key.sort_attributes, key.where),
+            pattern.by_names,
+            pattern.where_items,
+        )
+        assert count is not None, f"{pattern.name} is not served by {key.index}"
+        fixed = key.sort_attributes[:count]
+    # Fixed parts that are the whole sort key (no id part after them) name it exactly.
+    whole = bool(fixed) and fixed == key.sort.attributes
     if kind == "aggregate":
         condition, range_condition = f"{key.partition_key} = :pk", None
     else:
-        condition, range_condition = _conditions(key, pattern, exact=key.head or kind == "get")
+        exact = key.head or kind == "get" or whole
+        condition, range_condition = _conditions(key, pattern, exact=exact)
     sort = pattern.sort_names
     entity = spec.entity(design.name)
     identity = set(entity.id_names) if entity is not None else set()
@@ -69,7 +82,8 @@ def entity_plan(
         shards=key.shards,
         where=pattern.where_items,
         checked=checked,
-        notes=_notes(spec, pattern, design, key, kind, checked),
+        fixed_sort=fixed,
+        notes=_notes(spec, pattern, design, key, kind, checked, fixed),
         spec_line=pattern.pos.line,
     )
 
@@ -160,6 +174,7 @@ def _notes(
     key: EntityKey,
     kind: PlanKind,
     checked: tuple[str, ...],
+    fixed: tuple[str, ...],
 ) -> tuple[str, ...]:
     notes: list[str] = []
     where = "the base table" if key.index == TABLE else key.index
@@ -174,6 +189,14 @@ def _notes(
         notes.append(
             f"the id fixes one item: GetItem by it, then {', '.join(compared)} compared with "
             "the item read (None when they differ); no GSI"
+        )
+    if fixed:
+        values = dict(pattern.where_items)
+        shown = [f"{a} = {_shown(values[a])}" if a in values else a for a in fixed]
+        notes.append(
+            f"{', '.join(shown)} fixed as the leading sort part{'s' if len(fixed) > 1 else ''} "
+            f"of {where} (begins_with): shares the key partitioned by "
+            f"{', '.join(key.partition_attributes)}"
         )
     for attribute, value in key.where:
         notes.append(

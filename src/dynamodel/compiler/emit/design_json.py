@@ -43,6 +43,8 @@ def _key_details(key: EntityKey) -> dict[str, Any]:
 
 def _arguments(plan: PatternPlan) -> dict[str, Any]:
     args: dict[str, Any] = {"by": list(plan.by)}
+    if plan.fixed_sort:  # leading sort parts fixed by `by` or `where` (begins_with)
+        args["sort_fixed"] = list(plan.fixed_sort)
     if plan.kind in ("page",):
         args["sort_equality"] = list(plan.equality_sort)
         args["range"] = (
