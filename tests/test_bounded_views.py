@@ -224,9 +224,42 @@ access_patterns:
 """
 
 
-@pytest.fixture(scope="module")
-def github(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    return spec_package(tmp_path_factory, "github", TWO_VIEWS)
+# The same two views on a GSI: issues and pulls have ids of their own, so their base
+# partitions are not the repository's; the pair shares one GSI partition instead of two GSIs.
+TWO_VIEWS_ON_A_GSI = (
+    TWO_VIEWS.replace("id: [owner, name, number]", "id: [item_id]")
+    .replace(
+        "attributes: {owner: str, name: str, number: int",
+        "attributes: {item_id: str, owner: str, name: str, number: int",
+    )
+    .replace(
+        "get_issue: {entity: Issue, by: [owner, name, number]}",
+        "get_issue: {entity: Issue, by: [item_id]}",
+    )
+)
+
+
+@pytest.fixture(scope="module", params=["table", "gsi"])
+def github(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    spec = TWO_VIEWS if request.param == "table" else TWO_VIEWS_ON_A_GSI
+    return spec_package(tmp_path_factory, f"github_{request.param}", spec)
+
+
+def test_two_views_of_one_parent_share_one_gsi_partition() -> None:
+    compilation = compile_spec(TWO_VIEWS_ON_A_GSI)
+    design = compilation.design
+    assert design is not None and not compilation.diagnostics, compilation.rendered()
+    assert [index.name for index in design.indexes] == ["GSI1"]
+    plans = {p.name: p for p in design.patterns}
+    assert plans["repo_with_issues"].key_condition == "GSI1PK = :pk AND GSI1SK <= :sk"
+    assert plans["repo_with_pulls"].key_condition == "GSI1PK = :pk AND GSI1SK >= :sk"
+    assert plans["repo_with_issues"].head_bound == plans["repo_with_pulls"].head_bound == "#Repo"
+    sort_keys = {e.name: e.key_on("GSI1").sort.render() for e in design.entities}  # type: ignore[union-attr]
+    assert sort_keys == {
+        "Repo": "#Repo",
+        "Issue": "!Issue#{number}#{item_id}",
+        "Pull": "Pull#{number}#{item_id}",
+    }
 
 
 def test_two_views_of_one_parent_share_its_partition_without_a_gsi() -> None:
@@ -240,6 +273,11 @@ def test_two_views_of_one_parent_share_its_partition_without_a_gsi() -> None:
     assert plans["repo_with_issues"].head_bound == plans["repo_with_pulls"].head_bound == "#Repo"
     sort_keys = {e.name: e.table_key.sort.render() for e in design.entities}
     assert sort_keys == {"Repo": "#Repo", "Issue": "!Issue#{number}", "Pull": "Pull#{number}"}
+
+
+def item_id(package: ModuleType, kind: str, number: int) -> dict[str, str]:
+    """The GSI variant's issues and pulls have ids of their own."""
+    return {"item_id": f"{kind}{number}"} if "item_id" in package.Issue.model_fields else {}
 
 
 @pytest.mark.backends("moto", "ministack")  # moto_server runs moto's engine again
@@ -256,11 +294,11 @@ def test_each_of_two_views_in_one_partition_reads_only_its_side(
         if rng.random() < 0.8:
             repo.create_repo(github.Repo(owner="o", name=name))
         issues = [
-            github.Issue(owner="o", name=name, number=n, title="i")
+            github.Issue(owner="o", name=name, number=n, title="i", **item_id(github, "i", n))
             for n in rng.sample(range(-50, 50), rng.randrange(0, 9))
         ]
         pulls = [
-            github.Pull(owner="o", name=name, number=n, title="p")
+            github.Pull(owner="o", name=name, number=n, title="p", **item_id(github, "p", n))
             for n in rng.sample(range(-50, 50), rng.randrange(0, 9))
         ]
         for item in issues:

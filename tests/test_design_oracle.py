@@ -271,7 +271,18 @@ def test_views_of_one_parent_answer_like_the_oracle(spec: dict[str, Any], seed: 
     }
     plans = [p for p in result.design.patterns if p.kind == "view"]
     if fitting == {"asc", "desc"}:  # one pair of opposite views shares the parent's partition
-        assert sum(p.head_bound is not None for p in plans) == 2
+        assert sum(p.head_bound is not None and p.index is None for p in plans) == 2
+    # Views on GSIs pair up the same way: two of opposite orders share one GSI partition.
+    on_gsis = {p.scan_forward for p in plans if p.index is not None}
+    if on_gsis == {True, False}:
+        assert any(p.head_bound is not None and p.index is not None for p in plans)
+    sided = [p for p in plans if p.head_bound is not None]
+    assert len(sided) % 2 == 0
+    for index in {p.index for p in sided}:
+        pair = [p for p in sided if p.index == index]
+        assert sorted(p.scan_forward for p in pair) == [False] * (len(pair) // 2) + [True] * (
+            len(pair) // 2
+        )
 
 
 @pytest.mark.parametrize("spec_path", EXAMPLES, ids=lambda p: p.parent.name)

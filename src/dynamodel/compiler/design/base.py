@@ -344,7 +344,7 @@ def _share_with_other_side(
             result.layouts[name],
             group=union,
             group_tag=tag,
-            head_prefix=HEAD_FIRST if name in heads else layout.head_prefix,
+            head_prefix=HEAD_FIRST if name in heads else result.layouts[name].head_prefix,
             tag_prefix=BEFORE_HEAD if name in before else "",
         )
     result.head_locked.update(heads)

@@ -33,7 +33,14 @@ from dynamodel.compiler.design.ir import (
 )
 from dynamodel.compiler.design.keys import MAX_GSIS, freeze_key, name_indexes, unique_guard
 from dynamodel.compiler.design.layout import fixed_parts
-from dynamodel.compiler.design.placement import Need, Placement, pattern_need, view_need
+from dynamodel.compiler.design.placement import (
+    Need,
+    Placement,
+    pair_views,
+    pattern_need,
+    sided_view_need,
+    view_need,
+)
 from dynamodel.compiler.design.plans import (
     consistent_hint,
     entity_plan,
@@ -67,6 +74,8 @@ class DesignState:
     # entity patterns the base table serves, and how
     table_kinds: Mapping[str, PlanKind] = field(default_factory=_no_kinds)
     placement: Placement | None = None  # every other need, in GSIs
+    # views sharing a GSI partition with a view of the same head in the other order
+    gsi_sided: Mapping[str, str] = field(default_factory=_no_indexes)
     indexes: tuple[Index, ...] = ()
     served_on: Mapping[str, str] = field(default_factory=_no_indexes)  # pattern -> index
     entities: tuple[EntityDesign, ...] = ()
@@ -183,9 +192,14 @@ def gsi_placement(state: DesignState) -> DesignState:
     for fewer GSIs (`search.fewest_gsis`)."""
     spec = state.spec
     needs: list[tuple[str, Need]] = []
-    for pattern in spec.patterns:
-        if pattern.is_view and pattern.name not in state.base.views:
-            needs.append((pattern.name, view_need(spec, pattern)))
+    views = [p for p in spec.patterns if p.is_view and p.name not in state.base.views]
+    sided: dict[str, str] = {}
+    for view, partner in pair_views(views):
+        if partner is None:
+            needs.append((view.name, view_need(spec, view)))
+        else:
+            needs.append((view.name, sided_view_need(spec, view, partner)))
+            sided.update({view.name: partner.name, partner.name: view.name})
     for pattern in spec.patterns:
         if not pattern.is_view and pattern.name not in state.table_kinds:
             needs.append((pattern.name, pattern_need(pattern)))
@@ -196,7 +210,10 @@ def gsi_placement(state: DesignState) -> DesignState:
             e.name: frozenset(a.name for a in e.attributes if a.optional) for e in spec.entities
         },
     )
-    return replace(state, placement=placement)
+    for name, other in sided.items():  # a pair is one need, placed under its first view
+        if name not in placement.served:
+            placement.served[name] = placement.served[other]
+    return replace(state, placement=placement, gsi_sided=MappingProxyType(sided))
 
 
 def gsi_limit(state: DesignState) -> DesignState:
@@ -301,7 +318,7 @@ def pattern_plans(state: DesignState) -> DesignState:
                 view_key = by_name[view_field.entity.name].key_on(index)
                 assert view_key is not None
                 keys[view_field.entity.name] = view_key
-            other_side = state.base.sided.get(pattern.name)
+            other_side = state.base.sided.get(pattern.name) or state.gsi_sided.get(pattern.name)
             plans.append(view_plan(pattern, keys, other_side=other_side))
             continue
         assert pattern.entity is not None

@@ -12,9 +12,9 @@ already equals a lower bound or the spec is past the search's size limit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from dynamodel.compiler.design.ir import HEAD_FIRST, HEAD_LAST
+from dynamodel.compiler.design.ir import BEFORE_HEAD, HEAD_FIRST, HEAD_LAST
 from dynamodel.compiler.design.layout import Layout, merge
 from dynamodel.compiler.spec.model import AccessPattern, Spec
 
@@ -86,8 +86,7 @@ def pattern_need(pattern: AccessPattern) -> Need:
 
 def view_need(spec: Spec, pattern: AccessPattern) -> Need:
     names = frozenset(f.entity.name for f in pattern.view)
-    first_single = next((f.entity.name for f in pattern.view if not f.many), None)
-    tag = first_single or pattern.view[0].entity.name
+    tag = need_tag(pattern)
     prefix = HEAD_FIRST if pattern.order == "asc" else HEAD_LAST
     need: Need = {}
     for view_field in pattern.view:
@@ -106,3 +105,77 @@ def view_need(spec: Spec, pattern: AccessPattern) -> Need:
             patterns=(pattern.name,),
         )
     return need
+
+
+def _heads(pattern: AccessPattern) -> frozenset[str]:
+    return frozenset(f.entity.name for f in pattern.view if not f.many)
+
+
+def _lists(pattern: AccessPattern) -> frozenset[str]:
+    return frozenset(f.entity.name for f in pattern.view if f.many)
+
+
+def pair_views(views: list[AccessPattern]) -> list[tuple[AccessPattern, AccessPattern | None]]:
+    """The views a GSI serves, each alone or paired with a view of the same single items (the
+    head) read in the other order: a pair shares one partition, the head between the two
+    views' lists (as on the base table, design rule 4). Pairs are taken in spec order."""
+    result: list[tuple[AccessPattern, AccessPattern | None]] = []
+    taken: set[str] = set()
+    for position, view in enumerate(views):
+        if view.name in taken:
+            continue
+        taken.add(view.name)
+        partner = next(
+            (
+                other
+                for other in views[position + 1 :]
+                if other.name not in taken and _pairs(view, other)
+            ),
+            None,
+        )
+        if partner is not None:
+            taken.add(partner.name)
+        result.append((view, partner))
+    return result
+
+
+def _pairs(first: AccessPattern, second: AccessPattern) -> bool:
+    heads = _heads(first)
+    return (
+        bool(heads)
+        and heads == _heads(second)
+        and first.order != second.order
+        and set(first.by_names) == set(second.by_names)
+        and bool(_lists(first))
+        and bool(_lists(second))
+        and not _lists(first) & _lists(second)
+        and not (_lists(first) | _lists(second)) & heads
+    )
+
+
+def sided_view_need(spec: Spec, first: AccessPattern, second: AccessPattern) -> Need:
+    """One partition for two views of one head read in opposite orders: the head's sort key
+    is `#Entity`, the descending view's lists get BEFORE_HEAD tags (they sort before it) and
+    the ascending view's lists plain tags (after it)."""
+    union = _heads(first) | _lists(first) | _lists(second)
+    backward = first if first.order == "desc" else second
+    need: Need = {}
+    for view in (first, second):
+        for name, layout in view_need(spec, view).items():
+            if name in need:  # a head: both views read it
+                need[name] = replace(need[name], patterns=need[name].patterns + layout.patterns)
+                continue
+            need[name] = replace(
+                layout,
+                group=union,
+                group_tag=need_tag(first),
+                head_prefix=HEAD_FIRST if name in _heads(first) else None,
+                tag_prefix=BEFORE_HEAD if name in _lists(backward) else "",
+            )
+    return need
+
+
+def need_tag(pattern: AccessPattern) -> str:
+    """The partition literal of a view's partition group: its first single item's entity."""
+    first_single = next((f.entity.name for f in pattern.view if not f.many), None)
+    return first_single or pattern.view[0].entity.name
