@@ -19,7 +19,7 @@ import pytest
 
 from dynamodel import InvalidCursorError
 from dynamodel.compiler.pipeline import compile_spec
-from tests.test_repository_oracle import spec_package
+from tests.test_repository_oracle import fresh_repository, spec_package
 from tests.test_requests_match_design import Recorder
 
 SPEC = """\
@@ -286,8 +286,7 @@ def test_each_of_two_views_in_one_partition_reads_only_its_side(
     github: ModuleType, dynamodb_client: Any, table_name: str, seed: int
 ) -> None:
     recorder = Recorder(dynamodb_client)
-    repo = github.GitHubRepository(client=recorder, table_name=table_name, cursor_key="k" * 32)
-    repo.create_table()
+    repo = fresh_repository(github, recorder, table_name)
     rng = random.Random(seed)
     written: dict[str, dict[str, list[Any]]] = {}
     for name in ("a", "b"):

@@ -57,6 +57,14 @@ def spec_package(factory: pytest.TempPathFactory, name: str, text: str) -> Modul
     return load_package(spec, Path(factory.mktemp(f"{name}_package")))[1]
 
 
+def fresh_repository(package: ModuleType, client: Any, table_name: str) -> Any:
+    """The package's repository on `client` (a recorder, say), with its table created."""
+    name = next(n for n in dir(package) if n.endswith("Repository") and n != "Repository")
+    repository = getattr(package, name)(client=client, table_name=table_name, cursor_key="k" * 32)
+    repository.create_table()
+    return repository
+
+
 def _rows(design: Design, rng: random.Random, per_entity: int) -> dict[str, list[Row]]:
     """Random attribute values for every entity, with members attached under their roots."""
     rows = random_items(design.spec, rng, per_entity)
@@ -192,28 +200,35 @@ def check_pattern(
 ) -> None:
     method = getattr(repo, plan.name)
     if plan.kind == "view":
-        first = design.spec.entity(plan.view[0].entity)
-        carriers = [
-            r
-            for p in plan.view
-            for r in written[p.entity]
-            if all(r.get(n) is not None for n in plan.by)  # an optional `by` left unset
-        ]
+        pattern = next(p for p in design.spec.patterns if p.name == plan.name)
+        fields = {f.name: f for f in pattern.view}
+
+        def role(part: Any, row: Row) -> tuple[Any, ...] | None:
+            """The view arguments that reach `row` in this field (its own `by`, for a role),
+            or None when the row is not in the field (a `by` unset, a `where` not met)."""
+            values = tuple(row.get(n) for n in fields[part.field].by_names(pattern))
+            if any(v is None for v in values):
+                return None
+            if any(_comparable(row.get(a)) != _comparable(v) for a, v in part.where):
+                return None
+            return tuple(_comparable(v) for v in values)
+
+        carriers = [(part, r) for part in plan.view for r in written[part.entity] if role(part, r)]
         if not carriers:
             return
-        sample = rng.choice(carriers)
-        view = method(**{n: sample[n] for n in plan.by})
+        part, sample = rng.choice(carriers)
+        names = fields[part.field].by_names(pattern)
+        arguments = {n: sample[own] for n, own in zip(pattern.by_names, names, strict=True)}
+        wanted = role(part, sample)
+        view = method(**arguments, **({"limit": None} if plan.pages_view else {}))
         for part in plan.view:
             entity = design.spec.entity(part.entity)
             expected = {
-                _identity(entity, r)
-                for r in written[part.entity]
-                if all(_comparable(r[n]) == _comparable(sample[n]) for n in plan.by)
+                _identity(entity, r) for r in written[part.entity] if role(part, r) == wanted
             }
             value = getattr(view, part.field)
             got = [value] if not part.many and value is not None else value if part.many else []
             assert {_identity(entity, g.model_dump()) for g in got} == expected, plan.name
-        assert first is not None
         return
     entity = design.spec.entity(plan.entity or "")
     assert entity is not None

@@ -12,7 +12,7 @@ import pytest
 
 from dynamodel.compiler.design.layout import Layout, fixed_parts, merge
 from dynamodel.compiler.pipeline import compile_spec
-from tests.test_repository_oracle import spec_package
+from tests.test_repository_oracle import fresh_repository, spec_package
 from tests.test_requests_match_design import Recorder
 
 
@@ -139,8 +139,7 @@ def test_finer_patterns_read_exactly_their_items(
     shop: ModuleType, dynamodb_client: Any, table_name: str
 ) -> None:
     recorder = Recorder(dynamodb_client)
-    repo = shop.ShopRepository(client=recorder, table_name=table_name, cursor_key="k" * 32)
-    repo.create_table()
+    repo = fresh_repository(shop, recorder, table_name)
     rng = random.Random(12)
     lines = []
     for number in range(60):

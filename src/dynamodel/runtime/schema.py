@@ -119,3 +119,6 @@ class ViewPartSpec:
     field: str
     schema: EntitySchema[Any]
     many: bool
+    # A role (one entity in several fields of a view): the constants its items match. The
+    # roles' keys are sparse by them, so every item read belongs to exactly one field.
+    where: tuple[tuple[str, object], ...] = ()

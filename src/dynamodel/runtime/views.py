@@ -65,13 +65,13 @@ def read_view(
     )
     response = table.call(table.client.query, **request)
     items: list[Item] = response.get("Items", [])
-    listed = next(p.schema.name for p in parts if p.many)
     taken: list[Item] = []
     listed_count = 0
     next_start: Item | None = response.get("LastEvaluatedKey")
     for position, item in enumerate(items):
         taken.append(item)
-        if _type_of(item) == listed:
+        found = _part_of(parts, item)
+        if found is not None and found[0].many:
             listed_count += 1
             if listed_count == limit:
                 if position + 1 < len(items) or next_start:
@@ -91,16 +91,33 @@ def _type_of(item: Item) -> str:
     return type_value
 
 
+def _part_of(parts: Sequence[ViewPartSpec], item: Item) -> tuple[ViewPartSpec, Any] | None:
+    """The field an item belongs to, by its entity and, for an entity in several fields (its
+    roles), by the constants each role's items match; with the item decoded when that took
+    decoding it (None otherwise)."""
+    candidates = [part for part in parts if part.schema.name == _type_of(item)]
+    if len(candidates) == 1 and not candidates[0].where:
+        return candidates[0], None
+    if not candidates:
+        return None  # cannot happen with the designed keys: the partition is the view's
+    value = candidates[0].schema.from_item(item)
+    for part in candidates:
+        if all(getattr(value, name) == constant for name, constant in part.where):
+            return part, value
+    return None  # a role's key is sparse by its `where`: every item read matches one
+
+
 def _fill(
     table: Table, fields: dict[str, Any], parts: Sequence[ViewPartSpec], items: Sequence[Item]
 ) -> None:
     """Put each live item in its field (expired items are read, counted, and dropped)."""
-    by_type = {part.schema.name: part for part in parts}
     for item in table.live(items):
-        part = by_type.get(_type_of(item))
-        if part is None:
-            continue  # cannot happen with the designed keys: the partition is the view's
-        value = part.schema.from_item(item)
+        found = _part_of(parts, item)
+        if found is None:
+            continue
+        part, value = found
+        if value is None:
+            value = part.schema.from_item(item)
         if part.many:
             fields[part.field].append(value)
         else:

@@ -12,14 +12,14 @@ from dynamodel.compiler.codegen.python import (
     union_with,
 )
 from dynamodel.compiler.codegen.schemas import template_expression
-from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan
+from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan, ViewPart
 from dynamodel.compiler.names import (
     constant_case,
     repository_class_name,
     snake_case,
     write_method,
 )
-from dynamodel.compiler.spec.model import Entity
+from dynamodel.compiler.spec.model import Entity, Spec
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
 
@@ -77,6 +77,16 @@ def _fixed_sort(entity: Entity, plan: PatternPlan) -> list[str]:
         else:
             parts.append(_encode(entity, name, name))
     return parts
+
+
+def _role_where(spec: Spec, part: ViewPart) -> str:
+    """A role's constants as typed Python literals, compared with the decoded item."""
+    entity = spec.entity(part.entity)
+    assert entity is not None
+    pairs = [
+        f"({name!r}, {typed_literal(_key_type(entity, name), value)})" for name, value in part.where
+    ]
+    return "(" + ", ".join(pairs) + ",)"
 
 
 def _differences(entity: Entity, plan: PatternPlan) -> list[str]:
@@ -325,7 +335,8 @@ class RepositoryWriter:
         params = [f"{n}: {_attribute_type(first, n)}" for n in plan.by]
         partition = template_expression(first, plan.partition, "")
         parts = ", ".join(
-            f"ViewPartSpec(field={p.field!r}, schema=s.{constant_case(p.entity)}, many={p.many!r})"
+            f"ViewPartSpec(field={p.field!r}, schema=s.{constant_case(p.entity)}, many={p.many!r}"
+            + (f", where={_role_where(self.spec, p)})" if p.where else ")")
             for p in plan.view
         )
         sort = []

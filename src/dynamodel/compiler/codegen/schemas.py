@@ -217,7 +217,8 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
             *(a for a, _ in key.where),
         ]
         for name in (key.partition_key, key.sort_key):
-            sources[name] = sorted(set(attrs))
+            # Roles of one view write the same key attributes: any of their sources counts.
+            sources[name] = sorted(set(attrs) | set(sources.get(name, ())))
     members = ", ".join(
         f"MemberSpec(field={m.field!r}, schema={constant_case(m.entity.name)})"
         for m in entity.members

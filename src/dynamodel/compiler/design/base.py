@@ -186,6 +186,8 @@ def _wishes(spec: Spec, entity: Entity, patterns: list[AccessPattern]) -> list[_
     wishes: list[_Wish] = []
     for pattern in patterns:
         if pattern.is_view:
+            if pattern.has_roles:
+                continue  # roles have keys of their own, in a GSI
             if not all(_view_entity_plain(spec, f.entity.name) for f in pattern.view):
                 continue
             if not any(f.entity.name == entity.name and f.many for f in pattern.view):
@@ -256,8 +258,8 @@ def _place_view(spec: Spec, pattern: AccessPattern, result: BaseLayout) -> None:
     by = frozenset(pattern.by_names)
     names = frozenset(f.entity.name for f in pattern.view)
     entities = [spec.entity(f.entity.name) for f in pattern.view]
-    if not by or any(e is None for e in entities):
-        return
+    if not by or any(e is None for e in entities) or pattern.has_roles:
+        return  # a role is a key of its own: an entity has one key in the base table
     layouts = {name: result.layouts[name] for name in names}
     if any(frozenset(layout.partition) != by for layout in layouts.values()):
         return

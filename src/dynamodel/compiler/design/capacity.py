@@ -228,8 +228,9 @@ def _writes(
             table_units *= 2
         index_units: dict[str, float] = defaultdict(float)
         for entity_name, count in touched.items():
-            for key in design.entity(entity_name).keys[1:]:
-                index_units[key.index] += write_units(sizes[entity_name].bytes) * count
+            # An item has one key per GSI: roles of one view share it (their `where` differ).
+            for index in dict.fromkeys(k.index for k in design.entity(entity_name).keys[1:]):
+                index_units[index] += write_units(sizes[entity_name].bytes) * count
         operation = "TransactWriteItems" if transaction else _SINGLE[kind]
         rate = rates.get(kind)
         total_writes = table_units + sum(index_units.values())

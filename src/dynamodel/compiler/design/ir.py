@@ -87,10 +87,18 @@ class EntityKey:
     shards: int | None = None
     sparse_attributes: tuple[str, ...] = ()  # optional attributes the key needs
     patterns: tuple[str, ...] = ()
+    # A role's key (an entity in two fields of one view has one per field in the view's GSI,
+    # each sparse by the field's `where`): `Entity@view.field`; "" for the entity's own key.
+    slot: str = ""
 
     @property
     def sparse(self) -> bool:
         return bool(self.where or self.sparse_attributes)
+
+    @property
+    def label(self) -> str:
+        """The index, and for a role's key the view field it serves (`GSI1 view.field`)."""
+        return f"{self.index} {self.slot.split('@', 1)[1]}" if self.slot else self.index
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +128,10 @@ class EntityDesign:
     )
 
     def __post_init__(self) -> None:
-        self._keys_by_index.update(first_by(self.keys, lambda k: k.index))
+        # Role keys are found through their view; `key_on` gives the entity's own key.
+        self._keys_by_index.update(
+            first_by([k for k in self.keys if not k.slot], lambda k: k.index)
+        )
 
     @property
     def table_key(self) -> EntityKey:
@@ -136,6 +147,7 @@ class ViewPart:
     entity: str
     many: bool
     sort_prefix: str  # the literal the entity's sort keys start with in the view partition
+    where: tuple[tuple[str, object], ...] = ()  # a role's constants: which items are its own
 
 
 @dataclass(frozen=True, slots=True)

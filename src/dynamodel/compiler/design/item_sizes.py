@@ -96,10 +96,12 @@ def estimated_item_bytes(design: Design, entity: EntityDesign) -> int:
         total += len(VERSION_ATTRIBUTE) + VERSION_BYTES
     if entity.ttl_from_root and design.ttl_attribute is not None:
         total += len(design.ttl_attribute) + TTL_BYTES
+    sized: dict[str, int] = {}  # per index: roles of one view share its key attributes
     for key in entity.keys:
-        total += len(key.partition_key) + key_value_bytes(key.partition, spec_entity)
-        total += len(key.sort_key) + key_value_bytes(key.sort, spec_entity)
-    return total
+        size = len(key.partition_key) + key_value_bytes(key.partition, spec_entity)
+        size += len(key.sort_key) + key_value_bytes(key.sort, spec_entity)
+        sized[key.index] = max(size, sized.get(key.index, 0))
+    return total + sum(sized.values())
 
 
 def guard_item_bytes(design: Design, entity: EntityDesign, *, owner_bytes: int) -> tuple[int, ...]:

@@ -268,16 +268,18 @@ def key_freezing(state: DesignState) -> DesignState:
         )
         keys = [freeze_key(entity, table_layout, index=TABLE, partition_key="PK", sort_key="SK")]
         for index, layouts in zip(state.indexes, placement.indexes, strict=True):
-            if entity.name in layouts:
-                keys.append(
-                    freeze_key(
-                        entity,
-                        layouts[entity.name],
-                        index=index.name,
-                        partition_key=index.partition_key,
-                        sort_key=index.sort_key,
-                    )
+            # The entity's key in this GSI, or its keys there as roles of one view.
+            for slot, layout in sorted(layouts.items()):
+                if layout.entity != entity.name:
+                    continue
+                key = freeze_key(
+                    entity,
+                    layout,
+                    index=index.name,
+                    partition_key=index.partition_key,
+                    sort_key=index.sort_key,
                 )
+                keys.append(replace(key, slot=slot) if slot != entity.name else key)
         entities.append(_entity_design(spec, entity, tuple(keys)))
     return replace(state, entities=tuple(entities))
 
@@ -315,9 +317,13 @@ def pattern_plans(state: DesignState) -> DesignState:
         if pattern.is_view:
             keys: dict[str, EntityKey] = {}
             for view_field in pattern.view:
-                view_key = by_name[view_field.entity.name].key_on(index)
-                assert view_key is not None
-                keys[view_field.entity.name] = view_key
+                slot = view_field.slot(pattern)
+                view_key = next(
+                    k
+                    for k in by_name[view_field.entity.name].keys
+                    if k.index == index and (k.slot or view_field.entity.name) == slot
+                )
+                keys[view_field.name] = view_key
             other_side = state.base.sided.get(pattern.name) or state.gsi_sided.get(pattern.name)
             plans.append(view_plan(pattern, keys, other_side=other_side))
             continue

@@ -33,6 +33,12 @@ class Placement:
         """The layouts `need` gives the entities of `index` if it goes there, or None."""
         merged: dict[str, Layout] = {}
         present = [name for name in need if name in index]
+        # A GSI holds one key per entity, or one per role of an entity in one view (the
+        # roles' `where` keep each item in one of them): never a role and another key.
+        entities = {_entity_of(slot) for slot in index}
+        for slot in need:
+            if slot not in index and _entity_of(slot) in entities:
+                return None
         groups = {layout.group for layout in need.values()}
         is_view = groups != {None}
         if is_view and present and len(present) != len(need):
@@ -41,7 +47,9 @@ class Placement:
             return None
         for name, wanted in need.items():
             if name in index:
-                combined = merge(index[name], wanted, optional=self.optional.get(name, frozenset()))
+                combined = merge(
+                    index[name], wanted, optional=self.optional.get(_entity_of(name), frozenset())
+                )
                 if combined is None:
                     return None
                 merged[name] = combined
@@ -85,7 +93,9 @@ def pattern_need(pattern: AccessPattern) -> Need:
 
 
 def view_need(spec: Spec, pattern: AccessPattern) -> Need:
-    names = frozenset(f.entity.name for f in pattern.view)
+    """One layout per view field, keyed by its slot: the entity's name, or a role's own name
+    (an entity in two fields has a key per field, each sparse by the field's `where`)."""
+    names = frozenset(f.slot(pattern) for f in pattern.view)
     tag = need_tag(pattern)
     prefix = HEAD_FIRST if pattern.order == "asc" else HEAD_LAST
     need: Need = {}
@@ -93,18 +103,23 @@ def view_need(spec: Spec, pattern: AccessPattern) -> Need:
         entity = spec.entity(view_field.entity.name)
         assert entity is not None
         single = not view_field.many
-        by = pattern.by_names
+        by = view_field.by_names(pattern)
         sort = () if single else tuple(s for s in pattern.sort_names if s not in by)
-        need[entity.name] = Layout(
+        need[view_field.slot(pattern)] = Layout(
             entity=entity.name,
             partition=by,
             sort=sort,
+            where=view_field.where_items(),
             head_prefix=prefix if single and set(entity.id_names) <= set(by) else None,
             group=names,
             group_tag=tag,
             patterns=(pattern.name,),
         )
     return need
+
+
+def _entity_of(slot: str) -> str:
+    return slot.split("@", 1)[0]
 
 
 def _heads(pattern: AccessPattern) -> frozenset[str]:
@@ -142,7 +157,9 @@ def pair_views(views: list[AccessPattern]) -> list[tuple[AccessPattern, AccessPa
 def _pairs(first: AccessPattern, second: AccessPattern) -> bool:
     heads = _heads(first)
     return (
-        bool(heads)
+        not first.has_roles
+        and not second.has_roles
+        and bool(heads)
         and heads == _heads(second)
         and first.order != second.order
         and set(first.by_names) == set(second.by_names)

@@ -98,14 +98,17 @@ def _ordered_by(key: EntityKey, pattern: AccessPattern) -> tuple[str, ...]:
 def view_plan(
     pattern: AccessPattern, keys: dict[str, EntityKey], *, other_side: str | None = None
 ) -> PatternPlan:
-    first = keys[pattern.view[0].entity.name]
+    # The partition template (and the method's arguments) of a field read by the view's own
+    # `by` attributes; a role's key reads the same partition through its own attributes.
+    first = keys[next((f for f in pattern.view if not f.by), pattern.view[0]).name]
     on_table = first.index == TABLE
     parts = tuple(
         ViewPart(
             field=f.name,
             entity=f.entity.name,
             many=f.many,
-            sort_prefix=keys[f.entity.name].sort.segments[0].text,
+            sort_prefix=keys[f.name].sort.segments[0].text,
+            where=f.where_items(),
         )
         for f in pattern.view
     )
@@ -127,6 +130,22 @@ def view_plan(
             f"view's ({lists}) {side} them; it reads from `{head_bound}` "
             f"{'forward' if forward else 'backward'}, single items first"
         ]
+    roles = [f for f in pattern.view if f.is_role]
+    if roles:
+        shown = []
+        for f in roles:
+            text = f"`{f.name}` holds {f.entity.name} items"
+            if f.where:
+                text += " with " + ", ".join(f"{a} = {_shown(v)}" for a, v in f.where_items())
+            if f.by:
+                text += " read by " + ", ".join(f.by_names(pattern))
+            shown.append(text)
+        notes.append(
+            "roles, each a key of its own in "
+            + where
+            + " (sparse by its `where`, so an item is in one field): "
+            + "; ".join(shown)
+        )
     singles = sum(not f.many for f in pattern.view)
     lists_count = len(pattern.view) - singles
     if lists_count == 1 and pattern.limit is not None:

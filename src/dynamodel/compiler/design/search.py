@@ -36,10 +36,10 @@ def lower_bound(needs: list[tuple[str, Need]], optional: dict[str, frozenset[str
         for name, layout in need.items():
             by_entity.setdefault(name, []).append(layout)
     bound = 0
-    for name, layouts in by_entity.items():
+    for layouts in by_entity.values():
         apart: list[Layout] = []
         for layout in layouts:
-            extra = optional.get(name, frozenset())
+            extra = optional.get(layout.entity, frozenset())
             if all(
                 merge(other, layout, optional=extra) is None
                 and merge(layout, other, optional=extra) is None

@@ -88,12 +88,15 @@ def entity_changes(
 
 def _key_changes(old: EntityDesign, new: EntityDesign) -> list[tuple[str, str]]:
     """(index, plain sentence) for every key of the entity whose template differs."""
-    before = {k.index: k for k in old.keys}
-    after = {k.index: k for k in new.keys}
+    # An entity has one key per index, or one per role of a view (`slot`) in that view's GSI.
+    before = {(k.index, k.slot): k for k in old.keys}
+    after = {(k.index, k.slot): k for k in new.keys}
     found: list[tuple[str, str]] = []
-    for index in sorted(set(before) | set(after), key=lambda i: (i != TABLE, i)):
-        was, now = before.get(index), after.get(index)
+    for index, slot in sorted(set(before) | set(after), key=lambda i: (i[0] != TABLE, i)):
+        was, now = before.get((index, slot)), after.get((index, slot))
         where = "the table" if index == TABLE else index
+        if slot:
+            where += f" (role `{slot.split('@', 1)[1]}`)"
         if was is None and now is not None:
             found.append(
                 (

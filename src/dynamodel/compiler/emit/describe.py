@@ -61,6 +61,9 @@ def entity_summary(design: Design, entity: EntityDesign) -> str:
 
 def key_summary(key: EntityKey) -> str:
     extras = []
+    if key.slot:
+        view, field = key.slot.split("@", 1)[1].split(".", 1)
+        extras.append(f"role `{field}` of {view}")
     if key.where:
         extras.append("sparse: " + ", ".join(f"{a} = {show_value(v)}" for a, v in key.where))
     if key.sparse_attributes:

@@ -117,8 +117,8 @@ def design_document(design: Design) -> dict[str, Any]:
         ],
         "entities": {
             entity.name: {
-                "keys": {key.index: _key(key) for key in entity.keys},
-                "key_details": {key.index: _key_details(key) for key in entity.keys},
+                "keys": {key.label: _key(key) for key in entity.keys},
+                "key_details": {key.label: _key_details(key) for key in entity.keys},
                 "aggregate_root": entity.aggregate_root,
                 "members": list(entity.members),
                 "versioned": entity.versioned,

@@ -185,7 +185,7 @@ def _index_summary(design: Design, samples: SampleData, index: str) -> str:
     pk, _ = design.key_names(index)
     parts = []
     for entity in design.entities:
-        key = entity.key_on(index)
+        key = entity.key_on(index) or next((k for k in entity.keys if k.index == index), None)
         if key is None:
             continue
         own = samples.items_of(entity.name)

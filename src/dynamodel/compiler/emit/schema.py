@@ -138,6 +138,11 @@ def spec_schema() -> dict[str, Any]:
             },
         ),
     }
+    # A view field: `Entity`, `[Entity]`, or the long form with the field's own `by`/`where`.
+    view_entity: list[dict[str, Any]] = [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 1},
+    ]
     pattern = {
         "type": "object",
         "additionalProperties": False,
@@ -151,12 +156,24 @@ def spec_schema() -> dict[str, Any]:
                     "minProperties": 1,
                     "additionalProperties": {
                         "oneOf": [
-                            {"type": "string"},
+                            *view_entity,
                             {
-                                "type": "array",
-                                "items": {"type": "string"},
-                                "minItems": 1,
-                                "maxItems": 1,
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["entity"],
+                                "properties": _described(
+                                    fields.VIEW_FIELD,
+                                    {
+                                        "entity": {"oneOf": view_entity},
+                                        "by": _names(),
+                                        "where": {
+                                            "type": "object",
+                                            "additionalProperties": {
+                                                "type": ["string", "number", "boolean"]
+                                            },
+                                        },
+                                    },
+                                ),
                             },
                         ]
                     },

@@ -58,7 +58,8 @@ ATTRIBUTE = {
 
 PATTERN = {
     "entity": "The entity this pattern reads (exactly one of entity or view).",
-    "view": "A denormalized view: `{field: Entity}` for one item, `{field: [Entity]}` for a list.",
+    "view": "A denormalized view: `{field: Entity}` for one item, `{field: [Entity]}` for a "
+    "list, or `{field: {entity: ..., by: [...], where: {...}}}` (an entity in two roles).",
     "by": "Attributes compared for equality (empty: one list over all items).",
     "sort": "An attribute or a list: leading parts by equality, the last may take a range.",
     "order": "`asc` (default) or `desc`.",
@@ -68,6 +69,14 @@ PATTERN = {
     "shards": "Spread a hot partition over N write shards; reads fan out and merge.",
     "rate": "Average calls per second, for the monthly cost estimate.",
     "description": "Free text, copied into generated docstrings.",
+}
+
+VIEW_FIELD = {
+    "entity": "`Entity` for one item, `[Entity]` for a list.",
+    "by": "This field's attributes that take the view's `by` values, position by position "
+    "(default: the view's `by` attributes themselves).",
+    "where": "Constant equalities an item must match to be in this field; how one entity in "
+    "two fields (two roles) is told apart.",
 }
 
 FUNCTION = {

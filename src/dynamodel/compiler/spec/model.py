@@ -140,6 +140,30 @@ class ViewField:
     entity: Ref
     many: bool
     pos: Pos
+    # The long form `{entity: ..., by: [...], where: {...}}`: this field's own attributes for
+    # the view's `by` (empty: the same names), and the constants its items match. An entity
+    # in two fields of one view (two roles) is told apart by `where`.
+    by: tuple[Ref, ...] = ()
+    where: tuple[tuple[Ref, object], ...] = ()
+
+    @property
+    def is_role(self) -> bool:
+        """Read by other attributes or a subset: a key of its own in the view's GSI."""
+        return bool(self.by or self.where)
+
+    def by_names(self, pattern: AccessPattern) -> tuple[str, ...]:
+        """The attributes of this field's entity that take the view's `by` values."""
+        return tuple(r.name for r in self.by) if self.by else pattern.by_names
+
+    def where_items(self) -> tuple[tuple[str, object], ...]:
+        return tuple((ref.name, value) for ref, value in self.where)
+
+    def slot(self, pattern: AccessPattern) -> str:
+        """The name of this field's key among the view's GSI keys: the entity's own name, or
+        one per role, which no other pattern shares."""
+        return (
+            f"{self.entity.name}@{pattern.name}.{self.name}" if self.is_role else self.entity.name
+        )
 
 
 @dataclass(frozen=True)
@@ -171,6 +195,11 @@ class AccessPattern:
     @property
     def is_view(self) -> bool:
         return bool(self.view)
+
+    @property
+    def has_roles(self) -> bool:
+        """A view with a field read by other attributes or a `where` (always on a GSI)."""
+        return any(f.is_role for f in self.view)
 
     @cached
     def where_items(self) -> tuple[tuple[str, object], ...]:

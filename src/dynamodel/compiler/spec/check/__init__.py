@@ -373,18 +373,7 @@ class Checker(ViewChecks):
                     f"`{ref.name}` is in `where` and in `by`/`sort` of `{pattern.name}`",
                     "keep it in one place",
                 )
-            if not attribute.type.is_scalar or attribute.type.base in ("float", "bytes"):
-                self.err(
-                    ref.pos,
-                    f"`where` cannot compare `{ref.name}`, a {attribute.type.render()}",
-                    "use a str, int, decimal, bool, datetime or date attribute",
-                )
-            elif (problem := value_problem(attribute, value)) is not None:
-                self.err(
-                    ref.pos,
-                    f"`where` value `{value}` of `{entity.name}.{ref.name}` {problem[0]}",
-                    problem[1],
-                )
+            self.where_value(entity, ref, attribute, value)
 
 
 def check_spec(spec: Spec) -> tuple[Diagnostic, ...]:

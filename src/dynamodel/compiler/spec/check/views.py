@@ -6,7 +6,16 @@ import difflib
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, error
 from dynamodel.compiler.names import pascal_case
-from dynamodel.compiler.spec.model import SORTABLE_TYPES, AccessPattern, Entity, Ref, Spec
+from dynamodel.compiler.spec.check.values import value_problem
+from dynamodel.compiler.spec.model import (
+    SORTABLE_TYPES,
+    AccessPattern,
+    Attribute,
+    Entity,
+    Ref,
+    Spec,
+    ViewField,
+)
 
 
 class ViewChecks:
@@ -49,7 +58,7 @@ class ViewChecks:
                     f"view `{name}` cannot take `{key}`",
                     "views read one eventually consistent partition; use an entity pattern",
                 )
-        seen: dict[str, str] = {}
+        seen: dict[str, list[ViewField]] = {}
         by = pattern.by_names
         if not by:
             self.err(
@@ -61,30 +70,21 @@ class ViewChecks:
             entity = self.entity_ref(view_field.entity, f"view `{name}`")
             if entity is None:
                 continue
-            if entity.name in seen:
-                self.err(
-                    view_field.entity.pos,
-                    f"`{entity.name}` appears twice in view `{name}` "
-                    f"(fields `{seen[entity.name]}` and `{view_field.name}`)",
-                    "use one field per entity",
-                )
-                continue
-            seen[entity.name] = view_field.name
-            for ref in pattern.by:
-                attribute = entity.attribute(ref.name)
-                if attribute is None and entity.already_reported(ref.name):
-                    continue
-                if attribute is None:
+            for other in seen.get(entity.name, []):
+                if not _told_apart(other, view_field):
                     self.err(
-                        ref.pos,
-                        f"view `{name}` reads by `{ref.name}`, which `{entity.name}` "
-                        f"(field `{view_field.name}`) lacks",
-                        "every entity in a view must carry all `by` attributes",
+                        view_field.entity.pos,
+                        f"`{entity.name}` is in two fields of view `{name}` (`{other.name}` and "
+                        f"`{view_field.name}`), and nothing tells their items apart",
+                        "an item sits in one field of a view: give both fields a `where` on one "
+                        "attribute with a different value in each, e.g. `where: {kind: a}` and "
+                        "`where: {kind: b}`",
                     )
-                elif not attribute.type.is_scalar:
-                    self.err(ref.pos, f"`by` attribute `{ref.name}` must be a scalar")
-            missing_id = set(entity.id_names) - set(by)
-            if not view_field.many and missing_id and by:
+            seen.setdefault(entity.name, []).append(view_field)
+            self.view_field_keys(pattern, view_field, entity)
+            field_by = view_field.by_names(pattern)
+            missing_id = set(entity.id_names) - set(field_by)
+            if not view_field.many and missing_id and field_by:
                 self.err(
                     view_field.pos,
                     f"view field `{view_field.name}` holds one `{entity.name}`, but `by` does not "
@@ -123,6 +123,81 @@ class ViewChecks:
                     "an attribute compared for equality does not order anything: keep one",
                 )
 
+    def view_field_keys(
+        self, pattern: AccessPattern, view_field: ViewField, entity: Entity
+    ) -> None:
+        """The attributes a view field is read by (the view's `by`, or its own `by` in the
+        same order and types) and the constants of its `where`."""
+        name = pattern.name
+        if view_field.by and len(view_field.by) != len(pattern.by):
+            self.err(
+                view_field.by[0].pos,
+                f"view field `{view_field.name}` reads by {len(view_field.by)} attributes, but "
+                f"view `{name}` has {len(pattern.by)} in `by`",
+                "give one attribute per `by` attribute of the view, in the same order",
+            )
+        plain = next((f for f in pattern.view if not f.by), None)
+        plain_entity = self.spec.entity(plain.entity.name) if plain is not None else None
+        if plain is None and pattern.by:
+            self.err(
+                pattern.pos,
+                f"every field of view `{name}` names its own `by`",
+                "let one field read by the view's `by` attributes themselves (drop its `by`)",
+            )
+        refs = view_field.by or pattern.by
+        for position, ref in enumerate(refs):
+            attribute = entity.attribute(ref.name)
+            if attribute is None and entity.already_reported(ref.name):
+                continue
+            if attribute is None:
+                self.err(
+                    ref.pos,
+                    f"view `{name}` reads by `{ref.name}`, which `{entity.name}` "
+                    f"(field `{view_field.name}`) lacks",
+                    "every entity in a view must carry all `by` attributes",
+                )
+                continue
+            if not attribute.type.is_scalar:
+                self.err(ref.pos, f"`by` attribute `{ref.name}` must be a scalar")
+                continue
+            if not view_field.by or plain_entity is None or position >= len(pattern.by):
+                continue
+            wanted = plain_entity.attribute(pattern.by[position].name)
+            if wanted is not None and wanted.type.base != attribute.type.base:
+                self.err(
+                    ref.pos,
+                    f"`{entity.name}.{ref.name}` is a {attribute.type.render()}, but it takes "
+                    f"the view's `{pattern.by[position].name}`, a {wanted.type.render()}",
+                    "the attributes that share one partition key must have one type",
+                )
+        for ref, value in view_field.where:
+            attribute = entity.attribute(ref.name)
+            if attribute is None:
+                if not entity.already_reported(ref.name):
+                    self.err(
+                        ref.pos,
+                        f"`where` of view field `{view_field.name}` names `{ref.name}`, which "
+                        f"`{entity.name}` lacks",
+                        "compare an attribute of the field's entity",
+                    )
+                continue
+            self.where_value(entity, ref, attribute, value)
+
+    def where_value(self, entity: Entity, ref: Ref, attribute: Attribute, value: object) -> None:
+        """A `where` constant (of a pattern or a view field) fits its attribute."""
+        if not attribute.type.is_scalar or attribute.type.base in ("float", "bytes"):
+            self.err(
+                ref.pos,
+                f"`where` cannot compare `{ref.name}`, a {attribute.type.render()}",
+                "use a str, int, decimal, bool, datetime or date attribute",
+            )
+        elif (problem := value_problem(attribute, value)) is not None:
+            self.err(
+                ref.pos,
+                f"`where` value `{value}` of `{entity.name}.{ref.name}` {problem[0]}",
+                problem[1],
+            )
+
     def view_limit(self, pattern: AccessPattern) -> None:
         """`limit` bounds a view's one list; a view of several lists cannot be bounded in one
         Query (their items follow each other in the partition, list by list)."""
@@ -151,3 +226,10 @@ class ViewChecks:
             "split it into one view per list, each with its own `limit`, or remove `limit` "
             "to read the whole partition",
         )
+
+
+def _told_apart(first: ViewField, second: ViewField) -> bool:
+    """Two fields of one entity never hold the same item: some attribute has a different
+    constant in each one's `where`."""
+    theirs = dict(second.where_items())
+    return any(name in theirs and theirs[name] != value for name, value in first.where_items())

@@ -13,7 +13,7 @@ from dynamodel.compiler.spec.model import (
 )
 from dynamodel.compiler.spec.read.base import describe_node
 from dynamodel.compiler.spec.read.hints import HintReader
-from dynamodel.compiler.spec.yamlnodes import YNode, YScalar, YSeq
+from dynamodel.compiler.spec.yamlnodes import YMap, YNode, YScalar, YSeq
 
 # Every read of a sharded pattern sends one Query per shard, and its cursor carries where each
 # shard stopped: 16 keeps a page's fan-out and the signed cursor small (cursors stay < 8 KB).
@@ -107,18 +107,47 @@ class PatternReader(HintReader):
             field = self.snake_name(key, "view field", rule=ATTRIBUTE_NAME, example="members")
             if field is None:
                 continue
-            many = isinstance(value, YSeq)
-            target = value.items[0] if isinstance(value, YSeq) and len(value.items) == 1 else value
-            if isinstance(target, YScalar) and isinstance(target.value, str):
-                result.append(ViewField(field, Ref(target.value, target.pos), many, key.pos))
-            else:
-                self.err(
-                    value.pos,
-                    f"view field `{field}` must be `Entity` or `[Entity]`, got {describe_node(value)}",
-                )
+            if isinstance(value, YMap):
+                long_form = self.view_field(name, field, key.pos, value)
+                if long_form is not None:
+                    result.append(long_form)
+                continue
+            entity_ref = self.view_entity(field, value)
+            if entity_ref is not None:
+                result.append(ViewField(field, entity_ref[0], entity_ref[1], key.pos))
         if not result and not body.entries:
             self.err(body.pos, f"the view of `{name}` has no fields")
         return tuple(result)
+
+    def view_entity(self, field: str, value: YNode) -> tuple[Ref, bool] | None:
+        """`Entity` (one item) or `[Entity]` (a list)."""
+        many = isinstance(value, YSeq)
+        target = value.items[0] if isinstance(value, YSeq) and len(value.items) == 1 else value
+        if isinstance(target, YScalar) and isinstance(target.value, str):
+            return Ref(target.value, target.pos), many
+        self.err(
+            value.pos,
+            f"view field `{field}` must be `Entity` or `[Entity]`, got {describe_node(value)}",
+        )
+        return None
+
+    def view_field(self, view: str, field: str, pos: Pos, body: YMap) -> ViewField | None:
+        """The long form: `{entity: Entity | [Entity], by: [...], where: {...}}`."""
+        self.known_keys(body, fields.VIEW_FIELD, f"view field `{field}`")
+        entity_node = body.get("entity")
+        if entity_node is None:
+            self.err(
+                body.pos,
+                f"view field `{field}` needs `entity`",
+                "write `{entity: Entity}` for one item or `{entity: [Entity]}` for a list",
+            )
+            return None
+        entity_ref = self.view_entity(field, entity_node)
+        if entity_ref is None:
+            return None
+        by = self.name_list(body.get("by"), f"`by` of view field `{field}`", allow_scalar=True)
+        where = self.where(f"{view}.{field}", body.get("where"))
+        return ViewField(field, entity_ref[0], entity_ref[1], pos, by=by, where=where)
 
     def where(self, name: str, node: YNode | None) -> tuple[tuple[Ref, object], ...]:
         if node is None:
