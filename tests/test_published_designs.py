@@ -22,14 +22,7 @@ DESIGNS = sorted(ROOT.glob("tests/designs/*/spec.yaml"))
 
 # Designs where dynamodel still needs more GSIs than the expert, and why (issue 12). Each is
 # an expected failure that must start passing (strict) once the rule it names is built.
-MORE_GSIS = {
-    "aws-device-state-log": "the expert's base sort key is State#Date: `state` is not part of "
-    "the log's id, and dynamodel builds every base key from the id (so that get, update and "
-    "delete address an item by its id); 3 GSIs, expert 2",
-    "aws-online-shop": "a view is placed on the base table only when its entities already sit "
-    "in base partitions keyed by its `by`; the expert co-locates Invoice and Shipment in the "
-    "order's collection and moves their gets to a GSI (a base key of the non-id attribute order_id); 3 GSIs, expert 2",
-}
+MORE_GSIS: dict[str, str] = {}
 
 
 def _expert(spec_path: Path) -> dict[str, Any]:

@@ -318,7 +318,8 @@ def update_randomly(
         if spec.root_of(entity.name) is not None or not fresh[entity.name]:
             continue
         method = getattr(repo, f"update_{snake_case(entity.name)}")
-        changeable = [a.name for a in entity.attributes if a.name not in entity.id_names]
+        # The table key (id and `collection`) names the item and cannot change.
+        changeable = [a.name for a in entity.attributes if a.name not in entity.key_names]
         for row in written[entity.name]:
             if rng.random() < 0.5 or not changeable:
                 continue
@@ -326,7 +327,7 @@ def update_randomly(
             names = rng.sample(changeable, k=rng.randint(1, len(changeable)))
             changes = {n: source[n] for n in names}
             try:
-                method(**{n: row[n] for n in entity.id_names}, **changes)
+                method(**{n: row[n] for n in entity.key_names}, **changes)
             except UniqueValueTakenError:
                 continue
             row.update(changes)

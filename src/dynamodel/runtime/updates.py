@@ -79,7 +79,8 @@ def update(
     for name in schema.id_attributes:
         if name in changes and changes[name] != getattr(current, name):
             raise ValueError(
-                f"{schema.name}.{name} is part of the id and cannot change: delete and create"
+                f"{schema.name}.{name} is part of the table key (its id or collection) and "
+                "cannot change: delete and create"
             )
     data = current.model_dump()
     data.update(changes)

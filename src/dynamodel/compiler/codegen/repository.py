@@ -139,7 +139,7 @@ class RepositoryWriter:
             return
         fn = snake_case(entity.name)
         schema = f"s.{constant_case(entity.name)}"
-        ids = [(n, attribute_annotation(entity.attribute(n))) for n in entity.id_names]  # type: ignore[arg-type]
+        ids = [(n, attribute_annotation(entity.attribute(n))) for n in entity.key_names]  # type: ignore[arg-type]
         id_params = ", ".join(f"{n}: {t}" for n, t in ids)
         id_args = ", ".join(f"{n}={n}" for n, _ in ids)
         what = "the aggregate (root and members)" if design.members else f"a {entity.name}"
@@ -160,7 +160,7 @@ class RepositoryWriter:
             + '"""',
             f"        return save(self._table, {schema}, {fn})",
         )
-        changeable = [a for a in entity.attributes if a.name not in entity.id_names]
+        changeable = [a for a in entity.attributes if a.name not in entity.key_names]
         params = [
             f"{a.name}: {union_with(attribute_annotation(a), 'Unset')} = UNSET" for a in changeable
         ]
@@ -209,7 +209,7 @@ class RepositoryWriter:
         doc += f" on {plan.index or 'the table'}, {plan.key_condition}."
         if plan.kind == "get":
             consistent = "True" if plan.consistent else "False"
-            args = ", ".join(f"{n}={n}" for n in entity.id_names)
+            args = ", ".join(f"{n}={n}" for n in entity.key_names)
             self.add(
                 "",
                 f"    def {plan.name}(",

@@ -169,7 +169,7 @@ def _table_key(entity: Entity, entity_design: EntityDesign) -> list[str]:
     fn = snake_case(entity.name)
     key = entity_design.table_key
     params = []
-    for name in entity.id_names:
+    for name in entity.key_names:
         attribute = entity.attribute(name)
         assert attribute is not None
         params.append(f"{name}: {attribute_annotation(attribute)}")
@@ -223,12 +223,12 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
         f"MemberSpec(field={m.field!r}, schema={constant_case(m.entity.name)})"
         for m in entity.members
     )
-    ids = ", ".join(f"obj.{n}" for n in entity.id_names)
+    ids = ", ".join(f"obj.{n}" for n in entity.key_names)
     lines += [
         f"{constant_case(entity.name)}: EntitySchema[{entity.name}] = EntitySchema(",
         f"    name={entity.name!r},",
         f"    model={entity.name},",
-        f"    id_attributes={tuple(entity.id_names)!r},",
+        f"    id_attributes={tuple(entity.key_names)!r},",
         f"    to_item={fn}_to_item,",
         f"    from_item={fn}_from_item,",
         f"    table_key=lambda obj: {fn}_key({ids}),",

@@ -64,7 +64,7 @@ def is_plain(spec: Spec, entity: Entity) -> bool:
 
 def base_wish(entity: Entity, by: tuple[str, ...], sort: tuple[str, ...]) -> _Wish | None:
     """The base partition a read by `by`, ordered by `sort`, would like, if one can serve it."""
-    identity = set(entity.id_names)
+    identity = set(entity.key_names)
     wanted = frozenset(by)
     if not wanted or not wanted < identity:
         return None
@@ -130,7 +130,7 @@ def _default_key(entity: Entity, wishes: list[_Wish], keys: list[BaseKey] | None
     """The key the rank picks among `keys` (default: every wish's): the one serving the most
     patterns (ties: a partition that is a prefix of the id, then the larger one, then the
     first wanted)."""
-    identity = entity.id_names
+    identity = entity.key_names
     candidates = (
         keys if keys is not None else list(dict.fromkeys((w.partition, w.sort) for w in wishes))
     )
@@ -146,7 +146,7 @@ def _default_key(entity: Entity, wishes: list[_Wish], keys: list[BaseKey] | None
 
 def _full_sort(entity: Entity, key: BaseKey) -> tuple[str, ...]:
     """The sort attributes of a base key: its sort, then the rest of the id in id order."""
-    return key[1] + tuple(a for a in entity.id_names if a not in key[0] and a not in key[1])
+    return key[1] + tuple(a for a in entity.key_names if a not in key[0] and a not in key[1])
 
 
 def _serves(entity: Entity, key: BaseKey, wish: _Wish) -> bool:
@@ -214,7 +214,7 @@ def _plain_layout(
     *,
     chosen: BaseKey | None = None,
 ) -> Layout:
-    identity = entity.id_names
+    identity = entity.key_names
     required = [w for w in wishes if w.pattern.consistent]
     key: BaseKey | None = None
     if required:

@@ -29,7 +29,9 @@ class Layout:
 
     def tiebreak(self, entity: Entity) -> tuple[str, ...]:
         taken = set(self.partition) | set(self.sort)
-        return tuple(a for a in entity.id_names if a not in taken)
+        if self.head_prefix is not None and set(entity.id_names) <= taken:
+            return ()  # a view's single item: its id is in the partition already
+        return tuple(a for a in entity.key_names if a not in taken)
 
 
 def _prefix_merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...] | None:

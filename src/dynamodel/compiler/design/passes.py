@@ -171,11 +171,11 @@ def _table_kind(
     if pattern.shards:
         return None
     by = set(pattern.by_names)
-    if by >= set(entity.id_names) and not spec.is_root(entity):
+    if by >= set(entity.key_names) and not spec.is_root(entity):
         # The id fixes one item: a GetItem, with the other `by` and `where` values compared
         # with the item read, serves it better than a GSI of one item per partition.
         return "get"
-    if by == set(entity.id_names) and not pattern.where:
+    if by == set(entity.id_names) and not pattern.where and spec.is_root(entity):
         return "aggregate"
     if not by or spec.is_root(entity):
         return None

@@ -59,7 +59,7 @@ def entity_plan(
         condition, range_condition = _conditions(key, pattern, exact=exact)
     sort = pattern.sort_names
     entity = spec.entity(design.name)
-    identity = set(entity.id_names) if entity is not None else set()
+    identity = set(entity.key_names) if entity is not None else set()
     checked = tuple(a for a in pattern.by_names if a not in identity) if kind == "get" else ()
     return PatternPlan(
         name=pattern.name,

@@ -145,7 +145,7 @@ def counter_entities(design: Design) -> tuple[EntityDesign, ...]:
             for a in model.attributes
             if a.name not in model.id_names
         )
-        plain = not (entity.versioned or entity.unique_guards or entity.members)
+        plain = not (entity.versioned or entity.unique_guards or entity.members or model.collection)
         if plain and entity.aggregate_root is None and defaulted:
             found.append(entity)
     return tuple(found)

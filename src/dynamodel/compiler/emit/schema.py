@@ -111,6 +111,7 @@ def spec_schema() -> dict[str, Any]:
                     },
                 },
                 "version": {"type": "boolean"},
+                "collection": _names(),
                 "members": {
                     "type": "object",
                     "additionalProperties": {

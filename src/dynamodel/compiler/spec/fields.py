@@ -36,6 +36,9 @@ ENTITY = {
     "version": "Optimistic locking with a version number (default: true; aggregate roots "
     "are always versioned).",
     "members": "Aggregate members: `field: Entity`; the member's id starts with this id.",
+    "collection": "Attributes outside the id that the table key may use, so that the entity "
+    "can live in the item collection (base-table partition) of another entity with the same "
+    "values; part of every key argument, never changed by an update.",
     "size": "Estimated average item size (`1200` bytes, or `1.5 KB`) for capacity and cost "
     "estimates; default: estimated from the attribute types.",
     "per_partition": "How many of this entity's items an aggregate or view partition typically "

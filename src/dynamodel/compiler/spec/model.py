@@ -99,6 +99,10 @@ class Entity:
     version: bool | None = None  # None: the default (true for aggregate roots)
     version_pos: Pos | None = None  # where `version` is written, when it is
     members: tuple[Member, ...] = ()
+    # `collection`: attributes outside the id that the table key may use, so that the items
+    # can live in another entity's item collection (base partition). They are part of the
+    # table key, so of every key argument, and an update cannot change them.
+    collection: tuple[Ref, ...] = ()
     # Capacity hints (read_hints.py): they change no key, only the estimates.
     size: int | None = None  # average item size in bytes
     per_partition: int | None = None  # typical items per aggregate or view partition
@@ -120,6 +124,13 @@ class Entity:
     @cached  # asked for in every stage, often per sample value
     def id_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.id)
+
+    @cached
+    def key_names(self) -> tuple[str, ...]:
+        """The attributes of the item's table key: its `collection`, then its id. What the id
+        names one item by (uniqueness, "returns one") stays `id_names`."""
+        collection = tuple(r.name for r in self.collection)
+        return collection + tuple(n for n in self.id_names if n not in collection)
 
     def attribute(self, name: str) -> Attribute | None:
         position = self._attribute_positions.get(name)

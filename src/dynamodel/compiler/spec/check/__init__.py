@@ -82,6 +82,7 @@ class Checker(ViewChecks):
                     f"id attribute `{entity.name}.{ref.name}` has type {attribute.type.render()}",
                     "ids must be str, int, decimal, datetime or date",
                 )
+        self.collection(entity)
         for composite in entity.unique:
             for ref in composite:
                 attribute = self.attribute_ref(entity, ref, "in `unique`")
@@ -360,6 +361,39 @@ class Checker(ViewChecks):
                     f"`sort` of `{pattern.name}` uses `{ref.name}`, a {attribute.type.render()}, "
                     "which has no order",
                     "sort on str, int, decimal, float, bool, datetime or date attributes",
+                )
+
+    def collection(self, entity: Entity) -> None:
+        """`collection` attributes: present, key types, outside the id, and not on aggregates
+        (a member already lives in its root's partition)."""
+        if entity.collection and (entity.members or self.spec.root_of(entity.name) is not None):
+            self.err(
+                entity.collection[0].pos,
+                f"`{entity.name}` is part of an aggregate, so it cannot name a `collection`",
+                "an aggregate's items already share its root's partition: drop `collection`",
+            )
+        for ref in entity.collection:
+            attribute = self.attribute_ref(entity, ref, "in `collection`")
+            if attribute is None:
+                continue
+            if ref.name in entity.id_names:
+                self.err(
+                    ref.pos,
+                    f"`{entity.name}.{ref.name}` is in the id and in `collection`",
+                    "`collection` names attributes outside the id: keep it in one place",
+                )
+            elif attribute.optional:
+                self.err(
+                    ref.pos,
+                    f"collection attribute `{entity.name}.{ref.name}` is optional",
+                    "it is part of the table key, which is always present: drop `?`",
+                )
+            if attribute.type.base not in ID_TYPES:
+                self.err(
+                    ref.pos,
+                    f"collection attribute `{entity.name}.{ref.name}` has type "
+                    f"{attribute.type.render()}",
+                    "key attributes must be str, int, decimal, datetime or date",
                 )
 
     def where(self, entity: Entity, pattern: AccessPattern) -> None:

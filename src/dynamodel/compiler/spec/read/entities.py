@@ -147,6 +147,9 @@ class EntityReader(HintReader):
             )
             if not identity and well_formed:
                 self.err(id_node.pos, f"the id of `{name}` is empty", "list at least one attribute")
+        collection = self.name_list(
+            body.get("collection"), f"the collection of `{name}`", allow_scalar=True
+        )
         unique = self.unique(name, body.get("unique"))
         version_node = body.get("version")
         version = None if version_node is None else self.boolean(version_node, "`version`", True)
@@ -161,6 +164,7 @@ class EntityReader(HintReader):
             version=version,
             version_pos=version_node.pos if version_node is not None else None,
             members=members,
+            collection=collection,
             size=self.size(body.get("size"), f"`{name}`"),
             per_partition=self.per_partition(body.get("per_partition"), f"`{name}`"),
             write_rates=self.write_rates(write_rates_node, f"`{name}`"),
