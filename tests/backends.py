@@ -21,7 +21,7 @@ from typing import Any, Final, Self
 import boto3  # type: ignore[import-untyped, unused-ignore]
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
-from dynamodel.runtime.admin import default_client
+from dynamodel.runtime.transport.client import default_client
 
 BACKENDS: Final = ("moto", "moto_server", "ministack")
 HTTP_BACKENDS: Final = ("moto_server", "ministack")

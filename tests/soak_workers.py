@@ -29,9 +29,9 @@ from botocore.config import Config  # type: ignore[import-untyped, unused-ignore
 
 from dynamodel import DynamodelError
 from dynamodel.runtime import errors
-from dynamodel.runtime.admin import default_client
 from dynamodel.runtime.counters import Increment
 from dynamodel.runtime.retry import RetryPolicy
+from dynamodel.runtime.transport.client import default_client
 from tests.backends import REGION
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from dynamodel import ResponseIntegrityError
-from dynamodel.runtime import fastjson
-from dynamodel.runtime.fastjson import FastJSONParser, fast_session
+from dynamodel.runtime.transport import fastjson
+from dynamodel.runtime.transport.fastjson import FastJSONParser, fast_session
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 HEADERS = {"x-amzn-RequestId": "REQ1", "Content-Type": "application/x-amz-json-1.0"}

@@ -23,7 +23,9 @@ from dynamodel import (
     UniqueValueTakenError,
     VersionConflictError,
 )
+from dynamodel.runtime import admin
 from dynamodel.runtime.sizes import MAX_ITEM_BYTES
+from dynamodel.runtime.transport import client as transport_client
 
 sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent / "examples" / "tracker" / "generated")
@@ -259,6 +261,11 @@ def test_default_client_and_table_name(
     assert repo._table.client.meta.config.user_agent.startswith("dynamodel/")
     # Validation off means botocore's serializer is not wrapped in its validating decorator.
     assert type(repo._table.client._serializer).__name__ != "ParamValidationDecorator"
+
+
+def test_default_client_keeps_its_documented_import_path() -> None:
+    # It lives in the transport package; docs/runtime.md gives users `dynamodel.runtime.admin`.
+    assert admin.default_client is transport_client.default_client
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from dynamodel import ResponseIntegrityError, RetriesExhaustedError
-from dynamodel.runtime.admin import default_client
 from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RetryPolicy
 from dynamodel.runtime.table import Table
+from dynamodel.runtime.transport.client import default_client
 from tests.crafted_http import Crafted, Server, crafted_server, error, ok
 
 KEY = {"PK": {"S": "Account#a1"}, "SK": {"S": "#Account"}}

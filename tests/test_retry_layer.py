@@ -15,11 +15,11 @@ import pytest
 from botocore.config import Config  # type: ignore[import-untyped, unused-ignore]
 
 from dynamodel import OutcomeUnknownError, RetriesExhaustedError
-from dynamodel.runtime.admin import default_client
 from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RETRYABLE_ERROR_CODES, RetryPolicy, is_retryable
-from dynamodel.runtime.retry_layer import botocore_retries
 from dynamodel.runtime.table import Table
+from dynamodel.runtime.transport.client import default_client
+from dynamodel.runtime.transport.retry_layer import botocore_retries
 from tests.crafted_http import Server, crafted_server, error, ok
 from tests.test_retry import client_error
 

@@ -1,7 +1,10 @@
-"""What Lambdas import must not load the compiler or its build-time dependencies."""
+"""The runtime's import rules: what Lambdas import must not load the compiler or its build-time
+dependencies, and the transport tuning imports nothing of the domain but its errors and its
+retry decision."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +41,32 @@ def test_runtime_imports_no_build_time_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == ""
+
+
+# The domain modules the transport tuning may import: its errors, and the one decision of
+# what is retryable. Everything else of the runtime imports the transport, never the reverse.
+TRANSPORT_MAY_IMPORT = {"dynamodel.runtime.errors", "dynamodel.runtime.retry"}
+
+
+def test_the_transport_imports_nothing_of_the_domain_but_errors_and_retry() -> None:
+    transport = Path(__file__).resolve().parent.parent / "src/dynamodel/runtime/transport"
+    found: set[tuple[str, str]] = set()
+    for path in sorted(transport.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module == "dynamodel.runtime":
+                modules = [f"dynamodel.runtime.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in modules:
+                runtime_module = ".".join(module.split(".")[:3])
+                if (
+                    module.startswith("dynamodel.runtime.")
+                    and runtime_module != "dynamodel.runtime.transport"
+                    and runtime_module not in TRANSPORT_MAY_IMPORT
+                ):
+                    found.add((path.name, module))
+    assert found == set()

@@ -15,8 +15,8 @@ from botocore.credentials import Credentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodel.runtime import signing
-from dynamodel.runtime.admin import default_client
+from dynamodel.runtime.transport import signing
+from dynamodel.runtime.transport.client import default_client
 
 NOW = datetime(2026, 11, 29, 3, 4, 5)
 
@@ -129,7 +129,7 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)  # botocore would prefer it
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: NOW)
-    monkeypatch.setattr("dynamodel.runtime.signing.get_current_datetime", lambda: NOW)
+    monkeypatch.setattr("dynamodel.runtime.transport.signing.get_current_datetime", lambda: NOW)
 
 
 def _sent(client: Any) -> list[Any]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dynamodel.runtime.marshal import put_map
 from dynamodel.runtime.sizes import item_size
 from dynamodel.runtime.transact import size_bound
-from dynamodel.runtime.wire import encode_body
+from dynamodel.runtime.transport.wire import encode_body
 
 values = st.recursive(
     st.none()

@@ -27,8 +27,9 @@ from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
     ReadTimeoutError,
 )
 
-from dynamodel.runtime import fastjson, updates, writes
+from dynamodel.runtime import updates, writes
 from dynamodel.runtime.counters import MARKER_TYPE, marker_key
+from dynamodel.runtime.transport import fastjson
 from tests.backends import REGION
 from tests.proxy import FAULT_KINDS, NO_FAULTS, FaultProxy, FaultRates
 from tests.soak_invariants import check_soak

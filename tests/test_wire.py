@@ -16,8 +16,8 @@ from botocore.serialize import create_serializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dynamodel.runtime import wire
-from dynamodel.runtime.admin import default_client
+from dynamodel.runtime.transport import wire
+from dynamodel.runtime.transport.client import default_client
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 SERIALIZER = create_serializer("json", include_validation=True)

@@ -39,8 +39,8 @@ from dynamodel.runtime.retry import may_have_applied
 from dynamodel.runtime.schema import TYPE_ATTRIBUTE, EntitySchema, Item
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import MAX_ACTIONS, Action
+from dynamodel.runtime.transport.wire import encode_body
 from dynamodel.runtime.validation import invalid, validated
-from dynamodel.runtime.wire import encode_body
 from dynamodel.runtime.writes import conditioned, run, unexpected
 
 M = TypeVar("M", bound=BaseModel)

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from dynamodel.runtime import counters
-from dynamodel.runtime.admin import create_table, default_client
+from dynamodel.runtime.admin import create_table
 from dynamodel.runtime.batch import batch_get, batch_write
 from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock
 from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RetryPolicy
 from dynamodel.runtime.schema import EntitySchema
 from dynamodel.runtime.table import Table
+from dynamodel.runtime.transport.client import default_client
 
 if TYPE_CHECKING:
     from dynamodel.runtime.migrate import MigrationReport
@@ -27,8 +28,8 @@ M = TypeVar("M", bound=BaseModel)
 class Repository:
     """Typed access to one table; a generated subclass adds a method per write and pattern.
 
-    `client` defaults to `boto3.client("dynamodb")` tuned for the runtime (see `admin.py`);
-    `table_name` to the spec's table name. Page cursors are signed with `cursor_key` (or the
+    `client` defaults to `boto3.client("dynamodb")` tuned for the runtime (see
+    `transport/client.py`); `table_name` to the spec's table name. Page cursors are signed with `cursor_key` (or the
     DYNAMODEL_CURSOR_KEY environment variable; each key at least 32 bytes, the first signs,
     all verify), bound to the table name, and refused once older than `cursor_max_age` when
     that is set; `retry` bounds the runtime's retries. `clock` (epoch seconds, default

@@ -6,8 +6,8 @@ Backoff And Jitter": it spreads competing clients out better than a fixed or equ
 backoff, which matters for throttling and transaction conflicts, where clients collide.
 
 boto3 clients retry many of these errors themselves (their ``retries`` config); retrying here
-too would multiply the attempts. `retry_layer` decides, per client, which of the two layers
-retries which error, so that exactly one does.
+too would multiply the attempts. `transport.retry_layer` decides, per client, which of the
+two layers retries which error, so that exactly one does.
 """
 
 from __future__ import annotations
@@ -232,9 +232,9 @@ def give_up_typed(
     raised as RetriesExhaustedError (naming the operation ``name``, the attempts and the
     cause); other errors (a failed condition, a validation error) are the caller's to read.
 
-    ``requests_sent()`` counts the HTTP requests sent so far (see `retry_layer`): an attempt
-    counts the requests it sent, botocore's own retries included, or 1 if it was answered
-    without sending any. Without it each attempt counts 1."""
+    ``requests_sent()`` counts the HTTP requests sent so far (see `transport.retry_layer`): an
+    attempt counts the requests it sent, botocore's own retries included, or 1 if it was
+    answered without sending any. Without it each attempt counts 1."""
     uncertain = False  # whether any attempt may have been applied
     attempts = 0
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dynamodel.runtime import keys, retry_layer, wire
+from dynamodel.runtime import keys
 from dynamodel.runtime.aggregates import assemble_aggregate
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock, is_expired, unexpired
@@ -28,6 +28,7 @@ from dynamodel.runtime.schema import (
     ViewPartSpec,
 )
 from dynamodel.runtime.sharded import sharded_page
+from dynamodel.runtime.transport import retry_layer, wire
 from dynamodel.runtime.views import read_view
 
 M = TypeVar("M", bound=BaseModel)

@@ -19,7 +19,7 @@ from dynamodel.runtime.errors import (
 )
 from dynamodel.runtime.schema import Item
 from dynamodel.runtime.sizes import MAX_ITEM_BYTES, item_size
-from dynamodel.runtime.wire import encode_body
+from dynamodel.runtime.transport.wire import encode_body
 
 MAX_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024

@@ -44,7 +44,7 @@ from dynamodel.runtime.transact import (
     shows_applied,
     transaction_request,
 )
-from dynamodel.runtime.wire import encode_body
+from dynamodel.runtime.transport.wire import encode_body
 
 
 def key_text(item: Item) -> str:

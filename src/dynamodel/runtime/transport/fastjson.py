@@ -30,7 +30,7 @@ from zlib import crc32
 from botocore.parsers import ResponseParserFactory
 
 from dynamodel.runtime.errors import ResponseIntegrityError
-from dynamodel.runtime.wire import OPERATIONS
+from dynamodel.runtime.transport.wire import OPERATIONS
 
 # The outputs of the item operations (those the runtime also serializes itself, see `wire`).
 FAST_OUTPUTS = frozenset(f"{name}Output" for name in OPERATIONS.values())
