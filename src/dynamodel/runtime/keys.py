@@ -84,6 +84,19 @@ def encode_str(value: object, *, attribute: str | None = None) -> str:
     return _ESCAPED.sub(lambda m: f"{ESCAPE}{ord(m.group()):02X}", value)
 
 
+def encode_str_prefix(value: object, *, attribute: str | None = None) -> str:
+    """The encoding of a prefix of a str key part (`<attr>_prefix=`), empty allowed.
+
+    `encode_str` maps each character to a code word on its own (a raw character > "%", or
+    "%XX"), and no code word is a prefix of another, so a value starts with a prefix exactly
+    when its encoding starts with the prefix's; and the encoding holds no raw "#", so a
+    `begins_with` on it never reaches across the end of the value into the next key part.
+    """
+    if value == "":
+        return ""
+    return encode_str(value, attribute=attribute)
+
+
 def encode_number(value: int | Decimal | float, *, attribute: str | None = None) -> str:
     """Encode a number as a string that sorts in numeric order.
 

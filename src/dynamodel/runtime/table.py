@@ -43,13 +43,19 @@ def sort_condition(
     *,
     low: str | None = None,
     high: str | None = None,
+    prefix: str | None = None,
 ) -> SortCondition:
     """The sort-key condition for `tag` + encoded equality parts + an optional range.
 
     Without a range: `begins_with(SK, "Tag#eq#")`. With one: BETWEEN the encoded low bound and
     the encoded high bound followed by `$`, which sorts after every key continuing that value.
+    With an encoded `prefix` of the next part: `begins_with(SK, "Tag#eq#<prefix>")`.
     """
     base = join(tag, *equality)
+    if prefix is not None:  # an encoded prefix of the next part (keys.encode_str_prefix)
+        if low is not None or high is not None:
+            raise ValueError("give a prefix or a range of the sort part, not both")
+        return SortCondition(kind="prefix", low=join(base, prefix))
     if low is None and high is None:
         return SortCondition(kind="prefix", low=base + DELIMITER)
     lower = join(base, low) if low is not None else base + DELIMITER

@@ -284,24 +284,24 @@ class BookingsRepository(Repository):
         org_id: str,
         display_name_from: str | None = None,
         display_name_to: str | None = None,
+        display_name_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Member]:
         """`members_of_org` (spec line 85): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (display_name_from is not None or display_name_to is not None):
-            raise ValueError("a display_name range needs every sort part before it")
         sort = sort_condition(
             'Member',
             equality,
             low=None if display_name_from is None else keys.encode_str(display_name_from, attribute='display_name'),
             high=None if display_name_to is None else keys.encode_str(display_name_to, attribute='display_name'),
+            prefix=None if display_name_prefix is None else keys.encode_str_prefix(display_name_prefix, attribute='display_name'),
         )
         partitions = [keys.join('Member', keys.encode_str(org_id, attribute='org_id'))]
         return self._table.query_page(
             s.MEMBER,
             pattern='members_of_org',
-            arguments={'org_id': org_id, 'display_name_from': display_name_from, 'display_name_to': display_name_to},
+            arguments={'org_id': org_id, 'display_name_from': display_name_from, 'display_name_to': display_name_to, 'display_name_prefix': display_name_prefix},
             index='GSI2',
             partitions=partitions,
             sort=sort,
@@ -325,24 +325,24 @@ class BookingsRepository(Repository):
         category: Literal['room', 'desk', 'equipment', 'vehicle'],
         name_from: str | None = None,
         name_to: str | None = None,
+        name_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Resource]:
         """`resources_by_category` (spec line 87): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (name_from is not None or name_to is not None):
-            raise ValueError("a name range needs every sort part before it")
         sort = sort_condition(
             'Resource',
             equality,
             low=None if name_from is None else keys.encode_str(name_from, attribute='name'),
             high=None if name_to is None else keys.encode_str(name_to, attribute='name'),
+            prefix=None if name_prefix is None else keys.encode_str_prefix(name_prefix, attribute='name'),
         )
         partitions = [keys.join('Resource', keys.encode_str(org_id, attribute='org_id'), keys.encode_str(category, attribute='category'))]
         return self._table.query_page(
             s.RESOURCE,
             pattern='resources_by_category',
-            arguments={'org_id': org_id, 'category': category, 'name_from': name_from, 'name_to': name_to},
+            arguments={'org_id': org_id, 'category': category, 'name_from': name_from, 'name_to': name_to, 'name_prefix': name_prefix},
             index='GSI2',
             partitions=partitions,
             sort=sort,
@@ -367,8 +367,6 @@ class BookingsRepository(Repository):
     ) -> Page[Reservation]:
         """`reservations_of_resource` (spec line 91): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (starts_at_from is not None or starts_at_to is not None):
-            raise ValueError("a starts_at range needs every sort part before it")
         sort = sort_condition(
             'Reservation',
             equality,
@@ -400,8 +398,6 @@ class BookingsRepository(Repository):
     ) -> Page[Reservation]:
         """`reservations_of_member` (spec line 93): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (starts_at_from is not None or starts_at_to is not None):
-            raise ValueError("a starts_at range needs every sort part before it")
         sort = sort_condition(
             'Reservation',
             equality,
@@ -439,8 +435,6 @@ class BookingsRepository(Repository):
     ) -> Page[Attendee]:
         """`pending_invitations` (spec line 97): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (invited_at_from is not None or invited_at_to is not None):
-            raise ValueError("a invited_at range needs every sort part before it")
         sort = sort_condition(
             'Attendee',
             equality,
@@ -473,8 +467,6 @@ class BookingsRepository(Repository):
     ) -> Page[Closure]:
         """`closures_of_resource` (spec line 99): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (starts_at_from is not None or starts_at_to is not None):
-            raise ValueError("a starts_at range needs every sort part before it")
         sort = sort_condition(
             'Closure',
             equality,

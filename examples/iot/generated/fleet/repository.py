@@ -411,8 +411,6 @@ class FleetRepository(Repository):
     ) -> Page[Reading]:
         """`readings_of_device` (spec line 111): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (recorded_at_from is not None or recorded_at_to is not None):
-            raise ValueError("a recorded_at range needs every sort part before it")
         sort = sort_condition(
             'Reading',
             equality,
@@ -451,8 +449,6 @@ class FleetRepository(Repository):
     ) -> Page[Alert]:
         """`alerts_of_device` (spec line 113): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (raised_at_from is not None or raised_at_to is not None):
-            raise ValueError("a raised_at range needs every sort part before it")
         sort = sort_condition(
             'Alert',
             equality,
@@ -484,8 +480,6 @@ class FleetRepository(Repository):
     ) -> Page[Alert]:
         """`open_alerts_of_site` (spec line 115): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (raised_at_from is not None or raised_at_to is not None):
-            raise ValueError("a raised_at range needs every sort part before it")
         sort = sort_condition(
             'Alert',
             equality,
@@ -523,8 +517,6 @@ class FleetRepository(Repository):
     ) -> Page[Alert]:
         """`all_open_alerts` (spec line 119): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (raised_at_from is not None or raised_at_to is not None):
-            raise ValueError("a raised_at range needs every sort part before it")
         sort = sort_condition(
             'Alert',
             equality,
@@ -557,8 +549,6 @@ class FleetRepository(Repository):
     ) -> Page[MaintenanceLog]:
         """`maintenance_history` (spec line 120): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (performed_at_from is not None or performed_at_to is not None):
-            raise ValueError("a performed_at range needs every sort part before it")
         sort = sort_condition(
             'MaintenanceLog',
             equality,
@@ -585,25 +575,25 @@ class FleetRepository(Repository):
         hardware: str,
         release_from: str | None = None,
         release_to: str | None = None,
+        release_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[FirmwareRelease]:
         """`firmware_releases` (spec line 122): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (release_from is not None or release_to is not None):
-            raise ValueError("a release range needs every sort part before it")
         sort = sort_condition(
             'FirmwareRelease',
             equality,
             low=None if release_from is None else keys.encode_str(release_from, attribute='release'),
             high=None if release_to is None else keys.encode_str(release_to, attribute='release'),
+            prefix=None if release_prefix is None else keys.encode_str_prefix(release_prefix, attribute='release'),
         )
         partitions = [keys.join('FirmwareRelease', keys.encode_str(hardware, attribute='hardware'))]
         return self._table.query_page(
             s.FIRMWARE_RELEASE,
             pattern='firmware_releases',
-            arguments={'hardware': hardware, 'release_from': release_from, 'release_to': release_to},
+            arguments={'hardware': hardware, 'release_from': release_from, 'release_to': release_to, 'release_prefix': release_prefix},
             index=None,
             partitions=partitions,
             sort=sort,

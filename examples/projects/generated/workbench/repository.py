@@ -298,24 +298,24 @@ class WorkbenchRepository(Repository):
         tenant_id: str,
         name_from: str | None = None,
         name_to: str | None = None,
+        name_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Project]:
         """`active_projects` (spec line 88): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (name_from is not None or name_to is not None):
-            raise ValueError("a name range needs every sort part before it")
         sort = sort_condition(
             'Project',
             equality,
             low=None if name_from is None else keys.encode_str(name_from, attribute='name'),
             high=None if name_to is None else keys.encode_str(name_to, attribute='name'),
+            prefix=None if name_prefix is None else keys.encode_str_prefix(name_prefix, attribute='name'),
         )
         partitions = [keys.join('Project', keys.encode_str(tenant_id, attribute='tenant_id'))]
         return self._table.query_page(
             s.PROJECT,
             pattern='active_projects',
-            arguments={'tenant_id': tenant_id, 'name_from': name_from, 'name_to': name_to},
+            arguments={'tenant_id': tenant_id, 'name_from': name_from, 'name_to': name_to, 'name_prefix': name_prefix},
             index='GSI3',
             partitions=partitions,
             sort=sort,
@@ -336,8 +336,6 @@ class WorkbenchRepository(Repository):
     ) -> Page[Milestone]:
         """`upcoming_milestones` (spec line 89): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (due_on_from is not None or due_on_to is not None):
-            raise ValueError("a due_on range needs every sort part before it")
         sort = sort_condition(
             'Milestone',
             equality,
@@ -371,25 +369,25 @@ class WorkbenchRepository(Repository):
         project_id: str,
         task_id_from: str | None = None,
         task_id_to: str | None = None,
+        task_id_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[Task]:
         """`tasks_of_project` (spec line 92): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (task_id_from is not None or task_id_to is not None):
-            raise ValueError("a task_id range needs every sort part before it")
         sort = sort_condition(
             'Task',
             equality,
             low=None if task_id_from is None else keys.encode_str(task_id_from, attribute='task_id'),
             high=None if task_id_to is None else keys.encode_str(task_id_to, attribute='task_id'),
+            prefix=None if task_id_prefix is None else keys.encode_str_prefix(task_id_prefix, attribute='task_id'),
         )
         partitions = [keys.join('Task', keys.encode_str(project_id, attribute='project_id'))]
         return self._table.query_page(
             s.TASK,
             pattern='tasks_of_project',
-            arguments={'project_id': project_id, 'task_id_from': task_id_from, 'task_id_to': task_id_to},
+            arguments={'project_id': project_id, 'task_id_from': task_id_from, 'task_id_to': task_id_to, 'task_id_prefix': task_id_prefix},
             index=None,
             partitions=partitions,
             sort=sort,
@@ -411,8 +409,6 @@ class WorkbenchRepository(Repository):
     ) -> Page[Task]:
         """`tasks_by_status` (spec line 93): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = [keys.encode_str(status, attribute='status')]
-        if len(equality) < 1 and (priority_from is not None or priority_to is not None):
-            raise ValueError("a priority range needs every sort part before it")
         sort = sort_condition(
             'Task',
             equality,
@@ -444,8 +440,6 @@ class WorkbenchRepository(Repository):
     ) -> Page[Task]:
         """`tasks_of_assignee` (spec line 94): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (updated_at_from is not None or updated_at_to is not None):
-            raise ValueError("a updated_at range needs every sort part before it")
         sort = sort_condition(
             'Task',
             equality,
@@ -472,25 +466,25 @@ class WorkbenchRepository(Repository):
         task_id: str,
         tag_from: str | None = None,
         tag_to: str | None = None,
+        tag_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
         consistent: bool = True,
     ) -> Page[TaskTag]:
         """`tags_of_task` (spec line 95): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (tag_from is not None or tag_to is not None):
-            raise ValueError("a tag range needs every sort part before it")
         sort = sort_condition(
             'TaskTag',
             equality,
             low=None if tag_from is None else keys.encode_str(tag_from, attribute='tag'),
             high=None if tag_to is None else keys.encode_str(tag_to, attribute='tag'),
+            prefix=None if tag_prefix is None else keys.encode_str_prefix(tag_prefix, attribute='tag'),
         )
         partitions = [keys.join('TaskTag', keys.encode_str(task_id, attribute='task_id'))]
         return self._table.query_page(
             s.TASK_TAG,
             pattern='tags_of_task',
-            arguments={'task_id': task_id, 'tag_from': tag_from, 'tag_to': tag_to},
+            arguments={'task_id': task_id, 'tag_from': tag_from, 'tag_to': tag_to, 'tag_prefix': tag_prefix},
             index=None,
             partitions=partitions,
             sort=sort,
@@ -512,8 +506,6 @@ class WorkbenchRepository(Repository):
     ) -> Page[TaskTag]:
         """`tasks_with_tag` (spec line 96): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (tagged_at_from is not None or tagged_at_to is not None):
-            raise ValueError("a tagged_at range needs every sort part before it")
         sort = sort_condition(
             'TaskTag',
             equality,
@@ -545,8 +537,6 @@ class WorkbenchRepository(Repository):
     ) -> Page[AuditEvent]:
         """`project_history` (spec line 97): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (occurred_at_from is not None or occurred_at_to is not None):
-            raise ValueError("a occurred_at range needs every sort part before it")
         sort = sort_condition(
             'AuditEvent',
             equality,

@@ -243,8 +243,6 @@ class TrackerRepository(Repository):
     ) -> Page[Membership]:
         """`workspaces_of_user` (spec line 61): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (joined_at_from is not None or joined_at_to is not None):
-            raise ValueError("a joined_at range needs every sort part before it")
         sort = sort_condition(
             'Membership',
             equality,
@@ -281,8 +279,6 @@ class TrackerRepository(Repository):
     ) -> Page[Ticket]:
         """`tickets_by_status` (spec line 63): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (updated_at_from is not None or updated_at_to is not None):
-            raise ValueError("a updated_at range needs every sort part before it")
         sort = sort_condition(
             'Ticket',
             equality,
@@ -352,8 +348,6 @@ class TrackerRepository(Repository):
     ) -> Page[Ticket]:
         """`open_tickets` (spec line 65): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
-        if len(equality) < 0 and (priority_from is not None or priority_to is not None):
-            raise ValueError("a priority range needs every sort part before it")
         sort = sort_condition(
             'Ticket',
             equality,

@@ -264,14 +264,19 @@ class RepositoryWriter:
             )
             return
         optional = [f"{n}: {_attribute_type(entity, n)} | None = None" for n in eq]
+        bounds = [f"{rng}_from", f"{rng}_to"] if rng else []
         if rng:
             rtype = _attribute_type(entity, rng)
             optional += [f"{rng}_from: {rtype} | None = None", f"{rng}_to: {rtype} | None = None"]
+        prefix = f"{rng}_prefix" if plan.takes_prefix else None
+        if prefix:  # a str sort part also takes a prefix (begins_with)
+            optional.append(f"{prefix}: str | None = None")
+            bounds.append(prefix)
         limit = plan.limit or DEFAULT_LIMIT
         optional += [f"limit: int = {limit}", "cursor: str | None = None"]
         if plan.consistent_allowed:
             optional.append(f"consistent: bool = {plan.consistent!r}")
-        arguments = [*plan.by, *eq, *([f"{rng}_from", f"{rng}_to"] if rng else [])]
+        arguments = [*plan.by, *eq, *bounds]
         self.add(
             "",
             f"    def {plan.name}(",
@@ -286,7 +291,7 @@ class RepositoryWriter:
         else:
             self.add(f"        equality: list[str] = [{', '.join(fixed)}]")
             for position, name in enumerate(eq):
-                later = [*eq[position + 1 :], *([f"{rng}_from", f"{rng}_to"] if rng else [])]
+                later = [*eq[position + 1 :], *bounds]
                 self.add(f"        if {name} is not None:")
                 self.add(f"            equality.append({_encode(entity, name, name)})")
                 if later:
@@ -295,14 +300,27 @@ class RepositoryWriter:
                         f'            raise ValueError("give {name} to narrow by the sort parts after it")',
                     )
             if rng:
+                given = " or ".join(f"{b} is not None" for b in bounds)
+                what = "range or prefix" if prefix else "range"
+                if eq:  # the fixed parts are always given
+                    self.add(
+                        f"        if len(equality) < {len(fixed) + len(eq)} and ({given}):",
+                        f'            raise ValueError("a {rng} {what} needs every sort part before it")',
+                    )
                 self.add(
-                    f"        if len(equality) < {len(fixed) + len(eq)} and ({rng}_from is not None or {rng}_to is not None):",
-                    f'            raise ValueError("a {rng} range needs every sort part before it")',
                     "        sort = sort_condition(",
                     f"            {tag!r},",
                     "            equality,",
                     f"            low=None if {rng}_from is None else {_encode(entity, rng, rng + '_from')},",
                     f"            high=None if {rng}_to is None else {_encode(entity, rng, rng + '_to')},",
+                    *(
+                        [
+                            f"            prefix=None if {prefix} is None else "
+                            f"keys.encode_str_prefix({prefix}, attribute={rng!r}),"
+                        ]
+                        if prefix
+                        else []
+                    ),
                     "        )",
                 )
             else:

@@ -188,6 +188,16 @@ class PatternPlan:
     spec_line: int = 0
 
     @property
+    def takes_prefix(self) -> bool:
+        """A str sort part that takes a range takes `<attr>_prefix=` too (begins_with)."""
+        if self.range_attribute is None or self.sort is None:
+            return False
+        return any(
+            s.kind == "attribute" and s.text == self.range_attribute and s.type == "str"
+            for s in self.sort.segments
+        )
+
+    @property
     def pages_view(self) -> bool:
         """A view of exactly one list field: its method takes `limit=` and `cursor=`."""
         return self.kind == "view" and sum(part.many for part in self.view) == 1

@@ -80,6 +80,8 @@ def arguments(plan: PatternPlan) -> str:
     args += [f"{a}?" for a in plan.equality_sort]
     if plan.range_attribute:
         args += [f"{plan.range_attribute}_from?", f"{plan.range_attribute}_to?"]
+    if plan.takes_prefix:
+        args.append(f"{plan.range_attribute}_prefix?")
     if plan.kind == "page" or plan.pages_view:
         args += ["limit?", "cursor?"]
     return ", ".join(args)

@@ -52,6 +52,8 @@ def _arguments(plan: PatternPlan) -> dict[str, Any]:
             if plan.range_attribute
             else []
         )
+        if plan.takes_prefix:
+            args["prefix"] = [f"{plan.range_attribute}_prefix"]
         args["paging"] = ["limit", "cursor"]
     return args
 
