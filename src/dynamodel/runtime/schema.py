@@ -114,11 +114,29 @@ class SortCondition:
     high: str = ""
 
 
+class Present:
+    """The type of PRESENT: a view role's `where: {attr: {not: null}}` (any value)."""
+
+    _instance: Present | None = None
+
+    def __new__(cls) -> Present:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "PRESENT"
+
+
+PRESENT = Present()
+
+
 @dataclass(frozen=True, kw_only=True)
 class ViewPartSpec:
     field: str
     schema: EntitySchema[Any]
     many: bool
-    # A role (one entity in several fields of a view): the constants its items match. The
-    # roles' keys are sparse by them, so every item read belongs to exactly one field.
+    # A role (one entity in several fields of a view): the constants its items match (None:
+    # the attribute is absent; PRESENT: it has any value). The roles' keys are sparse by
+    # them, so every item read belongs to exactly one field.
     where: tuple[tuple[str, object], ...] = ()

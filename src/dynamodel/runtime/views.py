@@ -11,7 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dynamodel.runtime.errors import InvalidCursorError
-from dynamodel.runtime.schema import TYPE_ATTRIBUTE, Item, SortCondition, ViewPartSpec
+from dynamodel.runtime.schema import (
+    PRESENT,
+    TYPE_ATTRIBUTE,
+    Item,
+    SortCondition,
+    ViewPartSpec,
+)
 
 if TYPE_CHECKING:
     from dynamodel.runtime.table import Table
@@ -102,9 +108,15 @@ def _part_of(parts: Sequence[ViewPartSpec], item: Item) -> tuple[ViewPartSpec, A
         return None  # cannot happen with the designed keys: the partition is the view's
     value = candidates[0].schema.from_item(item)
     for part in candidates:
-        if all(getattr(value, name) == constant for name, constant in part.where):
+        if all(_matches(getattr(value, name), wanted) for name, wanted in part.where):
             return part, value
     return None  # a role's key is sparse by its `where`: every item read matches one
+
+
+def _matches(value: object, wanted: object) -> bool:
+    if wanted is PRESENT:
+        return value is not None
+    return value is None if wanted is None else value == wanted
 
 
 def _fill(

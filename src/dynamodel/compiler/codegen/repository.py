@@ -19,7 +19,7 @@ from dynamodel.compiler.names import (
     snake_case,
     write_method,
 )
-from dynamodel.compiler.spec.model import Entity, Spec
+from dynamodel.compiler.spec.model import PRESENT, Entity, Presence, Spec
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
 
@@ -79,13 +79,17 @@ def _fixed_sort(entity: Entity, plan: PatternPlan) -> list[str]:
     return parts
 
 
+def _role_constant(entity: Entity, name: str, value: object) -> str:
+    if isinstance(value, Presence):  # None: absent; PRESENT: any value
+        return "PRESENT" if value.present else "None"
+    return typed_literal(_key_type(entity, name), value)
+
+
 def _role_where(spec: Spec, part: ViewPart) -> str:
     """A role's constants as typed Python literals, compared with the decoded item."""
     entity = spec.entity(part.entity)
     assert entity is not None
-    pairs = [
-        f"({name!r}, {typed_literal(_key_type(entity, name), value)})" for name, value in part.where
-    ]
+    pairs = [f"({name!r}, {_role_constant(entity, name, value)})" for name, value in part.where]
     return "(" + ", ".join(pairs) + ",)"
 
 
@@ -98,6 +102,9 @@ def _differences(entity: Entity, plan: PatternPlan) -> list[str]:
             tests.append(f"found.{name} is None")
         tests.append(f"{_encode(entity, name, 'found.' + name)} != wanted_{name}")
     for name, value in plan.where:
+        if isinstance(value, Presence):  # the item read lacks (or has) the attribute
+            tests.append(f"found.{name} is {'' if value.present else 'not '}None")
+            continue
         attribute = entity.attribute(name)
         operator = "is not" if isinstance(value, bool) else "!="
         constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
@@ -429,6 +436,8 @@ def generate_repository(design: Design, *, spec_name: str) -> str:
     runtime_names = ["UNSET", "SortCondition", "Unset"]
     if views:
         runtime_names.append("ViewPartSpec")
+    if any(v == PRESENT for p in design.patterns for part in p.view for _, v in part.where):
+        runtime_names.append("PRESENT")
     head = HEADER.format(
         table=design.table_name,
         spec=spec_name,

@@ -21,7 +21,7 @@ from dynamodel.compiler.codegen.python import (
 from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTemplate
 from dynamodel.compiler.emit.cloudformation import cloudformation_template
 from dynamodel.compiler.names import constant_case, snake_case
-from dynamodel.compiler.spec.model import Entity
+from dynamodel.compiler.spec.model import Entity, Presence
 
 HEADER = '''"""Marshalling, keys and runtime schemas of the {table} table.
 
@@ -71,10 +71,14 @@ def _condition(entity: Entity, key: EntityKey) -> str | None:
         if attribute is not None and attribute.optional:
             tests.append(f"obj.{name} is not None")
     for name, value in key.where:
+        if isinstance(value, Presence):
+            tests.append(f"obj.{name} is {'not ' if value.present else ''}None")
+            continue
         attribute = entity.attribute(name)
         operator = "is" if isinstance(value, bool) else "=="
         constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
         tests.append(f"obj.{name} {operator} {constant}")
+    tests = list(dict.fromkeys(tests))  # `{not: null}` on a key attribute repeats its test
     return " and ".join(tests) if tests else None
 
 

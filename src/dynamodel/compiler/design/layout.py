@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from dynamodel.compiler.spec.model import Entity
+from dynamodel.compiler.spec.model import Entity, Presence
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,10 @@ def fixed_parts(
     if not set(partition) <= set(fine_partition) or not set(where) <= set(fine_where):
         return None
     extra = set(fine_partition) - set(partition)
-    extra |= {attribute for attribute, _ in set(fine_where) - set(where)}
+    selected = set(fine_where) - set(where)
+    if any(isinstance(value, Presence) for _, value in selected):
+        return None  # presence is no sort part: only a sparse key selects on it
+    extra |= {attribute for attribute, _ in selected}
     if extra & set(partition) or set(sort[: len(extra)]) != extra:
         return None
     return len(extra)
@@ -110,7 +113,10 @@ def _sort_serving_both(coarse: Layout, fine: Layout) -> tuple[tuple[str, ...], i
     if not set(coarse.partition) <= set(fine.partition) or not set(coarse.where) <= set(fine.where):
         return None
     extra = [a for a in fine.partition if a not in coarse.partition]
-    extra += [a for a, value in fine.where if (a, value) not in coarse.where]
+    selected = [(a, value) for a, value in fine.where if (a, value) not in coarse.where]
+    if any(isinstance(value, Presence) for _, value in selected):
+        return None  # presence is no sort part: only a sparse key selects on it
+    extra += [a for a, _ in selected]
     if set(extra) & set(coarse.partition) or len(set(extra)) != len(extra):
         return None
     count = len(extra)

@@ -32,7 +32,7 @@ from dynamodel.compiler.design.ir import (
     PlanKind,
 )
 from dynamodel.compiler.design.keys import MAX_GSIS, freeze_key, name_indexes, unique_guard
-from dynamodel.compiler.design.layout import fixed_parts
+from dynamodel.compiler.design.layout import Layout, fixed_parts
 from dynamodel.compiler.design.placement import (
     Need,
     Placement,
@@ -261,17 +261,22 @@ def key_freezing(state: DesignState) -> DesignState:
         elif pattern.name in state.base.views:
             for view_field in pattern.view:
                 table_patterns[view_field.entity.name].append(pattern.name)
+    # Per GSI: entity -> its (slot, layout) pairs, in slot order (one unless it has roles).
+    slots_by_entity: list[dict[str, list[tuple[str, Layout]]]] = []
+    for layouts in placement.indexes:
+        grouped: dict[str, list[tuple[str, Layout]]] = {}
+        for slot, layout in sorted(layouts.items()):
+            grouped.setdefault(layout.entity, []).append((slot, layout))
+        slots_by_entity.append(grouped)
     entities: list[EntityDesign] = []
     for entity in spec.entities:
         table_layout = replace(
             state.base.layouts[entity.name], patterns=tuple(table_patterns[entity.name])
         )
         keys = [freeze_key(entity, table_layout, index=TABLE, partition_key="PK", sort_key="SK")]
-        for index, layouts in zip(state.indexes, placement.indexes, strict=True):
+        for index, grouped_slots in zip(state.indexes, slots_by_entity, strict=True):
             # The entity's key in this GSI, or its keys there as roles of one view.
-            for slot, layout in sorted(layouts.items()):
-                if layout.entity != entity.name:
-                    continue
+            for slot, layout in grouped_slots.get(entity.name, []):
                 key = freeze_key(
                     entity,
                     layout,

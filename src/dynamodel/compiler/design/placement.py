@@ -28,6 +28,7 @@ class Placement:
     indexes: list[dict[str, Layout]] = field(default_factory=list)
     first_pattern: list[str] = field(default_factory=list)  # names dedicated indexes
     served: dict[str, int] = field(default_factory=dict)  # pattern -> index position
+    roles: frozenset[str] = frozenset()  # entities with roles in some view (role slots)
 
     def fit(self, index: dict[str, Layout], need: Need) -> dict[str, Layout] | None:
         """The layouts `need` gives the entities of `index` if it goes there, or None."""
@@ -35,9 +36,9 @@ class Placement:
         present = [name for name in need if name in index]
         # A GSI holds one key per entity, or one per role of an entity in one view (the
         # roles' `where` keep each item in one of them): never a role and another key.
-        entities = {_entity_of(slot) for slot in index}
         for slot in need:
-            if slot not in index and _entity_of(slot) in entities:
+            entity = _entity_of(slot)
+            if slot not in index and entity in self.roles and _holds(index, entity):
                 return None
         groups = {layout.group for layout in need.values()}
         is_view = groups != {None}
@@ -120,6 +121,16 @@ def view_need(spec: Spec, pattern: AccessPattern) -> Need:
 
 def _entity_of(slot: str) -> str:
     return slot.split("@", 1)[0]
+
+
+def _holds(index: dict[str, Layout], entity: str) -> bool:
+    """Whether the GSI holds a key of the entity, its own or a role's."""
+    return entity in index or any(_entity_of(slot) == entity for slot in index)
+
+
+def role_entities(needs: list[tuple[str, Need]]) -> frozenset[str]:
+    """The entities some need gives role slots (`Entity@view.field`)."""
+    return frozenset(_entity_of(slot) for _, need in needs for slot in need if "@" in slot)
 
 
 def _heads(pattern: AccessPattern) -> frozenset[str]:

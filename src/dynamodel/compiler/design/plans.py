@@ -12,12 +12,15 @@ from dynamodel.compiler.design.ir import (
 )
 from dynamodel.compiler.design.layout import fixed_parts
 from dynamodel.compiler.diagnostics import Diagnostic, warning
-from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
+from dynamodel.compiler.spec.model import AccessPattern, Entity, Presence, Spec
 
 
 def returns_one(entity: Entity, pattern: AccessPattern) -> bool:
     """`by` (with `where`) fixes an id or a unique attribute set: at most one item."""
-    by = set(pattern.by_names) | {ref.name for ref, _ in pattern.where}
+    # A `where` constant fixes its attribute; a presence filter does not.
+    by = set(pattern.by_names) | {
+        ref.name for ref, value in pattern.where if not isinstance(value, Presence)
+    }
     if entity.id_names and set(entity.id_names) <= by:
         return True
     return any({r.name for r in composite} <= by for composite in entity.unique)
@@ -244,7 +247,7 @@ def _notes(
 
 
 def _shown(value: object) -> object:
-    return str(value).lower() if isinstance(value, bool) else value
+    return str(value).lower() if isinstance(value, bool | Presence) else value
 
 
 def hot_partition_warnings(spec: Spec, pattern: AccessPattern) -> list[Diagnostic]:

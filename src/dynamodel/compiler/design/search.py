@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 
 from dynamodel.compiler.design.layout import Layout, merge
-from dynamodel.compiler.design.placement import Need, Placement
+from dynamodel.compiler.design.placement import Need, Placement, role_entities
 
 MAX_NEEDS = 48  # more needs than this: the greedy placement stands
 MAX_NODES = 200_000  # steps of the search before it gives up on improving the greedy one
@@ -30,7 +30,7 @@ class _OutOfSteps(Exception):
 
 def lower_bound(needs: list[tuple[str, Need]], optional: dict[str, frozenset[str]]) -> int:
     """At least this many GSIs: for each entity, a set of its needs no two of which can share
-    one key (built greedily, so a valid bound though not always the largest)."""
+    one key (`_never_share`; built greedily, so a valid bound though not always the largest)."""
     by_entity: dict[str, list[Layout]] = {}
     for _, need in needs:
         for name, layout in need.items():
@@ -40,14 +40,24 @@ def lower_bound(needs: list[tuple[str, Need]], optional: dict[str, frozenset[str
         apart: list[Layout] = []
         for layout in layouts:
             extra = optional.get(layout.entity, frozenset())
-            if all(
-                merge(other, layout, optional=extra) is None
-                and merge(layout, other, optional=extra) is None
-                for other in apart
-            ):
+            if all(_never_share(other, layout, extra) for other in apart):
                 apart.append(layout)
         bound = max(bound, len(apart))
     return bound
+
+
+def _never_share(first: Layout, second: Layout, optional: frozenset[str]) -> bool:
+    """No key can serve both: their shards differ, or, with the same partition and `where`,
+    their sorts cannot merge. Needs with different partitions or `where` may still share a
+    coarser key that a third need brings (sort-prefix sharing), so they never count."""
+    if first.shards != second.shards:
+        return True
+    same = set(first.partition) == set(second.partition) and set(first.where) == set(second.where)
+    return (
+        same
+        and merge(first, second, optional=optional) is None
+        and merge(second, first, optional=optional) is None
+    )
 
 
 def fewest_gsis(
@@ -58,7 +68,7 @@ def fewest_gsis(
     max_nodes: int = MAX_NODES,
 ) -> Placement:
     """The greedy placement, or one with fewer GSIs if the search finds it."""
-    greedy = Placement(dedicated=dedicated, optional=optional)
+    greedy = Placement(dedicated=dedicated, optional=optional, roles=role_entities(needs))
     for pattern, need in needs:
         greedy.place(pattern, dict(need))
     if len(needs) > MAX_NEEDS or len(greedy.indexes) <= lower_bound(needs, optional):
@@ -72,7 +82,9 @@ def fewest_gsis(
 class _Search:
     def __init__(self, needs: list[tuple[str, Need]], greedy: Placement, max_nodes: int) -> None:
         self.needs = needs
-        self.rules = Placement(dedicated=greedy.dedicated, optional=greedy.optional)
+        self.rules = Placement(
+            dedicated=greedy.dedicated, optional=greedy.optional, roles=greedy.roles
+        )
         self.best_count = len(greedy.indexes)
         self.best: tuple[list[dict[str, Layout]], list[int]] | None = None
         self.indexes: list[dict[str, Layout]] = []
@@ -124,7 +136,9 @@ class _Search:
     def placement(self) -> Placement:
         assert self.best is not None
         indexes, assignment = self.best
-        result = Placement(dedicated=self.rules.dedicated, optional=self.rules.optional)
+        result = Placement(
+            dedicated=self.rules.dedicated, optional=self.rules.optional, roles=self.rules.roles
+        )
         result.indexes = indexes
         for (pattern, _), target in zip(self.needs, assignment, strict=True):
             result.served[pattern] = target

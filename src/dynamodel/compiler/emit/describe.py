@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, EntityKey, PatternPlan
+from dynamodel.compiler.spec.model import Presence
 
 
 def show_value(value: object) -> str:
+    if isinstance(value, Presence):
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dt.date | dt.datetime):

@@ -11,9 +11,12 @@ from dynamodel.compiler.diagnostics import Diagnostic
 from dynamodel.compiler.emit import capacity
 from dynamodel.compiler.emit.json_text import dumps_indented
 from dynamodel.compiler.spec.fields import STREAM_VIEWS
+from dynamodel.compiler.spec.model import Presence
 
 
 def _value(value: object) -> Any:
+    if isinstance(value, Presence):  # as written in the spec: null, or {"not": null}
+        return {"not": None} if value.present else None
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):

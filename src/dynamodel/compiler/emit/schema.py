@@ -139,6 +139,21 @@ def spec_schema() -> dict[str, Any]:
             },
         ),
     }
+    # `where`: constants, `null` (the attribute is absent) or `{not: null}` (it is present).
+    where_values = {
+        "type": "object",
+        "additionalProperties": {
+            "oneOf": [
+                {"type": ["string", "number", "boolean", "null"]},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["not"],
+                    "properties": {"not": {"type": "null"}},
+                },
+            ]
+        },
+    }
     # A view field: `Entity`, `[Entity]`, or the long form with the field's own `by`/`where`.
     view_entity: list[dict[str, Any]] = [
         {"type": "string"},
@@ -167,12 +182,7 @@ def spec_schema() -> dict[str, Any]:
                                     {
                                         "entity": {"oneOf": view_entity},
                                         "by": _names(),
-                                        "where": {
-                                            "type": "object",
-                                            "additionalProperties": {
-                                                "type": ["string", "number", "boolean"]
-                                            },
-                                        },
+                                        "where": where_values,
                                     },
                                 ),
                             },
@@ -188,10 +198,7 @@ def spec_schema() -> dict[str, Any]:
                 },
                 "sort": _names(),
                 "order": {"enum": list(fields.ORDERS)},
-                "where": {
-                    "type": "object",
-                    "additionalProperties": {"type": ["string", "number", "boolean"]},
-                },
+                "where": where_values,
                 "limit": {"type": "integer", "minimum": 1},
                 "consistent": {"type": "boolean"},
                 "shards": {"type": "integer", "minimum": 2, "maximum": 16},

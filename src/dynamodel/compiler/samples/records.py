@@ -27,7 +27,7 @@ from dynamodel.compiler.samples.values import (
     ttl_instant,
     value_of,
 )
-from dynamodel.compiler.spec.model import Attribute, Entity, Spec
+from dynamodel.compiler.spec.model import Attribute, Entity, Presence, Spec
 from dynamodel.runtime.errors import InvalidKeyValueError
 
 Record = dict[str, Any]
@@ -372,6 +372,8 @@ def _where_constants(design: Design) -> dict[tuple[str, str], list[Any]]:
             continue
         for key in entity_design.keys:
             for name, constant in key.where:
+                if isinstance(constant, Presence):
+                    continue  # no value to seed: optional attributes are sometimes unset
                 typed = typed_constant(entity.attribute(name), constant)
                 values = found.setdefault((entity.name, name), [])
                 if typed not in values:

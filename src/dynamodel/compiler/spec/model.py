@@ -18,6 +18,23 @@ SCALAR_TYPES = ("str", "int", "decimal", "float", "bool", "datetime", "date", "b
 # Types a key segment can encode (see dynamodel.runtime.keys). Identity attributes are
 # narrower: an id must be exact and stable, so no float, bool or bytes.
 ID_TYPES = frozenset({"str", "int", "decimal", "datetime", "date"})
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """A presence filter in `where` (spec 1.1): `{attr: null}` selects the items whose optional
+    attribute is absent, `{attr: {not: null}}` those where it is present."""
+
+    present: bool
+
+    def __str__(self) -> str:
+        return "not null" if self.present else "null"
+
+    __repr__ = __str__
+
+
+ABSENT = Presence(present=False)
+PRESENT = Presence(present=True)
 SORTABLE_TYPES = frozenset({"str", "int", "decimal", "float", "bool", "datetime", "date"})
 LOW_CARDINALITY_TYPES = frozenset({"bool"})
 

@@ -12,6 +12,7 @@ from dynamodel.compiler.spec.model import (
     AccessPattern,
     Attribute,
     Entity,
+    Presence,
     Ref,
     Spec,
     ViewField,
@@ -184,7 +185,17 @@ class ViewChecks:
             self.where_value(entity, ref, attribute, value)
 
     def where_value(self, entity: Entity, ref: Ref, attribute: Attribute, value: object) -> None:
-        """A `where` constant (of a pattern or a view field) fits its attribute."""
+        """A `where` constant (of a pattern or a view field) fits its attribute; a presence
+        filter needs an optional attribute."""
+        if isinstance(value, Presence):
+            if not attribute.optional:
+                self.err(
+                    ref.pos,
+                    f"`where` tests whether `{entity.name}.{ref.name}` is {value}, but it is "
+                    "required: it is always present",
+                    "make it optional (`T?`), or drop this `where`",
+                )
+            return
         if not attribute.type.is_scalar or attribute.type.base in ("float", "bytes"):
             self.err(
                 ref.pos,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dynamodel.compiler.diagnostics import Pos
 from dynamodel.compiler.spec import fields
 from dynamodel.compiler.spec.model import (
+    ABSENT,
     ATTRIBUTE_NAME,
     PATTERN_NAME,
+    PRESENT,
     AccessPattern,
     Ref,
     ViewField,
@@ -155,14 +157,24 @@ class PatternReader(HintReader):
         body = self.mapping(node, f"`where` of `{name}`", "write `where: {attribute: value}`")
         if body is None:
             return ()
-        result = []
+        result: list[tuple[Ref, object]] = []
         for key, value in body.entries:
-            if not isinstance(value, YScalar) or value.value is None:
+            ref = Ref(str(key.value), key.pos)
+            if isinstance(value, YScalar) and value.value is None:
+                result.append((ref, ABSENT))  # `attr: null`: the attribute is absent
+                continue
+            if isinstance(value, YMap):
+                inner = value.get("not")
+                if len(value.entries) == 1 and isinstance(inner, YScalar) and inner.value is None:
+                    result.append((ref, PRESENT))  # `attr: {not: null}`: it is present
+                    continue
+            if not isinstance(value, YScalar):
                 self.err(
                     value.pos,
                     f"`where` compares `{key.value}` with a constant, got {describe_node(value)}",
-                    "write one scalar value, e.g. `status: open`",
+                    "write one scalar value (`status: open`), `null` (absent) or "
+                    "`{not: null}` (present)",
                 )
                 continue
-            result.append((Ref(str(key.value), key.pos), value.value))
+            result.append((ref, value.value))
         return tuple(result)
