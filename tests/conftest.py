@@ -4,7 +4,11 @@ from typing import Any
 
 import pytest
 
+from tests import loader_cache
 from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
+
+# Every test's client is built by a session of its own: parse botocore's data files once.
+loader_cache.install()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -153,6 +153,15 @@ class FaultInjector:
             raise ClientError(error, model.name)
 
 
+def uninstall(client: Any) -> None:
+    """Remove any FaultInjector's handlers from *client* (none installed: nothing to do). A
+    client shared between tests needs it before its next injector: the handlers' unique ids
+    would keep a second injector from registering."""
+    events = client.meta.events
+    events.unregister("before-call.dynamodb", unique_id="faults-call")
+    events.unregister("after-call.dynamodb", unique_id="faults-after")
+
+
 @dataclass
 class _Http:
     status_code: int

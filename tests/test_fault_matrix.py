@@ -13,11 +13,12 @@ import random
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -25,6 +26,7 @@ from dynamodel import BatchIncompleteError, RetriesExhaustedError
 from dynamodel.runtime import retry as retry_module
 from dynamodel.runtime.retry import RetryPolicy
 from tests.backend_fixtures import SELECTED
+from tests.backends import client_for, delete_tables
 from tests.faults import (
     APPLIED_FAULTS,
     BATCH_FAULTS,
@@ -33,6 +35,7 @@ from tests.faults import (
     INJECTED,
     FaultInjector,
 )
+from tests.faults import uninstall as uninstall_faults
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/iot/generated"))
@@ -223,21 +226,67 @@ def comparable(result: Any) -> Any:
     return result.model_dump() if hasattr(result, "model_dump") else result
 
 
-def make_repos(example: str, client: Any, table_name: str) -> tuple[Any, Any]:
-    """A repository under faults and a fault-free reference, seeded alike."""
-    repository, seed = REPOSITORIES[example]
-    made = []
-    for suffix in ("", "ref"):
+class FaultBackend:
+    """What the module's cases on one backend share (they run grouped by backend): one client,
+    and the fault-free reference outcome of each path, which is the same for every fault and
+    mode of the path (the same act on the same seed; the cases compare the faulted outcome
+    with it exactly, so it cannot depend on when it is computed). Building a client per case
+    and acting out the reference again for each of its ~20 cases were most of a case's time.
+    Every case still gets a table of its own, created, seeded and deleted for it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.references: dict[str, tuple[Any, list[tuple[str, str, str]]]] = {}
+        self.tables: list[str] = []  # the current case's, deleted after it
+
+    def make_repo(self, example: str) -> Any:
+        """A repository on a new table, seeded."""
+        repository, seed = REPOSITORIES[example]
         repo = repository(
-            client=client,
-            table_name=table_name + suffix,
+            client=self.client,
+            table_name=f"t{uuid4().hex[:12]}",
             cursor_key="faults" * 8,
             retry=FAST_RETRIES,
         )
+        self.tables.append(repo.table_name)
         repo.create_table()
         seed(repo)
-        made.append(repo)
-    return made[0], made[1]
+        return repo
+
+    def reference(self, path: str) -> tuple[Any, list[tuple[str, str, str]]]:
+        """The path's fault-free result and the table after it, on a seeded table of its
+        own: `(comparable(result), snapshot)`."""
+        if path not in self.references:
+            case = PATHS[path]
+            repo = self.make_repo(case.example)
+            self.references[path] = (comparable(case.act(repo)), snapshot(repo))
+        return self.references[path]
+
+    def clean_up(self) -> None:
+        """After a case: its tables go, and so does its fault injector (its handlers' unique
+        ids would keep the next case's injector from registering on the shared client)."""
+        uninstall_faults(self.client)
+        tables, self.tables = self.tables, []
+        delete_tables(self.client, tables)
+
+
+@pytest.fixture(scope="module")
+def fault_backend(backend: str, request: pytest.FixtureRequest) -> Iterator[FaultBackend]:
+    if backend == "moto":
+        from moto import mock_aws
+
+        with mock_aws():
+            yield FaultBackend(client_for(backend))
+        return
+    yield FaultBackend(client_for(backend, str(request.getfixturevalue(f"{backend}_url"))))
+
+
+@pytest.fixture
+def shared(fault_backend: FaultBackend) -> Iterator[FaultBackend]:
+    try:
+        yield fault_backend
+    finally:
+        fault_backend.clean_up()
 
 
 class RecordingJitter(random.Random):
@@ -304,21 +353,20 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("backend", "path", "fault", "mode"), CASES)
+# Module-scoped parameters: the cases of a backend run together, sharing its `fault_backend`.
+@pytest.mark.parametrize(("backend", "path", "fault", "mode"), CASES, scope="module")
 def test_fault(
     backend: str,
-    dynamodb_client: Any,
-    table_name: str,
+    shared: FaultBackend,
     monkeypatch: pytest.MonkeyPatch,
     path: str,
     fault: str,
     mode: str,
 ) -> None:
     case = PATHS[path]
-    repo, reference = make_repos(case.example, dynamodb_client, table_name)
+    repo = shared.make_repo(case.example)
     before = snapshot(repo)
-    expected = comparable(case.act(reference))
-    after = snapshot(reference)
+    expected, after = shared.reference(path)
     injector = FaultInjector(repo._table.client)
     jitter = RecordingJitter()
     monkeypatch.setattr(retry_module, "_JITTER", jitter)
