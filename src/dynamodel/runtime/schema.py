@@ -78,6 +78,8 @@ class EntitySchema(Generic[M]):
     # The entity's own TTL attribute (the table's, when the entity declares it); its unique
     # guards carry the same attribute, so they expire with it.
     ttl: str | None = None
+    # Derived attributes (computed by the model from others): an update recomputes them.
+    derived: tuple[str, ...] = ()
 
     @property
     def expiry_attribute(self) -> str | None:

@@ -83,6 +83,8 @@ def update(
                 "cannot change: delete and create"
             )
     data = current.model_dump()
+    for name in schema.derived:  # recomputed from the changed values
+        data.pop(name, None)
     data.update(changes)
     version = int(getattr(current, VERSION_ATTRIBUTE)) if schema.versioned else None
     if version is not None:

@@ -11,7 +11,8 @@ from dynamodel.compiler.codegen.python import (
 )
 from dynamodel.compiler.design.ir import Design, PatternPlan
 from dynamodel.compiler.names import pascal_case
-from dynamodel.compiler.spec.model import Entity
+from dynamodel.compiler.spec.model import Attribute, Entity
+from dynamodel.runtime import derive
 
 HEADER = '''"""Models of the {table} table: one per entity, one per view.
 
@@ -24,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from dynamodel.runtime.ids import new_ulid, new_uuid, utc_now
+{runtime}
 {pydantic}
 
 {names}
@@ -49,7 +50,10 @@ def _entity_model(design: Design, entity: Entity) -> list[str]:
     # validate_assignment: `ticket.status = "bogus"` fails where it is written, not at save.
     lines.append('    model_config = ConfigDict(extra="forbid", validate_assignment=True)')
     lines.append("")
+    derived = [a for a in entity.attributes if a.derived is not None]
     for attribute in entity.attributes:
+        if attribute.derived is not None:
+            continue  # a computed property, below
         default = default_expression(attribute)
         text = f"    {attribute.name}: {attribute_annotation(attribute)}"
         lines.append(text + (f" = {default}" if default is not None else ""))
@@ -60,7 +64,40 @@ def _entity_model(design: Design, entity: Entity) -> list[str]:
     if design_entity.versioned:
         lines.append("    version: int = 0")
         lines.append('    """Optimistic-locking version: 0 until saved, bumped by every write."""')
+    for attribute in derived:
+        lines += _derived_property(entity, attribute)
+    if derived:
+        names = tuple(a.name for a in derived)
+        lines += [
+            "",
+            '    @model_validator(mode="wrap")',
+            "    @classmethod",
+            "    def _derived(",
+            f"        cls, data: Any, handler: ModelWrapValidatorHandler[{entity.name}]",
+            f"    ) -> {entity.name}:",
+            '        """Derived attributes are computed: a different given value is refused."""',
+            f"        return derive.validated(data, handler, {names!r})",
+        ]
     return lines
+
+
+def _derived_property(entity: Entity, attribute: Attribute) -> list[str]:
+    derivation = attribute.derived
+    assert derivation is not None
+    source = f"self.{derivation.source.name}"
+    length = f", {derivation.length}" if derivation.length is not None else ""
+    function = derive.BY_NAME[derivation.function].__name__
+    value = f"derive.{function}({source}{length})"
+    if attribute.optional:
+        value = f"None if {source} is None else {value}"
+    return [
+        "",
+        "    @computed_field  # type: ignore[prop-decorator]",
+        "    @property",
+        f"    def {attribute.name}(self) -> {attribute_annotation(attribute)}:",
+        f'        """Derived: `{derivation.render()}` (stored with the item, never set)."""',
+        f"        return {value}",
+    ]
 
 
 def view_model_name(plan: PatternPlan) -> str:
@@ -93,10 +130,15 @@ def generate_models(design: Design, *, spec_name: str) -> str:
     pydantic = ["AwareDatetime", "BaseModel", "ConfigDict"]
     if any("Field(" in line for block in blocks for line in block):
         pydantic.append("Field")
+    runtime = "from dynamodel.runtime.ids import new_ulid, new_uuid, utc_now"
+    if any(a.derived for e in design.spec.entities for a in e.attributes):
+        pydantic += ["ModelWrapValidatorHandler", "computed_field", "model_validator"]
+        runtime = "from dynamodel.runtime import derive\n" + runtime
     text = HEADER.format(
         table=design.table_name,
         spec=spec_name,
         names=all_list(names),
         pydantic=import_from("pydantic", pydantic),
+        runtime=runtime,
     )
     return text + "".join("\n\n" + "\n".join(block) + "\n" for block in blocks)

@@ -167,7 +167,9 @@ class RepositoryWriter:
             + '"""',
             f"        return save(self._table, {schema}, {fn})",
         )
-        changeable = [a for a in entity.attributes if a.name not in entity.key_names]
+        changeable = [
+            a for a in entity.attributes if a.name not in entity.key_names and a.derived is None
+        ]
         params = [
             f"{a.name}: {union_with(attribute_annotation(a), 'Unset')} = UNSET" for a in changeable
         ]

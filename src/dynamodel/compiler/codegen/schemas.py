@@ -148,6 +148,8 @@ def _from_item(entity: Entity, entity_design: EntityDesign, members: list[str]) 
         "        {",
     ]
     for attribute in entity.attributes:
+        if attribute.derived is not None:
+            continue  # a property of the model: computed from its source, never read
         expression = reader(attribute.type, f"item[{attribute.name!r}]", ttl=attribute.ttl)
         stored_always = (
             not attribute.optional and not attribute.has_default and attribute.type.base != "set"
@@ -238,6 +240,11 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
         f"    table_key=lambda obj: {fn}_key({ids}),",
         f"    key={fn}_key,",
         f"    versioned={entity_design.versioned!r},",
+        *(
+            [f"    derived={tuple(a.name for a in entity.attributes if a.derived)!r},"]
+            if any(a.derived for a in entity.attributes)
+            else []
+        ),
         "    unique=(",
     ]
     for guard, guard_fn, _ in guards:

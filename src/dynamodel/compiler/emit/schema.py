@@ -84,6 +84,11 @@ def spec_schema() -> dict[str, Any]:
                 "enum": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "auto": {"enum": list(fields.AUTO_KINDS)},
                 "ttl": {"type": "boolean"},
+                "derived": {
+                    "type": "string",
+                    "pattern": r"^\s*(lower|upper|date|month|year|hour)\(\s*[a-z_][a-z0-9_]*\s*\)"
+                    r"\s*$|^\s*prefix\(\s*[a-z_][a-z0-9_]*\s*,\s*[1-9][0-9]*\s*\)\s*$",
+                },
                 "description": {"type": "string"},
             },
         ),

@@ -27,7 +27,8 @@ from dynamodel.compiler.samples.values import (
     ttl_instant,
     value_of,
 )
-from dynamodel.compiler.spec.model import Attribute, Entity, Presence, Spec
+from dynamodel.compiler.spec.model import Attribute, Derivation, Entity, Presence, Spec
+from dynamodel.runtime import derive
 from dynamodel.runtime.errors import InvalidKeyValueError
 
 Record = dict[str, Any]
@@ -132,6 +133,9 @@ class SampleBuilder:
                     record[name] = None
                     continue
             record[name] = self._value(entity, attribute, i)
+        for attribute in entity.attributes:  # as the model computes them, from the sources
+            if attribute.derived is not None:
+                record[attribute.name] = derived_value(attribute.derived, record)
         return record
 
     def _value(self, entity: Entity, attribute: Attribute, i: int) -> Any:
@@ -379,3 +383,12 @@ def _where_constants(design: Design) -> dict[tuple[str, str], list[Any]]:
                 if typed not in values:
                     values.append(typed)
     return found
+
+
+def derived_value(derivation: Derivation, record: Record) -> Any:
+    """A derived attribute's value, computed by the runtime's own functions (the model's)."""
+    source = record.get(derivation.source.name)
+    if source is None:
+        return None
+    extra = () if derivation.length is None else (derivation.length,)
+    return derive.BY_NAME[derivation.function](source, *extra)

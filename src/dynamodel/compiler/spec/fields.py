@@ -56,6 +56,8 @@ ATTRIBUTE = {
     "enum": "Allowed values (str attributes only).",
     "auto": "Generated value: ulid or uuid (str), now (datetime).",
     "ttl": "This datetime is the table's TTL attribute (stored as epoch seconds).",
+    "derived": "Computed by the model from another attribute (spec 1.1): lower(a), upper(a), "
+    "prefix(a, n), date(a), month(a), year(a), hour(a); never set by the caller.",
     "description": "Free text, copied into generated docstrings.",
 }
 

@@ -93,10 +93,37 @@ class Attribute:
     enum: tuple[str, ...] = ()
     auto: str | None = None
     ttl: bool = False
+    derived: Derivation | None = None  # spec 1.1: computed by the model from another attribute
 
     @property
     def low_cardinality(self) -> bool:
         return bool(self.enum) or self.type.base in LOW_CARDINALITY_TYPES
+
+
+# `derived:` functions: the source types each takes and the type of its result.
+DERIVATIONS: dict[str, tuple[frozenset[str], str]] = {
+    "lower": (frozenset({"str"}), "str"),
+    "upper": (frozenset({"str"}), "str"),
+    "prefix": (frozenset({"str"}), "str"),  # prefix(attr, n): the first n characters
+    "date": (frozenset({"datetime"}), "date"),  # the UTC day
+    "month": (frozenset({"datetime", "date"}), "str"),  # YYYY-MM (UTC)
+    "year": (frozenset({"datetime", "date"}), "int"),
+    "hour": (frozenset({"datetime"}), "str"),  # YYYY-MM-DDTHH (UTC)
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Derivation:
+    """`derived: "lower(title)"`: the function, its source attribute, and `n` for prefix."""
+
+    function: str
+    source: Ref
+    length: int | None = None
+    pos: Pos | None = None
+
+    def render(self) -> str:
+        tail = f", {self.length}" if self.length is not None else ""
+        return f"{self.function}({self.source.name}{tail})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,12 @@ from dynamodel.compiler.spec.check.functions import check_functions, check_tenan
 from dynamodel.compiler.spec.check.values import value_problem
 from dynamodel.compiler.spec.check.views import ViewChecks
 from dynamodel.compiler.spec.model import (
+    DERIVATIONS,
     ID_TYPES,
     SORTABLE_TYPES,
     AccessPattern,
     Attribute,
+    Derivation,
     Entity,
     Ref,
     Spec,
@@ -83,6 +85,9 @@ class Checker(ViewChecks):
                     "ids must be str, int, decimal, datetime or date",
                 )
         self.collection(entity)
+        for attribute in entity.attributes:
+            if attribute.derived is not None:
+                self.derived(entity, attribute, attribute.derived)
         for composite in entity.unique:
             for ref in composite:
                 attribute = self.attribute_ref(entity, ref, "in `unique`")
@@ -361,6 +366,57 @@ class Checker(ViewChecks):
                     f"`sort` of `{pattern.name}` uses `{ref.name}`, a {attribute.type.render()}, "
                     "which has no order",
                     "sort on str, int, decimal, float, bool, datetime or date attributes",
+                )
+
+    def derived(self, entity: Entity, attribute: Attribute, derivation: Derivation) -> None:
+        """A derived attribute: a known, non-derived source of a type the function takes, the
+        function's result type, optional exactly when its source is, and nothing a caller or
+        a default would set."""
+        pos = derivation.pos or attribute.pos
+        where = f"`{entity.name}.{attribute.name}`"
+        sources, result = DERIVATIONS[derivation.function]
+        source = self.attribute_ref(entity, derivation.source, f"`derived` of {where}")
+        if source is not None:
+            if source.derived is not None:
+                self.err(
+                    pos,
+                    f"{where} is derived from `{source.name}`, which is derived itself",
+                    f"derive it from `{source.derived.source.name}` directly",
+                )
+            elif source.type.base not in sources:
+                self.err(
+                    pos,
+                    f"`{derivation.function}` takes a {' or '.join(sorted(sources))}, but "
+                    f"`{entity.name}.{source.name}` is a {source.type.render()}",
+                    "derive from an attribute of that type",
+                )
+            elif source.optional != attribute.optional:
+                state = "optional" if source.optional else "required"
+                self.err(
+                    pos,
+                    f"{where} is derived from `{source.name}`, which is {state}, so it must "
+                    f"be {state} too",
+                    f"declare it `{result}?`" if source.optional else f"declare it `{result}`",
+                )
+        if attribute.type.base != result or not attribute.type.is_scalar:
+            self.err(
+                pos,
+                f"`{derivation.render()}` is a {result}, but {where} is declared "
+                f"{attribute.type.render()}",
+                f"declare `type: {result}`",
+            )
+        for present, what in (
+            (attribute.has_default, "`default`"),
+            (attribute.auto is not None, "`auto`"),
+            (bool(attribute.enum), "`enum`"),
+            (attribute.ttl, "`ttl`"),
+            (attribute.name in entity.key_names, "a place in the id or collection"),
+        ):
+            if present:
+                self.err(
+                    pos,
+                    f"{where} is derived, so it cannot have {what}",
+                    "the model computes it from its source; keep one of the two",
                 )
 
     def collection(self, entity: Entity) -> None:

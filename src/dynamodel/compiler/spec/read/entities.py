@@ -11,9 +11,11 @@ from dynamodel.compiler.names import constant_case, snake_case
 from dynamodel.compiler.spec import fields
 from dynamodel.compiler.spec.model import (
     ATTRIBUTE_NAME,
+    DERIVATIONS,
     ENTITY_NAME,
     SCALAR_TYPES,
     Attribute,
+    Derivation,
     Entity,
     Member,
     Ref,
@@ -70,6 +72,9 @@ RESERVED_ENTITY_NAMES = frozenset(
 )
 # Parameters of the generated repository methods, which take attributes as keywords too.
 GENERATED_PARAMETERS = frozenset({"self", "limit", "cursor", "consistent", "expected_version"})
+
+
+_DERIVED = re.compile(r"([a-z]+)\(\s*([a-z_][a-z0-9_]*)\s*(?:,\s*(\d+)\s*)?\)")
 
 
 class EntityReader(HintReader):
@@ -255,6 +260,7 @@ class EntityReader(HintReader):
                 "make it `datetime` (stored as epoch seconds) or `int` epoch seconds",
             )
             ttl = False
+        derived = self.derivation(body.get("derived"), where)
         default_node = body.get("default")
         has_default = default_node is not None
         default: object = None
@@ -272,6 +278,45 @@ class EntityReader(HintReader):
             enum=enum,
             auto=auto,
             ttl=ttl,
+            derived=derived,
+        )
+
+    def derivation(self, node: YNode | None, where: str) -> Derivation | None:
+        """`derived: "fn(attr)"` or `"prefix(attr, n)"`."""
+        if node is None:
+            return None
+        text = node.value if isinstance(node, YScalar) else None
+        match = _DERIVED.fullmatch(text.strip()) if isinstance(text, str) else None
+        if match is None or match.group(1) not in DERIVATIONS:
+            self.err(
+                node.pos,
+                f"`derived` of {where} must be a function of one attribute, got "
+                f"{describe_node(node)}",
+                "write one of "
+                + ", ".join(f"`{f}(attr)`" for f in DERIVATIONS if f != "prefix")
+                + " or `prefix(attr, n)`",
+            )
+            return None
+        function, source, length = match.group(1), match.group(2), match.group(3)
+        if (function == "prefix") != (length is not None) or (
+            length is not None and int(length) < 1
+        ):
+            self.err(
+                node.pos,
+                f"`{function}` in `derived` of {where} "
+                + (
+                    "takes a length, `prefix(attr, n)` with n >= 1"
+                    if function == "prefix"
+                    else "takes one attribute"
+                ),
+                "e.g. `prefix(name, 3)`" if function == "prefix" else f"e.g. `{function}(title)`",
+            )
+            return None
+        return Derivation(
+            function=function,
+            source=Ref(source, node.pos),
+            length=int(length) if length is not None else None,
+            pos=node.pos,
         )
 
     def type_text(self, node: YNode, where: str) -> tuple[TypeRef, bool] | None:
