@@ -59,6 +59,15 @@ class MemberSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CounterSpec:
+    """`counts: [Parent.attribute]`: the parent's counter of this entity's items."""
+
+    parent: str  # the parent entity, for errors
+    attribute: str  # its int counter attribute
+    key: Callable[[Any], Item]  # the parent's table key, from a child
+
+
+@dataclass(frozen=True, kw_only=True)
 class EntitySchema(Generic[M]):
     name: str
     model: type[M]
@@ -80,6 +89,11 @@ class EntitySchema(Generic[M]):
     ttl: str | None = None
     # Derived attributes (computed by the model from others): an update recomputes them.
     derived: tuple[str, ...] = ()
+    # The parents' counters a create or delete of this entity moves (spec 1.1 `counts:`).
+    counts: tuple[CounterSpec, ...] = ()
+    # This entity's own counter attributes, kept by its children's writes: never written
+    # from a model (a save keeps the stored values).
+    counters: tuple[str, ...] = ()
 
     @property
     def expiry_attribute(self) -> str | None:

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.counted import counter_actions
 from dynamodel.runtime.errors import NotFoundError, VersionConflictError
 from dynamodel.runtime.guards import guard_actions, run_claiming
 from dynamodel.runtime.schema import TYPE_ATTRIBUTE, VERSION_ATTRIBUTE, EntitySchema, Item
@@ -204,7 +205,7 @@ def delete(
     expected_version: int | None = None,
 ) -> None:
     """Delete an item — for a root, its whole aggregate — and release its unique guards."""
-    if not (schema.members or schema.unique or schema.versioned):
+    if not (schema.members or schema.unique or schema.versioned or schema.counts):
         request = conditioned({"Key": key}, "attribute_exists(#pk)")
 
         def missing(reason: Mapping[str, Any]) -> NotFoundError:
@@ -233,4 +234,5 @@ def delete(
         # An expired owner's guards expire with it, or were taken over by another owner
         # since: either way they are no longer this item's to delete.
         actions += guard_actions(table, schema, current, None, stored=stored, written=None)
+    actions += counter_actions(table, schema, current, -1)
     run(table, actions)

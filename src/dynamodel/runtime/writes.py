@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.counted import counter_actions
 from dynamodel.runtime.errors import (
     AlreadyExistsError,
     DynamodelError,
@@ -159,6 +160,7 @@ def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
         for entry_schema, entry, item in entries
     ]
     actions += guard_actions(table, schema, None, new, stored=None, written=entries[0][2])
+    actions += counter_actions(table, schema, new, +1)
     run_claiming(table, schema, new, actions, send=run)
     return new
 
@@ -248,7 +250,9 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     """Create or replace, checking and bumping the version; for a root, write its members and
     delete members no longer present; move unique guards whose values changed."""
     key = schema.table_key(obj)
-    if not (schema.versioned or schema.unique or schema.members):
+    if not (
+        schema.versioned or schema.unique or schema.members or schema.counts or schema.counters
+    ):
         action = Action(
             kind="Put",
             request={"Item": schema.to_item(obj)},
@@ -282,6 +286,13 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
         root_item = {**entries[0][2], VERSION_ATTRIBUTE: {"N": str(expected + 1)}}
         entries[0] = (schema, new, root_item)
     guarded = () if schema.versioned else unique_attributes(schema)
+    if schema.counters and live is not None:
+        # Counters are kept by the children's writes: the stored values stay, under the
+        # condition that they still are those (a child written meanwhile fails this save).
+        kept_values = {name: live[name] for name in schema.counters if name in live}
+        entries[0] = (entries[0][0], entries[0][1], {**entries[0][2], **kept_values})
+        new = new.model_copy(update={n: getattr(current, n) for n in kept_values})
+        guarded = (*guarded, *schema.counters)
     condition = (
         root_condition(schema, live, expected, guarded)
         if live is not None
@@ -316,5 +327,7 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
         ]
     )
     actions += guard_actions(table, schema, current, new, stored=live, written=entries[0][2])
+    if live is None:  # a save that creates the item counts it, as a create does
+        actions += counter_actions(table, schema, new, +1)
     run_claiming(table, schema, new, actions, send=run)
     return new

@@ -167,8 +167,12 @@ class RepositoryWriter:
             + '"""',
             f"        return save(self._table, {schema}, {fn})",
         )
+        # Not the key, a derived value, or a counter its children's writes keep.
+        counters = {name for _, name in self.spec.counters_of(entity.name)}
         changeable = [
-            a for a in entity.attributes if a.name not in entity.key_names and a.derived is None
+            a
+            for a in entity.attributes
+            if a.name not in entity.key_names and a.derived is None and a.name not in counters
         ]
         params = [
             f"{a.name}: {union_with(attribute_annotation(a), 'Unset')} = UNSET" for a in changeable

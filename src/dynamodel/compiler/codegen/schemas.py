@@ -21,7 +21,7 @@ from dynamodel.compiler.codegen.python import (
 from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTemplate
 from dynamodel.compiler.emit.cloudformation import cloudformation_template
 from dynamodel.compiler.names import constant_case, snake_case
-from dynamodel.compiler.spec.model import Entity, Presence
+from dynamodel.compiler.spec.model import Entity, Presence, Spec
 
 HEADER = '''"""Marshalling, keys and runtime schemas of the {table} table.
 
@@ -80,6 +80,27 @@ def _condition(entity: Entity, key: EntityKey) -> str | None:
         tests.append(f"obj.{name} {operator} {constant}")
     tests = list(dict.fromkeys(tests))  # `{not: null}` on a key attribute repeats its test
     return " and ".join(tests) if tests else None
+
+
+def _counts(spec: Spec, entity: Entity) -> list[str]:
+    """`counts=` (the parents' counters a create or delete moves) and `counters=` (this
+    entity's own, kept by its children's writes) of an entity's schema."""
+    lines = []
+    if entity.counts:
+        lines.append("    counts=(")
+        for parent_ref, counter in entity.counts:
+            parent = spec.entity(parent_ref.name)
+            assert parent is not None
+            args = ", ".join(f"obj.{n}" for n in parent.key_names)
+            lines.append(
+                f"        CounterSpec(parent={parent.name!r}, attribute={counter.name!r}, "
+                f"key=lambda obj: {snake_case(parent.name)}_key({args})),"
+            )
+        lines.append("    ),")
+    counters = tuple(dict.fromkeys(name for _, name in spec.counters_of(entity.name)))
+    if counters:
+        lines.append(f"    counters={counters!r},")
+    return lines
 
 
 def identity_expression(entity: Entity) -> str:
@@ -245,6 +266,7 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
             if any(a.derived for a in entity.attributes)
             else []
         ),
+        *_counts(design.spec, entity),
         "    unique=(",
     ]
     for guard, guard_fn, _ in guards:
@@ -295,6 +317,8 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
         runtime_names.append("MemberSpec")
     if any(e.unique for e in spec.entities):
         runtime_names.append("UniqueGuardSpec")
+    if any(e.counts for e in spec.entities):
+        runtime_names.append("CounterSpec")
     # Parts joined once at the end: `+=` on one growing string copied it for every entity.
     out = [
         HEADER.format(

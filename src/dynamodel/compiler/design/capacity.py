@@ -203,17 +203,24 @@ def _writes(
     root_bytes = sizes[entity.name].bytes
     partition_bytes = sum(sizes[name].bytes * count for name, count in counts.items())
     has_members = bool(entity.members)
-    checked = entity.versioned or bool(entity.unique_guards) or has_members
+    # `counts:` parents: a create or delete also updates each one's counter, in the same
+    # transaction; a delete reads the item first (for its parents' keys).
+    counted = [parent.name for parent, _ in spec_entity.counts]
+    checked = entity.versioned or bool(entity.unique_guards) or has_members or bool(counted)
     # The consistent read a checked write makes first: the partition of an aggregate, else
     # the item itself.
     read_first = read_units(partition_bytes if has_members else root_bytes, consistent=True)
     items = sum(counts.values())
     name = snake_case(entity.name)
     plans = {
-        "create": (items + len(guards), 0.0, True),
+        "create": (items + len(guards) + len(counted), 0.0, True),
         "save": (items, read_first if checked else 0.0, False),
         "update": (1, read_units(root_bytes, consistent=True), False),
-        "delete": (items + len(guards) if checked else 1, read_first if checked else 0.0, True),
+        "delete": (
+            items + len(guards) + len(counted) if checked else 1,
+            read_first if checked else 0.0,
+            True,
+        ),
     }
     estimates = []
     for kind, (actions, reads, with_guards) in plans.items():
@@ -224,6 +231,7 @@ def _writes(
         table_units = sum(write_units(sizes[n].bytes) * count for n, count in touched.items())
         if with_guards and transaction:
             table_units += sum(write_units(size) for size in guards)
+            table_units += sum(write_units(sizes[parent].bytes) for parent in counted)
         if transaction:
             table_units *= 2
         index_units: dict[str, float] = defaultdict(float)

@@ -117,6 +117,13 @@ def spec_schema() -> dict[str, Any]:
                 },
                 "version": {"type": "boolean"},
                 "collection": _names(),
+                "counts": {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "pattern": r"^[A-Z][A-Za-z0-9]*\.[a-z_][a-z0-9_]*$",
+                    },
+                },
                 "members": {
                     "type": "object",
                     "additionalProperties": {

@@ -36,6 +36,8 @@ ENTITY = {
     "version": "Optimistic locking with a version number (default: true; aggregate roots "
     "are always versioned).",
     "members": "Aggregate members: `field: Entity`; the member's id starts with this id.",
+    "counts": "Parents' int counters of this entity's items (spec 1.1), as `Parent.attribute`: "
+    "create adds 1, delete subtracts 1, in the same transaction.",
     "collection": "Attributes outside the id that the table key may use, so that the entity "
     "can live in the item collection (base-table partition) of another entity with the same "
     "values; part of every key argument, never changed by an update.",

@@ -147,6 +147,8 @@ class Entity:
     # can live in another entity's item collection (base partition). They are part of the
     # table key, so of every key argument, and an update cannot change them.
     collection: tuple[Ref, ...] = ()
+    # `counts: [Repo.star_count]` (spec 1.1): parents' int counters of this entity's items.
+    counts: tuple[tuple[Ref, Ref], ...] = ()  # (parent entity, its counter attribute)
     # Capacity hints (read_hints.py): they change no key, only the estimates.
     size: int | None = None  # average item size in bytes
     per_partition: int | None = None  # typical items per aggregate or view partition
@@ -315,6 +317,15 @@ class Spec:
 
     def pattern(self, name: str) -> AccessPattern | None:
         return self._pattern_index.get(name)
+
+    def counters_of(self, name: str) -> tuple[tuple[Entity, str], ...]:
+        """(child entity, counter attribute) for every `counts:` naming entity `name`."""
+        return tuple(
+            (child, counter.name)
+            for child in self.entities
+            for parent, counter in child.counts
+            if parent.name == name
+        )
 
     def root_of(self, name: str) -> Entity | None:
         """The entity that lists `name` among its members, if any."""

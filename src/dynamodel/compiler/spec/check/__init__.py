@@ -85,6 +85,7 @@ class Checker(ViewChecks):
                     "ids must be str, int, decimal, datetime or date",
                 )
         self.collection(entity)
+        self.counts(entity)
         for attribute in entity.attributes:
             if attribute.derived is not None:
                 self.derived(entity, attribute, attribute.derived)
@@ -418,6 +419,58 @@ class Checker(ViewChecks):
                     f"{where} is derived, so it cannot have {what}",
                     "the model computes it from its source; keep one of the two",
                 )
+
+    def counts(self, entity: Entity) -> None:
+        """`counts:` names an int counter of another entity whose key this entity's own key
+        holds (so the parent of an item never changes), outside aggregates and TTL."""
+        if not entity.counts:
+            return
+        first = entity.counts[0][0].pos
+        if self.spec.root_of(entity.name) is not None and not entity.members:
+            self.err(
+                first,
+                f"`{entity.name}` is an aggregate member, so it cannot count",
+                "members are written with their root; count the root instead",
+            )
+        if any(a.ttl for a in entity.attributes):
+            self.err(
+                first,
+                f"`{entity.name}` expires by TTL, which would never count it down",
+                "drop `ttl`, or drop `counts`",
+            )
+        checked_parents: set[str] = set()
+        for parent_ref, counter_ref in entity.counts:
+            parent = self.entity_ref(parent_ref, f"`counts` of `{entity.name}`")
+            if parent is None:
+                continue
+            where = f"`{parent.name}.{counter_ref.name}`"
+            if parent.name == entity.name:
+                self.err(
+                    parent_ref.pos, f"`{entity.name}` counts itself", "count another entity's items"
+                )
+                continue
+            counter = self.attribute_ref(parent, counter_ref, f"`counts` of `{entity.name}`")
+            if counter is not None and (
+                counter.type.base != "int" or counter.optional or counter.derived is not None
+            ):
+                shown = counter.type.render() + ("?" if counter.optional else "")
+                self.err(
+                    counter_ref.pos,
+                    f"the counter {where} must be a required int that is not derived, but it "
+                    f"is {'derived' if counter.derived is not None else shown}",
+                    f"declare `{counter_ref.name}: {{type: int, default: 0}}`",
+                )
+            elif counter is not None and counter.name in parent.key_names:
+                self.err(counter_ref.pos, f"the counter {where} is part of `{parent.name}`'s key")
+            missing = [n for n in parent.key_names if n not in entity.key_names]
+            if missing and parent.name not in checked_parents:
+                self.err(
+                    parent_ref.pos,
+                    f"`{entity.name}` counts in `{parent.name}`, but its own key lacks "
+                    f"{', '.join(missing)}: the parent of an item must never change",
+                    f"put {', '.join(missing)} in `{entity.name}`'s id (or `collection`)",
+                )
+            checked_parents.add(parent.name)
 
     def collection(self, entity: Entity) -> None:
         """`collection` attributes: present, key types, outside the id, and not on aggregates

@@ -155,6 +155,7 @@ class EntityReader(HintReader):
         collection = self.name_list(
             body.get("collection"), f"the collection of `{name}`", allow_scalar=True
         )
+        counts = self.counts(name, body.get("counts"))
         unique = self.unique(name, body.get("unique"))
         version_node = body.get("version")
         version = None if version_node is None else self.boolean(version_node, "`version`", True)
@@ -170,6 +171,7 @@ class EntityReader(HintReader):
             version_pos=version_node.pos if version_node is not None else None,
             members=members,
             collection=collection,
+            counts=counts,
             size=self.size(body.get("size"), f"`{name}`"),
             per_partition=self.per_partition(body.get("per_partition"), f"`{name}`"),
             write_rates=self.write_rates(write_rates_node, f"`{name}`"),
@@ -280,6 +282,21 @@ class EntityReader(HintReader):
             ttl=ttl,
             derived=derived,
         )
+
+    def counts(self, entity: str, node: YNode | None) -> tuple[tuple[Ref, Ref], ...]:
+        """`counts: [Parent.attribute, ...]`."""
+        result = []
+        for ref in self.name_list(node, f"`counts` of `{entity}`", allow_scalar=True):
+            parent, _, attribute = ref.name.partition(".")
+            if not parent or not attribute:
+                self.err(
+                    ref.pos,
+                    f"`counts` of `{entity}` names `{ref.name}`, not `Entity.attribute`",
+                    "write the counter as `Parent.count_attribute`, e.g. `Repo.star_count`",
+                )
+                continue
+            result.append((Ref(parent, ref.pos), Ref(attribute, ref.pos)))
+        return tuple(result)
 
     def derivation(self, node: YNode | None, where: str) -> Derivation | None:
         """`derived: "fn(attr)"` or `"prefix(attr, n)"`."""
