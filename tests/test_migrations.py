@@ -59,6 +59,22 @@ ACCOUNTS_NEXT = (
     .replace("unique: [email]", "unique: [[tenant_id, email]]")
     .replace("by: [account_id]", "by: [tenant_id, account_id]")
 )
+# A derived attribute (spec 1.1) and a pattern sorted by it: stored notes lack the value and
+# the index key it feeds; the migration's rewrite stores both.
+NOTES = """\
+version: 1
+table: Notes
+entities:
+  Note:
+    id: [owner, note_id]
+    attributes: {owner: str, note_id: str, title: str}
+access_patterns:
+  get_note: {entity: Note, by: [owner, note_id]}
+"""
+NOTES_NEXT = (
+    NOTES.replace("title: str}", 'title: str, title_lower: {type: str, derived: "lower(title)"}}')
+    + "  notes_by_title: {entity: Note, by: [owner], sort: title_lower}\n"
+)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 
 
@@ -71,7 +87,11 @@ def _design(text: str) -> Design:
 @pytest.fixture
 def packages(tmp_path: Path) -> Iterator[dict[str, ModuleType]]:
     """v1/v2 packages of both spec pairs, importable side by side under distinct names."""
-    pairs = {"tracker": (TRACKER, TRACKER_NEXT), "accounts": (ACCOUNTS, ACCOUNTS_NEXT)}
+    pairs = {
+        "tracker": (TRACKER, TRACKER_NEXT),
+        "accounts": (ACCOUNTS, ACCOUNTS_NEXT),
+        "notes": (NOTES, NOTES_NEXT),
+    }
     suffix = tmp_path.name.replace("-", "_")
     names: dict[str, str] = {}
     for label, (old, new) in pairs.items():
@@ -93,6 +113,7 @@ def packages(tmp_path: Path) -> Iterator[dict[str, ModuleType]]:
         modules["accounts_migrations"] = importlib.import_module(
             f"{names['accounts_v2']}.migrations"
         )
+        modules["notes_migrations"] = importlib.import_module(f"{names['notes_v2']}.migrations")
         yield modules
     finally:
         sys.path.remove(str(tmp_path))
@@ -359,3 +380,26 @@ def test_a_migration_may_go_one_item_a_page_but_not_zero(
     assert len(pages) >= 2
     items = _scan(dynamodb_client, table_name)
     assert all(i["PK"]["S"].startswith("Account#t#") for i in items if i["_type"]["S"] == "Account")
+
+
+def test_a_new_derived_attribute_is_stored_by_the_migration(
+    packages: dict[str, ModuleType], dynamodb_client: Any, table_name: str
+) -> None:
+    old, new = _repositories(packages, "notes", dynamodb_client, table_name)
+    new.create_table()  # the stack update adds the new GSI first; the old code still writes
+    v1, v2 = packages["notes_v1"], packages["notes_v2"]
+    titles = ["b", "A", "c", "B", "a"]
+    for n, title in enumerate(titles):
+        old.create_note(v1.Note(owner="o", note_id=f"n{n}", title=title))
+    assert new.notes_by_title(owner="o", limit=100).items == []  # no key before the backfill
+    [report] = packages["notes_migrations"].migrate_all(new, page_size=2)
+    assert report.rewritten == len(titles) and not report.conflicts
+    got = new.notes_by_title(owner="o", limit=100).items
+    assert [(n.title_lower, n.note_id) for n in got] == sorted(
+        (t.lower(), f"n{n}") for n, t in enumerate(titles)
+    )
+    stored = _scan(dynamodb_client, table_name)
+    assert all(i["title_lower"]["S"] == i["title"]["S"].lower() for i in stored)
+    [again] = packages["notes_migrations"].migrate_all(new)
+    assert again.rewritten == 0 and _scan(dynamodb_client, table_name) == stored
+    assert isinstance(got[0], v2.Note)

@@ -145,6 +145,22 @@ def _attribute_changes(subject: str, old: Entity, new: Entity) -> list[Change]:
     changes: list[Change] = []
     for attribute in new.attributes:
         was = old.attribute(attribute.name)
+        derivation = attribute.derived.render() if attribute.derived is not None else None
+        before = was.derived.render() if was is not None and was.derived is not None else None
+        if derivation is not None and derivation != before:
+            # Computed by the model (never read from the item): rewriting each stored item
+            # stores it, with every key and guard it feeds.
+            changes.append(
+                Change(
+                    "migrate",
+                    subject,
+                    f"{'new ' if was is None else ''}derived attribute {attribute.name} "
+                    f"({derivation}): the migration rewrites every stored item, "
+                    "which stores its value",
+                    migrates=new.name,
+                )
+            )
+            continue
         if was is None:
             if _required(attribute):
                 changes.append(
