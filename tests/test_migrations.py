@@ -9,18 +9,20 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 
 from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.runtime.errors import InvalidCursorError, RetriesExhaustedError
-from dynamodel.runtime.migrate import MigrationReport
+from dynamodel.runtime.migrate import MigrationReport, migrate_entity
 from dynamodel.runtime.retry import RetryPolicy
 from tests.consistency import check_table
 
@@ -382,24 +384,114 @@ def test_a_migration_may_go_one_item_a_page_but_not_zero(
     assert all(i["PK"]["S"].startswith("Account#t#") for i in items if i["_type"]["S"] == "Account")
 
 
+def _notes(packages: dict[str, ModuleType], client: Any, table_name: str, titles: list[str]) -> Any:
+    """The new notes repository, on a table (with the new GSI) the old code filled."""
+    old, new = _repositories(packages, "notes", client, table_name)
+    new.create_table()  # the stack update adds the new GSI first; the old code still writes
+    for n, title in enumerate(titles):
+        owner = f"o{n % 3}" if len(titles) > 20 else "o"
+        old.create_note(packages["notes_v1"].Note(owner=owner, note_id=f"n{n:02d}", title=title))
+    return new
+
+
 def test_a_new_derived_attribute_is_stored_by_the_migration(
     packages: dict[str, ModuleType], dynamodb_client: Any, table_name: str
 ) -> None:
-    old, new = _repositories(packages, "notes", dynamodb_client, table_name)
-    new.create_table()  # the stack update adds the new GSI first; the old code still writes
-    v1, v2 = packages["notes_v1"], packages["notes_v2"]
     titles = ["b", "A", "c", "B", "a"]
-    for n, title in enumerate(titles):
-        old.create_note(v1.Note(owner="o", note_id=f"n{n}", title=title))
+    new = _notes(packages, dynamodb_client, table_name, titles)
+    v2 = packages["notes_v2"]
     assert new.notes_by_title(owner="o", limit=100).items == []  # no key before the backfill
     [report] = packages["notes_migrations"].migrate_all(new, page_size=2)
     assert report.rewritten == len(titles) and not report.conflicts
     got = new.notes_by_title(owner="o", limit=100).items
     assert [(n.title_lower, n.note_id) for n in got] == sorted(
-        (t.lower(), f"n{n}") for n, t in enumerate(titles)
+        (t.lower(), f"n{n:02d}") for n, t in enumerate(titles)
     )
     stored = _scan(dynamodb_client, table_name)
     assert all(i["title_lower"]["S"] == i["title"]["S"].lower() for i in stored)
     [again] = packages["notes_migrations"].migrate_all(new)
     assert again.rewritten == 0 and _scan(dynamodb_client, table_name) == stored
     assert isinstance(got[0], v2.Note)
+
+
+@pytest.mark.backends("moto", "ministack")
+def test_four_segments_in_parallel_migrate_every_item_once(
+    packages: dict[str, ModuleType], dynamodb_client: Any, table_name: str, backend: str
+) -> None:
+    new = _notes(packages, dynamodb_client, table_name, [f"T{n}" for n in range(60)])
+    migrate = packages["notes_migrations"].migrate_note
+
+    def run_segment(segment: int) -> list[MigrationReport]:
+        # One page at a time, resumed from each report's cursor, as a stopped Lambda would.
+        return _run_to_completion(
+            migrate, new, segment=segment, total_segments=4, page_size=5, max_pages=1
+        )
+
+    if backend == "ministack":  # a server: the segments run at once
+        with ThreadPoolExecutor(4) as pool:
+            runs = list(pool.map(run_segment, range(4)))
+    else:  # in-process moto is not thread-safe
+        runs = [run_segment(segment) for segment in range(4)]
+    rewritten = [sum(r.rewritten for r in reports) for reports in runs]
+    assert sum(rewritten) == 60, rewritten  # every item once: the segments are disjoint
+    assert sum(1 for count in rewritten if count) >= 2  # the scan really was split
+    stored = _scan(dynamodb_client, table_name)
+    assert all(i["title_lower"]["S"] == i["title"]["S"].lower() for i in stored)
+    again = [r for segment in range(4) for r in run_segment(segment)]
+    assert sum(r.rewritten for r in again) == 0 and _scan(dynamodb_client, table_name) == stored
+    # A segment's cursor resumes that segment only.
+    first = migrate(new, segment=1, total_segments=4, page_size=1, max_pages=1)
+    if first.cursor is not None:
+        with pytest.raises(InvalidCursorError, match="segment 1 of 4"):
+            migrate(new, segment=2, total_segments=4, cursor=first.cursor)
+
+
+def test_a_migration_keeps_to_its_capacity_budget(
+    packages: dict[str, ModuleType], dynamodb_client: Any, table_name: str
+) -> None:
+    new = _notes(packages, dynamodb_client, table_name, [f"T{n}" for n in range(12)])
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    report = migrate_entity(
+        new._table,
+        new.SCHEMAS[packages["notes_v2"].Note],
+        key_attributes={n for pair in new.INDEX_KEYS.values() for n in pair},
+        page_size=3,
+        max_units_per_second=4.0,
+        sleep=sleep,
+        clock=lambda: now[0],
+    )
+    assert report.rewritten == 12 and report.units >= 12 * 2  # 2 write units per rewrite
+    # The clock only moved by the pauses: they add up to the units over the budget.
+    assert slept and now[0] == pytest.approx(report.units / 4.0)
+    with pytest.raises(ValueError, match="together"):
+        packages["notes_migrations"].migrate_note(new, segment=1)
+
+
+def test_the_fanout_template_passes_cfn_lint_and_loops_each_segment() -> None:
+    from cfnlint.api import lint_file  # type: ignore[import-untyped]  # no py.typed
+
+    template = Path(__file__).resolve().parents[1] / "examples/migrations/fanout.yaml"
+    assert list(lint_file(template)) == []
+    loaded = yaml.load(template.read_text(encoding="utf-8"), Loader=_CfnLoader)
+    definition = loaded["Resources"]["FanOut"]["Properties"]["Definition"]
+    fan = definition["States"]["Segments"]
+    assert fan["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    states = fan["ItemProcessor"]["States"]
+    # Each segment calls the Lambda again while its cursor is not None.
+    assert states["Done?"]["Choices"] == [
+        {"Variable": "$.cursor", "IsNull": False, "Next": "Migrate"}
+    ]
+    assert fan["ItemSelector"]["cursor"] is None
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation's short-form tags (!Ref, !Sub, !GetAtt) as plain values."""
+
+
+_CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
+import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 from dynamodel.runtime.errors import DynamodelError, InvalidCursorError
 from dynamodel.runtime.names import ENTITY_ATTRIBUTE as ENTITY_ATTRIBUTE
 from dynamodel.runtime.schema import OWNER_ATTRIBUTE, TYPE_ATTRIBUTE, EntitySchema, Item
+from dynamodel.runtime.sizes import item_size
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action, same_value
 from dynamodel.runtime.writes import GUARD_TYPE, Condition, conditioned, guard_item, key_text, run
@@ -41,6 +44,7 @@ class MigrationReport:
     guards_removed: int = 0
     conflicts: tuple[str, ...] = ()  # items left as they are, and why
     cursor: str | None = None
+    units: float = 0.0  # capacity units used: the scan's as reported, the writes' estimated
 
     @property
     def complete(self) -> bool:
@@ -62,8 +66,19 @@ def migrate_entity(
     page_size: int = 100,
     max_pages: int | None = None,
     on_page: Callable[[MigrationReport], None] | None = None,
+    segment: int | None = None,
+    total_segments: int | None = None,
+    max_units_per_second: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> MigrationReport:
     """Rewrite every item of `schema`'s entity to the keys the current design gives it.
+
+    `segment` / `total_segments`: one segment of a parallel scan (DynamoDB's `Segment`,
+    `TotalSegments`): run every segment, in any processes, to migrate the whole table; each
+    has its own cursor. `max_units_per_second`: pause between pages to stay within that many
+    capacity units per second (the scan's read units, as DynamoDB reports them, plus the
+    writes', estimated from the items' sizes).
 
     `key_attributes`: every key attribute of the current design (PK, SK, GSI1PK, ...);
     `stale_attributes`: key attributes only the previous design used, dropped from items;
@@ -72,8 +87,20 @@ def migrate_entity(
     resume from, should the process stop)."""
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
-    phase, start = _decode_cursor(cursor)
+    if (segment is None) != (total_segments is None):
+        raise ValueError("give segment and total_segments together")
+    if total_segments is not None and not (
+        1 <= total_segments <= MAX_SEGMENTS and 0 <= (segment or 0) < total_segments
+    ):
+        raise ValueError(
+            f"segment must be in 0..total_segments-1 and total_segments in 1..{MAX_SEGMENTS}"
+        )
+    if max_units_per_second is not None and max_units_per_second <= 0:
+        raise ValueError("max_units_per_second must be positive")
+    part = (segment, total_segments) if segment is not None and total_segments is not None else None
+    phase, start = _decode_cursor(cursor, part)
     report = MigrationReport(entity=schema.name)
+    started = clock()
     dropped = frozenset(key_attributes) | frozenset(stale_attributes)
     pages = 0
     while max_pages is None or pages < max_pages:
@@ -95,13 +122,28 @@ def migrate_entity(
             }
         if start is not None:
             request["ExclusiveStartKey"] = start
+        if part is not None:
+            request["Segment"], request["TotalSegments"] = part
+        if max_units_per_second is not None:
+            request["ReturnConsumedCapacity"] = "TOTAL"
         response = table.call(table.client.scan, **request)
         pages += 1
+        units = float(response.get("ConsumedCapacity", {}).get("CapacityUnits", 0.0))
         for item in response.get("Items", []):
+            before = report.rewritten + report.guards_removed
             if phase == "items":
                 report = _migrate_item(table, schema, item, dropped, guards, report)
             else:
                 report = _check_guard(table, schema, item, report)
+            if report.rewritten + report.guards_removed > before:
+                units += _write_units(item)
+        report = replace(report, units=report.units + units)
+        if max_units_per_second is not None:
+            # Stay within the budget on average since the start: wait until the units used
+            # so far fit in the time elapsed.
+            wait = report.units / max_units_per_second - (clock() - started)
+            if wait > 0:
+                sleep(wait)
         start = response.get("LastEvaluatedKey")
         if start is None:
             if phase == "items" and guards:
@@ -111,7 +153,7 @@ def migrate_entity(
                 if on_page is not None:
                     on_page(report)
                 return report
-        report = replace(report, cursor=_encode_cursor(phase, start))
+        report = replace(report, cursor=_encode_cursor(phase, start, part))
         if on_page is not None:
             on_page(report)
     return report
@@ -312,17 +354,35 @@ def _conflict(report: MigrationReport, key: Item | None, message: str) -> Migrat
     return replace(report, conflicts=(*report.conflicts, text))
 
 
-def _encode_cursor(phase: str, key: Item | None) -> str:
-    text = json.dumps({"phase": phase, "key": key}, sort_keys=True, separators=(",", ":"))
+MAX_SEGMENTS = 1_000_000  # DynamoDB's limit of TotalSegments
+
+
+def _write_units(item: Item) -> float:
+    """The write units of rewriting an item, as a transaction writes it (2 per KB)."""
+    return 2.0 * max(1, math.ceil(item_size(item) / 1024))
+
+
+def _encode_cursor(phase: str, key: Item | None, part: tuple[int, int] | None) -> str:
+    state: dict[str, Any] = {"phase": phase, "key": key}
+    if part is not None:
+        state["segment"] = list(part)
+    text = json.dumps(state, sort_keys=True, separators=(",", ":"))
     return base64.urlsafe_b64encode(text.encode()).decode()
 
 
-def _decode_cursor(cursor: str | None) -> tuple[str, Item | None]:
+def _decode_cursor(
+    cursor: str | None, part: tuple[int, int] | None = None
+) -> tuple[str, Item | None]:
     if cursor is None:
         return "items", None
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
         phase, key = state["phase"], state["key"]
+        theirs = state.get("segment")
+        if theirs is not None and not (
+            isinstance(theirs, list) and len(theirs) == 2 and all(type(n) is int for n in theirs)
+        ):
+            raise ValueError("a bad segment")
         valid = (
             phase in ("items", "guards")
             and (key is None or (isinstance(key, dict) and set(key) == {"PK", "SK"}))
@@ -335,4 +395,7 @@ def _decode_cursor(cursor: str | None) -> tuple[str, Item | None]:
         valid = False
     if not valid:
         raise InvalidCursorError("not a migration cursor (pass back the report's cursor)")
+    if (tuple(theirs) if theirs is not None else None) != part:
+        shown = "the whole table" if theirs is None else f"segment {theirs[0]} of {theirs[1]}"
+        raise InvalidCursorError(f"this cursor resumes {shown}: pass the same segment")
     return phase, key

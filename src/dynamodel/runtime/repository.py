@@ -152,9 +152,14 @@ class Repository:
         page_size: int = 100,
         max_pages: int | None = None,
         on_page: Callable[[MigrationReport], None] | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        max_units_per_second: float | None = None,
     ) -> MigrationReport:
         """Rewrite the stored items of `entity` to the keys this design gives them; see
-        `dynamodel.runtime.migrate` (generated `migrations.py` calls this)."""
+        `dynamodel.runtime.migrate` (generated `migrations.py` calls this). With `segment` /
+        `total_segments`, one segment of a parallel scan; `max_units_per_second` holds the run
+        to a capacity budget."""
         from dynamodel.runtime.migrate import migrate_entity  # not on the request path
 
         key_attributes = {name for pair in self.INDEX_KEYS.values() for name in pair}
@@ -168,4 +173,7 @@ class Repository:
             page_size=page_size,
             max_pages=max_pages,
             on_page=on_page,
+            segment=segment,
+            total_segments=total_segments,
+            max_units_per_second=max_units_per_second,
         )

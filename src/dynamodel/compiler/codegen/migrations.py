@@ -65,10 +65,16 @@ def {function}(
     page_size: int = 100,
     max_pages: int | None = None,
     on_page: Callable[[MigrationReport], None] | None = None,
+    segment: int | None = None,
+    total_segments: int | None = None,
+    max_units_per_second: float | None = None,
 ) -> MigrationReport:
     """Rewrite every stored {entity} item for the current design, where:
 
 {doc}
+
+    With `segment` / `total_segments` it runs one segment of a parallel scan (run them all,
+    in any processes); `max_units_per_second` holds it to a capacity budget.
     """
     return repository.migrate_items(
         {entity},
@@ -78,6 +84,9 @@ def {function}(
         page_size=page_size,
         max_pages=max_pages,
         on_page=on_page,
+        segment=segment,
+        total_segments=total_segments,
+        max_units_per_second=max_units_per_second,
     )
 '''
     runs = "".join(f"        {name},\n" for name in names)

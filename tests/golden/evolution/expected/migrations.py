@@ -26,6 +26,9 @@ def migrate_user(
     page_size: int = 100,
     max_pages: int | None = None,
     on_page: Callable[[MigrationReport], None] | None = None,
+    segment: int | None = None,
+    total_segments: int | None = None,
+    max_units_per_second: float | None = None,
 ) -> MigrationReport:
     """Rewrite every stored User item for the current design, where:
 
@@ -33,6 +36,9 @@ def migrate_user(
       stored items need the new index key attributes
     - new unique value (display_name): every stored item needs its guard item; the
       migration reports values that are already duplicated
+
+    With `segment` / `total_segments` it runs one segment of a parallel scan (run them all,
+    in any processes); `max_units_per_second` holds it to a capacity budget.
     """
     return repository.migrate_items(
         User,
@@ -42,6 +48,9 @@ def migrate_user(
         page_size=page_size,
         max_pages=max_pages,
         on_page=on_page,
+        segment=segment,
+        total_segments=total_segments,
+        max_units_per_second=max_units_per_second,
     )
 
 
@@ -52,12 +61,18 @@ def migrate_membership(
     page_size: int = 100,
     max_pages: int | None = None,
     on_page: Callable[[MigrationReport], None] | None = None,
+    segment: int | None = None,
+    total_segments: int | None = None,
+    max_units_per_second: float | None = None,
 ) -> MigrationReport:
     """Rewrite every stored Membership item for the current design, where:
 
     - its items move to new keys in the table: PK = Workspace#{workspace_id}, SK =
       Membership#{user_id} becomes PK = Membership#{workspace_id}, SK =
       Membership#{user_id}
+
+    With `segment` / `total_segments` it runs one segment of a parallel scan (run them all,
+    in any processes); `max_units_per_second` holds it to a capacity budget.
     """
     return repository.migrate_items(
         Membership,
@@ -67,6 +82,9 @@ def migrate_membership(
         page_size=page_size,
         max_pages=max_pages,
         on_page=on_page,
+        segment=segment,
+        total_segments=total_segments,
+        max_units_per_second=max_units_per_second,
     )
 
 
@@ -77,12 +95,18 @@ def migrate_ticket(
     page_size: int = 100,
     max_pages: int | None = None,
     on_page: Callable[[MigrationReport], None] | None = None,
+    segment: int | None = None,
+    total_segments: int | None = None,
+    max_units_per_second: float | None = None,
 ) -> MigrationReport:
     """Rewrite every stored Ticket item for the current design, where:
 
     - index keys change in GSI2: GSI2PK = Ticket#{assignee_id}, GSI2SK =
       Ticket#{status}#{priority}#{workspace_id}#{ticket_no} becomes GSI2PK =
       Ticket#{assignee_id}, GSI2SK = Ticket#{priority}#{workspace_id}#{ticket_no}
+
+    With `segment` / `total_segments` it runs one segment of a parallel scan (run them all,
+    in any processes); `max_units_per_second` holds it to a capacity budget.
     """
     return repository.migrate_items(
         Ticket,
@@ -92,6 +116,9 @@ def migrate_ticket(
         page_size=page_size,
         max_pages=max_pages,
         on_page=on_page,
+        segment=segment,
+        total_segments=total_segments,
+        max_units_per_second=max_units_per_second,
     )
 
 
