@@ -18,6 +18,9 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from dynamodel import NotFoundError
+from dynamodel.compiler.emit.html import emit_html
+from dynamodel.compiler.emit.markdown import emit_markdown
+from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.pipeline import compile_spec
 from tests.test_repository_oracle import fresh_repository, spec_package
 from tests.test_requests_match_design import Recorder
@@ -164,3 +167,7 @@ def test_the_design_report_counts_the_counter_writes() -> None:
     assert create.operation == "TransactWriteItems" and create.actions == 2
     delete = writes["delete_star"]
     assert delete.actions == 2 and delete.read_units > 0  # the Star is read for its parent
+    # The reports say who counts what.
+    for report in (emit_text(design), emit_markdown(design), emit_html(design)):
+        assert "counted in repo.star_count" in report.lower()
+        assert "star_count counts star items" in report.lower()

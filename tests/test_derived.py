@@ -17,6 +17,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from dynamodel import UniqueValueTakenError
+from dynamodel.compiler.emit.html import emit_html
+from dynamodel.compiler.emit.markdown import emit_markdown
+from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.pipeline import compile_spec
 from tests.test_repository_oracle import fresh_repository, spec_package
 
@@ -95,6 +98,13 @@ def test_the_model_computes_every_derived_value(
         issue.title_lower = "x"
     issue.title = title + "Q"  # follows its source after an assignment
     assert issue.title_lower == (title + "Q").lower()
+
+
+def test_the_reports_show_the_derivations() -> None:
+    design = compile_spec(SPEC).design
+    assert design is not None
+    for report in (emit_text(design), emit_markdown(design), emit_html(design)):
+        assert "title_lower = lower(title)" in report and "initial = prefix(title, 2)" in report
 
 
 def test_the_spec_checks_derivations() -> None:

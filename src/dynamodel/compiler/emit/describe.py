@@ -59,6 +59,18 @@ def entity_summary(design: Design, entity: EntityDesign) -> str:
         parts.append(f"TTL {entity.ttl_attribute} copied from {entity.aggregate_root}")
     elif entity.ttl_attribute:
         parts.append(f"TTL {entity.ttl_attribute}")
+    spec_entity = design.spec.entity(entity.name)
+    if spec_entity is not None:  # spec 1.1: what the key and the writes compute or keep
+        if spec_entity.collection:
+            names = ", ".join(r.name for r in spec_entity.collection)
+            parts.append(f"collection {names} (in every key argument)")
+        derived = [f"{a.name} = {a.derived.render()}" for a in spec_entity.attributes if a.derived]
+        if derived:
+            parts.append("derived " + ", ".join(derived))
+        for parent, counted in spec_entity.counts:
+            parts.append(f"counted in {parent.name}.{counted.name} (create +1, delete -1)")
+        for child, counter in design.spec.counters_of(entity.name):
+            parts.append(f"{counter} counts {child.name} items (kept by their writes)")
     return "; ".join(parts)
 
 
