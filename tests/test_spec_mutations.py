@@ -35,7 +35,7 @@ from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.text import emit_text
-from dynamodel.compiler.names import pascal_case, repository_class_name
+from dynamodel.compiler.names import pascal_case, repository_class_name, snake_case
 from dynamodel.compiler.pipeline import Compilation, compile_spec
 from dynamodel.compiler.spec.read.entities import RESERVED_ENTITY_NAMES
 from tests.hostile_strategies import as_pairs, dump, mutated_spec
@@ -218,9 +218,18 @@ def renamed_entity(draw: st.DrawFn) -> tuple[str, str, str, str]:
 
 
 def _rename_exact(tree: Any, old: str, new: str) -> Any:
+    """Every reference to the entity: its name, `Entity.attribute` (`counts:`), and the write
+    methods named after it (`functions: writes: [update_tenant]`)."""
     if isinstance(tree, list):
         return type(tree)(_rename_exact(v, old, new) for v in tree)
-    return new if tree == old else tree
+    if tree == old:
+        return new
+    if isinstance(tree, str) and tree.startswith(old + "."):
+        return new + tree[len(old) :]
+    for verb in ("create", "save", "update", "delete"):
+        if tree == f"{verb}_{snake_case(old)}":
+            return f"{verb}_{snake_case(new)}"
+    return tree
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
