@@ -99,3 +99,33 @@ def test_collections_read_and_write_like_the_oracle(
         assert (view.order is None) == (order_id not in orders[:3])
     for invoice_id in [f"i{n:02d}" for n in range(12)]:
         assert repo.get_invoice(invoice_id=invoice_id) == invoices.get(invoice_id)
+
+
+# The base partition is the id itself (no pattern reads by the collection): a read by the id
+# alone is one item from the table's partition, strongly consistent on request.
+BY_ID = """\
+version: 1
+table: {name: Tickets}
+entities:
+  Ticket:
+    id: [ticket_id]
+    collection: [queue]
+    attributes: {ticket_id: str, queue: str, title: str}
+access_patterns:
+  get_ticket: {entity: Ticket, by: [ticket_id]}
+"""
+
+
+def test_a_read_by_the_id_without_its_collection_returns_one_item(
+    tmp_path_factory: pytest.TempPathFactory, dynamodb_client: Any, table_name: str
+) -> None:
+    design = compile_spec(BY_ID).design
+    assert design is not None
+    plan = design.pattern("get_ticket")
+    assert (plan.kind, plan.index, plan.consistent_allowed) == ("one", None, True)
+    tickets = spec_package(tmp_path_factory, "tickets_by_id", BY_ID)
+    repo = fresh_repository(tickets, dynamodb_client, table_name)
+    ticket = tickets.Ticket(ticket_id="t1", queue="ops", title="Disk full")
+    repo.create_ticket(ticket)
+    assert repo.get_ticket(ticket_id="t1", consistent=True) == ticket
+    assert repo.get_ticket(ticket_id="t2") is None

@@ -183,11 +183,17 @@ class Table:
         return assemble_aggregate(schema, self.live(items))
 
     def query_one(
-        self, schema: EntitySchema[M], *, index: str | None, partition: str, sort: SortCondition
+        self,
+        schema: EntitySchema[M],
+        *,
+        index: str | None,
+        partition: str,
+        sort: SortCondition,
+        consistent: bool = False,
     ) -> M | None:
         start: Item | None = None
         while True:
-            request = self.query_request(index, partition, sort, True, 2, start, False)
+            request = self.query_request(index, partition, sort, True, 2, start, consistent)
             response = self.call(self.client.query, **request)
             items = response.get("Items", [])
             found = self.live(items)

@@ -267,12 +267,15 @@ class RepositoryWriter:
         if plan.kind == "one":
             parts = f", [{', '.join(fixed)}]" if fixed else ""
             sort = equal if exact else f"sort_condition({tag!r}{parts})"
+            # On the base table (an id without its collection), strongly consistent on request.
+            strong = [f"consistent: bool = {plan.consistent!r}"] if plan.consistent_allowed else []
             self.add(
                 "",
-                f"    def {plan.name}(self, *, {', '.join(params)}) -> {entity.name} | None:",
+                f"    def {plan.name}(self, *, {', '.join(params + strong)}) -> {entity.name} | None:",
                 doc + '"""',
                 "        return self._table.query_one(",
-                f"            {schema}, index={plan.index!r}, partition={partition}, sort={sort}",
+                f"            {schema}, index={plan.index!r}, partition={partition}, sort={sort}"
+                + (", consistent=consistent" if strong else ""),
                 "        )",
             )
             return

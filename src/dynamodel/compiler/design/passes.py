@@ -183,7 +183,8 @@ def _table_kind(
     fixed = fixed_parts((partition, sort, ()), pattern.by_names, pattern.where_items)
     if fixed is None or sort[fixed : fixed + len(pattern.sort_names)] != pattern.sort_names:
         return None
-    return "page"
+    # By the id without the `collection`: one item, in a partition of the table.
+    return "one" if returns_one(entity, pattern) else "page"
 
 
 def gsi_placement(state: DesignState) -> DesignState:
