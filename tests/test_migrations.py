@@ -441,9 +441,9 @@ def test_four_segments_in_parallel_migrate_every_item_once(
     assert sum(r.rewritten for r in again) == 0 and _scan(dynamodb_client, table_name) == stored
     # A segment's cursor resumes that segment only.
     first = migrate(new, segment=1, total_segments=4, page_size=1, max_pages=1)
-    if first.cursor is not None:
-        with pytest.raises(InvalidCursorError, match="segment 1 of 4"):
-            migrate(new, segment=2, total_segments=4, cursor=first.cursor)
+    assert first.cursor is not None  # a one-item page of a segment holding items
+    with pytest.raises(InvalidCursorError, match="segment 1 of 4"):
+        migrate(new, segment=2, total_segments=4, cursor=first.cursor)
 
 
 def test_a_migration_keeps_to_its_capacity_budget(

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from dynamodel.compiler.codegen.expressions import (
+    attribute_type,
+    differences,
+    encoded,
+    fixed_sort_parts,
+    role_where,
+)
 from dynamodel.compiler.codegen.models import view_model_name
 from dynamodel.compiler.codegen.python import (
-    KEY_ENCODER,
-    annotation,
     attribute_annotation,
     import_from,
-    typed_literal,
     union_with,
 )
 from dynamodel.compiler.codegen.schemas import template_expression
-from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan, ViewPart
+from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan
 from dynamodel.compiler.names import (
     constant_case,
     repository_class_name,
     snake_case,
     write_method,
 )
-from dynamodel.compiler.spec.model import PRESENT, Entity, Presence, Spec
+from dynamodel.compiler.spec.model import PRESENT, Entity
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
 
@@ -48,68 +52,6 @@ from . import _schema as s
 
 _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 '''
-
-
-def _attribute_type(entity: Entity, name: str) -> str:
-    attribute = entity.attribute(name)
-    assert attribute is not None
-    return annotation(attribute.type, attribute.enum)
-
-
-def _key_type(entity: Entity, name: str) -> str:
-    attribute = entity.attribute(name)
-    assert attribute is not None
-    return attribute.type.base
-
-
-def _encode(entity: Entity, name: str, value: str) -> str:
-    return f"keys.{KEY_ENCODER[_key_type(entity, name)]}({value}, attribute={name!r})"
-
-
-def _fixed_sort(entity: Entity, plan: PatternPlan) -> list[str]:
-    """The encoded leading sort parts `by` arguments or `where` constants fix."""
-    constants = dict(plan.where)
-    parts = []
-    for name in plan.fixed_sort:
-        if name in constants:
-            value = typed_literal(_key_type(entity, name), constants[name])
-            parts.append(_encode(entity, name, value))
-        else:
-            parts.append(_encode(entity, name, name))
-    return parts
-
-
-def _role_constant(entity: Entity, name: str, value: object) -> str:
-    if isinstance(value, Presence):  # None: absent; PRESENT: any value
-        return "PRESENT" if value.present else "None"
-    return typed_literal(_key_type(entity, name), value)
-
-
-def _role_where(spec: Spec, part: ViewPart) -> str:
-    """A role's constants as typed Python literals, compared with the decoded item."""
-    entity = spec.entity(part.entity)
-    assert entity is not None
-    pairs = [f"({name!r}, {_role_constant(entity, name, value)})" for name, value in part.where]
-    return "(" + ", ".join(pairs) + ",)"
-
-
-def _differences(entity: Entity, plan: PatternPlan) -> list[str]:
-    """Tests that the item read does not match the `by` values beyond its id or `where`."""
-    tests = []
-    for name in plan.checked:
-        attribute = entity.attribute(name)
-        if attribute is not None and attribute.optional:
-            tests.append(f"found.{name} is None")
-        tests.append(f"{_encode(entity, name, 'found.' + name)} != wanted_{name}")
-    for name, value in plan.where:
-        if isinstance(value, Presence):  # the item read lacks (or has) the attribute
-            tests.append(f"found.{name} is {'' if value.present else 'not '}None")
-            continue
-        attribute = entity.attribute(name)
-        operator = "is not" if isinstance(value, bool) else "!="
-        constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
-        tests.append(f"found.{name} {operator} {constant}")
-    return tests
 
 
 class RepositoryWriter:
@@ -217,7 +159,7 @@ class RepositoryWriter:
         entity = self.spec.entity(plan.entity)
         assert entity is not None
         schema = f"s.{constant_case(entity.name)}"
-        params = [f"{n}: {_attribute_type(entity, n)}" for n in plan.by]
+        params = [f"{n}: {attribute_type(entity, n)}" for n in plan.by]
         doc = f'        """`{plan.name}` (spec line {plan.spec_line}): {plan.operation}'
         doc += f" on {plan.index or 'the table'}, {plan.key_condition}."
         if plan.kind == "get":
@@ -231,13 +173,13 @@ class RepositoryWriter:
                 doc + '"""',
                 f"        key = s.{snake_case(entity.name)}_key({args})",
             )
-            differs = _differences(entity, plan)
+            differs = differences(entity, plan)
             if not differs:
                 self.add(f"        return self._table.get({schema}, key, consistent=consistent)")
                 return
             # Encoded before the read: a wrong argument type fails as in a key, unsent.
             for name in plan.checked:
-                self.add(f"        wanted_{name} = {_encode(entity, name, name)}")
+                self.add(f"        wanted_{name} = {encoded(entity, name, name)}")
             self.add(
                 f"        found = self._table.get({schema}, key, consistent=consistent)",
                 "        if found is None or " + " or ".join(differs) + ":",
@@ -259,7 +201,7 @@ class RepositoryWriter:
         exact = "= :sk" in plan.key_condition
         eq = list(plan.equality_sort)
         rng = plan.range_attribute
-        fixed = _fixed_sort(entity, plan)
+        fixed = fixed_sort_parts(entity, plan)
         if exact and fixed:  # the fixed parts are the whole sort key
             equal = f"SortCondition(kind='eq', low=keys.join({tag!r}, {', '.join(fixed)}))"
         else:
@@ -279,10 +221,10 @@ class RepositoryWriter:
                 "        )",
             )
             return
-        optional = [f"{n}: {_attribute_type(entity, n)} | None = None" for n in eq]
+        optional = [f"{n}: {attribute_type(entity, n)} | None = None" for n in eq]
         bounds = [f"{rng}_from", f"{rng}_to"] if rng else []
         if rng:
-            rtype = _attribute_type(entity, rng)
+            rtype = attribute_type(entity, rng)
             optional += [f"{rng}_from: {rtype} | None = None", f"{rng}_to: {rtype} | None = None"]
         prefix = f"{rng}_prefix" if plan.takes_prefix else None
         if prefix:  # a str sort part also takes a prefix (begins_with)
@@ -309,7 +251,7 @@ class RepositoryWriter:
             for position, name in enumerate(eq):
                 later = [*eq[position + 1 :], *bounds]
                 self.add(f"        if {name} is not None:")
-                self.add(f"            equality.append({_encode(entity, name, name)})")
+                self.add(f"            equality.append({encoded(entity, name, name)})")
                 if later:
                     self.add(
                         "        elif " + " or ".join(f"{x} is not None" for x in later) + ":",
@@ -327,8 +269,8 @@ class RepositoryWriter:
                     "        sort = sort_condition(",
                     f"            {tag!r},",
                     "            equality,",
-                    f"            low=None if {rng}_from is None else {_encode(entity, rng, rng + '_from')},",
-                    f"            high=None if {rng}_to is None else {_encode(entity, rng, rng + '_to')},",
+                    f"            low=None if {rng}_from is None else {encoded(entity, rng, rng + '_from')},",
+                    f"            high=None if {rng}_to is None else {encoded(entity, rng, rng + '_to')},",
                     *(
                         [
                             f"            prefix=None if {prefix} is None else "
@@ -366,11 +308,11 @@ class RepositoryWriter:
         model = view_model_name(plan)
         first = self.spec.entity(plan.view[0].entity)
         assert first is not None
-        params = [f"{n}: {_attribute_type(first, n)}" for n in plan.by]
+        params = [f"{n}: {attribute_type(first, n)}" for n in plan.by]
         partition = template_expression(first, plan.partition, "")
         parts = ", ".join(
             f"ViewPartSpec(field={p.field!r}, schema=s.{constant_case(p.entity)}, many={p.many!r}"
-            + (f", where={_role_where(self.spec, p)})" if p.where else ")")
+            + (f", where={role_where(self.spec, p)})" if p.where else ")")
             for p in plan.view
         )
         sort = []

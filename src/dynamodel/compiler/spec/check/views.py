@@ -28,6 +28,15 @@ class ViewChecks:
     def err(self, pos: Pos, message: str, hint: str = "") -> None:
         self.diagnostics.append(error(pos, message, hint))
 
+    def attribute_ref(self, entity: Entity, ref: Ref, context: str) -> Attribute | None:
+        attribute = entity.attribute(ref.name)
+        if attribute is None and not entity.already_reported(ref.name):
+            names = [a.name for a in entity.attributes]
+            close = difflib.get_close_matches(ref.name, names, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"declare it in `{entity.name}`"
+            self.err(ref.pos, f"`{entity.name}` has no attribute `{ref.name}` ({context})", hint)
+        return attribute
+
     def entity_ref(self, ref: Ref, context: str) -> Entity | None:
         entity = self.spec.entity(ref.name)
         if entity is None:
