@@ -17,6 +17,8 @@ from typing import Any
 from dynamodel.compiler.design.ir import TABLE, Design, KeyTemplate, PatternPlan
 from dynamodel.compiler.spec.model import Entity, Spec
 from dynamodel.runtime import keys
+from tests.spec_semantics import comparable as _comparable
+from tests.spec_semantics import fill_derived, holds
 
 Item = dict[str, Any]
 
@@ -47,7 +49,8 @@ def random_value(rng: random.Random, type_name: str, enum: tuple[str, ...]) -> A
 
 
 def random_items(spec: Spec, rng: random.Random, per_entity: int) -> dict[str, list[Item]]:
-    """Items per entity; values drawn from small pools so that equal values collide often."""
+    """Items per entity; values drawn from small pools so that equal values collide often,
+    derived attributes computed from their sources."""
     items: dict[str, list[Item]] = {}
     for entity in spec.entities:
         seen: set[tuple[Any, ...]] = set()
@@ -61,6 +64,7 @@ def random_items(spec: Spec, rng: random.Random, per_entity: int) -> dict[str, l
                     row[attribute.name] = None
                 else:
                     row[attribute.name] = random_value(rng, attribute.type.base, attribute.enum)
+            fill_derived(entity, row)  # computed by the model, never drawn
             identity = tuple(_comparable(row[a]) for a in entity.id_names)
             if identity in seen:
                 continue
@@ -68,14 +72,6 @@ def random_items(spec: Spec, rng: random.Random, per_entity: int) -> dict[str, l
             rows.append(row)
         items[entity.name] = rows
     return items
-
-
-def _comparable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return value
 
 
 def build(template: KeyTemplate, values: Item, *, shard: int | None = None) -> str | None:
@@ -119,7 +115,7 @@ class SimulatedTable:
             assert entity is not None
             for row in items[entity.name]:
                 for key in entity_design.keys:
-                    if any(row.get(a) != v for a, v in key.where):
+                    if not holds(row, key.where):
                         continue
                     shard = None
                     if key.shards:

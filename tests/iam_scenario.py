@@ -17,13 +17,15 @@ from typing import Any
 
 from dynamodel import DynamodelError
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit.iam_access import counter_entities
+from dynamodel.compiler.emit.iam_access import batch_writable, counter_entities
 from dynamodel.compiler.names import write_method
 from dynamodel.compiler.spec.model import Entity
 from dynamodel.runtime.counters import Increment
 from dynamodel.runtime.guards import GUARD_TYPE, guard_item
+from dynamodel.runtime.names import VERSION_ATTRIBUTE
 from tests.design_simulator import _comparable
 from tests.iam_requests import RequestLog
+from tests.spec_semantics import settable
 from tests.test_repository_oracle import _arguments, _attach_members, _rows
 
 Row = dict[str, Any]
@@ -54,9 +56,10 @@ def _collect(design: Design, entity: str, obj: Any, written: dict[str, list[Row]
 
 
 def _ids(design: Design, entity: str, row: Row) -> Row:
+    """The item's key arguments: its id and its `collection` attributes."""
     model = design.spec.entity(entity)
     assert model is not None
-    return {name: row[name] for name in model.id_names}
+    return {name: row[name] for name in model.key_names}
 
 
 def exercise(
@@ -92,6 +95,9 @@ def exercise(
         if spec.root_of(entity.name) is not None or not created[entity.name]:
             continue
         _create_over_stale_guards(design, repo, log, entity.name, created[entity.name][0])
+        created[entity.name][0] = _save_over_stale_guards(
+            design, repo, log, entity.name, created[entity.name][0]
+        )
         _save_update(design, repo, log, entity.name, created, written)
     for plan in design.patterns:
         source = plan.entity or plan.view[0].entity
@@ -111,6 +117,7 @@ def exercise(
                 getattr(repo, plan.name)(**kwargs)
     _shared(design, package, repo, log, written)
     _delete_one(design, repo, log, written)
+    _count_down(design, package, repo, log, written)
 
 
 def _create_over_stale_guards(
@@ -121,6 +128,29 @@ def _create_over_stale_guards(
     guard over, checking that owner."""
     if not design.entity(entity).unique_guards:
         return
+    _leave_guards_behind(design, repo, entity, obj)
+    with log.calling(write_method("create", entity)):
+        getattr(repo, write_method("create", entity))(obj)
+
+
+def _save_over_stale_guards(
+    design: Design, repo: Any, log: RequestLog, entity: str, obj: Any
+) -> Any:
+    """The same for a save that creates `obj` (a new object, no version read): it takes the
+    guards over as a create does, and counts the item in its parents (`counts:`)."""
+    model = design.spec.entity(entity)
+    assert model is not None
+    if not (design.entity(entity).unique_guards or model.counts):
+        return obj
+    _leave_guards_behind(design, repo, entity, obj)
+    with log.calling(write_method("save", entity)):
+        fresh = type(obj)(**obj.model_dump(exclude={VERSION_ATTRIBUTE}))  # version 0: new
+        return getattr(repo, write_method("save", entity))(fresh)
+
+
+def _leave_guards_behind(design: Design, repo: Any, entity: str, obj: Any) -> None:
+    """Delete `obj`'s items (not its guards), as a TTL deletion would; the guards left behind
+    name another (gone) item where the ids allow, so that a takeover checks that owner."""
     client = repo._table.client
     schema = repo.SCHEMAS[type(obj)]
     partition = schema.table_key(obj)["PK"]
@@ -133,14 +163,10 @@ def _create_over_stale_guards(
     for item in stored:
         if item["_type"]["S"] != GUARD_TYPE:
             client.delete_item(TableName=repo.table_name, Key={"PK": item["PK"], "SK": item["SK"]})
-    # The guards left behind name another (gone) item where the ids allow: the takeover
-    # checks that owner too.
     model = design.spec.entity(entity)
     assert model is not None
     tenant = design.spec.table.tenant.name if design.spec.table.tenant else None
     _plant_stale_guards(repo, obj, model, tenant)
-    with log.calling(write_method("create", entity)):
-        getattr(repo, write_method("create", entity))(obj)
 
 
 def _plant_stale_guards(repo: Any, obj: Any, model: Entity, tenant: str | None) -> None:
@@ -179,8 +205,11 @@ def _save_update(
     first = created[entity][0]
     tenant = spec.table.tenant.name if spec.table.tenant else None
     keep = {*model.id_names, tenant}
-    # save: unique values move, the last member leaves
-    changes = {a: _changed(model, a, getattr(first, a)) for a in unique - keep}
+    # save: unique values move (a derived one with its source), the last member leaves
+    sources = {
+        a.derived.source.name if (a := model.attribute(n)) and a.derived else n for n in unique
+    }
+    changes = {a: _changed(model, a, getattr(first, a)) for a in sources - keep}
     for member in model.members:
         children = getattr(first, member.field)
         if children:
@@ -189,11 +218,13 @@ def _save_update(
     _plant_stale_guards(repo, moved, model, tenant)
     with log.calling(write_method("save", entity)), contextlib.suppress(DynamodelError):
         first = getattr(repo, write_method("save", entity))(moved)
-    # update: every other attribute changes (unique values move again), the expiry too
+    # update: every other attribute it takes changes (unique values move again), the expiry
+    # too; not a derived value or a counter, which it takes no argument for
+    scalar = {a.name for a in model.attributes if a.type.is_scalar}
     update = {
-        a.name: _changed(model, a.name, getattr(first, a.name))
-        for a in model.attributes
-        if a.name not in keep and a.type.is_scalar
+        name: _changed(model, name, getattr(first, name))
+        for name in settable(spec, model)
+        if name not in keep and name in scalar
     }
     _plant_stale_guards(repo, first.model_copy(update=update), model, tenant)
     with log.calling(write_method("update", entity)), contextlib.suppress(DynamodelError):
@@ -250,6 +281,47 @@ def _delete_one(design: Design, repo: Any, log: RequestLog, written: dict[str, l
                 )
 
 
+def _count_down(
+    design: Design, package: ModuleType, repo: Any, log: RequestLog, written: dict[str, list[Row]]
+) -> None:
+    """`counts:`: delete an item whose parents are there (each counter goes down), then one
+    whose parent was deleted meanwhile (the parent is read, and checked to stay gone). Each
+    gets new parents of its own, created with it unrecorded."""
+    spec = design.spec
+    tenant = spec.table.tenant.name if spec.table.tenant else None
+    for entity in spec.entities:
+        if not entity.counts or not written[entity.name]:
+            continue
+        row = dict(written[entity.name][0])
+        for vanishing in (False, True):
+            keys: list[Any] = []
+            for parent_ref, _ in entity.counts:
+                parent = spec.entity(parent_ref.name)
+                assert parent is not None
+                if not written[parent.name]:
+                    return
+                values = _given(parent, written[parent.name][0])
+                name = [n for n in parent.key_names if n != tenant][-1]
+                values[name] = _changed(parent, name, row[name])  # a parent of its own
+                created = getattr(repo, write_method("create", parent.name))(
+                    getattr(package, parent.name)(**values)
+                )
+                keys.append(repo.SCHEMAS[type(created)].table_key(created))
+                row.update({n: values[n] for n in parent.key_names})
+            getattr(repo, write_method("create", entity.name))(
+                getattr(package, entity.name)(**_given(entity, row))
+            )
+            for key in keys if vanishing else ():  # deleted by another writer meanwhile
+                repo._table.client.delete_item(TableName=repo.table_name, Key=key)
+            with log.calling(write_method("delete", entity.name)):
+                getattr(repo, write_method("delete", entity.name))(**_ids(design, entity.name, row))
+
+
+def _given(entity: Entity, row: Row) -> Row:
+    """The model arguments of a row: every attribute but the derived ones."""
+    return {a.name: row[a.name] for a in entity.attributes if a.derived is None}
+
+
 def _shared(
     design: Design, package: ModuleType, repo: Any, log: RequestLog, written: dict[str, list[Row]]
 ) -> None:
@@ -259,11 +331,7 @@ def _shared(
             if written[entity.name]:
                 ids = [_ids(design, entity.name, r) for r in written[entity.name][:3]]
                 repo.batch_get(getattr(package, entity.name), ids)
-    plain = [
-        e
-        for e in design.entities
-        if not (e.versioned or e.unique_guards or e.members) and written[e.name]
-    ]
+    plain = [e for e in batch_writable(design) if written[e.name]]
     if plain:
         puts, deletes = [], []
         for entity in plain:

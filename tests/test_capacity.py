@@ -40,7 +40,14 @@ from dynamodel.runtime.sizes import item_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
 
-from tracker import ChecklistItem, Membership, Ticket, TrackerRepository, User, Workspace
+from tracker import (
+    ChecklistItem,
+    Membership,
+    Ticket,
+    TrackerRepository,
+    User,
+    Workspace,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -216,6 +223,11 @@ class Meter:
                 key = self._key(request["Key"])
                 after = self._stored(request["Key"])
                 self._write(self._before[key], after, factor=factor)
+            elif kind == "ConditionCheck":
+                # Charged as a write of the checked item (twice, in a transaction); it writes
+                # no index.
+                checked = self._stored(request["Key"])
+                self.table_writes += factor * write_units(item_size(checked))
             else:
                 raise AssertionError(f"unexpected action {kind}")
 

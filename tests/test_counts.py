@@ -96,6 +96,24 @@ def test_create_and_delete_move_the_counter_in_one_transaction(
     assert repo.get_repo(owner="o", name="cli") is None
 
 
+@pytest.mark.backends("moto")
+def test_batch_write_refuses_counted_and_counting_items(
+    hub: ModuleType, dynamodb_client: Any, table_name: str
+) -> None:
+    # A batch put or delete has no condition and no counter action: a Star deleted by one
+    # would never count down, a Repo put by one would lose its counter.
+    repo = fresh_repository(hub, dynamodb_client, table_name)
+    repo.create_repo(hub.Repo(owner="o", name="cli"))
+    repo.create_star(star(hub, "cli", "ann"))
+    stored = repo.get_repo(owner="o", name="cli")
+    with pytest.raises(ValueError, match="Star needs conditional writes"):
+        repo.batch_write(delete=[star(hub, "cli", "ann")])
+    with pytest.raises(ValueError, match="Repo needs conditional writes"):
+        repo.batch_write(put=[stored.model_copy(update={"star_count": 0})])
+    assert count(repo, "cli") == 1
+    assert len(repo.stars_of_repo(owner="o", name="cli").items) == 1
+
+
 # MiniStack only: moto does not honour ClientRequestToken (it runs a resent transaction
 # again, whose failed condition then cancels it: the count stays right, but the create
 # reports AlreadyExistsError); DynamoDB and MiniStack answer the resend as the first.

@@ -31,6 +31,7 @@ from tests.design_simulator import (
     random_value,
     spec_pattern,
 )
+from tests.spec_semantics import holds, reached_by
 from tests.spec_strategies import parent_child_specs, to_yaml, valid_specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,13 +96,13 @@ def _check_entity_plan(
             (n, r)
             for n, r in table.query(plan, pk, ("eq", sk))
             if all(r.get(a) is not None and _same(r[a], args[a]) for a in plan.checked)
-            and all(_same(r.get(a), v) for a, v in plan.where)
+            and holds(r, plan.where)
         ]
         expected_rows = [
             r
             for r in rows
             if all(r.get(a) is not None and _same(r[a], args[a]) for a in pattern.by_names)
-            and all(_same(r.get(ref.name), v) for ref, v in pattern.where)
+            and holds(r, pattern.where_items)
         ]
         assert [_identity(design, n, r) for n, r in got] == [
             _identity(design, plan.entity, r) for r in expected_rows
@@ -112,6 +113,14 @@ def _check_entity_plan(
     given_eq = list(plan.equality_sort[: rng.randint(0, len(plan.equality_sort))])
     use_range = plan.range_attribute is not None and len(given_eq) == len(plan.equality_sort)
     use_range = use_range and rng.random() < 0.6
+    # `<attr>_prefix=`: a str range part read by begins_with on its encoded prefix.
+    prefix = None
+    if plan.takes_prefix and not use_range and len(given_eq) == len(plan.equality_sort):
+        assert plan.range_attribute is not None
+        values = [r[plan.range_attribute] for r in rows if r[plan.range_attribute] is not None]
+        if values and rng.random() < 0.5:
+            whole = rng.choice(values)
+            prefix = whole[: rng.randint(0, len(whole))]
     if any(args.get(a) is None for a in given_eq):
         return
     tag = plan.sort.segments[0].text
@@ -138,6 +147,8 @@ def _check_entity_plan(
             keys.join(tag, *eq_parts, keys.encode(range_type, low)),
             keys.upper_bound(keys.join(tag, *eq_parts, keys.encode(range_type, high))),
         )
+    elif prefix is not None:
+        condition = ("prefix", keys.join(tag, *eq_parts, keys.encode_str_prefix(prefix)))
     else:
         condition = ("prefix", keys.join(tag, *eq_parts) + keys.DELIMITER)
     shards = range(plan.shards) if plan.shards else [None]
@@ -153,11 +164,13 @@ def _check_entity_plan(
             return False  # sparse: no key in this index
         if not all(_same(row[a], args[a]) for a in (*plan.by, *given_eq)):
             return False
-        if any(not _same(row.get(a), v) for a, v in pattern.where_items):
+        if not holds(row, pattern.where_items):
             return False
         if use_range:
             value = _comparable(row[plan.range_attribute])
             return bool(_comparable(low) <= value <= _comparable(high))
+        if prefix is not None:
+            return bool(row[plan.range_attribute].startswith(prefix))
         return True
 
     expected = oracle_order(entity, plan, [r for r in rows if matches(r)])
@@ -192,10 +205,21 @@ def _check_view(
     plan: PatternPlan,
     rng: random.Random,
 ) -> None:
-    carriers = [r for p in plan.view for r in items[p.entity]]
+    pattern = spec_pattern(design.spec, plan.name)
+    fields = {f.name: f for f in pattern.view}
+    # Mostly arguments that reach an item (a role's by its own `by`), sometimes any item's.
+    carriers = [
+        (fields[p.field], r)
+        for p in plan.view
+        for r in items[p.entity]
+        if rng.random() < 0.15 or reached_by(pattern, fields[p.field], r) is not None
+    ]
     if not carriers:
         return
-    args = rng.choice(carriers)
+    field, row = rng.choice(carriers)
+    if reached_by(pattern, field, row) is None:
+        field = next(f for f in pattern.view if not f.by)
+    args = {n: row.get(own) for n, own in zip(plan.by, field.by_names(pattern), strict=True)}
     if any(args.get(a) is None for a in plan.partition.attributes):
         return
     pk = build(plan.partition, args)
@@ -205,27 +229,33 @@ def _check_view(
     else:  # another view shares the partition: this one reads from the head items onward
         condition = ("from" if plan.scan_forward else "upto", plan.head_bound)
     got = table.query(plan, pk, condition)
-    expected = {
-        _identity(design, p.entity, r)
+    # The oracle: each item the arguments reach in a field (its `by` and `where`), and which.
+    wanted = tuple(_comparable(args[n]) for n in plan.by)
+    field_of = {
+        _identity(design, p.entity, r): p.field
         for p in plan.view
         for r in items[p.entity]
-        if all(_same(r.get(a), args[a]) for a in plan.by)
+        if reached_by(pattern, fields[p.field], r) == wanted
     }
-    assert {_identity(design, n, r) for n, r in got} == expected
-    singles = {p.entity for p in plan.view if not p.many}
+    got_ids = [_identity(design, n, r) for n, r in got]
+    assert sorted(got_ids) == sorted(field_of), plan.name
+    singles = {p.field for p in plan.view if not p.many}
     seen_list = False
-    for name, _ in got:
-        if name in singles:
+    for identity in got_ids:
+        if field_of[identity] in singles:
             assert not seen_list, "a view's single item must come before its lists"
         else:
             seen_list = True
     for part in plan.view:
         if part.many:  # each list in the order the view promises (sort, then the id)
-            rows = [row for name, row in got if name == part.entity]
-            entity = design.spec.entity(part.entity)
-            assert entity is not None
-            key = design.entity(part.entity).key_on(plan.index or TABLE)
-            assert key is not None
+            rows = [r for n, r in got if field_of[_identity(design, n, r)] == part.field]
+            view_field = fields[part.field]
+            slot = view_field.slot(pattern) if view_field.is_role else ""
+            key = next(
+                k
+                for k in design.entity(part.entity).keys
+                if k.index == (plan.index or TABLE) and k.slot == slot
+            )
             order = [*key.sort_attributes, *key.tiebreak_attributes]
             expected_rows = sorted(rows, key=lambda r: tuple(_sortable(r[a]) for a in order))
             if not plan.scan_forward:

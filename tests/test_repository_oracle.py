@@ -18,13 +18,24 @@ from typing import Any
 
 import pytest
 
-from dynamodel import AlreadyExistsError, UniqueValueTakenError
+from dynamodel import AlreadyExistsError, NotFoundError, UniqueValueTakenError
 from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.design.ir import Design, PatternPlan
 from dynamodel.compiler.names import repository_class_name, snake_case
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.spec.model import Entity
 from tests.design_simulator import _comparable, oracle_order, random_items
+from tests.spec_semantics import (
+    arguments_reaching,
+    copy_sources,
+    counted_parents,
+    fill_copies,
+    fill_derived,
+    holds,
+    reached_by,
+    settable,
+    write_order,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted(ROOT.glob("examples/*/spec.yaml")) + sorted(ROOT.glob("tests/golden/*/spec.yaml"))
@@ -66,9 +77,27 @@ def fresh_repository(package: ModuleType, client: Any, table_name: str) -> Any:
 
 
 def _rows(design: Design, rng: random.Random, per_entity: int) -> dict[str, list[Row]]:
-    """Random attribute values for every entity, with members attached under their roots."""
+    """Random attribute values for every entity, with members attached under their roots;
+    most items of an entity that `counts:` in a parent take the key of one of its rows."""
     rows = random_items(design.spec, rng, per_entity)
     for entity in design.spec.entities:
+        for parent_ref, _ in entity.counts:
+            parents = rows[parent_ref.name]
+            parent = design.spec.entity(parent_ref.name)
+            assert parent is not None
+            for row in rows[entity.name]:
+                if parents and rng.random() < 0.8:
+                    row.update({n: rng.choice(parents)[n] for n in parent.key_names})
+        for source_name, _ in design.spec.copies_in(entity):
+            # `copy_of`: most holders naming a source name one of its rows
+            sources = rows[source_name]
+            source = design.spec.entity(source_name)
+            assert source is not None
+            for row in rows[entity.name]:
+                named = all(row.get(n) is not None for n in source.key_names)
+                if sources and named and rng.random() < 0.8:
+                    chosen = rng.choice(sources)
+                    row.update({n: chosen[n] for n in source.key_names})
         for row in rows[entity.name]:
             for attribute in entity.attributes:
                 base = attribute.type.base
@@ -81,6 +110,7 @@ def _rows(design: Design, rng: random.Random, per_entity: int) -> dict[str, list
                     row[attribute.name] = set()
                 elif base == "dict":
                     row[attribute.name] = {"k": [1, "x#y"]}
+            fill_derived(entity, row)
     return rows
 
 
@@ -94,18 +124,32 @@ def write_everything(
     """Create every top-level entity (roots with members); return what was written."""
     spec = design.spec
     written: dict[str, list[Row]] = {e.name: [] for e in spec.entities}
-    for entity in spec.entities:
-        if spec.root_of(entity.name) is not None:
-            continue
+    top_level = [e for e in spec.entities if spec.root_of(e.name) is None]
+    for entity in write_order(spec, top_level):
         model = getattr(package, entity.name)
         for row in rows[entity.name]:
             data = dict(row)
             members = _attach_members(spec, package, entity, data, rows, rng)
+            # `counts:`: refused without its parent, else each parent's counter goes up by 1.
+            parents = counted_parents(spec, entity, row, written)
+            # `copy_of`: refused when a source it names does not exist, else filled from it.
+            sources = copy_sources(spec, entity, row, written)
+            orphan = any(parent is None for parent, _ in parents)
+            orphan = orphan or any(source is None for source, _ in sources)
             try:
                 repo_method = getattr(repo, f"create_{snake_case(entity.name)}")
                 repo_method(model(**data, **members["fields"]))
             except (UniqueValueTakenError, AlreadyExistsError):
                 continue
+            except NotFoundError:
+                if not (entity.counts or spec.copies_in(entity)):
+                    raise
+                assert orphan, f"{entity.name} {row}: refused, but its parents exist"
+                continue
+            assert not orphan, f"{entity.name} {row}: created without its parent or source"
+            for parent, counter in parents:
+                parent[counter] += 1
+            fill_copies(spec, entity, row, sources)
             written[entity.name].append(row)
             for name, member_rows in members["rows"].items():
                 written[name].extend(member_rows)
@@ -185,7 +229,7 @@ def _expected(
             return False
         if any(_comparable(row[a]) != _comparable(kwargs[a]) for a in (*plan.by, *given)):
             return False
-        if any(_comparable(row.get(a)) != _comparable(v) for a, v in where):
+        if not holds(row, where):
             return False
         if bounds is not None:
             value = _comparable(row[plan.range_attribute])  # type: ignore[index]
@@ -204,21 +248,13 @@ def check_pattern(
         fields = {f.name: f for f in pattern.view}
 
         def role(part: Any, row: Row) -> tuple[Any, ...] | None:
-            """The view arguments that reach `row` in this field (its own `by`, for a role),
-            or None when the row is not in the field (a `by` unset, a `where` not met)."""
-            values = tuple(row.get(n) for n in fields[part.field].by_names(pattern))
-            if any(v is None for v in values):
-                return None
-            if any(_comparable(row.get(a)) != _comparable(v) for a, v in part.where):
-                return None
-            return tuple(_comparable(v) for v in values)
+            return reached_by(pattern, fields[part.field], row)  # type: ignore[no-any-return]
 
         carriers = [(part, r) for part in plan.view for r in written[part.entity] if role(part, r)]
         if not carriers:
             return
         part, sample = rng.choice(carriers)
-        names = fields[part.field].by_names(pattern)
-        arguments = {n: sample[own] for n, own in zip(pattern.by_names, names, strict=True)}
+        arguments = arguments_reaching(pattern, fields[part.field], sample)
         wanted = role(part, sample)
         view = method(**arguments, **({"limit": None} if plan.pages_view else {}))
         for part in plan.view:
@@ -318,8 +354,9 @@ def update_randomly(
         if spec.root_of(entity.name) is not None or not fresh[entity.name]:
             continue
         method = getattr(repo, f"update_{snake_case(entity.name)}")
-        # The table key (id and `collection`) names the item and cannot change.
-        changeable = [a.name for a in entity.attributes if a.name not in entity.key_names]
+        # The table key (id and `collection`) names the item and cannot change; a derived
+        # value follows its source, a counter its children's writes.
+        changeable = settable(spec, entity)
         for row in written[entity.name]:
             if rng.random() < 0.5 or not changeable:
                 continue
@@ -331,5 +368,6 @@ def update_randomly(
             except UniqueValueTakenError:
                 continue
             row.update(changes)
+            fill_derived(entity, row)  # recomputed by the update, with the keys it feeds
             updated += 1
     return updated

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -28,6 +29,7 @@ from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.names import repository_class_name, snake_case
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.samples import SampleData, sample_data
+from dynamodel.runtime.copies import INCARNATION_ATTRIBUTE
 from tests.backends import REGION, client_for
 from tests.spec_strategies import to_yaml, valid_specs
 from tests.test_repository_oracle import load_package
@@ -100,8 +102,33 @@ def test_items_are_what_the_generated_repository_writes(spec_path: Path, tmp_pat
         stored = _by_key(_scan(plain, f"samples-{spec_path.parent.name}"))
     expected = _by_key([dict(s.item) for s in samples.items])
     assert sorted(stored) == sorted(expected), "different item keys"
+    _predicted_incarnations(stored, expected)
     for key, item in expected.items():
         assert stored[key] == item, key
+
+
+def _predicted_incarnations(
+    stored: dict[tuple[str, str], dict[str, Any]], expected: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    """A source of copies gets a random `_incarnation` (a ULID) when it is created; the samples
+    predict one of their own. Each stored incarnation must be a fresh ULID, distinct per item;
+    it is replaced by the predicted one, in the source's item and in every holder's stamp
+    (`_copy_<Source>`: incarnation, then version), so that the stamps must name their source."""
+    renamed: dict[str, str] = {}
+    for key, item in stored.items():
+        if INCARNATION_ATTRIBUTE in item:
+            actual = item[INCARNATION_ATTRIBUTE]["S"]
+            assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", actual), actual
+            assert actual not in renamed, "two sources share an incarnation"
+            assert INCARNATION_ATTRIBUTE in expected[key], key
+            renamed[actual] = expected[key][INCARNATION_ATTRIBUTE]["S"]
+            item[INCARNATION_ATTRIBUTE] = {"S": renamed[actual]}
+    for item in stored.values():
+        for name, value in item.items():
+            if name.startswith("_copy_") and "S" in value:
+                incarnation, _, version = value["S"].partition(".")
+                assert incarnation in renamed, f"{name} names no stored source"
+                item[name] = {"S": f"{renamed[incarnation]}.{version}"}
 
 
 @pytest.mark.parametrize("spec_path", SPECS, ids=lambda p: p.parent.name)

@@ -206,11 +206,16 @@ def renamed_entity(draw: st.DrawFn) -> tuple[str, str, str, str]:
     old = draw(st.sampled_from(_entity_names(tree)))
     taken = _taken_names(tree)
     # A valid new name: PascalCase with a lowercase letter (`X` is its own schema constant),
-    # neither taken nor reserved.
+    # neither taken nor reserved, and not one whose methods' parameter is a keyword or `self`
+    # (`As`: `create_as(as: As)`).
     new = draw(
         st.from_regex(r"\A[A-Z][A-Za-z0-9]{0,20}\Z").filter(
             lambda n: (
-                n not in taken and n not in RESERVED_ENTITY_NAMES and any(c.islower() for c in n)
+                n not in taken
+                and n not in RESERVED_ENTITY_NAMES
+                and any(c.islower() for c in n)
+                and not keyword.iskeyword(snake_case(n))
+                and snake_case(n) != "self"
             )
         )
     )
@@ -232,6 +237,23 @@ def _rename_exact(tree: Any, old: str, new: str) -> Any:
     return tree
 
 
+def _renamed_lookups(design: Design, old: str, new: str) -> dict[str, str]:
+    """The access patterns `copy_of` adds, `<holder>_copies_of_<source>` (named after the
+    entities, as the spec reference says), by their names before and after the renaming."""
+    spec = design.spec
+
+    def renamed(name: str) -> str:
+        return snake_case(new if name == old else name)
+
+    return {
+        f"{snake_case(holder.name)}_copies_of_{snake_case(source)}": (
+            f"{renamed(holder.name)}_copies_of_{renamed(source)}"
+        )
+        for holder in spec.entities
+        for source, _ in spec.copies_in(holder)
+    }
+
+
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
 @given(renamed_entity())
 def test_renaming_an_entity_everywhere_keeps_the_spec_valid(
@@ -244,8 +266,10 @@ def test_renaming_an_entity_everywhere_keeps_the_spec_valid(
     assert renamed.ok, renamed.rendered()
     assert original.design is not None and renamed.design is not None
     assert len(renamed.design.indexes) == len(original.design.indexes)
+    lookups = _renamed_lookups(original.design, old, new)
     assert [(p.name, p.operation, p.index, p.requests) for p in renamed.design.patterns] == [
-        (p.name, p.operation, p.index, p.requests) for p in original.design.patterns
+        (lookups.get(p.name, p.name), p.operation, p.index, p.requests)
+        for p in original.design.patterns
     ]
     assert {e.name for e in renamed.design.entities} == {
         new if e.name == old else e.name for e in original.design.entities

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -29,6 +29,7 @@ from dynamodel.compiler.emit.artifacts import (
     sampled_artifacts,
 )
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
+from dynamodel.compiler.emit.copies_stack import NoCopiesError, emit_copies_stack
 from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.emit.html import emit_html
 from dynamodel.compiler.emit.markdown import emit_markdown
@@ -214,11 +215,48 @@ def cloudformation(
     format: Annotated[
         TemplateFormat, typer.Option("--format", "-f", help="Template syntax.")
     ] = TemplateFormat.yaml,
+    copies: Annotated[
+        bool,
+        typer.Option(
+            "--copies",
+            help="Print the SAM stack of the copies handler (<package>.copies.handler on the "
+            "table's stream) instead of the table's template; the spec must declare copy_of.",
+        ),
+    ] = False,
+    package: Annotated[
+        str | None,
+        typer.Option(
+            "--package",
+            "-p",
+            help="With --copies: the generated package's name (default: the table name).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Print a CloudFormation template for the table."""
+    """Print a CloudFormation template for the table (or, with --copies, the copies handler's
+    SAM stack)."""
     result = compile_file(spec)
-    assert result.design is not None
-    sys.stdout.write(emit_cloudformation(result.design, fmt=format.value))
+    design = result.design
+    assert design is not None
+    if not copies:
+        if package is not None:
+            _usage("--package applies to --copies (the table's template names no package)")
+        sys.stdout.write(emit_cloudformation(design, fmt=format.value))
+        return
+    default = default_package_name(design)
+    name = package or default
+    if not is_package_name(name):
+        _usage(f"--package {name!r} is not an importable name (an identifier, not a keyword)")
+    try:
+        text = emit_copies_stack(design, package=name, default_package=default, fmt=format.value)
+    except NoCopiesError as exc:
+        _usage(str(exc))
+    sys.stdout.write(text)
+
+
+def _usage(message: str) -> NoReturn:
+    stderr().print(f"dynamodel: {message}", markup=False)
+    raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()

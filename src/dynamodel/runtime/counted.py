@@ -8,6 +8,10 @@ bringing a parent back to life. The transaction's ClientRequestToken makes a ret
 apply once. A counter is never written from a model: the parent's save keeps the stored
 value (under a condition that it is still that value), and its update takes no argument for
 it.
+
+The same update removes the counter's recount marker (`_recount_<counter>`, absent but while
+a counter backfill counts the parent's children): so the backfill can tell that a child was
+written while it counted, and count again (`dynamodel.runtime.migrate.counted`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dynamodel.runtime.errors import NotFoundError, VersionConflictError
+from dynamodel.runtime.names import RECOUNT_MARKER
 from dynamodel.runtime.schema import CounterSpec, EntitySchema, Item
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action
@@ -72,9 +77,13 @@ def counter_actions(table: Table, schema: EntitySchema[Any], obj: Any, delta: in
                 kind="Update",
                 request={
                     "Key": key,
-                    "UpdateExpression": "ADD #n :d",
+                    "UpdateExpression": "ADD #n :d REMOVE #r",
                     "ConditionExpression": "attribute_exists(#pk)",
-                    "ExpressionAttributeNames": {"#n": counter.attribute, "#pk": "PK"},
+                    "ExpressionAttributeNames": {
+                        "#n": counter.attribute,
+                        "#pk": "PK",
+                        "#r": RECOUNT_MARKER + counter.attribute,
+                    },
                     "ExpressionAttributeValues": {":d": {"N": str(delta)}},
                 },
                 on_condition_failed=missing,

@@ -55,6 +55,11 @@ class VersionConflictError(DynamodelError):
         self.found = found
 
 
+class CopySourceChangedError(VersionConflictError):
+    """The source of a denormalized copy changed while its holder was written (after a few
+    attempts from fresh reads); `entity` and `key` name the source. Nothing was written."""
+
+
 class NotFoundError(DynamodelError):
     """The item to update or delete does not exist."""
 

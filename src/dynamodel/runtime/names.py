@@ -14,3 +14,8 @@ ENTITY_ATTRIBUTE = "_entity"  # a guard item's entity
 GUARD_TYPE = "_unique"  # the `_type` of unique-guard items
 MARKER_TYPE = "_applied"  # the `_type` of apply-once markers; stream parsers skip them
 MARKER_TAG = "_applied"  # the markers' key namespace: entity tags start with a capital
+# A counter's recount marker, `_recount_<counter>` on the parent item: a counter backfill
+# sets it before it counts the parent's children, and every create or delete of a child
+# removes it in the same transaction as the count's change (`runtime/counted.py`), so the
+# backfill knows whether a child was written while it counted (`runtime/migrate/counted.py`).
+RECOUNT_MARKER = "_recount_"

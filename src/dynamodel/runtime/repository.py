@@ -20,7 +20,7 @@ from dynamodel.runtime.table import Table
 from dynamodel.runtime.transport.client import default_client
 
 if TYPE_CHECKING:
-    from dynamodel.runtime.migrate import MigrationReport
+    from dynamodel.runtime.migrate import ChildQuery, MigrationReport
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -91,11 +91,18 @@ class Repository:
         self, *, put: Sequence[BaseModel] = (), delete: Sequence[BaseModel] = ()
     ) -> None:
         """Put and delete items without conditions (BatchWriteItem, 25 a request), for
-        entities with no version, unique values or members: those need the checks of save_*
-        and delete_*. Raises BatchIncompleteError with what stayed unprocessed."""
+        entities with no version, unique values or members, that count in no parent and hold
+        no counter (`counts:`): those need the checks of save_* and delete_*. Raises
+        BatchIncompleteError with what stayed unprocessed."""
         for obj in [*put, *delete]:
             schema = self.SCHEMAS[type(obj)]
-            if schema.versioned or schema.unique or schema.members:
+            if (
+                schema.versioned
+                or schema.unique
+                or schema.members
+                or schema.counts
+                or schema.counters
+            ):
                 raise ValueError(
                     f"{schema.name} needs conditional writes: use save/delete, not batch_write"
                 )
@@ -169,6 +176,87 @@ class Repository:
             key_attributes=key_attributes,
             stale_attributes=stale_attributes,
             guards=guards,
+            cursor=cursor,
+            page_size=page_size,
+            max_pages=max_pages,
+            on_page=on_page,
+            segment=segment,
+            total_segments=total_segments,
+            max_units_per_second=max_units_per_second,
+        )
+
+    def migrate_counter(
+        self,
+        parent: type[M],
+        attribute: str,
+        children: Mapping[type[BaseModel], Callable[[M], ChildQuery]],
+        *,
+        cursor: str | None = None,
+        page_size: int = 100,
+        max_pages: int | None = None,
+        on_page: Callable[[MigrationReport], None] | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        max_units_per_second: float | None = None,
+    ) -> MigrationReport:
+        """Backfill a counter: set `attribute` of every stored `parent` item to its number of
+        stored children, the items of the `children` entities (each mapped to where a
+        parent's items of it are) whose `counts:` names this counter. See
+        `dynamodel.runtime.migrate.counted` (generated `backfill_<parent>_<counter>()` calls
+        this; named `migrate_*` as the spec reserves that prefix); the options are those of
+        `migrate_items`."""
+        from dynamodel.runtime.migrate import CountedChildren, backfill_counter
+
+        schema = self.SCHEMAS[parent]
+        counted = []
+        for child, where in children.items():
+            child_schema = self.SCHEMAS[child]
+            [counter] = [
+                c
+                for c in child_schema.counts
+                if (c.parent, c.attribute) == (schema.name, attribute)
+            ]
+            counted.append(CountedChildren(schema=child_schema, counter=counter, where=where))
+        return backfill_counter(
+            self._table,
+            schema,
+            attribute,
+            counted,
+            cursor=cursor,
+            page_size=page_size,
+            max_pages=max_pages,
+            on_page=on_page,
+            segment=segment,
+            total_segments=total_segments,
+            max_units_per_second=max_units_per_second,
+        )
+
+    def migrate_copies(
+        self,
+        holder: type[M],
+        source: str,
+        *,
+        cursor: str | None = None,
+        page_size: int = 100,
+        max_pages: int | None = None,
+        on_page: Callable[[MigrationReport], None] | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        max_units_per_second: float | None = None,
+    ) -> MigrationReport:
+        """Backfill copies: fill every stored `holder` item's copies of the entity `source`
+        from the source as stored (`copy_of`). See `dynamodel.runtime.migrate.copies`
+        (generated `backfill_<holder>_copies_of_<source>()` calls this); safe beside the
+        stream handler, and a second run changes nothing. The options are those of
+        `migrate_items`."""
+        from dynamodel.runtime.migrate import backfill_copies
+
+        schema = self.SCHEMAS[holder]
+        [copy] = [c for c in schema.copies if c.source == source]
+        return backfill_copies(
+            self._table,
+            schema,
+            copy,
             cursor=cursor,
             page_size=page_size,
             max_pages=max_pages,

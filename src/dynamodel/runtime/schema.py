@@ -68,6 +68,22 @@ class CounterSpec:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CopySpec:
+    """`copy_of: Source.attribute` in a holder: its copies of one source entity."""
+
+    source: str  # the source entity
+    attributes: tuple[tuple[str, str], ...]  # (holder attribute, source attribute)
+    references: tuple[str, ...]  # the holder's attributes that hold the source's key
+    # The source's table key from a holder; None when a reference is None (no source named).
+    source_key: Callable[[Any], Item | None]
+
+    @property
+    def stamp(self) -> str:
+        """The holder item's attribute recording which source state its copies are."""
+        return f"_copy_{self.source}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class EntitySchema(Generic[M]):
     name: str
     model: type[M]
@@ -94,6 +110,10 @@ class EntitySchema(Generic[M]):
     # This entity's own counter attributes, kept by its children's writes: never written
     # from a model (a save keeps the stored values).
     counters: tuple[str, ...] = ()
+    # Denormalized copies this entity holds, per source (spec 1.1 `copy_of`).
+    copies: tuple[CopySpec, ...] = ()
+    # Whether other entities copy from this one: its items then carry an incarnation.
+    copied: bool = False
 
     @property
     def expiry_attribute(self) -> str | None:

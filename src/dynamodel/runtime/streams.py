@@ -207,8 +207,8 @@ class StreamParser(Generic[C]):
             )
         try:
             keys = {name: _key_text(value) for name, value in (body.get("Keys") or {}).items()}
-            new_image = _image(body.get("NewImage"))
-            old_image = _image(body.get("OldImage"))
+            new_image = image_item(body.get("NewImage"))
+            old_image = image_item(body.get("OldImage"))
         except (ValueError, TypeError, AttributeError, StopIteration) as error:
             raise StreamRecordError(
                 f"record {event_id!r} has malformed keys or images ({type(error).__name__}: {error})",
@@ -309,7 +309,8 @@ def _key_text(value: Mapping[str, Any]) -> str:
     return str(text) if tag == "S" else f"{tag}:{text}"
 
 
-def _image(image: Mapping[str, Any] | None) -> Item | None:
+def image_item(image: Mapping[str, Any] | None) -> Item | None:
+    """A record's image as the low-level client gives items (None when there is none)."""
     if not image:
         return None
     return {name: _attribute_value(value) for name, value in image.items()}

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.copies import born, fill_copies, keeping_copies, reborn
 from dynamodel.runtime.counted import counter_actions
 from dynamodel.runtime.errors import (
     AlreadyExistsError,
@@ -145,8 +146,14 @@ def unexpected(reason: Mapping[str, Any]) -> DynamodelError:
 
 
 def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
+    return keeping_copies(schema, partial(_create, table, schema, obj))
+
+
+def _create(table: Table, schema: EntitySchema[M], obj: M) -> M:
     new = obj.model_copy(update={VERSION_ATTRIBUTE: 1}) if schema.versioned else obj
     entries = flatten(schema, new)
+    new, filled, copy_checks = fill_copies(table, schema, new, entries[0][2])
+    entries[0] = (entries[0][0], new, born(schema, filled))
     actions = [
         Action(
             kind="Put",
@@ -161,6 +168,7 @@ def create(table: Table, schema: EntitySchema[M], obj: M) -> M:
     ]
     actions += guard_actions(table, schema, None, new, stored=None, written=entries[0][2])
     actions += counter_actions(table, schema, new, +1)
+    actions += copy_checks
     run_claiming(table, schema, new, actions, send=run)
     return new
 
@@ -248,20 +256,28 @@ def conflict(schema: EntitySchema[Any], obj: Any, key: Item, expected: int | Non
 
 def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     """Create or replace, checking and bumping the version; for a root, write its members and
-    delete members no longer present; move unique guards whose values changed."""
+    delete members no longer present; move unique guards whose values changed; fill a
+    holder's copies from their sources as they are now."""
+    return keeping_copies(schema, partial(_save, table, schema, obj))
+
+
+def _save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     key = schema.table_key(obj)
     if not (
         schema.versioned or schema.unique or schema.members or schema.counts or schema.counters
     ):
+        # An unconditional Put; a holder's copies are filled first, and each source checked
+        # in the same transaction (none to check when its references are None).
+        new, item, copy_checks = fill_copies(table, schema, obj, schema.to_item(obj))
         action = Action(
             kind="Put",
-            request={"Item": schema.to_item(obj)},
+            request={"Item": item},
             on_condition_failed=unexpected,
             entity=schema.name,
-            describe=partial(schema.describe, obj),
+            describe=partial(schema.describe, new),
         )
-        run(table, [action])
-        return obj
+        run(table, [action, *copy_checks])
+        return new
     entries = flatten(schema, obj)  # every item encoded (so checked) before anything is read
     stored, partition = current_state(table, schema, key)
     # An expired item is gone to readers, so a save replaces it as it would create the item.
@@ -293,6 +309,8 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
         entries[0] = (entries[0][0], entries[0][1], {**entries[0][2], **kept_values})
         new = new.model_copy(update={n: getattr(current, n) for n in kept_values})
         guarded = (*guarded, *schema.counters)
+    new, filled, copy_checks = fill_copies(table, schema, new, entries[0][2])
+    entries[0] = (entries[0][0], new, reborn(schema, filled, live))
     condition = (
         root_condition(schema, live, expected, guarded)
         if live is not None
@@ -329,5 +347,6 @@ def save(table: Table, schema: EntitySchema[M], obj: M) -> M:
     actions += guard_actions(table, schema, current, new, stored=live, written=entries[0][2])
     if live is None:  # a save that creates the item counts it, as a create does
         actions += counter_actions(table, schema, new, +1)
+    actions += copy_checks
     run_claiming(table, schema, new, actions, send=run)
     return new

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import keyword
 
+from dynamodel.compiler.codegen.copies import generate_copies
 from dynamodel.compiler.codegen.migrations import generate_migrations
 from dynamodel.compiler.codegen.models import generate_models, view_model_name
 from dynamodel.compiler.codegen.python import all_list, import_from
@@ -53,9 +54,10 @@ def generate_package(
     previous: Design | None = None,
     previous_name: str = "previous.yaml",
 ) -> dict[str, str]:
-    """The package's files (with `streams.py` when the table has a stream); with `previous`
+    """The package's files (with `streams.py` when the table has a stream, and `copies.py`,
+    the stream handler, when entities hold copies of others); with `previous`
     (the design of the spec now deployed), also `migrations.py` when stored items need
-    rewriting for this design."""
+    rewriting or backfilling for this design."""
     files = {
         f"{package}/__init__.py": _init(design, package),
         f"{package}/models.py": generate_models(design, spec_name=spec_name),
@@ -67,9 +69,11 @@ def generate_package(
         files[f"{package}/streams.py"] = generate_streams(
             design, package=package, spec_name=spec_name
         )
+    if any(design.spec.copies_in(e) for e in design.spec.entities):
+        files[f"{package}/copies.py"] = generate_copies(design, spec_name=spec_name)
     if previous is not None:
         diff = diff_designs(previous, design)
-        if diff.migrated_entities:
+        if diff.migrated_entities or diff.backfills:
             files[f"{package}/migrations.py"] = generate_migrations(
                 diff, previous, design, spec_name=spec_name, previous_name=previous_name
             )

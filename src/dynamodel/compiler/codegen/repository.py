@@ -23,6 +23,7 @@ from dynamodel.compiler.names import (
     snake_case,
     write_method,
 )
+from dynamodel.compiler.spec.copies import reference_names
 from dynamodel.compiler.spec.model import PRESENT, Entity
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
@@ -109,12 +110,17 @@ class RepositoryWriter:
             + '"""',
             f"        return save(self._table, {schema}, {fn})",
         )
-        # Not the key, a derived value, or a counter its children's writes keep.
-        counters = {name for _, name in self.spec.counters_of(entity.name)}
+        # Not the key, a derived value, a counter its children's writes keep, a copy the
+        # source's changes keep, or a reference to a source (a save changes it, refilling).
+        kept = {name for _, name in self.spec.counters_of(entity.name)}
+        kept.update(reference_names(self.spec, entity))
         changeable = [
             a
             for a in entity.attributes
-            if a.name not in entity.key_names and a.derived is None and a.name not in counters
+            if a.name not in entity.key_names
+            and a.derived is None
+            and a.copy_of is None
+            and a.name not in kept
         ]
         params = [
             f"{a.name}: {union_with(attribute_annotation(a), 'Unset')} = UNSET" for a in changeable

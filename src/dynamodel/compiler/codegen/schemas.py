@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pprint
 
+from dynamodel.compiler.codegen.copies import copy_schema_lines
 from dynamodel.compiler.codegen.python import (
     KEY_ENCODER,
     attribute_annotation,
@@ -267,6 +268,7 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
             else []
         ),
         *_counts(design.spec, entity),
+        *copy_schema_lines(design.spec, entity),
         "    unique=(",
     ]
     for guard, guard_fn, _ in guards:
@@ -319,6 +321,8 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
         runtime_names.append("UniqueGuardSpec")
     if any(e.counts for e in spec.entities):
         runtime_names.append("CounterSpec")
+    if any(spec.copies_in(e) for e in spec.entities):
+        runtime_names.append("CopySpec")
     # Parts joined once at the end: `+=` on one growing string copied it for every entity.
     out = [
         HEADER.format(

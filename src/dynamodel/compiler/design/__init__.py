@@ -11,6 +11,7 @@ from dynamodel.compiler.design.capacity import estimate_capacity
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.design.passes import PASSES, DesignState
 from dynamodel.compiler.diagnostics import Diagnostic, sort_diagnostics
+from dynamodel.compiler.spec.copies import with_copy_lookups
 from dynamodel.compiler.spec.model import Spec
 
 __all__ = ["PASSES", "Design", "design_spec", "run_passes"]
@@ -26,6 +27,7 @@ def run_passes(spec: Spec) -> DesignState:
 
 def design_spec(spec: Spec) -> tuple[Design | None, tuple[Diagnostic, ...]]:
     """Design the table. Pure and deterministic: the same spec always gives the same design."""
+    spec = with_copy_lookups(spec)  # the holder lookups `copy_of` needs are patterns too
     state = run_passes(spec)
     warnings = list(state.warnings)
     if any(d.is_error for d in state.diagnostics):

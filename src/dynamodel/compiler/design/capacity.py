@@ -206,6 +206,11 @@ def _writes(
     # `counts:` parents: a create or delete also updates each one's counter, in the same
     # transaction; a delete reads the item first (for its parents' keys).
     counted = [parent.name for parent, _ in spec_entity.counts]
+    # `copy_of` sources: a create or save reads each one strongly consistently and checks in
+    # the same transaction that it is still as read (a ConditionCheck costs a write of it).
+    sources = [name for name, _ in design.spec.copies_in(spec_entity)]
+    copy_reads = sum((read_units(sizes[n].bytes, consistent=True) for n in sources), 0.0)
+    copy_units = sum(write_units(sizes[n].bytes) for n in sources)
     checked = entity.versioned or bool(entity.unique_guards) or has_members or bool(counted)
     # The consistent read a checked write makes first: the partition of an aggregate, else
     # the item itself.
@@ -213,8 +218,8 @@ def _writes(
     items = sum(counts.values())
     name = snake_case(entity.name)
     plans = {
-        "create": (items + len(guards) + len(counted), 0.0, True),
-        "save": (items, read_first if checked else 0.0, False),
+        "create": (items + len(guards) + len(counted) + len(sources), copy_reads, True),
+        "save": (items + len(sources), (read_first if checked else 0.0) + copy_reads, False),
         "update": (1, read_units(root_bytes, consistent=True), False),
         "delete": (
             items + len(guards) + len(counted) if checked else 1,
@@ -232,6 +237,8 @@ def _writes(
         if with_guards and transaction:
             table_units += sum(write_units(size) for size in guards)
             table_units += sum(write_units(sizes[parent].bytes) for parent in counted)
+        if kind in ("create", "save") and transaction:
+            table_units += copy_units
         if transaction:
             table_units *= 2
         index_units: dict[str, float] = defaultdict(float)

@@ -4,7 +4,9 @@
 ship it: nothing (safe), a deployment step (a GSI added or removed: CloudFormation creates or
 deletes one GSI per stack update), a data migration (stored items must be rewritten because
 their keys, index keys, unique guards or attribute types change), or the loss of the table
-(its key schema or name changes: CloudFormation replaces it). The design stage already made
+(its key schema or name changes: CloudFormation replaces it). Attributes filled from other
+items (a new counter's count of stored children) are data migrations too, each with its
+generated backfill (`compiler/diff/backfills.py`). The design stage already made
 every key template explicit, so the comparison is of templates, not of the patterns that led
 to them: a new pattern that the existing keys serve changes no template and is safe.
 """
@@ -14,10 +16,26 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dynamodel.compiler.design.ir import Design, PatternPlan
+from dynamodel.compiler.diff.backfills import copy_changes, counter_changes
 from dynamodel.compiler.diff.entities import entity_changes
-from dynamodel.compiler.diff.types import SEVERITIES, SEVERITY_TITLES, Change, SchemaDiff, Severity
+from dynamodel.compiler.diff.types import (
+    SEVERITIES,
+    SEVERITY_TITLES,
+    Backfill,
+    Change,
+    SchemaDiff,
+    Severity,
+)
 
-__all__ = ["SEVERITIES", "SEVERITY_TITLES", "Change", "SchemaDiff", "Severity", "diff_designs"]
+__all__ = [
+    "SEVERITIES",
+    "SEVERITY_TITLES",
+    "Backfill",
+    "Change",
+    "SchemaDiff",
+    "Severity",
+    "diff_designs",
+]
 
 
 def diff_designs(old: Design, new: Design) -> SchemaDiff:
@@ -45,12 +63,15 @@ def diff_designs(old: Design, new: Design) -> SchemaDiff:
                     "the table, read by nothing; delete them, or keep them",
                 )
             )
+    backfills = counter_changes(old, new) + copy_changes(old, new)
+    changes += backfills
     changes += _pattern_changes(old, new)
     return SchemaDiff(
         changes=tuple(changes),
         indexes_added=added,
         indexes_removed=removed,
         migrated_entities=tuple(migrated),
+        backfills=tuple(c.backfill for c in backfills if c.backfill is not None),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, EntityKey, PatternPlan
+from dynamodel.compiler.spec.copies import lookup_name
 from dynamodel.compiler.spec.model import Presence
 
 
@@ -71,6 +72,15 @@ def entity_summary(design: Design, entity: EntityDesign) -> str:
             parts.append(f"counted in {parent.name}.{counted.name} (create +1, delete -1)")
         for child, counter in design.spec.counters_of(entity.name):
             parts.append(f"{counter} counts {child.name} items (kept by their writes)")
+        for source, copies in design.spec.copies_in(spec_entity):
+            pairs = [f"{source}.{a.copy_of[1].name} to {a.name}" for a in copies if a.copy_of]
+            parts.append(
+                f"copies {' and '.join(pairs)}, kept by copies.handler through "
+                f"{lookup_name(entity.name, source)}"
+            )
+        holders = design.spec.copy_holders(entity.name)
+        if holders:
+            parts.append(f"copied into {', '.join(holders)}")
     return "; ".join(parts)
 
 

@@ -28,12 +28,13 @@ def plan_steps(diff: SchemaDiff, *, old_path: str, new_path: str) -> list[str]:
             f"Update the table stack to add {name}, alone (CloudFormation creates one GSI per "
             "update); wait until it is ACTIVE."
         )
-    if diff.migrated_entities:
-        functions = ", ".join(f"migrate_{snake_case(e)}()" for e in diff.migrated_entities)
+    if diff.migrated_entities or diff.backfills:
         steps.append(
             f"Generate the migrations: `dynamodel generate {new_path} --out DIR --previous "
             f"{old_path}` writes migrations.py into the package."
         )
+    if diff.migrated_entities:
+        functions = ", ".join(f"migrate_{snake_case(e)}()" for e in diff.migrated_entities)
         steps.append(
             "Deploy the code of the new spec, then run "
             f"{functions} (in this order) with the deployed table: each rewrites the stored "
@@ -41,9 +42,19 @@ def plan_steps(diff: SchemaDiff, *, old_path: str, new_path: str) -> list[str]:
             "resumes from the cursor it reports. Run it again until a pass rewrites nothing: "
             "that pass also catches items written by old code still running during the first."
         )
-    elif diff.severity != "safe":
+    if diff.backfills:
+        functions = ", ".join(f"{b.function}()" for b in diff.backfills)
+        steps.append(
+            ("Then, once" if diff.migrated_entities else "Deploy the code of the new spec; once")
+            + " no code of the previous spec runs any more (its writes of children do not "
+            f"move counters), run {functions} with the deployed table: each sets a counter "
+            "of every stored item to its number of stored children, exactly while children "
+            "are created and deleted, resumes from the cursor it reports, and changes nothing "
+            "when run again."
+        )
+    elif not diff.migrated_entities and diff.severity != "safe":
         steps.append("Deploy the code of the new spec.")
-    manual = [c for c in diff.changes if c.severity == "migrate" and c.migrates is None]
+    manual = [c for c in diff.changes if c.severity == "migrate" and c.migration is None]
     for change in manual:
         steps.append(f"By hand ({change.subject}): {change.summary}.")
     for name in diff.indexes_removed:
@@ -86,13 +97,13 @@ def emit_diff_json(diff: SchemaDiff, *, old_path: str, new_path: str) -> str:
                 "severity": c.severity,
                 "subject": c.subject,
                 "summary": c.summary,
-                "migration": f"migrate_{snake_case(c.migrates)}" if c.migrates else None,
+                "migration": c.migration,
             }
             for c in diff.changes
         ],
         "indexes_added": list(diff.indexes_added),
         "indexes_removed": list(diff.indexes_removed),
-        "migrations": [f"migrate_{snake_case(e)}" for e in diff.migrated_entities],
+        "migrations": list(diff.migrations),
         "plan": plan_steps(diff, old_path=old_path, new_path=new_path),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -97,7 +97,8 @@ def emit_policy_json(plan: PolicyPlan, *, table_arn: str) -> str:
     return json.dumps(policy_document(plan, arn_resource(table_arn)), indent=2) + "\n"
 
 
-def _imported_arn(index: str | None) -> Any:
+def imported_arn(index: str | None) -> Any:
+    """The table (None) or index ARN, from the table stack's TableArn export."""
     table = {"Fn::ImportValue": {"Fn::Sub": f"${{{TABLE_STACK}}}-TableArn"}}
     if index is None:
         return table
@@ -149,7 +150,7 @@ def policy_template(design: Design, plans: Sequence[PolicyPlan]) -> dict[str, An
             "Type": "AWS::IAM::ManagedPolicy",
             "Properties": {
                 "Description": _description(design, plan.selection),
-                "PolicyDocument": policy_document(plan, _imported_arn),
+                "PolicyDocument": policy_document(plan, imported_arn),
             },
         }
         outputs[f"{logical}Arn"] = {
@@ -195,6 +196,7 @@ __all__ = [
     "default_table_arn",
     "emit_policy_cloudformation",
     "emit_policy_json",
+    "imported_arn",
     "policy_characters",
     "policy_document",
     "policy_template",

@@ -26,6 +26,7 @@ from dynamodel.compiler.design.ir import Design, KeyTemplate, Segment
 from dynamodel.compiler.diagnostics import Diagnostic, Pos, warning
 from dynamodel.compiler.emit.iam_access import (
     BATCH_ACTIONS,
+    COPY_UPDATES,
     MARKER_TEMPLATE,
     Access,
     Target,
@@ -33,12 +34,14 @@ from dynamodel.compiler.emit.iam_access import (
     method_names,
 )
 from dynamodel.compiler.names import pascal_case
+from dynamodel.compiler.spec.copies import copy_lookups
 from dynamodel.runtime.keys import DELIMITER
 
 # The Sid (and CloudFormation name) of a policy built from --patterns/--writes, or from every
 # pattern and write when the spec has no `functions:`.
 SELECTION = "selection"
 EVERYTHING = "all_access"
+COPIES = "copies"  # the copies handler's policy (`dynamodel cloudformation --copies`)
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ class Planner:
         pattern = spec.pattern(method)
         if pattern is not None:
             return pattern.pos
-        _, entity_name = method_names(spec)[method]
+        _, entity_name = method_names(spec).get(method, ("", None))  # None: COPY_UPDATES
         entity = spec.entity(entity_name) if entity_name else None
         return entity.pos if entity is not None else spec.table.pos
 
@@ -328,6 +331,20 @@ def selections(
     if groups:
         return tuple(of(name) for name in groups)
     return (Selection(EVERYTHING, tuple(known_patterns), tuple(known_writes)),)
+
+
+def copies_selection(design: Design) -> Selection | None:
+    """What the copies handler sends: a Query of each holder lookup pattern and an UpdateItem
+    of each holder item; None when the spec declares no copies."""
+    lookups = tuple(lookup.name for lookup in copy_lookups(design.spec))
+    if not lookups:
+        return None
+    return Selection(
+        COPIES,
+        lookups,
+        (COPY_UPDATES,),
+        description="the copies handler: finds the holders of a changed source, updates them",
+    )
 
 
 def union(selections: Sequence[Selection]) -> Selection:

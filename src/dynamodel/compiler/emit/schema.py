@@ -89,6 +89,7 @@ def spec_schema() -> dict[str, Any]:
                     "pattern": r"^\s*(lower|upper|date|month|year|hour)\(\s*[a-z_][a-z0-9_]*\s*\)"
                     r"\s*$|^\s*prefix\(\s*[a-z_][a-z0-9_]*\s*,\s*[1-9][0-9]*\s*\)\s*$",
                 },
+                "copy_of": {"type": "string", "pattern": r"^[A-Z][A-Za-z0-9]*\.[a-z_][a-z0-9_]*$"},
                 "description": {"type": "string"},
             },
         ),

@@ -10,13 +10,13 @@ compares the scanned table with these items, so the two cannot drift apart unnot
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTemplate
-from dynamodel.compiler.spec.model import Attribute, Entity, TypeRef
+from dynamodel.compiler.spec.model import Attribute, Entity, Presence, TypeRef
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.names import (
@@ -117,10 +117,19 @@ def key_holds(entity: Entity, key: EntityKey, record: Record) -> bool:
         attribute = entity.attribute(name)
         if attribute is not None and attribute.optional and record.get(name) is None:
             return False
-    for name, constant in key.where:
+    return constants_hold(entity, key.where, record)
+
+
+def constants_hold(entity: Entity, where: Iterable[tuple[str, object]], record: Record) -> bool:
+    """Whether `record` meets `where`: each constant equal (a bool the same bool), `null`
+    unset, `not null` set."""
+    for name, constant in where:
         typed = typed_constant(entity.attribute(name), constant)
         value = record.get(name)
-        if isinstance(typed, bool):
+        if isinstance(typed, Presence):  # `{attr: null}` / `{attr: {not: null}}`
+            if (value is not None) != typed.present:
+                return False
+        elif isinstance(typed, bool):
             if value is not typed:
                 return False
         elif value != typed:

@@ -1,9 +1,11 @@
 """How sample records are made (see `dynamodel.compiler.samples` for what they are).
 
 `SampleBuilder` generates each entity's records (roots first, then their members, which take
-their parent's id attributes), keeps ids and unique values distinct, turns each aggregate into
-its items (`sample_items.py`) and drops records whose keys cannot be encoded, with their
-members.
+their parent's id attributes; counted parents and copy sources before the entities that count
+in them or copy from them, see `counted.py` and `copies.py`), keeps ids and unique values
+distinct, turns each aggregate into its items (`items.py`) and drops records whose keys cannot
+be encoded, with their members, and counting or copying records whose parent or source was
+not written.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.samples.copies import Copied, link_to_sources
+from dynamodel.compiler.samples.counted import (
+    Counted,
+    counter_names,
+    link_to_parents,
+    starting_value,
+    write_order,
+)
 from dynamodel.compiler.samples.items import (
     Item,
     SampleItem,
     entity_item,
     guard_items,
-    typed_constant,
+)
+from dynamodel.compiler.samples.spec_facts import (
+    identity_owners,
+    occurrences,
+    where_constants,
 )
 from dynamodel.compiler.samples.values import (
     POOLED_TYPES,
@@ -27,7 +41,7 @@ from dynamodel.compiler.samples.values import (
     ttl_instant,
     value_of,
 )
-from dynamodel.compiler.spec.model import Attribute, Derivation, Entity, Presence, Spec
+from dynamodel.compiler.spec.model import Attribute, Derivation, Entity, Spec
 from dynamodel.runtime import derive
 from dynamodel.runtime.errors import InvalidKeyValueError
 
@@ -50,9 +64,10 @@ class SampleBuilder:
         self.seed = seed
         self.records: dict[str, list[Record]] = {}
         self.parents: dict[str, list[int]] = {}
-        self.owners = _identity_owners(self.spec)
-        self.occurrences = _occurrences(self.spec)
-        self.where = _where_constants(design)
+        self.owners = identity_owners(self.spec)
+        self.occurrences = occurrences(self.spec)
+        self.where = where_constants(design)
+        self.counters = counter_names(self.spec)  # attributes other entities count in
         # `_pool`'s answer depends only on the entity and attribute: computed once each, since
         # building a pool means drawing up to `per_entity` values.
         self._pools: dict[tuple[str, str], list[Any] | None] = {}
@@ -66,16 +81,30 @@ class SampleBuilder:
 
     def build(self) -> BuiltSamples:
         top_level = [e for e in self.spec.entities if self.spec.root_of(e.name) is None]
+        top_level = write_order(self.spec, top_level)
         for entity in top_level:
             self._generate(entity, parent=None)
         items: list[SampleItem] = []
+        counted = Counted(self.design)
+        copied = Copied(self.design, self.seed)
         for entity in top_level:
-            kept = []
+            kept: list[int] = []
             for index, record in enumerate(self.records[entity.name]):
-                written = self._aggregate_items(entity, index, record)
-                if written is not None:
-                    kept.append(index)
-                    items.extend(written)
+                parents = counted.parent_items(entity, record) if entity.counts else []
+                written = None if parents is None else self._aggregate_items(entity, index, record)
+                if written is None or parents is None:
+                    continue
+                root_item = written[0].item
+                assert isinstance(root_item, dict)
+                if not copied.fill(entity, record, root_item):
+                    continue  # a source it names was not written: its create is refused
+                copied.register(entity, len(kept), root_item)
+                kept.append(index)
+                items.extend(written)
+                counted.count(parents)
+                for sample in written:
+                    if not sample.guard:
+                        counted.register(sample.entity, sample.item)
             self._keep(entity, kept)
         return BuiltSamples(
             records={e.name: self.records.get(e.name, []) for e in self.spec.entities},
@@ -104,7 +133,10 @@ class SampleBuilder:
                 parent_index = (i // 2) % len(parent_records)
                 parent_record = parent_records[parent_index]
             record = self._record(entity, i, parent_record)
-            if not self._distinct(entity, i, record, seen):
+            fixed = link_to_parents(self.spec, entity, i, record, self.records)
+            fixed = link_to_sources(self.spec, entity, i, record, self.records, fixed)
+            self._derive(entity, record)
+            if not self._distinct(entity, i, record, seen, fixed):
                 continue
             records.append(record)
             if parent_index is not None:
@@ -120,11 +152,15 @@ class SampleBuilder:
     def _record(self, entity: Entity, i: int, parent: Record | None) -> Record:
         inherited = set(parent) & set(entity.id_names) if parent is not None else set()
         optional_position = 0
+        counters = self.counters.get(entity.name, frozenset())
         record: Record = {}
         for attribute in entity.attributes:
             name = attribute.name
             if parent is not None and name in inherited:
                 record[name] = parent[name]
+                continue
+            if name in counters:  # a new parent's: its children's creates raise it
+                record[name] = starting_value(attribute)
                 continue
             if attribute.optional:
                 absent = (i + optional_position) % 3 == 2
@@ -133,10 +169,14 @@ class SampleBuilder:
                     record[name] = None
                     continue
             record[name] = self._value(entity, attribute, i)
-        for attribute in entity.attributes:  # as the model computes them, from the sources
+        return record
+
+    @staticmethod
+    def _derive(entity: Entity, record: Record) -> None:
+        """Derived attributes, as the model computes them from their sources."""
+        for attribute in entity.attributes:
             if attribute.derived is not None:
                 record[attribute.name] = derived_value(attribute.derived, record)
-        return record
 
     def _value(self, entity: Entity, attribute: Attribute, i: int) -> Any:
         name, base = attribute.name, attribute.type.base
@@ -213,12 +253,19 @@ class SampleBuilder:
         """Whether `name` must be distinct: the last attribute of one of its unique sets."""
         return any(composite and composite[-1].name == name for composite in entity.unique)
 
-    def _distinct(self, entity: Entity, i: int, record: Record, seen: set[tuple[Any, ...]]) -> bool:
+    def _distinct(
+        self,
+        entity: Entity,
+        i: int,
+        record: Record,
+        seen: set[tuple[Any, ...]],
+        fixed: frozenset[str] = frozenset(),
+    ) -> bool:
         """Make the record's id and unique values differ from earlier records' by moving
         pooled values to fresh ones; False when a collision cannot be moved away (enums,
-        booleans, or values copied from the root)."""
+        booleans, values copied from the root or from a counted parent: `fixed`)."""
         root = self.spec.root_of(entity.name)
-        inherited = set(root.id_names) if root is not None else set()
+        inherited = set(fixed) | (set(root.id_names) if root is not None else set())
         composites = [tuple(entity.id_names)] + [tuple(r.name for r in c) for c in entity.unique]
         for attempt in range(len(composites) * 4 + 1):
             clash = next(
@@ -226,9 +273,14 @@ class SampleBuilder:
             )
             if clash is None:
                 break
+            # A derived value moves with its source (a case-insensitive unique name).
+            sources = dict.fromkeys(
+                a.derived.source.name if (a := entity.attribute(n)) and a.derived else n
+                for n in clash
+            )
             movable = [
                 n
-                for n in clash
+                for n in sources
                 if n not in inherited
                 and (a := entity.attribute(n)) is not None
                 and not a.enum
@@ -241,6 +293,7 @@ class SampleBuilder:
             assert attribute is not None
             fresh = self.count * (attempt + 1) + i
             record[name] = self._natural(entity, attribute, fresh, pooled=True)
+            self._derive(entity, record)  # a unique derived value follows its moved source
         for names in composites:
             seen.add((names, tuple(record.get(n) for n in names)))
         return True
@@ -332,57 +385,6 @@ class SampleBuilder:
             parents = self.parents[child.name]
             self.parents[child.name] = [renumber.get(p, -1) for p in parents]
             self._keep(child, [k for k, p in enumerate(parents) if p in renumber])
-
-
-def _occurrences(spec: Spec) -> dict[str, int]:
-    """Attribute name -> in how many entities it is an attribute of its own (not a root's id
-    copied into a member). Counted once for all names: asked per attribute, it was O(n²)."""
-    counts: dict[str, int] = {}
-    for entity in spec.entities:
-        root = spec.root_of(entity.name)
-        inherited = set(root.id_names) if root is not None else set()
-        for name in dict.fromkeys(a.name for a in entity.attributes):
-            if name not in inherited:
-                counts[name] = counts.get(name, 0) + 1
-    return counts
-
-
-def _identity_owners(spec: Spec) -> dict[tuple[str, str], Entity]:
-    """The entity each identity attribute (name, type) belongs to: the one whose whole id it
-    is, else the first whose id ends with it (`ticket_no` of `Ticket`)."""
-    owners: dict[tuple[str, str], Entity] = {}
-    for exact in (True, False):
-        for entity in spec.entities:
-            if not entity.id_names:
-                continue
-            if exact and len(entity.id_names) != 1:
-                continue
-            last = entity.attribute(entity.id_names[-1])
-            if last is None or last.enum:
-                continue
-            root = spec.root_of(entity.name)
-            if root is not None and last.name in root.id_names:
-                continue
-            owners.setdefault((last.name, last.type.render()), entity)
-    return owners
-
-
-def _where_constants(design: Design) -> dict[tuple[str, str], list[Any]]:
-    """(entity, attribute) -> the typed `where` constants its sparse keys select on."""
-    found: dict[tuple[str, str], list[Any]] = {}
-    for entity_design in design.entities:
-        entity = design.spec.entity(entity_design.name)
-        if entity is None:
-            continue
-        for key in entity_design.keys:
-            for name, constant in key.where:
-                if isinstance(constant, Presence):
-                    continue  # no value to seed: optional attributes are sometimes unset
-                typed = typed_constant(entity.attribute(name), constant)
-                values = found.setdefault((entity.name, name), [])
-                if typed not in values:
-                    values.append(typed)
-    return found
 
 
 def derived_value(derivation: Derivation, record: Record) -> Any:

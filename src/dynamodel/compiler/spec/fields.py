@@ -60,6 +60,9 @@ ATTRIBUTE = {
     "ttl": "This datetime is the table's TTL attribute (stored as epoch seconds).",
     "derived": "Computed by the model from another attribute (spec 1.1): lower(a), upper(a), "
     "prefix(a, n), date(a), month(a), year(a), hour(a); never set by the caller.",
+    "copy_of": "A denormalized copy of another entity's attribute (spec 1.1), `Entity.attr`: "
+    "filled from the source when this item is written, kept current by the stream handler "
+    "(`<package>/copies.py`); never set by the caller.",
     "description": "Free text, copied into generated docstrings.",
 }
 

@@ -94,6 +94,9 @@ class Attribute:
     auto: str | None = None
     ttl: bool = False
     derived: Derivation | None = None  # spec 1.1: computed by the model from another attribute
+    # spec 1.1 `copy_of: Entity.attr`: a denormalized copy of another entity's attribute,
+    # filled when the holder is written and kept current by the stream handler.
+    copy_of: tuple[Ref, Ref] | None = None  # (source entity, its attribute)
 
     @property
     def low_cardinality(self) -> bool:
@@ -303,6 +306,13 @@ class Spec:
         default_factory=dict, init=False, compare=False, repr=False
     )
     _owners: dict[str, Entity] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # holder -> (source, its copies) in declaration order; source -> holders
+    _copies: dict[str, tuple[tuple[str, tuple[Attribute, ...]], ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _copy_holders: dict[str, list[str]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Lookups by name stay O(1): the design stage asks them for every entity and pattern.
@@ -311,6 +321,14 @@ class Spec:
         for entity in self.entities:
             for member in entity.members:
                 self._owners.setdefault(member.entity.name, entity)
+            grouped: dict[str, list[Attribute]] = {}
+            for attribute in entity.attributes:
+                if attribute.copy_of is not None:
+                    grouped.setdefault(attribute.copy_of[0].name, []).append(attribute)
+            if grouped:
+                self._copies[entity.name] = tuple((s, tuple(a)) for s, a in grouped.items())
+                for source in grouped:
+                    self._copy_holders.setdefault(source, []).append(entity.name)
 
     def entity(self, name: str) -> Entity | None:
         return self._entity_index.get(name)
@@ -326,6 +344,18 @@ class Spec:
             for parent, counter in child.counts
             if parent.name == name
         )
+
+    def copies_in(self, holder: Entity) -> tuple[tuple[str, tuple[Attribute, ...]], ...]:
+        """(source entity, the holder's copies of its attributes) for each source `holder`
+        copies from, in the order the copies are declared."""
+        return self._copies.get(holder.name, ())
+
+    def copy_holders(self, source: str) -> tuple[str, ...]:
+        """The entities holding copies of `source`'s attributes, in spec order."""
+        return tuple(self._copy_holders.get(source, ()))
+
+    def is_copy_source(self, name: str) -> bool:
+        return name in self._copy_holders
 
     def root_of(self, name: str) -> Entity | None:
         """The entity that lists `name` among its members, if any."""
@@ -349,7 +379,8 @@ class Spec:
     def is_versioned(self, entity: Entity) -> bool:
         if entity.version is not None:
             return entity.version
-        return self.is_root(entity)
+        # A source of copies is versioned, so that each copy records which version it holds.
+        return self.is_root(entity) or self.is_copy_source(entity.name)
 
     def descendants(self, entity: Entity) -> tuple[Entity, ...]:
         """Every member of the aggregate under `entity`, depth first, in spec order."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos
 from dynamodel.compiler.names import repository_class_name
-from dynamodel.compiler.spec.check.entity_options import EntityOptionChecks
+from dynamodel.compiler.spec.check.copies import CopyChecks
 from dynamodel.compiler.spec.check.functions import check_functions, check_tenant
 from dynamodel.compiler.spec.check.values import value_problem
 from dynamodel.compiler.spec.model import (
@@ -28,7 +28,7 @@ RESERVED_PREFIXES = ("create_", "save_", "delete_", "update_", "migrate_")
 VERSION_FIELD = "version"
 
 
-class Checker(EntityOptionChecks):
+class Checker(CopyChecks):
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.diagnostics: list[Diagnostic] = []
@@ -46,6 +46,7 @@ class Checker(EntityOptionChecks):
             self.entity(entity)
         self.members()
         self.ttl()
+        self.copy_stream()
         # Names a view model may not take: the entities', and those the package imports.
         view_models: dict[str, Pos] = {name: Pos(0, 0) for name in RESERVED_ENTITY_NAMES}
         view_models.update({e.name: e.pos for e in self.spec.entities})
@@ -72,6 +73,7 @@ class Checker(EntityOptionChecks):
                 )
         self.collection(entity)
         self.counts(entity)
+        self.copies(entity)
         for attribute in entity.attributes:
             if attribute.derived is not None:
                 self.derived(entity, attribute, attribute.derived)

@@ -258,6 +258,7 @@ class EntityReader(EntityOptionReader):
             )
             ttl = False
         derived = self.derivation(body.get("derived"), where)
+        copy_of = self.copy_source(body.get("copy_of"), where)
         default_node = body.get("default")
         has_default = default_node is not None
         default: object = None
@@ -276,6 +277,7 @@ class EntityReader(EntityOptionReader):
             auto=auto,
             ttl=ttl,
             derived=derived,
+            copy_of=copy_of,
         )
 
     def type_text(self, node: YNode, where: str) -> tuple[TypeRef, bool] | None:

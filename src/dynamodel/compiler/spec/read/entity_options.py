@@ -1,4 +1,5 @@
-"""Reading an entity's spec 1.1 options: `counts: [Parent.attribute]` and `derived:`."""
+"""Reading an entity's spec 1.1 options: `counts: [Parent.attribute]`, `derived:` and
+`copy_of:`."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ class EntityOptionReader(HintReader):
                 continue
             result.append((Ref(parent, ref.pos), Ref(attribute, ref.pos)))
         return tuple(result)
+
+    def copy_source(self, node: YNode | None, where: str) -> tuple[Ref, Ref] | None:
+        """`copy_of: Entity.attribute`."""
+        if node is None:
+            return None
+        text = node.value if isinstance(node, YScalar) else None
+        source, _, attribute = text.partition(".") if isinstance(text, str) else ("", "", "")
+        if not source or not attribute or "." in attribute:
+            self.err(
+                node.pos,
+                f"`copy_of` of {where} must name `Entity.attribute`, got {describe_node(node)}",
+                "e.g. `copy_of: Repo.description`",
+            )
+            return None
+        return Ref(source, node.pos), Ref(attribute, node.pos)
 
     def derivation(self, node: YNode | None, where: str) -> Derivation | None:
         """`derived: "fn(attr)"` or `"prefix(attr, n)"`."""
