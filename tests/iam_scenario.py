@@ -151,7 +151,7 @@ def _save_over_stale_guards(
 def _leave_guards_behind(design: Design, repo: Any, entity: str, obj: Any) -> None:
     """Delete `obj`'s items (not its guards), as a TTL deletion would; the guards left behind
     name another (gone) item where the ids allow, so that a takeover checks that owner."""
-    client = repo._table.client
+    client = repo.table.client
     schema = repo.SCHEMAS[type(obj)]
     partition = schema.table_key(obj)["PK"]
     stored = client.query(
@@ -186,7 +186,7 @@ def _plant_stale_guards(repo: Any, obj: Any, model: Entity, tenant: str | None) 
         key = guard.key(obj)
         if key is not None:
             item = guard_item(key, schema, owner)
-            repo._table.client.put_item(TableName=repo.table_name, Item=item)
+            repo.table.client.put_item(TableName=repo.table_name, Item=item)
 
 
 def _save_update(
@@ -312,7 +312,7 @@ def _count_down(
                 getattr(package, entity.name)(**_given(entity, row))
             )
             for key in keys if vanishing else ():  # deleted by another writer meanwhile
-                repo._table.client.delete_item(TableName=repo.table_name, Key=key)
+                repo.table.client.delete_item(TableName=repo.table_name, Key=key)
             with log.calling(write_method("delete", entity.name)):
                 getattr(repo, write_method("delete", entity.name))(**_ids(design, entity.name, row))
 

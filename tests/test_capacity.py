@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracke
 from tracker import (
     ChecklistItem,
     Membership,
+    Team,
     Ticket,
     TrackerRepository,
     User,
@@ -240,7 +241,7 @@ class Meter:
 
 
 def scan(repo: TrackerRepository) -> dict[tuple[str, str], Item]:
-    items = repo._table.client.scan(TableName=repo.table_name)["Items"]
+    items = repo.table.client.scan(TableName=repo.table_name)["Items"]
     return {(i["PK"]["S"], i["SK"]["S"]): i for i in items}
 
 
@@ -312,12 +313,18 @@ def seed(repo: TrackerRepository) -> None:
     """Exactly the counts the estimate assumes: 10 of everything listed per partition."""
     repo.create_workspace(Workspace(workspace_id="w1", name="Acme", created_at=NOW))
     repo.create_user(User(user_id="u1", email="u1@example.com", display_name="U One"))
-    for n in range(10):  # ten members of w1, and u1 in ten workspaces (one is both)
+    repo.create_team(Team(workspace_id="w1", team_id="t1", name="Platform"))
+    for n in range(10):  # ten members of w1 (all in team t1), and u1 in ten workspaces
         repo.save_membership(
-            Membership(workspace_id="w1", user_id=f"u{n + 1}", role="member", joined_at=NOW)
+            Membership(
+                workspace_id="w1", user_id=f"u{n + 1}", role="member", joined_at=NOW, team_id="t1"
+            )
         )
+        in_w1 = "t1" if n == 0 else None  # (w1, u1) is one of both: it stays in t1
         repo.save_membership(
-            Membership(workspace_id=f"w{n + 1}", user_id="u1", role="admin", joined_at=NOW)
+            Membership(
+                workspace_id=f"w{n + 1}", user_id="u1", role="admin", joined_at=NOW, team_id=in_w1
+            )
         )
     for number in range(1, 11):
         repo.create_ticket(ticket(number))
@@ -341,6 +348,10 @@ READS: dict[str, Callable[[TrackerRepository], object]] = {
     "tickets_for_assignee": lambda r: r.tickets_for_assignee(assignee_id="a1"),
     "open_tickets": lambda r: r.open_tickets(workspace_id="w1"),
     "workspace_overview": lambda r: r.workspace_overview(workspace_id="w1"),
+    "get_team": lambda r: r.get_team(workspace_id="w1", team_id="t1"),
+    "membership_copies_of_team": lambda r: r.membership_copies_of_team(
+        workspace_id="w1", team_id="t1"
+    ),
 }
 
 
@@ -363,9 +374,15 @@ WRITES: dict[str, Callable[[TrackerRepository], Callable[[], object]]] = {
     ),
     "update_user": lambda r: lambda: r.update_user(user_id="u1", display_name="Renamed"),
     "delete_user": lambda r: lambda: r.delete_user(user_id="u1"),
+    "create_team": lambda r: (
+        lambda: r.create_team(Team(workspace_id="w1", team_id="t99", name="New"))
+    ),
+    "update_team": lambda r: lambda: r.update_team(workspace_id="w1", team_id="t1", name="Tools"),
+    "delete_team": lambda r: lambda: r.delete_team(workspace_id="w1", team_id="t1"),
+    # A holder of a copy: the Team is read, and checked in the write's transaction.
     "save_membership": lambda r: (
         lambda: r.save_membership(
-            Membership(workspace_id="w1", user_id="u2", role="owner", joined_at=NOW)
+            Membership(workspace_id="w1", user_id="u2", role="owner", joined_at=NOW, team_id="t1")
         )
     ),
     "delete_membership": lambda r: lambda: r.delete_membership(workspace_id="w1", user_id="u2"),

@@ -88,8 +88,8 @@ def by_type(template: dict[str, Any], kind: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "text",
-    [HUB, BASE_ONLY],
-    ids=["hub", "base_only"],
+    [HUB, BASE_ONLY, (TRACKER / "spec.yaml").read_text()],
+    ids=["hub", "base_only", "tracker"],
 )
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_the_stack_passes_cfn_lint(text: str, fmt: Any, tmp_path: Path) -> None:
@@ -233,7 +233,7 @@ def run_handler(
     arn = stream_arn(dynamodb, table)
     event = lambda_event(read_stream(dynamodb, table), arn)
     copies.repository.cache_clear()
-    log = RequestLog(copies.repository(table)._table.client, design)
+    log = RequestLog(copies.repository(table).table.client, design)
     pattern = source_filter(design)
     delivered = [r for r in event["Records"] if _matches(pattern, r)]
     dropped = [r for r in event["Records"] if not _matches(pattern, r)]

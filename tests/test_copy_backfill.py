@@ -9,20 +9,17 @@ handler keeps the copies current afterwards."""
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff import diff_designs
-from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.runtime.copies import CopyKeeper
 from dynamodel.runtime.migrate import MigrationReport
 from dynamodel.runtime.retry import RetryPolicy
+from tests.package_versions import compiled, package_versions
 from tests.stream_records import lambda_record, read_stream, stream_arn
 from tests.test_copies import SPEC
 
@@ -39,35 +36,16 @@ REPOS = ("a", "b", "c")
 
 
 def _design(text: str) -> Design:
-    result = compile_spec(text)
-    assert result.design is not None, result.rendered()
-    return result.design
+    return compiled(text)
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The packages of both specs (the new one with migrations.py), importable side by side."""
-    root = tmp_path_factory.mktemp("copy_backfill")
-    before, after = _design(BEFORE), _design(SPEC)
-    modules: dict[str, Any] = {"root": root}
-    sys.path.insert(0, str(root))
-    try:
-        for label, design, previous in (("v1", before, None), ("v2", after, before)):
-            package = f"hub_copies_{label}"
-            files = generate_package(design, package=package, previous=previous)
-            for relative, text in files.items():
-                path = Path(root) / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-            modules[label] = importlib.import_module(package)
-        modules["migrations"] = importlib.import_module("hub_copies_v2.migrations")
+    root = tmp_path_factory.mktemp("hub_copies")
+    with package_versions(root, "hub_copies", BEFORE, SPEC) as modules:
         modules["copies"] = importlib.import_module("hub_copies_v2.copies")
         yield modules
-    finally:
-        sys.path.remove(str(root))
-        for name in list(sys.modules):
-            if name.startswith("hub_copies_"):
-                del sys.modules[name]
 
 
 def test_the_diff_classifies_new_copies_as_data_migrations() -> None:

@@ -9,7 +9,6 @@ MiniStack. A rerun changes nothing."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import random
 import subprocess
@@ -30,12 +29,12 @@ from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.emit.diff_plan import plan_steps
-from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.migrate import CountedChildren, MigrationReport, backfill_counter
 from dynamodel.runtime.migrate.scan import encode_cursor
 from dynamodel.runtime.names import RECOUNT_MARKER
 from dynamodel.runtime.retry import RetryPolicy
+from tests.package_versions import compiled, package_versions
 from tests.test_cli import run
 from tests.test_generated import RUFF_RULES
 
@@ -78,34 +77,15 @@ REPOS = [("o", "cli"), ("o", "cli2"), ("o", "web"), ("p", "cli"), ("p", "empty")
 
 
 def _design(text: str) -> Design:
-    result = compile_spec(text)
-    assert result.design is not None, result.rendered()
-    return result.design
+    return compiled(text)
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The packages of both specs (the new one with migrations.py), importable side by side."""
-    root = tmp_path_factory.mktemp("counter_backfill")
-    before, after = _design(HUB_BEFORE), _design(HUB)
-    modules: dict[str, Any] = {"root": root}
-    sys.path.insert(0, str(root))
-    try:
-        for label, design, previous in (("v1", before, None), ("v2", after, before)):
-            package = f"hub_backfill_{label}"
-            files = generate_package(design, package=package, previous=previous)
-            for relative, text in files.items():
-                path = root / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-            modules[label] = importlib.import_module(package)
-        modules["migrations"] = importlib.import_module("hub_backfill_v2.migrations")
+    root = tmp_path_factory.mktemp("hub_backfill")
+    with package_versions(root, "hub_backfill", HUB_BEFORE, HUB) as modules:
         yield modules
-    finally:
-        sys.path.remove(str(root))
-        for name in list(sys.modules):
-            if name.startswith("hub_backfill_"):
-                del sys.modules[name]
 
 
 def _repositories(hub: dict[str, Any], client: Any, table_name: str) -> tuple[Any, Any]:
@@ -444,7 +424,7 @@ def _backfill_stars(hub: dict[str, Any], new: Any, **options: Any) -> MigrationR
         schema=schema, counter=counter, where=hub["migrations"]._star_items_of_repo
     )
     return backfill_counter(
-        new._table, new.SCHEMAS[hub["v2"].Repo], "star_count", [children], **options
+        new.table, new.SCHEMAS[hub["v2"].Repo], "star_count", [children], **options
     )
 
 

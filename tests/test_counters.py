@@ -41,7 +41,7 @@ def fleet(client: Any, table_name: str, **options: Any) -> FleetRepository:
 
 
 def stored(repo: FleetRepository, key: Item) -> Item | None:
-    item = repo._table.get_item(key, consistent=True)
+    item = repo.table.get_item(key, consistent=True)
     return item
 
 
@@ -135,7 +135,7 @@ def test_apply_once_changes_several_items_in_one_transaction_and_sums_per_item(
 
 def test_a_lost_response_never_adds_twice(dynamodb_client: Any, table_name: str) -> None:
     repo = fleet(dynamodb_client, table_name, retry=FAST_RETRIES)
-    faults = FaultInjector(repo._table.client)
+    faults = FaultInjector(repo.table.client)
     faults.arm("UpdateItem", "throttling")  # certainly not applied: resent
     assert repo.increment(SiteAlertCount, {"site_id": "s1"}, open_alerts=1).open_alerts == 1
     faults.arm("UpdateItem", "response_lost")  # applied, answer lost: never resent
@@ -358,7 +358,7 @@ def test_decimal_and_float_counters_start_from_their_defaults(
     dynamodb_client: Any, table_name: str
 ) -> None:
     repo = fleet(dynamodb_client, table_name)
-    table = repo._table
+    table = repo.table
     after = counters.increment(table, BUDGET, {"budget_id": "b"}, {"spent": Decimal("0.10")})
     assert after == Budget(budget_id="b", spent=Decimal("0.10"))
     after = counters.increment(
@@ -415,7 +415,7 @@ def test_an_optional_counter_starts_from_its_default_factory() -> None:
 def test_a_float_summed_into_a_decimal_counter_is_refused(
     dynamodb_client: Any, table_name: str
 ) -> None:
-    table = fleet(dynamodb_client, table_name)._table
+    table = fleet(dynamodb_client, table_name).table
     both: list[tuple[EntitySchema[Any], dict[str, Any], dict[str, counters.Amount]]] = [
         (BUDGET, {"budget_id": "b"}, {"spent": Decimal("1")}),
         (BUDGET, {"budget_id": "b"}, {"spent": 0.5}),

@@ -203,7 +203,7 @@ PATHS: dict[str, PathCase] = {
 
 def snapshot(repo: Any) -> list[tuple[str, str, str]]:
     """The table's items, comparable across tables and backends (sets sorted)."""
-    client = repo._table.client
+    client = repo.table.client
     found, request = [], {"TableName": repo.table_name}
     while True:
         response = client.scan(**request)
@@ -367,11 +367,11 @@ def test_fault(
     repo = shared.make_repo(case.example)
     before = snapshot(repo)
     expected, after = shared.reference(path)
-    injector = FaultInjector(repo._table.client)
+    injector = FaultInjector(repo.table.client)
     jitter = RecordingJitter()
     monkeypatch.setattr(retry_module, "_JITTER", jitter)
     backoffs: list[tuple[int, float]] = []  # (attempts made, delay), as each retry waits
-    repo._table.on_retry = lambda attempts, _, delay: backoffs.append((attempts, delay))
+    repo.table.on_retry = lambda attempts, _, delay: backoffs.append((attempts, delay))
     per_call = FAST_RETRIES.max_attempts
     times = 1 if mode == "once" else per_call * case.fanout
     injector.arm(case.operation, fault, times=times)

@@ -105,7 +105,7 @@ def test_the_owner_of_a_guard_is_read_strongly_consistent(
     """An eventually consistent read may miss a just-written owner and take its guard."""
     repo.create_badge(make_badge(passes, "p1"))
     raw(repo).delete_item(TableName=repo.table_name, Key=badge_key("p1"))
-    table = repo._table
+    table = repo.table
     reads: list[bool] = []
     get_item = table.get_item
 

@@ -30,7 +30,7 @@ def test_an_owner_that_takes_its_value_back_keeps_it(
     )
     repo.create_badge(make_badge(passes, "p1"))
     repo.create_badge(make_badge(passes, "p2", code="C-2"))
-    table = repo._table
+    table = repo.table
     read = table.get_item
     moves: list[str] = []
 
@@ -75,7 +75,7 @@ def test_an_owner_that_moves_on_again_is_read_again_and_the_guard_taken_over(
     repo.create_badge(make_badge(passes, "p1"))
     repo.create_badge(make_badge(passes, "p2", code="C-2"))
     # A stale guard: p1's item holds C-5 while the guard of C-1 still names it.
-    raw = repo._table.client
+    raw = repo.table.client
     raw.update_item(
         TableName=table_name,
         Key=badge_key("p1"),
@@ -106,7 +106,7 @@ def test_a_guard_naming_the_item_written_is_taken_over_without_a_check(
     second operation on one item, which DynamoDB refuses."""
     repo.create_badge(make_badge(passes, "p1", code="C-2"))
     stale = guards.guard_item(GUARD_KEY, badge_schema(repo), badge_key("p1"))
-    repo._table.client.put_item(TableName=repo.table_name, Item=stale)
+    repo.table.client.put_item(TableName=repo.table_name, Item=stale)
     repo.update_badge(badge_id="p1", code="C-1")
     assert stored(repo, GUARD_KEY)["_owner"] == {"S": "Badge#p1\n#Badge"}  # type: ignore[index]
     assert stored(repo, badge_key("p1"))["code"] == {"S": "C-1"}  # type: ignore[index]
@@ -197,7 +197,7 @@ def test_an_owner_that_keeps_changing_is_read_three_times_at_most(
     )
     repo.create_badge(make_badge(passes, "p1"))
     repo.create_badge(make_badge(passes, "p2", code="C-2"))
-    raw = repo._table.client
+    raw = repo.table.client
     raw.update_item(  # the guard of C-1 goes stale: p1's item holds C-5
         TableName=table_name,
         Key=badge_key("p1"),

@@ -245,7 +245,7 @@ def test_a_cursor_older_than_the_maximum_age_is_refused_unsent(
     # The page-1 cursor was just issued: it resumes.
     assert len(aged.members_of_workspace(workspace_id=W1, limit=2, cursor=pages.cursor).items) == 2
     issued = json.loads(_unb64(pages.cursor.split(".")[0]))["i"]
-    aged._table.signer._clock = lambda: issued + 3601.0  # an hour and a second later
+    aged.table.signer._clock = lambda: issued + 3601.0  # an hour and a second later
     pages.requests.clear()
     error = raised(lambda: aged.members_of_workspace(workspace_id=W1, limit=2, cursor=pages.cursor))
     assert isinstance(error, InvalidCursorError) and error.reason == "cursor has expired"

@@ -59,11 +59,13 @@ TRACKER_SCOPED = {
     "tickets_by_status",
     "open_tickets",
     "workspace_overview",
+    "get_team",
+    "membership_copies_of_team",  # GSI2 Membership#{workspace_id}#{team_id}
     "batch_write",  # writes only Workspace, Membership and ChecklistItem items
     *(
         f"{kind}_{entity}"
         for kind in ("create", "save", "update", "delete")
-        for entity in ("workspace", "membership", "ticket")
+        for entity in ("workspace", "team", "membership", "ticket")
     ),
 }
 TRACKER_UNSCOPED = {
@@ -413,3 +415,27 @@ def test_a_namespace_that_covers_a_tenant_value_is_warned_about() -> None:
     assert [s.leading_keys for s in both.statements] == [("Ticket#*",)]
     messages = [w.message for w in both.warnings]
     assert any("lose their tenant scope" in m and "`tickets_for_assignee`" in m for m in messages)
+
+
+def test_holders_read_and_check_their_sources_and_nothing_more(
+    record: Callable[[Path, str | None], Recording],
+) -> None:
+    """A Membership holding a copy of its Team's name reads the Team (consistent GetItem) and
+    checks it in the write's transaction; a save does not read the Membership itself (it is
+    not otherwise checked), and the policy of that one write grants no such read."""
+    design = _compiled(TRACKER)
+    recording = record(TRACKER, "t1")
+    for method in ("create_membership", "save_membership"):
+        sent = {(r.action, r.leading_keys[0].split("#")[0]) for r in recording[method]}
+        assert ("dynamodb:GetItem", "Team") in sent, method
+        assert ("dynamodb:ConditionCheckItem", "Team") in sent, method
+        assert ("dynamodb:GetItem", "Workspace") not in sent, method
+        granted = _policy(design, Selection(method, (), (method,)))
+        reads = [s for s in granted["Statement"] if "dynamodb:GetItem" in s["Action"]]
+        keys = {k for s in reads for k in _leading_keys(s)}
+        assert keys and all(k.startswith("Team#") for k in keys), (method, keys)
+
+
+def _leading_keys(statement: dict[str, Any]) -> list[str]:
+    condition = statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+    return list(condition.get("dynamodb:LeadingKeys", []))

@@ -170,7 +170,7 @@ def test_every_request_of_a_handler_is_allowed_by_its_policy(handlers: ModuleTyp
 
     design = compile_spec((LAMBDA.parent / "spec.yaml").read_text()).design
     assert design is not None
-    log = RequestLog(handlers.repository._table.client, design)
+    log = RequestLog(handlers.repository.table.client, design)
     with log.calling("create_ticket"):
         for number in (1, 2):
             call(handlers.create_ticket, {"workspace_id": "w1"}, body=ticket_body(number))
@@ -208,3 +208,81 @@ def test_the_template_passes_cfn_lint_with_the_sam_transform() -> None:
     from cfnlint.api import lint_file
 
     assert [str(m) for m in lint_file(LAMBDA / "template.yaml")] == []
+
+
+# -- the copies handler's stack (copies.yaml): Membership.team_name, a copy of Team.name -------
+def test_the_copies_stack_is_current_and_passes_cfn_lint() -> None:
+    from cfnlint.api import lint_file
+    from typer.testing import CliRunner
+
+    from dynamodel.cli import app
+
+    spec = LAMBDA.parent / "spec.yaml"
+    result = CliRunner().invoke(app, ["cloudformation", str(spec), "--copies", "-p", "tracker"])
+    assert result.exit_code == 0, result.output
+    assert (LAMBDA / "copies.yaml").read_text() == result.output, (
+        "regenerate: dynamodel cloudformation ../spec.yaml --copies -p tracker > copies.yaml"
+    )
+    assert [str(m) for m in lint_file(LAMBDA / "copies.yaml")] == []
+    stack = yaml.safe_load(result.output)
+    function = stack["Resources"]["CopiesFunction"]
+    assert function["Properties"]["Handler"] == "tracker.copies.handler"
+    assert function["Metadata"] == {"BuildMethod": "makefile"}
+
+
+def test_the_makefile_builds_every_function_of_both_stacks() -> None:
+    targets = {
+        line.split(":")[0].removeprefix("build-")
+        for line in (LAMBDA / "Makefile").read_text().splitlines()
+        if line.startswith("build-")
+    }
+    functions = set(_functions())
+    copies = yaml.safe_load((LAMBDA / "copies.yaml").read_text())
+    functions |= {
+        name
+        for name, resource in copies["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    assert "CopiesFunction" in functions
+    assert targets == functions
+
+
+def test_the_copies_handler_keeps_team_names_current(handlers: ModuleType) -> None:
+    """A Membership created with a team holds the team's name; renaming the team and giving
+    the handler the table's stream records (as the event source mapping does, twice: Lambda
+    may deliver a batch again) brings every member of that team up to date, and no other."""
+    from tests.stream_records import lambda_event, read_stream, stream_arn
+
+    tracker = importlib.import_module("tracker")
+    copies = importlib.import_module("tracker.copies")
+    repo = handlers.repository
+    team = repo.create_team(tracker.Team(workspace_id="w1", name="Platform"))
+    other = repo.create_team(tracker.Team(workspace_id="w1", name="Billing"))
+    for user, joined in (("ann", team), ("bob", team), ("cy", other), ("dee", None)):
+        repo.create_membership(
+            tracker.Membership(
+                workspace_id="w1",
+                user_id=user,
+                role="member",
+                joined_at="2026-12-01T00:00:00Z",
+                team_id=joined.team_id if joined else None,
+            )
+        )
+
+    def team_names() -> dict[str, str | None]:
+        page = repo.members_of_workspace(workspace_id="w1")
+        return {m.user_id: m.team_name for m in page.items}
+
+    assert team_names() == {"ann": "Platform", "bob": "Platform", "cy": "Billing", "dee": None}
+    repo.update_team(workspace_id="w1", team_id=team.team_id, name="Platform & Tools")
+    client = repo.table.client
+    event = lambda_event(read_stream(client, "Tracker-test"), stream_arn(client, "Tracker-test"))
+    copies.repository.cache_clear()
+    for _ in range(2):
+        assert copies.handler(event, None) == {"batchItemFailures": []}
+    assert team_names() == {
+        "ann": "Platform & Tools",
+        "bob": "Platform & Tools",
+        "cy": "Billing",
+        "dee": None,
+    }

@@ -95,7 +95,7 @@ def test_a_retried_update_whose_change_was_stored_is_never_a_version_conflict(
     def other_writer() -> None:  # reads version 2 (this update's), writes version 3
         other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs")
 
-    fault = LoseOneResponse(mine._table.client, {"UpdateItem"}, other_writer)
+    fault = LoseOneResponse(mine.table.client, {"UpdateItem"}, other_writer)
     with pytest.raises(OutcomeUnknownError) as caught:
         mine.update_ticket(workspace_id="w1", ticket_no=1, priority=5, expected_version=1)
     assert fault.lost == ["UpdateItem"] and fault.calls == ["UpdateItem", "UpdateItem"]
@@ -115,7 +115,7 @@ def test_a_retried_create_of_an_item_changed_since_is_not_already_exists(
     def other_writer() -> None:
         other.update_workspace(workspace_id="w1", name="Renamed")
 
-    LoseOneResponse(mine._table.client, {"PutItem"}, other_writer)
+    LoseOneResponse(mine.table.client, {"PutItem"}, other_writer)
     with pytest.raises(OutcomeUnknownError) as caught:
         mine.create_workspace(workspace)
     assert caught.value.operation == "PutItem"
@@ -128,7 +128,7 @@ def test_a_retry_that_finds_its_own_write_succeeds(
 ) -> None:
     mine, _ = repos
     mine.create_ticket(ticket())
-    fault = LoseOneResponse(mine._table.client, {"UpdateItem"}, lambda: None)
+    fault = LoseOneResponse(mine.table.client, {"UpdateItem"}, lambda: None)
     updated = mine.update_ticket(workspace_id="w1", ticket_no=1, priority=5, expected_version=1)
     assert fault.lost == ["UpdateItem"] and updated.version == 2
     stored = mine.get_ticket(workspace_id="w1", ticket_no=1)
@@ -147,7 +147,7 @@ def test_a_retried_delete_never_deletes_the_item_another_writer_re_created(
     def other_writer() -> None:
         other.create_workspace(Workspace(workspace_id="w1", name="Reborn", created_at=NOW))
 
-    fault = LoseOneResponse(mine._table.client, {"DeleteItem", "TransactWriteItems"}, other_writer)
+    fault = LoseOneResponse(mine.table.client, {"DeleteItem", "TransactWriteItems"}, other_writer)
     mine.delete_workspace(workspace_id="w1")  # applied once: the retry changes nothing
     assert len(fault.calls) == 2
     stored = mine.get_workspace(workspace_id="w1")
@@ -164,7 +164,7 @@ def test_a_single_delete_is_one_transaction_resent_with_its_token(
     def record(request: Any, **_: Any) -> None:
         sent.append(request.body)
 
-    client = mine._table.client
+    client = mine.table.client
     client.meta.events.register("before-send.dynamodb.TransactWriteItems", record)
     LoseOneResponse(client, {"DeleteItem", "TransactWriteItems"}, lambda: None)
     mine.delete_workspace(workspace_id="w1")
@@ -190,7 +190,7 @@ def test_an_unversioned_write_is_not_applied_again_over_a_change_made_in_between
             other.update_workspace(workspace_id="w1", name="Theirs")
 
     operation = "UpdateItem" if call == "update" else "PutItem"
-    LoseOneResponse(mine._table.client, {operation}, other_writer)
+    LoseOneResponse(mine.table.client, {operation}, other_writer)
 
     def write() -> None:
         if call == "update":
@@ -220,7 +220,7 @@ def test_a_versioned_update_is_not_applied_to_an_item_deleted_and_created_again(
         other.delete_ticket(workspace_id="w1", ticket_no=1)
         other.create_ticket(ticket(title="New", priority=7))
 
-    LoseOneResponse(mine._table.client, {"UpdateItem"}, other_writer)
+    LoseOneResponse(mine.table.client, {"UpdateItem"}, other_writer)
     with pytest.raises(OutcomeUnknownError):
         mine.update_ticket(workspace_id="w1", ticket_no=1, title="Mine", expected_version=1)
     stored = mine.get_ticket(workspace_id="w1", ticket_no=1)

@@ -329,7 +329,7 @@ def test_an_interrupted_migration_resumes_from_its_cursor(
 
     event = "before-call.dynamodb.TransactWriteItems"
     dynamodb_client.meta.events.register(event, fail_after_some)
-    new._table.retry = RetryPolicy(max_attempts=1, base_delay=0.0)
+    new.table.retry = RetryPolicy(max_attempts=1, base_delay=0.0)
     progress: list[MigrationReport] = []
     migrate = packages["accounts_migrations"].migrate_account
     with pytest.raises((RetriesExhaustedError, ConnectionRefusedError)):
@@ -458,7 +458,7 @@ def test_a_migration_keeps_to_its_capacity_budget(
         now[0] += seconds
 
     report = migrate_entity(
-        new._table,
+        new.table,
         new.SCHEMAS[packages["notes_v2"].Note],
         key_attributes={n for pair in new.INDEX_KEYS.values() for n in pair},
         page_size=3,

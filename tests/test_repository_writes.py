@@ -54,7 +54,7 @@ def repo(dynamodb_client: Any, table_name: str) -> Iterator[TrackerRepository]:
 
 
 def items(repo: TrackerRepository) -> list[dict[str, Any]]:
-    client = repo._table.client
+    client = repo.table.client
     found: list[dict[str, Any]] = []
     request: dict[str, Any] = {"TableName": repo.table_name}
     while True:
@@ -224,7 +224,7 @@ def test_pages_and_cursors(repo: TrackerRepository) -> None:
     with pytest.raises(InvalidCursorError):
         repo.tickets_by_status(workspace_id="w#1", status="open", cursor=first.cursor)
     other_key = TrackerRepository(
-        client=repo._table.client, table_name=repo.table_name, cursor_key="other" * 7
+        client=repo.table.client, table_name=repo.table_name, cursor_key="other" * 7
     )
     with pytest.raises(InvalidCursorError):
         other_key.open_tickets(workspace_id="w#1", limit=3, cursor=first.cursor)
@@ -258,9 +258,9 @@ def test_default_client_and_table_name(
     repo.create_table()
     repo.create_workspace(Workspace(workspace_id="w", name="n"))
     assert repo.get_workspace(workspace_id="w") is not None
-    assert repo._table.client.meta.config.user_agent.startswith("dynamodel/")
+    assert repo.table.client.meta.config.user_agent.startswith("dynamodel/")
     # Validation off means botocore's serializer is not wrapped in its validating decorator.
-    assert type(repo._table.client._serializer).__name__ != "ParamValidationDecorator"
+    assert type(repo.table.client._serializer).__name__ != "ParamValidationDecorator"
 
 
 def test_default_client_keeps_its_documented_import_path() -> None:
@@ -333,7 +333,7 @@ def test_a_lost_response_then_another_writer_is_not_taken_for_our_write(
 ) -> None:
     from botocore.exceptions import ReadTimeoutError
 
-    client = repo._table.client
+    client = repo.table.client
     state = {"lost": False}
 
     def lose_and_overwrite(http_response: Any, **_: Any) -> None:

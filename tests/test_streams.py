@@ -156,7 +156,7 @@ def write_everything(repo: FleetRepository) -> Expected:
     expected += [
         (SiteAlertCountChange, "INSERT", SiteAlertCount(site_id="s1", open_alerts=1), None)
     ]
-    client, table = repo._table.client, repo.table_name
+    client, table = repo.table.client, repo.table_name
     legacy = {"PK": {"S": "Legacy#1"}, "SK": {"S": "#Legacy"}, "_type": {"S": "Legacy"}}
     client.put_item(TableName=table, Item=legacy)
     client.put_item(TableName=table, Item={"PK": {"S": "loose"}, "SK": {"S": "item"}})

@@ -96,7 +96,7 @@ def make_badge(passes: ModuleType, badge_id: str, **changes: Any) -> Any:
 
 
 def raw(repo: Any) -> Any:
-    return repo._table.client
+    return repo.table.client
 
 
 def stored(repo: Any, key: dict[str, Any]) -> dict[str, Any] | None:

@@ -40,7 +40,7 @@ def test_an_update_whose_outcome_is_unknown_names_operation_item_and_cause(
     mine, other = repos
     mine.create_ticket(ticket())
     LoseOneResponse(
-        mine._table.client,
+        mine.table.client,
         {"UpdateItem"},
         lambda: other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs"),
     )
@@ -60,7 +60,7 @@ def test_a_create_whose_outcome_is_unknown_names_its_key_from_the_item(
 ) -> None:
     mine, other = repos
     LoseOneResponse(
-        mine._table.client,
+        mine.table.client,
         {"PutItem"},
         lambda: other.update_workspace(workspace_id="w1", name="Renamed"),
     )
@@ -80,7 +80,7 @@ def test_an_unconditional_put_whose_response_was_lost_is_read_back_strongly_cons
 ) -> None:
     # An eventually consistent read may not see the put just applied, and take it for lost.
     mine, _ = repos
-    table = mine._table
+    table = mine.table
     reads: list[bool] = []
     get_item = table.get_item
 
@@ -100,7 +100,7 @@ def test_an_unconditional_put_read_back_changed_names_the_lost_response_as_cause
     mine, other = repos
     mine.create_workspace(Workspace(workspace_id="w1", name="Old", created_at=NOW))
     LoseOneResponse(
-        mine._table.client,
+        mine.table.client,
         {"PutItem"},
         lambda: other.update_workspace(workspace_id="w1", name="Theirs"),
     )
@@ -123,7 +123,7 @@ def test_a_retried_delete_that_finds_the_item_created_again_is_not_taken_for_app
         other.create_ticket(ticket(checklist=[]))
         other.update_ticket(workspace_id="w1", ticket_no=1, title="Theirs")
 
-    fault = LoseOneResponse(mine._table.client, {"TransactWriteItems"}, other_writer)
+    fault = LoseOneResponse(mine.table.client, {"TransactWriteItems"}, other_writer)
     raised = False
     try:
         mine.delete_ticket(workspace_id="w1", ticket_no=1, expected_version=1)

@@ -244,7 +244,7 @@ class CopyKeeper:
         ):
             return KeptRecord()  # nothing any holder copies changed
         repository = self.repository(_table_name(record.get("eventSourceARN")))
-        table: Table = repository._table
+        table = repository.table
         model = source.schema.from_item(new)
         kept = KeptRecord()
         for lookup in source.lookups:

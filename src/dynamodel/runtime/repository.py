@@ -69,6 +69,12 @@ class Repository:
     def table_name(self) -> str:
         return self._table.name
 
+    @property
+    def table(self) -> Table:
+        """The table this repository reads and writes (name, client, retry policy, key
+        layout): what runtime helpers such as the copies handler work on."""
+        return self._table
+
     def create_table(self) -> None:
         """Create the table with its designed keys and indexes; wait until it is active."""
         create_table(self._table, dict(self.TABLE_DEFINITION), ttl_attribute=self.TTL_ATTRIBUTE)

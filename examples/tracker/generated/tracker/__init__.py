@@ -5,6 +5,7 @@ from dynamodel.runtime.paging import Page
 from .models import (
     ChecklistItem,
     Membership,
+    Team,
     Ticket,
     User,
     Workspace,
@@ -16,6 +17,7 @@ __all__ = [
     "ChecklistItem",
     "Membership",
     "Page",
+    "Team",
     "Ticket",
     "TrackerRepository",
     "User",

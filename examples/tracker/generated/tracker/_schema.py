@@ -11,10 +11,16 @@ from typing import Any, Literal
 
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
-from dynamodel.runtime.schema import EntitySchema, Item, MemberSpec, UniqueGuardSpec
+from dynamodel.runtime.schema import (
+    CopySpec,
+    EntitySchema,
+    Item,
+    MemberSpec,
+    UniqueGuardSpec,
+)
 from pydantic import AwareDatetime
 
-from .models import ChecklistItem, Membership, Ticket, User, Workspace
+from .models import ChecklistItem, Membership, Team, Ticket, User, Workspace
 
 _ = (date, datetime, Decimal, Literal, AwareDatetime)
 
@@ -133,6 +139,59 @@ USER: EntitySchema[User] = EntitySchema(
 )
 
 
+def team_key(workspace_id: str, team_id: str) -> Item:
+    """The table key of the Team with this id."""
+    return {
+        "PK": {"S": keys.check_key_size(keys.join('Team', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_str(team_id, attribute='team_id')), limit=MAX_PK, attribute="PK")},
+        "SK": {"S": keys.check_key_size(keys.join('#Team'), limit=MAX_SK, attribute="SK")},
+    }
+
+
+def team_to_item(obj: Team) -> Item:
+    """Every attribute of a Team, its type, version and index keys."""
+    item: Item = {"_type": {"S": 'Team'}}
+    item['workspace_id'] = m.put_str(obj.workspace_id)
+    item['team_id'] = m.put_str(obj.team_id)
+    item['name'] = m.put_str(obj.name)
+    item["version"] = m.put_int(obj.version)
+    item['PK'] = {"S": keys.check_key_size(keys.join('Team', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_str(obj.team_id, attribute='team_id')), limit=MAX_PK, attribute='PK')}
+    item['SK'] = {"S": keys.check_key_size(keys.join('#Team'), limit=MAX_SK, attribute='SK')}
+    return item
+
+
+def team_from_item(item: Item) -> Team:
+    """A Team from its item (no validation: the values were typed on write)."""
+    return m.construct(
+        Team,
+        {
+            'workspace_id': item['workspace_id']["S"],
+            'team_id': item['team_id']["S"],
+            'name': item['name']["S"],
+            "version": m.get_int(item["version"]) if "version" in item else 0,
+        },
+    )
+
+
+TEAM: EntitySchema[Team] = EntitySchema(
+    name='Team',
+    model=Team,
+    id_attributes=('workspace_id', 'team_id'),
+    to_item=team_to_item,
+    from_item=team_from_item,
+    table_key=lambda obj: team_key(obj.workspace_id, obj.team_id),
+    key=team_key,
+    versioned=True,
+    copied=True,
+    unique=(
+    ),
+    members=(),
+    key_sources={
+        'PK': frozenset(['team_id', 'workspace_id']),
+        'SK': frozenset(['team_id', 'workspace_id']),
+    },
+)
+
+
 def membership_key(workspace_id: str, user_id: str) -> Item:
     """The table key of the Membership with this id."""
     return {
@@ -148,10 +207,17 @@ def membership_to_item(obj: Membership) -> Item:
     item['user_id'] = m.put_str(obj.user_id)
     item['role'] = m.put_str(obj.role)
     item['joined_at'] = m.put_datetime(obj.joined_at)
+    if obj.team_id is not None:
+        item['team_id'] = m.put_str(obj.team_id)
+    if obj.team_name is not None:
+        item['team_name'] = m.put_str(obj.team_name)
     item['PK'] = {"S": keys.check_key_size(keys.join('Workspace', keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute='PK')}
     item['SK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_SK, attribute='SK')}
     item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_PK, attribute='GSI1PK')}
     item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_datetime(obj.joined_at, attribute='joined_at'), keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_SK, attribute='GSI1SK')}
+    if obj.team_id is not None:
+        item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_str(obj.team_id, attribute='team_id')), limit=MAX_PK, attribute='GSI2PK')}
+        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_SK, attribute='GSI2SK')}
     return item
 
 
@@ -164,6 +230,8 @@ def membership_from_item(item: Item) -> Membership:
             'user_id': item['user_id']["S"],
             'role': item['role']["S"],
             'joined_at': m.get_datetime(item['joined_at']),
+            'team_id': item['team_id']["S"] if 'team_id' in item else None,
+            'team_name': item['team_name']["S"] if 'team_name' in item else None,
         },
     )
 
@@ -177,6 +245,14 @@ MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
     table_key=lambda obj: membership_key(obj.workspace_id, obj.user_id),
     key=membership_key,
     versioned=False,
+    copies=(
+        CopySpec(
+            source='Team',
+            attributes=(('team_name', 'name'),),
+            references=('workspace_id', 'team_id'),
+            source_key=lambda obj: None if obj.team_id is None else team_key(obj.workspace_id, obj.team_id),
+        ),
+    ),
     unique=(
     ),
     members=(),
@@ -185,6 +261,8 @@ MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
         'SK': frozenset(['user_id', 'workspace_id']),
         'GSI1PK': frozenset(['joined_at', 'user_id', 'workspace_id']),
         'GSI1SK': frozenset(['joined_at', 'user_id', 'workspace_id']),
+        'GSI2PK': frozenset(['team_id', 'user_id', 'workspace_id']),
+        'GSI2SK': frozenset(['team_id', 'user_id', 'workspace_id']),
     },
 )
 
@@ -337,6 +415,7 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
 SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
     Workspace: WORKSPACE,
     User: USER,
+    Team: TEAM,
     Membership: MEMBERSHIP,
     Ticket: TICKET,
     ChecklistItem: CHECKLIST_ITEM,

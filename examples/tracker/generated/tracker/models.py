@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 __all__ = [
     "ChecklistItem",
     "Membership",
+    "Team",
     "Ticket",
     "User",
     "Workspace",
@@ -46,8 +47,20 @@ class User(BaseModel):
     display_name: str
 
 
+class Team(BaseModel):
+    """An item of Team (spec line 26)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    workspace_id: str
+    team_id: str = Field(default_factory=new_ulid)
+    name: str
+    version: int = 0
+    """Optimistic-locking version: 0 until saved, bumped by every write."""
+
+
 class Membership(BaseModel):
-    """An item of Membership (spec line 26)."""
+    """An item of Membership (spec line 32)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -55,10 +68,12 @@ class Membership(BaseModel):
     user_id: str
     role: Literal['owner', 'admin', 'member']
     joined_at: AwareDatetime
+    team_id: str | None = None
+    team_name: str | None = None
 
 
 class ChecklistItem(BaseModel):
-    """An item of ChecklistItem (spec line 48)."""
+    """An item of ChecklistItem (spec line 58)."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -70,7 +85,7 @@ class ChecklistItem(BaseModel):
 
 
 class Ticket(BaseModel):
-    """The Ticket aggregate root (spec line 33); its members are written and read with it."""
+    """The Ticket aggregate root (spec line 43); its members are written and read with it."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -89,7 +104,7 @@ class Ticket(BaseModel):
 
 
 class WorkspaceOverview(BaseModel):
-    """The `workspace_overview` view (spec line 66): one eventually consistent Query."""
+    """The `workspace_overview` view (spec line 77): one eventually consistent Query."""
 
     workspace: Workspace | None = None
     members: list[Membership] = Field(default_factory=list)

@@ -21,7 +21,7 @@ from dynamodel.runtime.writes import create, save
 from pydantic import AwareDatetime
 
 from . import _schema as s
-from .models import Membership, Ticket, User, Workspace, WorkspaceOverview
+from .models import Membership, Team, Ticket, User, Workspace, WorkspaceOverview
 
 _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 
@@ -108,6 +108,39 @@ class TrackerRepository(Repository):
         key = s.user_key(user_id=user_id)
         delete(self._table, s.USER, key)
 
+    def create_team(self, team: Team) -> Team:
+        """Create a Team; AlreadyExistsError if it exists."""
+        return create(self._table, s.TEAM, team)
+
+    def save_team(self, team: Team) -> Team:
+        """Create or replace a Team; checks and bumps the version (VersionConflictError)."""
+        return save(self._table, s.TEAM, team)
+
+    def update_team(
+        self,
+        *,
+        workspace_id: str,
+        team_id: str,
+        name: str | Unset = UNSET,
+        expected_version: int | None = None,
+    ) -> Team:
+        """Change the given attributes of a Team, rewriting exactly the index
+        keys they feed and moving unique guards, under a version (or value) check."""
+        changes = {
+            name: value
+            for name, value in (
+                ('name', name),
+            )
+            if not isinstance(value, Unset)
+        }
+        key = s.team_key(workspace_id=workspace_id, team_id=team_id)
+        return update(self._table, s.TEAM, key, changes, expected_version=expected_version)
+
+    def delete_team(self, *, workspace_id: str, team_id: str, expected_version: int | None = None) -> None:
+        """Delete a Team; NotFoundError if it does not exist."""
+        key = s.team_key(workspace_id=workspace_id, team_id=team_id)
+        delete(self._table, s.TEAM, key, expected_version=expected_version)
+
     def create_membership(self, membership: Membership) -> Membership:
         """Create a Membership; AlreadyExistsError if it exists."""
         return create(self._table, s.MEMBERSHIP, membership)
@@ -190,19 +223,26 @@ class TrackerRepository(Repository):
     def get_workspace(
         self, *, workspace_id: str, consistent: bool = False
     ) -> Workspace | None:
-        """`get_workspace` (spec line 57): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_workspace` (spec line 67): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.workspace_key(workspace_id=workspace_id)
         return self._table.get(s.WORKSPACE, key, consistent=consistent)
 
     def get_user(
         self, *, user_id: str, consistent: bool = False
     ) -> User | None:
-        """`get_user` (spec line 58): GetItem on the table, PK = :pk AND SK = :sk."""
+        """`get_user` (spec line 68): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.user_key(user_id=user_id)
         return self._table.get(s.USER, key, consistent=consistent)
 
+    def get_team(
+        self, *, workspace_id: str, team_id: str, consistent: bool = False
+    ) -> Team | None:
+        """`get_team` (spec line 69): GetItem on the table, PK = :pk AND SK = :sk."""
+        key = s.team_key(workspace_id=workspace_id, team_id=team_id)
+        return self._table.get(s.TEAM, key, consistent=consistent)
+
     def user_by_email(self, *, email: str) -> User | None:
-        """`user_by_email` (spec line 59): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`user_by_email` (spec line 70): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
             s.USER, index='GSI1', partition=keys.join('User', keys.encode_str(email, attribute='email')), sort=sort_condition('User')
         )
@@ -215,7 +255,7 @@ class TrackerRepository(Repository):
         cursor: str | None = None,
         consistent: bool = False,
     ) -> Page[Membership]:
-        """`members_of_workspace` (spec line 60): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
+        """`members_of_workspace` (spec line 71): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition('Membership', equality)
         partitions = [keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id'))]
@@ -241,7 +281,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Membership]:
-        """`workspaces_of_user` (spec line 61): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`workspaces_of_user` (spec line 72): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
             'Membership',
@@ -264,7 +304,7 @@ class TrackerRepository(Repository):
         )
 
     def get_ticket(self, *, workspace_id: str, ticket_no: int) -> Ticket | None:
-        """`get_ticket` (spec line 62): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
+        """`get_ticket` (spec line 73): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
         return self._table.get_aggregate(s.TICKET, keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')))
 
     def tickets_by_status(
@@ -277,7 +317,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Ticket]:
-        """`tickets_by_status` (spec line 63): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
+        """`tickets_by_status` (spec line 74): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
             'Ticket',
@@ -309,7 +349,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Ticket]:
-        """`tickets_for_assignee` (spec line 64): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        """`tickets_for_assignee` (spec line 75): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if status is not None:
             equality.append(keys.encode_str(status, attribute='status'))
@@ -346,7 +386,7 @@ class TrackerRepository(Repository):
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Ticket]:
-        """`open_tickets` (spec line 65): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
+        """`open_tickets` (spec line 76): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
             'Ticket',
@@ -375,7 +415,7 @@ class TrackerRepository(Repository):
         limit: int | None = None,
         cursor: str | None = None,
     ) -> WorkspaceOverview:
-        """`workspace_overview` (spec line 66): one eventually consistent Query on the table.
+        """`workspace_overview` (spec line 77): one eventually consistent Query on the table.
 
         With `limit`: the single items and the first `limit` `members`; `cursor`
         continues the list (later pages hold no single items). Without: all of them.
@@ -391,3 +431,28 @@ class TrackerRepository(Repository):
             cursor=cursor,
         )
         return WorkspaceOverview(**fields)
+
+    def membership_copies_of_team(
+        self,
+        *,
+        workspace_id: str,
+        team_id: str,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[Membership]:
+        """`membership_copies_of_team` (spec line 42): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
+        equality: list[str] = []
+        sort = sort_condition('Membership', equality)
+        partitions = [keys.join('Membership', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_str(team_id, attribute='team_id'))]
+        return self._table.query_page(
+            s.MEMBERSHIP,
+            pattern='membership_copies_of_team',
+            arguments={'workspace_id': workspace_id, 'team_id': team_id},
+            index='GSI2',
+            partitions=partitions,
+            sort=sort,
+            forward=True,
+            limit=limit,
+            cursor=cursor,
+            consistent=False,
+        )

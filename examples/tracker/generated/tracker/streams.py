@@ -32,6 +32,7 @@ __all__ = [
     "AnyChange",
     "ChecklistItemChange",
     "MembershipChange",
+    "TeamChange",
     "TicketChange",
     "UserChange",
     "WorkspaceChange",
@@ -50,23 +51,28 @@ class UserChange(rs.Change[models.User]):
     """A stream record of an item of User (spec line 19)."""
 
 
+class TeamChange(rs.Change[models.Team]):
+    """A stream record of an item of Team (spec line 26)."""
+
+
 class MembershipChange(rs.Change[models.Membership]):
-    """A stream record of an item of Membership (spec line 26)."""
+    """A stream record of an item of Membership (spec line 32)."""
 
 
 class TicketChange(rs.Change[models.Ticket]):
-    """A stream record of an item of Ticket (spec line 33): the root alone,
+    """A stream record of an item of Ticket (spec line 43): the root alone,
     with `checklist` empty (member items change on their own).
     """
 
 
 class ChecklistItemChange(rs.Change[models.ChecklistItem]):
-    """A stream record of an item of ChecklistItem (spec line 48), a member of the Ticket aggregate."""
+    """A stream record of an item of ChecklistItem (spec line 58), a member of the Ticket aggregate."""
 
 
 AnyChange: TypeAlias = (
     WorkspaceChange
     | UserChange
+    | TeamChange
     | MembershipChange
     | TicketChange
     | ChecklistItemChange
@@ -77,6 +83,7 @@ PARSER: rs.StreamParser[AnyChange] = rs.StreamParser(
     entities=(
         rs.StreamEntity(change=WorkspaceChange, schema=s.WORKSPACE, key=rs.KeyShape(('Workspace', ('workspace_id', 'str')), ('#Workspace',))),
         rs.StreamEntity(change=UserChange, schema=s.USER, key=rs.KeyShape(('User', ('user_id', 'str')), ('#User',))),
+        rs.StreamEntity(change=TeamChange, schema=s.TEAM, key=rs.KeyShape(('Team', ('workspace_id', 'str'), ('team_id', 'str')), ('#Team',))),
         rs.StreamEntity(change=MembershipChange, schema=s.MEMBERSHIP, key=rs.KeyShape(('Workspace', ('workspace_id', 'str')), ('Membership', ('user_id', 'str')))),
         rs.StreamEntity(change=TicketChange, schema=s.TICKET, key=rs.KeyShape(('Ticket', ('workspace_id', 'str'), ('ticket_no', 'int')), ('#Ticket',))),
         rs.StreamEntity(change=ChecklistItemChange, schema=s.CHECKLIST_ITEM, key=rs.KeyShape(('Ticket', ('workspace_id', 'str'), ('ticket_no', 'int')), ('ChecklistItem', ('position', 'int')))),

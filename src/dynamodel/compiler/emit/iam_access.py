@@ -177,11 +177,12 @@ def _entity_write(
             needs.append(("ConditionCheckItem", root))
     if sources and kind in ("create", "save"):
         # `copy_of` (dynamodel.runtime.copies.fill_copies): each source is read (consistent
-        # GetItem) and checked unchanged in the transaction that writes the holder; a save
-        # reads the holder's stored state first.
+        # GetItem) and checked unchanged in the transaction that writes the holder. A save
+        # reads the holder's stored state only when it is checked anyway (version, guards,
+        # members, counters): the copies alone need no read of the holder.
         needs += [("GetItem", sources), ("ConditionCheckItem", sources)]
     result = [Access(method, action, None, targets) for action, targets in needs]
-    if kind == "update" or (kind in ("save", "delete") and checked) or (kind == "save" and sources):
+    if kind == "update" or (kind in ("save", "delete") and checked):
         if kind == "update":
             read = Access(method, "GetItem", None, root)  # an update never reads members
         result.insert(0, read)

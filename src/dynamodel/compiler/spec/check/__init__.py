@@ -22,7 +22,7 @@ from dynamodel.compiler.spec.model import (
 from dynamodel.compiler.spec.read.entities import RESERVED_ENTITY_NAMES
 
 RESERVED_METHODS = frozenset(
-    {"create_table", "batch_get", "batch_write", "table_name", "increment", "apply_once"}
+    {"create_table", "batch_get", "batch_write", "table", "table_name", "increment", "apply_once"}
 )
 RESERVED_PREFIXES = ("create_", "save_", "delete_", "update_", "migrate_")
 VERSION_FIELD = "version"
