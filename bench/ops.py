@@ -9,7 +9,8 @@ rotates from round to round), timed with `time.process_time_ns`. Per round, each
 per operation is divided by the raw client's; the report gives the median over the rounds of
 those ratios (with their interquartile range) and the median µs per operation.
 
-Run alone: `python bench/ops.py [--rounds 25] [--scale 1.0] [--ops create get query transact]`.
+Run alone: `python bench/ops.py [--rounds 25] [--scale 1.0] [--ops create get query transact]
+[--sides fair dynamodel plain tuned ...]` (raw, the reference, always runs).
 """
 
 from __future__ import annotations
@@ -127,10 +128,13 @@ def describe_responses(responses: Responses) -> list[str]:
 
 
 def format_results(results: dict[str, OpResult]) -> list[str]:
-    """A Markdown table: µs/op and the median ratio to raw (with its IQR) per side."""
+    """A Markdown table: µs/op and the median ratio to raw (with its IQR) per side, and
+    dynamodel's ratio to the fair baseline (raw with validation off) when it ran."""
     names = [name for name in SIDES if name in next(iter(results.values())).us]
+    fair = "fair" in names and "dynamodel" in names
     header = ["operation", "N"] + [f"{LABELS[n]} µs" for n in names]
     header += [f"{LABELS[n]} ×raw" for n in names if n != "raw"]
+    header += ["dynamodel ×fair"] if fair else []
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     for op, result in results.items():
         cells = [f"{op} ({OPERATIONS[op]})", str(result.n)]
@@ -139,6 +143,9 @@ def format_results(results: dict[str, OpResult]) -> list[str]:
             if name != "raw":
                 low, high = result.spread(name)
                 cells.append(f"{result.ratio(name):.2f} ({low:.2f}–{high:.2f})")
+        if fair:
+            low, high = result.spread("dynamodel", "fair")
+            cells.append(f"{result.ratio('dynamodel', 'fair'):.2f} ({low:.2f}–{high:.2f})")
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -148,8 +155,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--scale", type=float, default=1.0, help="multiplies N per round")
     parser.add_argument("--ops", nargs="*", default=list(OPERATIONS), choices=list(OPERATIONS))
+    parser.add_argument("--sides", nargs="*", default=None, choices=list(SIDES))
     args = parser.parse_args()
-    results, responses = run_operations(args.ops, args.rounds, args.scale)
+    names = args.sides if args.sides else None
+    if names is not None and "raw" not in names:
+        names = ["raw", *names]  # the reference of every ratio
+    results, responses = run_operations(args.ops, args.rounds, args.scale, names=names)
     print("\n".join(describe_responses(responses)))
     print("\n".join(format_results(results)))
 

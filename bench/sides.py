@@ -4,11 +4,18 @@ Each side is built the way its users build it and sends one request per operatio
 
 - raw: `boto3.client("dynamodb")` (default config) with AttributeValue dicts prebuilt once,
   returning the raw response dicts: the reference;
+- fair: the same, on a client with botocore's parameter validation off
+  (`Config(parameter_validation=False)`), as dynamodel's default client has it: the fair
+  baseline for dynamodel's default client;
 - resource: `boto3.resource("dynamodb").Table(name)` with plain Python values, prebuilt once
   (its TypeSerializer/TypeDeserializer run inside the timing, as for its users);
 - pynamodb: PynamoDB models, built inside the timing (see `pynamo_side.py`);
 - dynamodel: the generated tracker repository on its default client, models built inside the
-  timing (pydantic validation included), as in `repo.create_membership(Membership(...))`.
+  timing (pydantic validation included), as in `repo.create_membership(Membership(...))`;
+- plain: the same repository on a plain `boto3.client("dynamodb")`, as a user's own client
+  (Powertools', a custom Config) is passed: compared with `raw`, the same client's raw calls;
+- tuned: the same repository on a plain client given to `tune_client` (the one call that
+  brings a user's client the default client's speed where that is safe).
 """
 
 from __future__ import annotations
@@ -21,12 +28,15 @@ import fixtures as fx
 from canned import TABLE
 
 Operation = Callable[[], object]
-SIDES = ("raw", "resource", "pynamodb", "dynamodel")
+SIDES = ("raw", "fair", "resource", "pynamodb", "dynamodel", "plain", "tuned")
 LABELS = {
     "raw": "raw boto3",
+    "fair": "raw, no validation",
     "resource": "boto3 resource",
     "pynamodb": "PynamoDB",
     "dynamodel": "dynamodel",
+    "plain": "dynamodel, plain client",
+    "tuned": "dynamodel, tuned client",
 }
 CONDITION = "attribute_not_exists(PK)"
 QUERY_CONDITION = "PK = :pk AND begins_with(SK, :sk)"
@@ -54,8 +64,11 @@ def pynamodb_available() -> bool:
 def build(name: str) -> Side:
     builders: dict[str, Callable[[], Side]] = {
         "raw": raw_side,
+        "fair": lambda: raw_side("fair", validation=False),
         "resource": resource_side,
         "dynamodel": dynamodel_side,
+        "plain": lambda: dynamodel_side("plain"),
+        "tuned": lambda: dynamodel_side("tuned"),
     }
     if name == "pynamodb":
         from pynamo_side import pynamodb_side
@@ -69,10 +82,11 @@ def _expect(condition: bool, side: str, op: str, result: object) -> None:
         raise AssertionError(f"{side} {op}: unexpected result {result!r:.300}")
 
 
-def raw_side() -> Side:
+def raw_side(name: str = "raw", *, validation: bool = True) -> Side:
     import boto3
+    from botocore.config import Config
 
-    client = boto3.client("dynamodb")
+    client = boto3.client("dynamodb", config=Config(parameter_validation=validation))
     membership = fx.membership_item()
     key = fx.workspace_key()
     values = {":pk": {"S": fx.members_partition()}, ":sk": {"S": "Membership#"}}
@@ -83,12 +97,12 @@ def raw_side() -> Side:
 
     def check(op: str, result: Any) -> None:
         if op == "get":
-            _expect(result["Item"]["name"]["S"] == fx.WORKSPACE["name"], "raw", op, result)
+            _expect(result["Item"]["name"]["S"] == fx.WORKSPACE["name"], name, op, result)
         if op == "query":
-            _expect(len(result["Items"]) == fx.PAGE, "raw", op, result)
+            _expect(len(result["Items"]) == fx.PAGE, name, op, result)
 
     return Side(
-        "raw",
+        name,
         [client],
         {
             "create": lambda: client.put_item(
@@ -145,23 +159,32 @@ def resource_side() -> Side:
     )
 
 
-def dynamodel_side() -> Side:
+def dynamodel_side(name: str = "dynamodel") -> Side:
+    import boto3
     from tracker import ChecklistItem, Membership, Ticket, TrackerRepository
 
-    repo = TrackerRepository(table_name=TABLE, cursor_key="bench" * 7)  # its default client
+    from dynamodel.runtime.transport.client import tune_client
+
+    given = {
+        "dynamodel": None,  # its default client
+        "plain": lambda: boto3.client("dynamodb"),
+        "tuned": lambda: tune_client(boto3.client("dynamodb")),
+    }[name]
+    client = given() if given is not None else None
+    repo = TrackerRepository(client, table_name=TABLE, cursor_key="bench" * 7)
     client = repo._table.client  # only to install the canned responses on it
 
     def check(op: str, result: Any) -> None:
         if op == "get":
-            _expect(result.name == fx.WORKSPACE["name"], "dynamodel", op, result)
+            _expect(result.name == fx.WORKSPACE["name"], name, op, result)
         if op == "query":
             ok = len(result.items) == fx.PAGE and result.cursor is not None
-            _expect(ok, "dynamodel", op, result)
+            _expect(ok, name, op, result)
         if op == "transact":
-            _expect(len(result.checklist) == 9 and result.version == 1, "dynamodel", op, result)
+            _expect(len(result.checklist) == 9 and result.version == 1, name, op, result)
 
     return Side(
-        "dynamodel",
+        name,
         [client],
         {
             "create": lambda: repo.create_membership(Membership(**fx.NEW_MEMBERSHIP)),

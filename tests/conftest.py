@@ -6,6 +6,7 @@ import pytest
 
 from tests import loader_cache
 from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
+from tests.backend_fixtures import SELECTED
 
 # Every test's client is built by a session of its own: parse botocore's data files once.
 loader_cache.install()
@@ -19,10 +20,25 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before the `backend` fixture's own params apply
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`@pytest.mark.backends(...)`: a test taking `backend` is generated only for the
+    selected backends it applies to, so that nothing is collected only to be skipped."""
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is None or "backend" not in metafunc.fixturenames:
+        return
+    applicable = [name for name in SELECTED if name in marker.args]
+    if applicable:  # none: the hook below deselects the instances the fixture makes
+        # As a marker, which pytest's own hook then applies and which keeps the fixture's
+        # params (every selected backend) from applying too.
+        metafunc.definition.add_marker(
+            pytest.mark.parametrize("backend", applicable, indirect=True)
+        )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`@pytest.mark.backends(...)`: keep a test's instances for the backends it applies to
-    and deselect the rest, so that the suite collects only tests that apply instead of
-    skipping them one by one."""
+    """`@pytest.mark.backends(...)` when none of its backends is selected
+    (`DYNAMODEL_BACKENDS`): the test's instances are deselected, not skipped."""
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("backends")

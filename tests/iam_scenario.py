@@ -226,6 +226,9 @@ def _save_update(
         for name in settable(spec, model)
         if name not in keep and name in scalar
     }
+    if not settable(spec, model):  # nothing an update could change: no update_* method
+        assert not hasattr(repo, write_method("update", entity))
+        return
     _plant_stale_guards(repo, first.model_copy(update=update), model, tenant)
     with log.calling(write_method("update", entity)), contextlib.suppress(DynamodelError):
         getattr(repo, write_method("update", entity))(

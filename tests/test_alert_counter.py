@@ -1,5 +1,5 @@
-"""The iot example's stream handler (examples/iot/lambda/alert_counter.py) against moto's
-stream records: writes through the generated repository (creates, updates, saves, deletes of
+"""The iot example's stream handler (examples/iot/lambda/alert_counter.py) against the stream
+records of a fresh table of the dynamodel pytest plugin (embedded moto by default): writes through the generated repository (creates, updates, saves, deletes of
 alerts among other entities' writes), the records read with boto3's `dynamodbstreams`
 client, re-encoded as Lambda delivers them, and delivered the way Lambda may: in batches,
 twice, with a failed record reported and redelivered from it, after a crash that leaves
@@ -9,9 +9,7 @@ equal an oracle computed from the final table.
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -20,36 +18,31 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import boto3  # type: ignore[import-untyped, unused-ignore]
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 
+from dynamodel.testing import DynamodelTable, TableFactory
 from tests.stream_records import lambda_event, read_stream, stream_arn
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA = ROOT / "examples" / "iot" / "lambda"
 GENERATED = ROOT / "examples" / "iot" / "generated"
-TABLE_NAME = "Fleet-test"  # what the template's TABLE_NAME import resolves to
 SITES = ("north", "south", "east")
 STATUSES = ("open", "acknowledged", "resolved")
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+pytestmark = pytest.mark.dynamodel(package="fleet", path=[str(GENERATED), str(LAMBDA)])
 
 
-@pytest.fixture(scope="module")
-def counter() -> Iterator[ModuleType]:
-    """The handler module, imported as Lambda imports it (its repository built at import)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TABLE_NAME", TABLE_NAME)
-        patch.syspath_prepend(str(GENERATED))
-        patch.syspath_prepend(str(LAMBDA))
-        sys.modules.pop("alert_counter", None)
-        module = importlib.import_module("alert_counter")
-        assert module.repository.table_name == TABLE_NAME
-        yield module
-    sys.modules.pop("alert_counter", None)
+def counter(fleet: DynamodelTable) -> ModuleType:
+    """The handler module, imported as Lambda imports it: its repository, built at import,
+    reads FLEET_TABLE_NAME, which the plugin set to the name of the table `fleet`, as the
+    template's import of the table stack's export does."""
+    module = fleet.import_fresh("alert_counter")
+    assert module.repository.table_name == fleet.name
+    assert fleet.name.startswith("Fleet-test-")  # <Table>-<stage>-<random>
+    return module
 
 
 class Crash(BaseException):
@@ -72,12 +65,12 @@ class Table:
         return self.module.repository
 
     def new_records(self) -> list[dict[str, Any]]:
-        records = read_stream(self.client, TABLE_NAME)
+        records = read_stream(self.client, self.repo.table_name)
         fresh, self.delivered = records[self.delivered :], len(records)
         return fresh
 
     def event(self, records: list[dict[str, Any]]) -> dict[str, Any]:
-        return lambda_event(records, stream_arn(self.client, TABLE_NAME))
+        return lambda_event(records, stream_arn(self.client, self.repo.table_name))
 
     def counts(self) -> dict[str, int]:
         found = {site: self.repo.site_alert_count(site_id=site, consistent=True) for site in SITES}
@@ -86,7 +79,7 @@ class Table:
     def oracle(self) -> dict[str, int]:
         """Open alerts per site, from a scan of the final table (counts of 0 left out)."""
         items: list[dict[str, Any]] = []
-        pages = self.client.get_paginator("scan").paginate(TableName=TABLE_NAME)
+        pages = self.client.get_paginator("scan").paginate(TableName=self.repo.table_name)
         for page in pages:
             items += page["Items"]
         result: dict[str, int] = {}
@@ -98,10 +91,8 @@ class Table:
 
 
 @pytest.fixture
-def table(counter: ModuleType) -> Iterator[Table]:
-    with mock_aws():
-        counter.repository.create_table()
-        yield Table(module=counter, client=boto3.client("dynamodb", region_name="us-east-1"))
+def table(dynamodel_table: DynamodelTable) -> Table:
+    return Table(module=counter(dynamodel_table), client=dynamodel_table.client)
 
 
 def nonzero(counts: dict[str, int]) -> dict[str, int]:
@@ -284,7 +275,8 @@ def deliver_all(
 @settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    # Each example takes a table of its own from the factory (`fresh()`), not the fixture's.
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
     writes=st.lists(ops, min_size=1, max_size=30),
@@ -292,11 +284,10 @@ def deliver_all(
     filtered=st.booleans(),
 )
 def test_random_writes_and_deliveries_keep_the_counts_of_the_final_table(
-    counter: ModuleType, writes: list[Op], plan: list[Delivery], filtered: bool
+    dynamodel_tables: TableFactory, writes: list[Op], plan: list[Delivery], filtered: bool
 ) -> None:
-    with mock_aws(), pytest.MonkeyPatch.context() as patch:
-        counter.repository.create_table()
-        table = Table(module=counter, client=boto3.client("dynamodb", region_name="us-east-1"))
+    with dynamodel_tables.fresh() as fleet, pytest.MonkeyPatch.context() as patch:
+        table = Table(module=counter(fleet), client=fleet.client)
         for op in writes:
             run(table, op)
         deliver_all(table, plan, patch, filtered=filtered)
@@ -389,7 +380,7 @@ def test_the_template_wires_the_stream_and_passes_cfn_lint() -> None:
     assert [str(m) for m in lint_file(LAMBDA / "template.yaml")] == []
     function = template()["Resources"]["AlertCounterFunction"]["Properties"]
     assert function["Handler"] == "alert_counter.handler"
-    assert function["Environment"]["Variables"]["TABLE_NAME"] == {
+    assert function["Environment"]["Variables"]["FLEET_TABLE_NAME"] == {
         "Fn::ImportValue": {"Fn::Sub": "${TableStack}-TableName"}
     }
     source = stream_event()

@@ -115,7 +115,7 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
             "dynamodb", region_name="us-east-1"
         )
         plain.create_table(
-            TableName="t",
+            TableName="tbl",
             KeySchema=[
                 {"AttributeName": "PK", "KeyType": "HASH"},
                 {"AttributeName": "SK", "KeyType": "RANGE"},
@@ -128,7 +128,7 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
         )
         for n in range(5):
             plain.put_item(
-                TableName="t",
+                TableName="tbl",
                 Item={**ITEM, "SK": {"S": f"#{n}"}, "bin": {"B": b"\x00\x01"}}
                 if n == 0
                 else {**ITEM, "SK": {"S": f"#{n}"}},
@@ -137,16 +137,16 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
             (
                 "query",
                 {
-                    "TableName": "t",
+                    "TableName": "tbl",
                     "KeyConditionExpression": "PK = :p",
                     "ExpressionAttributeValues": {":p": ITEM["PK"]},
                     "Limit": 3,
                 },
             ),
-            ("get_item", {"TableName": "t", "Key": {"PK": ITEM["PK"], "SK": {"S": "#1"}}}),
-            ("get_item", {"TableName": "t", "Key": {"PK": ITEM["PK"], "SK": {"S": "#4"}}}),
-            ("get_item", {"TableName": "t", "Key": {"PK": ITEM["PK"], "SK": {"S": "#9"}}}),
-            ("describe_table", {"TableName": "t"}),
+            ("get_item", {"TableName": "tbl", "Key": {"PK": ITEM["PK"], "SK": {"S": "#1"}}}),
+            ("get_item", {"TableName": "tbl", "Key": {"PK": ITEM["PK"], "SK": {"S": "#4"}}}),
+            ("get_item", {"TableName": "tbl", "Key": {"PK": ITEM["PK"], "SK": {"S": "#9"}}}),
+            ("describe_table", {"TableName": "tbl"}),
         ]
         for name, request in calls:
             a, b = getattr(plain, name)(**request), getattr(fast, name)(**request)

@@ -234,7 +234,8 @@ def test_random_specs_get_a_page_and_a_model(spec: dict[str, Any]) -> None:
     shown = sum(len(tbody) for tbody in page.rows.get("table", []))
     assert shown == len(samples.items)
     model = json.loads(emit_workbench(result.design, samples=samples))
-    assert len(model["DataModel"][0]["TableData"]) == len(samples.items)
+    facets = model["DataModel"][0]["TableFacets"]
+    assert sum(len(facet["TableData"]) for facet in facets) == len(samples.items)
 
 
 def test_a_large_grid_shows_whole_partitions_up_to_its_limit_and_says_so() -> None:

@@ -1,24 +1,25 @@
-"""The tracker's Lambda handlers, invoked locally with API Gateway (HTTP API 2.0) events
-against moto, with the table name from the environment variable the template sets."""
+"""The tracker's Lambda handlers, invoked locally with API Gateway (HTTP API 2.0) events on
+a fresh table of the dynamodel pytest plugin (`dynamodel_table`: embedded moto, or the
+endpoint of `--dynamodel-endpoint`), which sets the environment variable the template sets
+(`TRACKER_TABLE_NAME`) to that table's name."""
 
 from __future__ import annotations
 
 import importlib
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
-from moto import mock_aws
 
 from dynamodel.runtime.paging import CursorSigner
+from dynamodel.testing import DynamodelTable
 
 LAMBDA = Path(__file__).resolve().parent.parent / "examples" / "tracker" / "lambda"
 GENERATED = LAMBDA.parent / "generated"
+pytestmark = pytest.mark.dynamodel(package="tracker", path=str(GENERATED))
 
 
 def template_environment() -> dict[str, Any]:
@@ -27,20 +28,15 @@ def template_environment() -> dict[str, Any]:
 
 
 @pytest.fixture
-def handlers(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+def handlers(dynamodel_table: DynamodelTable, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The handler module, imported as Lambda imports it (its repository built at import)
+    with the template's variables: the plugin set TRACKER_TABLE_NAME to the test's table, as
+    the template's import of the table stack's export does."""
     environment = template_environment()
-    assert set(environment) == {"TABLE_NAME", "DYNAMODEL_CURSOR_KEY"}
-    monkeypatch.setenv("TABLE_NAME", "Tracker-test")  # what the template's import resolves to
+    assert set(environment) == {"TRACKER_TABLE_NAME", "DYNAMODEL_CURSOR_KEY"}
     monkeypatch.setenv("DYNAMODEL_CURSOR_KEY", "lambda-test-key" * 3)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.syspath_prepend(str(GENERATED))
     monkeypatch.syspath_prepend(str(LAMBDA))
-    with mock_aws():
-        sys.modules.pop("handlers", None)
-        module = importlib.import_module("handlers")
-        module.repository.create_table()
-        yield module
-    sys.modules.pop("handlers", None)
+    return dynamodel_table.import_fresh("handlers")
 
 
 def event(
@@ -75,8 +71,9 @@ def ticket_body(number: int) -> dict[str, Any]:
     }
 
 
-def test_the_api_end_to_end(handlers: ModuleType) -> None:
-    assert handlers.repository.table_name == "Tracker-test"
+def test_the_api_end_to_end(handlers: ModuleType, dynamodel_table: DynamodelTable) -> None:
+    assert handlers.repository.table_name == dynamodel_table.name
+    assert dynamodel_table.name.startswith("Tracker-test-")  # <Table>-<stage>-<random>
     for number in (1, 2, 3):
         status, body = call(
             handlers.create_ticket, {"workspace_id": "w1"}, body=ticket_body(number)
@@ -163,7 +160,9 @@ def test_each_function_has_only_its_groups_policy() -> None:
         }
 
 
-def test_every_request_of_a_handler_is_allowed_by_its_policy(handlers: ModuleType) -> None:
+def test_every_request_of_a_handler_is_allowed_by_its_policy(
+    handlers: ModuleType, dynamodel_table: DynamodelTable
+) -> None:
     from dynamodel.compiler.pipeline import compile_spec
     from tests.iam_evaluator import allowed
     from tests.iam_requests import RequestLog, table_arn
@@ -182,7 +181,7 @@ def test_every_request_of_a_handler_is_allowed_by_its_policy(handlers: ModuleTyp
     with log.calling("close_ticket"):
         call(handlers.close_ticket, {"workspace_id": "w1", "ticket_no": "2"}, body={"version": 1})
     template = yaml.safe_load((LAMBDA / "policies.yaml").read_text())
-    arn = table_arn("Tracker-test")
+    arn = table_arn(dynamodel_table.name)
     documents = {
         name.removesuffix("Policy"): _resolved(resource["Properties"]["PolicyDocument"], arn)
         for name, resource in template["Resources"].items()
@@ -247,7 +246,9 @@ def test_the_makefile_builds_every_function_of_both_stacks() -> None:
     assert targets == functions
 
 
-def test_the_copies_handler_keeps_team_names_current(handlers: ModuleType) -> None:
+def test_the_copies_handler_keeps_team_names_current(
+    handlers: ModuleType, dynamodel_table: DynamodelTable
+) -> None:
     """A Membership created with a team holds the team's name; renaming the team and giving
     the handler the table's stream records (as the event source mapping does, twice: Lambda
     may deliver a batch again) brings every member of that team up to date, and no other."""
@@ -276,7 +277,8 @@ def test_the_copies_handler_keeps_team_names_current(handlers: ModuleType) -> No
     assert team_names() == {"ann": "Platform", "bob": "Platform", "cy": "Billing", "dee": None}
     repo.update_team(workspace_id="w1", team_id=team.team_id, name="Platform & Tools")
     client = repo.table.client
-    event = lambda_event(read_stream(client, "Tracker-test"), stream_arn(client, "Tracker-test"))
+    name = dynamodel_table.name
+    event = lambda_event(read_stream(client, name), stream_arn(client, name))
     copies.repository.cache_clear()
     for _ in range(2):
         assert copies.handler(event, None) == {"batchItemFailures": []}

@@ -323,7 +323,10 @@ def test_without_any_key_a_per_process_key_is_used(
         first, second = CursorSigner(), CursorSigner()
     assert first.is_ephemeral
     assert [r.levelno for r in caplog.records] == [logging.WARNING]  # logged once
-    assert CURSOR_KEY_ENV in caplog.records[0].getMessage()
+    message = caplog.records[0].getMessage()
+    assert CURSOR_KEY_ENV in message
+    # What users pass: the generated repository's `cursor_key=`, not CursorSigner's `keys=`.
+    assert "cursor_key=" in message and "keys=" not in message.replace("cursor_key=", "")
     cursor = first.encode(pattern=PATTERN, arguments=ARGS, state=STATE)
     assert second.decode(cursor, pattern=PATTERN, arguments=ARGS) == STATE
     _rejected(CursorSigner(KEY), cursor)

@@ -24,10 +24,14 @@ def _load(path: Path) -> Any:
     return json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
 
 
-def test_checked_in_schema_is_current(update_goldens: bool) -> None:
-    problems = compare_files(
-        ROOT / "schema", {"spec.schema.json": emit_schema()}, update=update_goldens
-    )
+@pytest.mark.parametrize(
+    "directory",
+    # the repository's copy (editors' `$schema`) and the one the wheel ships as package data
+    [ROOT / "schema", ROOT / "src" / "dynamodel" / "schema"],
+    ids=["repository", "package-data"],
+)
+def test_checked_in_schema_is_current(directory: Path, update_goldens: bool) -> None:
+    problems = compare_files(directory, {"spec.schema.json": emit_schema()}, update=update_goldens)
     assert not problems, "\n".join(problems)
 
 

@@ -57,8 +57,28 @@ def _request(url: str, body: bytes, headers: list[tuple[str, str]]) -> AWSReques
     return request
 
 
+def freeze_botocore(monkeypatch: Any) -> None:
+    """botocore's signer dated NOW: >= 1.40.2 asks `get_current_datetime`, older releases
+    `datetime.datetime.utcnow()` (the runtime works on botocore 1.34: scripts/lowest_deps.sh)."""
+    import botocore.auth
+
+    if hasattr(botocore.auth, "get_current_datetime"):
+        monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: NOW)
+        return
+
+    class _Frozen(datetime):
+        @classmethod
+        def utcnow(cls) -> datetime:  # type: ignore[override]
+            return NOW
+
+    class _Module:
+        datetime = _Frozen
+
+    monkeypatch.setattr(botocore.auth, "datetime", _Module)
+
+
 def _botocore(request: AWSRequest, credentials: Credentials, region: str, monkeypatch: Any) -> None:
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: NOW)
+    freeze_botocore(monkeypatch)
     SigV4Auth(credentials, "dynamodb", region).add_auth(request)
 
 
@@ -128,8 +148,11 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token")
     monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)  # botocore would prefer it
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda: NOW)
-    monkeypatch.setattr("dynamodel.runtime.transport.signing.get_current_datetime", lambda: NOW)
+    # The default client is built on boto3's default session, which keeps the credentials it
+    # first found: a fresh one reads the ones above.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    freeze_botocore(monkeypatch)
+    monkeypatch.setattr("dynamodel.runtime.transport.signing.current_datetime", lambda: NOW)
 
 
 def _sent(client: Any) -> list[Any]:
@@ -148,9 +171,9 @@ def _sent(client: Any) -> list[Any]:
 def test_the_default_client_sends_botocores_signature(endpoint: str | None) -> None:
     fast = default_client() if endpoint is None else _with_endpoint(endpoint)
     sent = _sent(fast)
-    fast.get_item(TableName="t", Key={"PK": {"S": "a"}})
+    fast.get_item(TableName="tbl", Key={"PK": {"S": "a"}})
     fast.transact_write_items(
-        TransactItems=[{"Put": {"TableName": "t", "Item": {"PK": {"S": "é"}}}}]
+        TransactItems=[{"Put": {"TableName": "tbl", "Item": {"PK": {"S": "é"}}}}]
     )
     credentials = Credentials(
         "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-token"
@@ -180,7 +203,7 @@ def test_plain_clients_are_signed_by_botocore() -> None:
     plain = boto3.session.Session().client("dynamodb")
     fast = default_client()
     plain_sent, fast_sent = _sent(plain), _sent(fast)
-    params = {"TableName": "t", "Key": {"PK": {"S": "a"}}}
+    params = {"TableName": "tbl", "Key": {"PK": {"S": "a"}}}
     plain.get_item(**params)
     fast.get_item(**params)
     # Everything signed is equal (User-Agent and the invocation id are not signed).
@@ -201,11 +224,11 @@ def test_the_runtimes_signer_signs_the_default_clients_requests(
     monkeypatch.setattr(signing, "sign_request", counted)
     plain, fast = boto3.session.Session().client("dynamodb"), default_client()
     _sent(plain), _sent(fast)
-    plain.get_item(TableName="t", Key={"PK": {"S": "a"}})
+    plain.get_item(TableName="tbl", Key={"PK": {"S": "a"}})
     assert calls == []  # a plain client keeps botocore's signer
-    fast.get_item(TableName="t", Key={"PK": {"S": "a"}})
+    fast.get_item(TableName="tbl", Key={"PK": {"S": "a"}})
     fast.query(
-        TableName="t",
+        TableName="tbl",
         KeyConditionExpression="PK = :p",
         ExpressionAttributeValues={":p": {"S": "a"}},
     )

@@ -522,7 +522,7 @@ def test_streams_py_is_generated_exactly_for_tables_with_a_stream() -> None:
         if text is not None:
             seen.add(stream)
             view = {"keys_only": "KEYS_ONLY", "new_and_old_images": "NEW_AND_OLD_IMAGES"}[stream]
-            assert f"STREAM_VIEW_TYPE = {view!r}" in text
+            assert f'STREAM_VIEW_TYPE = "{view}"' in text
             for entity in design.spec.entities:
                 assert f"class {entity.name}Change(rs.Change[models.{entity.name}]):" in text
     assert seen == {"keys_only", "new_and_old_images"}

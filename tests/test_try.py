@@ -246,20 +246,24 @@ def test_cli_on_an_endpoint_refuses_a_table_that_exists(moto_server_url: str) ->
     assert client.scan(TableName="Kept", Select="COUNT")["Count"] > 0
 
 
-def test_cli_keep_serves_the_embedded_data_until_stopped() -> None:
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_cli_keep_serves_the_embedded_data_until_stopped(verbose: bool) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "dynamodel", "try", str(TRACKER), "--keep"],
+        [sys.executable, "-m", "dynamodel", "try", str(TRACKER), "--keep"]
+        + (["--verbose"] if verbose else []),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "300"},
     )
+    before = []
     try:
         assert process.stderr is not None
         line = ""
         for line in process.stderr:  # the progress bar is transient; this line stays
             if line.startswith("serving"):
                 break
+            before.append(line)
         assert line.startswith("serving Tracker-try at http://127.0.0.1:"), line
         url = line.split(" at ", 1)[1].split(" ")[0]
         client = local_client(url)
@@ -267,8 +271,15 @@ def test_cli_keep_serves_the_embedded_data_until_stopped() -> None:
         assert {i["_type"]["S"] for i in items} >= {"Workspace", "Ticket", "ChecklistItem"}
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        _, after = process.communicate(timeout=30)
     assert process.returncode == 0
+    # The embedded server's request log (werkzeug: `"POST / HTTP/1.1" 200 -`, a line for
+    # every request of the seeding and of the scan above) only with --verbose.
+    logged = [text for text in [*before, *after.splitlines()] if "HTTP/1.1" in text]
+    if verbose:
+        assert len(logged) > 10, "".join(before) + after
+    else:
+        assert logged == [], logged
 
 
 def test_cli_bad_backends_and_table_names_get_a_message_not_a_traceback() -> None:

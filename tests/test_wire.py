@@ -222,7 +222,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
         {
             "RequestItems": {
                 TABLE: [{"PutRequest": {"Item": ITEM}}],
-                "b": [{"DeleteRequest": {"Key": {"PK": {"S": "k"}}}}],
+                "bbb": [{"DeleteRequest": {"Key": {"PK": {"S": "k"}}}}],
             }
         },
     ),
@@ -245,9 +245,16 @@ def test_the_default_client_sends_what_boto3_sends(
     wire.send(getattr(fast, method), params, body)
     assert fast_sent == plain_sent
     assert fast_sent[0]["body"] == fast_sent[0]["signed_body"] == body
-    # An ARN as the table name moves the endpoint to the account's: resolved the same way.
-    if ARN in repr(params):
+    # An ARN as the table name moves the endpoint to the account's (in botocore releases whose
+    # endpoint rules read it): resolved the same way, from the endpoint parameters.
+    if ARN in repr(params) and _account_endpoints():
         assert fast_sent[0]["url"].startswith("https://123456789012.ddb.")
+
+
+def _account_endpoints() -> bool:
+    rules = botocore.session.get_session().get_component("data_loader")
+    ruleset = rules.load_service_model("dynamodb", "endpoint-rule-set-1")
+    return "ResourceArn" in json.dumps(ruleset)
 
 
 def test_a_client_without_the_hooks_sends_the_parameters(clients: tuple[Any, Any]) -> None:

@@ -28,7 +28,6 @@ every record; the eventID marker is one small put in the same transaction, gone 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from dynamodel.runtime.counters import Increment
@@ -38,7 +37,7 @@ from fleet.streams import AlertChange, parse_changes
 CONSUMER = "open-alert-counter"  # names this consumer's markers apart from other consumers'
 
 log = logging.getLogger(__name__)
-repository = FleetRepository(table_name=os.environ["TABLE_NAME"])  # once per container
+repository = FleetRepository()  # once per container; the table: FLEET_TABLE_NAME
 
 
 def counted_site(alert: Alert | None) -> str | None:

@@ -1,14 +1,14 @@
 """API Gateway (HTTP API, payload 2.0) handlers for the tracker, on the generated package.
 
-The repository is built once per Lambda container (at import), with the table name from the
-TABLE_NAME environment variable that template.yaml sets from the table stack's export.
+The repository is built once per Lambda container (at import); it reads its table name from
+the TRACKER_TABLE_NAME environment variable, which template.yaml sets from the table stack's
+export (`<Name>-<Stage>`).
 Errors map to HTTP statuses: 404 not found, 409 version conflict or duplicate, 400 bad input.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from dynamodel import (
@@ -22,7 +22,7 @@ from dynamodel import (
 from pydantic import ValidationError
 from tracker import Ticket, TrackerRepository
 
-repository = TrackerRepository(table_name=os.environ["TABLE_NAME"])
+repository = TrackerRepository()  # the table: TRACKER_TABLE_NAME
 
 STATUSES = ("open", "in_progress", "closed")
 Event = dict[str, Any]

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from dynamodel import __version__
-from dynamodel.cli import build, evolve, iam, tryout  # noqa: F401  (they register their commands)
+from dynamodel.cli import build, cdk, evolve, iam, tryout  # noqa: F401  (they register their commands)
 from dynamodel.cli.common import EXIT_HOLDER, app
 from dynamodel.compiler.collector import collector_paused
 
@@ -45,7 +45,9 @@ def main() -> None:
     EXIT_HOLDER.objects = []
     with collector_paused():
         try:
-            app()  # standalone mode: it always ends by raising SystemExit
+            # Named `dynamodel` under `python -m dynamodel` too: usage lines and the shell
+            # completion script then name the installed command.
+            app(prog_name="dynamodel")  # standalone mode: always ends by raising SystemExit
         except SystemExit as exit_:
             code = _exit_status(exit_.code)
         else:  # pragma: no cover - typer's standalone mode never returns

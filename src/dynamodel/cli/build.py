@@ -17,13 +17,18 @@ from dynamodel.cli.common import (
     app,
     compile_file,
     keep_until_exit,
+    read_and_compile,
     stderr,
     write_files,
 )
 from dynamodel.cli.parallel import start_child
+from dynamodel.cli.pricing import PricesOption, RegionOption, chosen_prices
+from dynamodel.cli.snippet import TABLE_ID, TableIdOption, print_cloudformation_snippet
 from dynamodel.compiler.codegen import default_package_name, generate_package, is_package_name
 from dynamodel.compiler.collector import collector_paused
+from dynamodel.compiler.design.capacity import priced
 from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.design.prices import Prices
 from dynamodel.compiler.emit.artifacts import (
     plain_artifacts,
     sampled_artifacts,
@@ -31,11 +36,13 @@ from dynamodel.compiler.emit.artifacts import (
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.copies_stack import NoCopiesError, emit_copies_stack
 from dynamodel.compiler.emit.design_json import emit_design_json
+from dynamodel.compiler.emit.diagnostics_json import emit_diagnostics_json
 from dynamodel.compiler.emit.html import emit_html
 from dynamodel.compiler.emit.markdown import emit_markdown
 from dynamodel.compiler.emit.schema import emit_schema
 from dynamodel.compiler.emit.text import emit_text
 from dynamodel.compiler.emit.workbench import emit_workbench
+from dynamodel.compiler.names import plural
 from dynamodel.compiler.pipeline import compile_spec
 
 
@@ -62,17 +69,22 @@ def design(
         Path | None,
         typer.Option("--out", "-o", help="Also write every artifact into this directory."),
     ] = None,
+    region: RegionOption = None,
+    prices_file: PricesOption = None,
 ) -> None:
     """Check the spec, design the table, print the design."""
+    prices = chosen_prices(region=region, prices_file=prices_file)
     # With --out, a child process compiles the spec too and writes the sampled artifacts
     # meanwhile (dynamodel.cli.parallel); it writes nothing when the spec has errors, which
     # this process reports.
-    child = start_child(out, lambda: _sampled_files(spec)) if out is not None else None
+    child = start_child(out, lambda: _sampled_files(spec, prices)) if out is not None else None
     try:
         result = compile_file(spec)
         keep_until_exit(result)
         design = result.design
         assert design is not None
+        if prices is not None:
+            design = priced(design, prices)
         _print_design(design, format, str(spec))
         if out is None:
             return
@@ -104,7 +116,7 @@ def _print_design(design: Design, format: DesignFormat, path: str) -> None:
     sys.stdout.write(text)
 
 
-def _sampled_files(spec: Path) -> dict[str, str] | None:
+def _sampled_files(spec: Path, prices: Prices | None) -> dict[str, str] | None:
     """In the child: the sampled artifacts of the spec, or None when it does not compile
     cleanly (the parent reads the same spec and reports why)."""
     try:
@@ -113,8 +125,9 @@ def _sampled_files(spec: Path) -> dict[str, str] | None:
         return None
     if not result.ok or result.design is None:
         return None
+    design = result.design if prices is None else priced(result.design, prices)
     with collector_paused():
-        return sampled_artifacts(result.design, spec_name=spec.name)
+        return sampled_artifacts(design, spec_name=spec.name)
 
 
 @app.command()
@@ -159,8 +172,8 @@ def generate(
         previous_name=previous.name if previous is not None else "previous.yaml",
     )
     if check_only:
-        stale = _stale(out, files, name)
-        for line in stale:
+        stale = _stale(out, files)
+        for line in [*stale, *_not_generated(out, files, name)]:
             stderr().print(line, markup=False)
         if stale:
             stderr().print(
@@ -173,7 +186,11 @@ def generate(
     stderr().print(f"wrote package {name} to {out / name}", markup=False)
 
 
-def _stale(out: Path, files: dict[str, str], package: str) -> list[str]:
+def _stale(out: Path, files: dict[str, str]) -> list[str]:
+    """The generated files missing from OUT or different there. Only the files this run
+    generates are compared: a `migrations.py` written with `--previous`, or a module of your
+    own in the package, is not stale (regenerating would not change it, so a check that
+    counted it would never pass)."""
     problems = []
     for relative, text in sorted(files.items()):
         target = out / relative
@@ -187,26 +204,61 @@ def _stale(out: Path, files: dict[str, str], package: str) -> list[str]:
             continue
         if not same:
             problems.append(f"differs: {target}")
-    directory = out / package
-    if directory.is_dir():
-        expected = {out / relative for relative in files}
-        for path in sorted(directory.rglob("*.py")):
-            if path not in expected:
-                problems.append(f"not generated: {path}")
     return problems
 
 
+def _not_generated(out: Path, files: dict[str, str], package: str) -> list[str]:
+    """The package's other Python files, named so that a file left over from an earlier
+    spec is noticed; they do not make the package stale."""
+    directory = out / package
+    if not directory.is_dir():
+        return []
+    expected = {out / relative for relative in files}
+    return [
+        f"not generated by this run (not compared): {path}"
+        for path in sorted(p for p in directory.glob("*.py") if p.is_file())
+        if path not in expected
+    ]
+
+
+class CheckFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
-def check(spec: SpecArgument) -> None:
+def check(
+    spec: SpecArgument,
+    format: Annotated[
+        CheckFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text: diagnostics and a summary on stderr; json: the diagnostics as a JSON "
+            "list on stdout (file, line, col, severity, code, message, hint).",
+        ),
+    ] = CheckFormat.text,
+) -> None:
     """Validate the spec: print every error and warning, exit 1 on errors."""
+    if format is CheckFormat.json:
+        compiled = read_and_compile(spec)
+        sys.stdout.write(emit_diagnostics_json(compiled.diagnostics, path=compiled.path))
+        if not compiled.ok:
+            raise typer.Exit(EXIT_SPEC_ERRORS)
+        return
     result = compile_file(spec)
-    assert result.design is not None
-    warnings = len(result.design.warnings)
-    stderr().print(
-        f"{spec}: ok ({len(result.design.entities)} entities, {len(result.design.patterns)} "
-        f"access patterns, {len(result.design.indexes)} GSIs, {warnings} warnings)",
-        markup=False,
+    design = result.design
+    assert design is not None
+    warnings = sum(1 for d in result.diagnostics if not d.is_error)
+    counts = ", ".join(
+        (
+            plural(len(design.entities), "entity"),
+            plural(len(design.patterns), "access pattern"),
+            plural(len(design.indexes), "GSI"),
+            plural(warnings, "warning"),
+        )
     )
+    stderr().print(f"{spec}: ok ({counts})", markup=False)
 
 
 @app.command()
@@ -232,12 +284,43 @@ def cloudformation(
             show_default=False,
         ),
     ] = None,
+    snippet: Annotated[
+        bool,
+        typer.Option(
+            "--snippet",
+            help="Print only the resources (the table's, or with --copies the handler's), to "
+            "merge into the Resources of a template of your own.",
+        ),
+    ] = False,
+    table_id: TableIdOption = TABLE_ID,
+    table_name: Annotated[
+        str | None,
+        typer.Option(
+            "--table-name",
+            help="With --snippet: the table's name: a literal (Tracker-prod), a parameter of "
+            "your template (${TableName}), or both (Tracker-${Stage}); by default "
+            "<Table>-${Stage}, as in the stack.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Print a CloudFormation template for the table (or, with --copies, the copies handler's
-    SAM stack)."""
+    SAM stack; with --snippet, only their resources)."""
     result = compile_file(spec)
     design = result.design
     assert design is not None
+    if snippet:
+        print_cloudformation_snippet(
+            design,
+            copies=copies,
+            package=package,
+            table_id=table_id,
+            table_name=table_name,
+            fmt=format.value,
+        )
+        return
+    if table_id != TABLE_ID or table_name is not None:
+        _usage("--table-id and --table-name apply to --snippet (the stack's table is `Table`)")
     if not copies:
         if package is not None:
             _usage("--package applies to --copies (the table's template names no package)")

@@ -5,18 +5,54 @@ from disk or writes files; the commands live in the modules beside this one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
+from dynamodel.compiler.diagnostics import UNKNOWN_POS, error
+from dynamodel.compiler.names import plural
 from dynamodel.compiler.pipeline import Compilation, compile_spec
 
-app = typer.Typer(
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
+
+
+def _without_flag_types(params: list[Any]) -> list[Any]:
+    """Flags (`--keep`, `--help`, ...) take no value, but typer's help shows their type as
+    `<bool>`; an empty metavar shows nothing."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_flag_types(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_flag_types(super().get_params(ctx))
+
+
+class _App(typer.Typer):
+    """The app, whose commands show no type for their flags."""
+
+    def command(  # the same, with a default `cls`
+        self, *args: Any, cls: type[TyperCommand] | None = None, **kwargs: Any
+    ) -> Callable[[CommandFunction], CommandFunction]:
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+app = _App(
     name="dynamodel",
     help="Compile a DynamoDB access-pattern spec into a single-table design.",
-    add_completion=False,
+    cls=_Group,
+    add_completion=True,  # --install-completion / --show-completion (see docs/cli.md)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -52,11 +88,15 @@ def keep_until_exit(*objects: object) -> None:
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    """The console of every status line and diagnostic. Markup and emoji codes are off: the
+    text holds file names, spec names and values, and rich would read `spec.yaml:100:13` as
+    the emoji `:100:` and `[bold]` as a style."""
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
-def compile_file(spec: Path) -> Compilation:
-    """Read and compile, printing diagnostics; exit 1 on errors, 2 on an unreadable file."""
+def read_and_compile(spec: Path) -> Compilation:
+    """Read and compile, printing nothing but why a file cannot be read (exit 2) or a bug
+    (exit 3); a file that is not UTF-8 gives a compilation with that one error."""
     err = stderr()
     try:
         raw = spec.read_bytes()
@@ -67,10 +107,10 @@ def compile_file(spec: Path) -> Compilation:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        err.print(f"{path}:1:1: error: the spec is not UTF-8 text ({exc.reason})", markup=False)
-        raise typer.Exit(EXIT_SPEC_ERRORS) from None
+        not_text = error(UNKNOWN_POS, f"the spec is not UTF-8 text ({exc.reason})")
+        return Compilation(path, None, None, (not_text,))
     try:
-        result = compile_spec(text, path=path)
+        return compile_spec(text, path=path)
     except Exception as exc:  # a bug, not bad input: say so instead of a traceback
         err.print(
             f"dynamodel: internal error while compiling {path}: {type(exc).__name__}: {exc}\n"
@@ -78,12 +118,18 @@ def compile_file(spec: Path) -> Compilation:
             markup=False,
         )
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def compile_file(spec: Path) -> Compilation:
+    """Read and compile, printing diagnostics; exit 1 on errors, 2 on an unreadable file."""
+    result = read_and_compile(spec)
+    err = stderr()
     for diagnostic in result.diagnostics:
         style = "red" if diagnostic.is_error else "yellow"
-        err.print(diagnostic.render(path), style=style, markup=False)
+        err.print(diagnostic.render(result.path), style=style, markup=False)
     if not result.ok:
         errors = sum(1 for d in result.diagnostics if d.is_error)
-        err.print(f"{errors} error{'s' if errors != 1 else ''} in {path}", markup=False)
+        err.print(f"{plural(errors, 'error')} in {result.path}", markup=False)
         raise typer.Exit(EXIT_SPEC_ERRORS)
     return result
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from dynamodel.cli.common import EXIT_USAGE, SpecArgument, app, compile_file, stderr
+from dynamodel.cli.snippet import TABLE_ID, TableIdOption, print_policy_snippet
 from dynamodel.compiler.diagnostics import sort_diagnostics
 from dynamodel.compiler.emit.iam import (
     MAX_POLICY_CHARACTERS,
@@ -19,6 +20,7 @@ from dynamodel.compiler.emit.iam import (
     emit_policy_json,
     policy_characters,
     policy_document,
+    regenerate_command,
 )
 from dynamodel.compiler.emit.iam_access import method_names
 from dynamodel.compiler.emit.iam_plan import (
@@ -36,6 +38,7 @@ _EXAMPLE_ARN = "arn:aws:dynamodb:ap-southeast-2:123456789012:table/{table}-produ
 class PolicyFormat(enum.StrEnum):
     json = "json"
     cloudformation = "cloudformation"
+    cloudformation_json = "cloudformation-json"  # the same template (or snippet) in JSON
 
 
 def _names(text: str | None) -> list[str]:
@@ -63,7 +66,10 @@ def iam(
     format: Annotated[
         PolicyFormat,
         typer.Option(
-            "--format", "-f", help="A policy document, or a template of managed policies."
+            "--format",
+            "-f",
+            help="A policy document, or a template of managed policies (YAML, or JSON with "
+            "cloudformation-json).",
         ),
     ] = PolicyFormat.json,
     table_arn: Annotated[
@@ -82,6 +88,15 @@ def iam(
             "Off for a role that serves every tenant, such as a Lambda execution role.",
         ),
     ] = True,
+    snippet: Annotated[
+        bool,
+        typer.Option(
+            "--snippet",
+            help="With a cloudformation format: print only the managed policies, on the table "
+            "resource --table-id of your own template.",
+        ),
+    ] = False,
+    table_id: TableIdOption = TABLE_ID,
 ) -> None:
     """Print the IAM policy that allows exactly the DynamoDB requests of the given patterns and
     writes (default: all of them; with --format cloudformation, one policy per function)."""
@@ -106,6 +121,10 @@ def iam(
                 )
         elif table_arn is not None:
             raise ValueError("--table-arn applies to --format json (templates import the ARN)")
+        if (snippet or table_id != TABLE_ID) and format is PolicyFormat.json:
+            raise ValueError("--snippet and --table-id apply to the cloudformation formats")
+        if table_id != TABLE_ID and not snippet:
+            raise ValueError("--table-id applies to --snippet (the stack imports the table)")
     except ValueError as exc:
         err.print(f"dynamodel: {exc}", markup=False)
         raise typer.Exit(EXIT_USAGE) from None
@@ -131,7 +150,14 @@ def iam(
                 style="yellow",
                 markup=False,
             )
+    syntax: Literal["yaml", "json"] = (
+        "json" if format is PolicyFormat.cloudformation_json else "yaml"
+    )
     if format is PolicyFormat.json:
         sys.stdout.write(emit_policy_json(plans[0], table_arn=arn))
+    elif snippet:
+        command = regenerate_command(design, chosen, tenant_scope=tenant_scope)
+        print_policy_snippet(design, plans, table_id=table_id, command=command, fmt=syntax)
     else:
-        sys.stdout.write(emit_policy_cloudformation(design, plans, tenant_scope=tenant_scope))
+        text = emit_policy_cloudformation(design, plans, tenant_scope=tenant_scope, fmt=syntax)
+        sys.stdout.write(text)

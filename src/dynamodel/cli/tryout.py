@@ -64,6 +64,15 @@ def try_design(
     format: Annotated[
         TryFormat, typer.Option("--format", "-f", help="How to print the results.")
     ] = TryFormat.text,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="With --keep on the embedded backend: log every request the local server "
+            "serves on stderr.",
+        ),
+    ] = False,
 ) -> None:
     """Create the table, seed sample items, and run every access pattern against it."""
     # Imported here: the other commands need neither boto3 nor moto.
@@ -93,7 +102,7 @@ def try_design(
         )
         raise typer.Exit(EXIT_USAGE)
     progress = Progress(
-        TextColumn("seeding {task.description}"),
+        TextColumn("seeding {task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         console=err,
@@ -101,7 +110,9 @@ def try_design(
     )
     task = progress.add_task(table_name, total=None)
     try:
-        with open_backend(endpoint_url=endpoint_url, aws=aws, keep=keep, region=region) as backend:
+        with open_backend(
+            endpoint_url=endpoint_url, aws=aws, keep=keep, region=region, verbose=verbose
+        ) as backend:
             with progress:
                 run = run_try(
                     design,

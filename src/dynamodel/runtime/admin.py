@@ -2,7 +2,8 @@
 
 `default_client` lives with the rest of the transport tuning
 (`dynamodel.runtime.transport.client`); it is imported here too because
-`dynamodel.runtime.admin.default_client` is the path the documentation gives users.
+`dynamodel.runtime.admin.default_client` and `tune_client` are the paths the documentation
+gives users.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transport.client import default_client as default_client
+from dynamodel.runtime.transport.client import tune_client as tune_client
 
 
 def create_table(

@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from dynamodel.runtime import keys
 from dynamodel.runtime import marshal as m
 from dynamodel.runtime.errors import DynamodelError, InvalidValueError, RetriesExhaustedError
+from dynamodel.runtime.expiry import DEFAULT_MARKER_LIFETIME as DEFAULT_MARKER_LIFETIME
 from dynamodel.runtime.marshal import storage_error
 from dynamodel.runtime.names import MARKER_TAG as MARKER_TAG
 from dynamodel.runtime.names import MARKER_TYPE as MARKER_TYPE
@@ -45,10 +46,6 @@ from dynamodel.runtime.writes import conditioned, run, unexpected
 
 M = TypeVar("M", bound=BaseModel)
 Amount = int | Decimal | float
-
-# Lambda retries a stream record at most until it leaves the stream (24 hours); a marker that
-# outlives that by a day can never expire before a redelivery of its record.
-DEFAULT_MARKER_LIFETIME = timedelta(days=2)
 
 
 @dataclass(frozen=True)

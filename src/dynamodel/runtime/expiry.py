@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 # Seconds since the epoch, as `time.time` returns them.
 Clock = Callable[[], float]
 SYSTEM_CLOCK: Clock = time.time
+
+# How long the marker of an applied stream record is kept (`counters.apply_once`): Lambda
+# retries a record at most until it leaves the stream (24 hours); a marker that outlives that
+# by a day can never expire before a redelivery of its record.
+DEFAULT_MARKER_LIFETIME = timedelta(days=2)
 
 # Placeholders of the TTL attribute and of "now" in condition expressions.
 TTL_NAME = "#ttl"
@@ -45,7 +51,8 @@ def unexpired(items: Sequence[Mapping[str, Any]], attribute: str | None, now: in
     """`items` without the expired ones, in order."""
     if attribute is None:
         return list(items)
-    return [item for item in items if not is_expired(item, attribute, now)]
+    # Most items of a table with TTL do not carry the attribute: kept without a call.
+    return [item for item in items if attribute not in item or not is_expired(item, attribute, now)]
 
 
 def absent_or_expired(

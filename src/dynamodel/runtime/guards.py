@@ -277,6 +277,8 @@ def with_takeovers(
 ) -> list[Action]:
     """`actions` with each claim of a guard in `takeovers` turned into a takeover, and one
     check of each owner of those guards (unless the owner is written here too)."""
+    if not takeovers:  # the first round of nearly every write: the actions as they are
+        return list(actions)
     result = []
     written = {_key_of(a.request[k]) for a in actions for k in ("Key", "Item") if k in a.request}
     checks: dict[tuple[str, str], list[tuple[StaleGuard, UniqueGuardSpec]]] = {}

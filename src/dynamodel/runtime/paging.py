@@ -55,7 +55,9 @@ class Page(BaseModel, Generic[T]):
     page (and only there, though a page before it may be empty).
     """
 
-    model_config = ConfigDict(frozen=True)
+    # Built without validation by the runtime (`marshal.construct`): its validator and
+    # serializer are made on first use (a `Page[M]` validated, a page dumped), not at import.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     items: list[T]
     cursor: str | None = None
@@ -67,10 +69,11 @@ def _process_key() -> bytes:
     # accept each other's cursors. The warning is logged once, when the key is made.
     _LOG.warning(
         "%s is not set: page cursors are signed with a random per-process key and will be "
-        "rejected by any other process (another Lambda instance, a restart). Set %s or pass "
-        "keys= to CursorSigner.",
+        "rejected by any other process (another Lambda instance, a restart). Set %s, or "
+        "pass cursor_key= to the generated repository (<Table>Repository(cursor_key=...)); %s.",
         CURSOR_KEY_ENV,
         CURSOR_KEY_ENV,
+        KEY_ADVICE,
     )
     return secrets.token_bytes(32)
 

@@ -3,24 +3,26 @@ batch helpers, written once here instead of once per generated package."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from dynamodel.runtime import counters
-from dynamodel.runtime.admin import create_table
-from dynamodel.runtime.batch import batch_get, batch_write
-from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock
+from dynamodel.runtime.expiry import DEFAULT_MARKER_LIFETIME, SYSTEM_CLOCK, Clock
 from dynamodel.runtime.paging import CursorSigner
 from dynamodel.runtime.retry import RetryPolicy
 from dynamodel.runtime.schema import EntitySchema
 from dynamodel.runtime.table import Table
-from dynamodel.runtime.transport.client import default_client
+from dynamodel.runtime.transport.client import shared_client
 
 if TYPE_CHECKING:
+    from dynamodel.runtime import counters
     from dynamodel.runtime.migrate import ChildQuery, MigrationReport
+
+# Table creation, batches and counters are imported where they are used: most repositories
+# call them seldom or never, and a Lambda's cold start is shorter without them.
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,8 +30,10 @@ M = TypeVar("M", bound=BaseModel)
 class Repository:
     """Typed access to one table; a generated subclass adds a method per write and pattern.
 
-    `client` defaults to `boto3.client("dynamodb")` tuned for the runtime (see
-    `transport/client.py`); `table_name` to the spec's table name. Page cursors are signed with `cursor_key` (or the
+    `client` defaults to `boto3.client("dynamodb")` tuned for the runtime, one client shared by
+    the repositories of boto3's default session (`transport.client.shared_client`). `table_name`
+    defaults to the `<PACKAGE>_TABLE_NAME` environment variable (`TABLE_NAME_VARIABLE`), then
+    to the spec's table name: see `default_table_name`. Page cursors are signed with `cursor_key` (or the
     DYNAMODEL_CURSOR_KEY environment variable; each key at least 32 bytes, the first signs,
     all verify), bound to the table name, and refused once older than `cursor_max_age` when
     that is set; `retry` bounds the runtime's retries. `clock` (epoch seconds, default
@@ -39,6 +43,7 @@ class Repository:
 
     # Set by the generated subclass, from the design.
     TABLE_NAME: ClassVar[str]
+    TABLE_NAME_VARIABLE: ClassVar[str | None] = None  # packages generated before it: None
     SCHEMAS: ClassVar[Mapping[type[Any], EntitySchema[Any]]]
     INDEX_KEYS: ClassVar[Mapping[str | None, tuple[str, str]]]
     TABLE_DEFINITION: ClassVar[Mapping[str, Any]]
@@ -54,9 +59,9 @@ class Repository:
         retry: RetryPolicy | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        name = table_name or self.TABLE_NAME
+        name = table_name or self.default_table_name()
         self._table = Table(
-            client=client if client is not None else default_client(),
+            client=client if client is not None else shared_client(),
             name=name,
             retry=retry or RetryPolicy(),
             signer=CursorSigner(cursor_key, table=name, max_age=cursor_max_age, clock=clock),
@@ -64,6 +69,17 @@ class Repository:
             ttl_attribute=self.TTL_ATTRIBUTE,
             clock=clock,
         )
+
+    @classmethod
+    def default_table_name(cls) -> str:
+        """The table name when none is passed: the `TABLE_NAME_VARIABLE` environment variable
+        when set and not empty, else the spec's name. The variable is named after the
+        package, so two generated packages in one function never read each other's."""
+        if cls.TABLE_NAME_VARIABLE:
+            value = os.environ.get(cls.TABLE_NAME_VARIABLE, "")
+            if value:
+                return value
+        return cls.TABLE_NAME
 
     @property
     def table_name(self) -> str:
@@ -77,6 +93,8 @@ class Repository:
 
     def create_table(self) -> None:
         """Create the table with its designed keys and indexes; wait until it is active."""
+        from dynamodel.runtime.admin import create_table
+
         create_table(self._table, dict(self.TABLE_DEFINITION), ttl_attribute=self.TTL_ATTRIBUTE)
 
     def batch_get(
@@ -89,6 +107,8 @@ class Repository:
         """Read many items of one entity by id (BatchGetItem, 100 keys a request); None where
         an item does not exist. Aggregate roots come without members. Raises
         BatchIncompleteError with the keys DynamoDB kept leaving unprocessed."""
+        from dynamodel.runtime.batch import batch_get
+
         schema = self.SCHEMAS[entity]
         requests = [(schema, schema.key(**dict(id_values))) for id_values in ids]
         return batch_get(self._table, requests, consistent=consistent)
@@ -100,6 +120,8 @@ class Repository:
         entities with no version, unique values or members, that count in no parent and hold
         no counter (`counts:`): those need the checks of save_* and delete_*. Raises
         BatchIncompleteError with what stayed unprocessed."""
+        from dynamodel.runtime.batch import batch_write
+
         for obj in [*put, *delete]:
             schema = self.SCHEMAS[type(obj)]
             if (
@@ -122,6 +144,8 @@ class Repository:
         created from the entity's defaults; returns the item after the change. Not idempotent
         (never resent after a lost response): see `apply_once`, and
         `dynamodel.runtime.counters` for the entities a counter may live in."""
+        from dynamodel.runtime import counters
+
         return counters.increment(self._table, self._counter_schema(entity), id, amounts)
 
     def apply_once(
@@ -130,13 +154,15 @@ class Repository:
         *,
         consumer: str,
         increments: Sequence[counters.Increment],
-        expires_in: timedelta | None = counters.DEFAULT_MARKER_LIFETIME,
+        expires_in: timedelta | None = DEFAULT_MARKER_LIFETIME,
     ) -> bool:
         """Apply `increments` in one transaction with a marker of (`consumer`, `token`), unless
         the marker exists: True when this call applied them, False when an earlier delivery
         did (nothing is changed). For stream consumers: the token is the record's eventID,
         and the consumer name keeps two consumers of one stream apart. The marker expires
         through the table's TTL attribute after `expires_in` (past the stream's 24 hours)."""
+        from dynamodel.runtime import counters
+
         resolved = [
             (self._counter_schema(change.entity), change.id, change.add) for change in increments
         ]
@@ -150,6 +176,8 @@ class Repository:
         )
 
     def _counter_schema(self, entity: type[M]) -> EntitySchema[M]:
+        from dynamodel.runtime import counters
+
         schema = self.SCHEMAS[entity]
         member = any(m.schema is schema for s in self.SCHEMAS.values() for m in s.members)
         counters.check_counter_entity(schema, member=member)

@@ -39,10 +39,13 @@ R = TypeVar("R")
 # Codes DynamoDB documents as worth retrying that botocore's data does not list for it:
 # another transaction holds one of the items; the account's request rate (botocore's standard
 # mode lists this one and TooManyRequestsException among its throttling codes, in code);
-# server errors by name (their 5xx status is retried in any case).
+# server errors by name (their 5xx status is retried in any case); a write conflicting with
+# a replicated one (global tables: the model marks it `retryable` from botocore 1.35 on, and
+# the runtime supports botocore 1.34).
 _DOCUMENTED_RETRYABLE = frozenset(
     {
         "TransactionConflictException",
+        "ReplicatedWriteConflictException",
         "RequestLimitExceeded",
         "TooManyRequestsException",
         "InternalServerError",

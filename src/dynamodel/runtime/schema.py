@@ -133,7 +133,7 @@ class EntitySchema(Generic[M]):
         check_changes(self.name, self.model, changes)
 
     def identity(self, obj: Any) -> tuple[object, ...]:
-        return tuple(getattr(obj, name) for name in self.id_attributes)
+        return tuple([getattr(obj, name) for name in self.id_attributes])
 
     def describe(self, obj: Any) -> str:
         values = ", ".join(f"{n}={getattr(obj, n)!r}" for n in self.id_attributes)

@@ -19,6 +19,7 @@ from dynamodel.runtime.aggregates import assemble_aggregate
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock, is_expired, unexpired
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
+from dynamodel.runtime.marshal import construct
 from dynamodel.runtime.paging import CursorSigner, Page
 from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable, may_have_applied
 from dynamodel.runtime.schema import (
@@ -245,9 +246,10 @@ class Table:
         )
         # Expired items are dropped after the read, so the page may hold fewer than `limit`
         # items though more follow (the cursor still resumes after the last item read).
-        # The items were typed by the schema's decoder: no need to validate them again.
-        return Page.model_construct(
-            items=[schema.from_item(i) for i in self.live(items)], cursor=next_cursor
+        # The items were typed by the schema's decoder: no need to validate them again (nor
+        # the page, whose fields are the list just built and a str).
+        return construct(
+            Page, {"items": [schema.from_item(i) for i in self.live(items)], "cursor": next_cursor}
         )
 
     def _single_page(

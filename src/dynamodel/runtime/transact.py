@@ -3,7 +3,7 @@ cancellation reasons turned into typed errors that name the item and the cause."
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,7 +29,7 @@ MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 ErrorFactory = Callable[[dict[str, Any]], DynamodelError]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, init=False)
 class Action:
     """One action of a transaction, and what a failed condition on it means."""
 
@@ -48,6 +48,32 @@ class Action:
     # the request to send instead, conditioned on the stored values of what it changes, so
     # that it fails once the earlier attempt was applied.
     resend: dict[str, Any] | None = None
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        request: dict[str, Any],
+        on_condition_failed: ErrorFactory,
+        entity: str = "",
+        describe: Callable[[], str] | None = None,
+        outcome: Item | None = None,
+        removed: tuple[str, ...] = (),
+        resend: dict[str, Any] | None = None,
+    ) -> None:
+        # The dataclass's own __init__ of a frozen class sets each field with
+        # `object.__setattr__`; filling the instance dict at once halves the cost, paid for
+        # every item of every write. The same fields, in the same order (a test compares).
+        self.__dict__.update(
+            kind=kind,
+            request=request,
+            on_condition_failed=on_condition_failed,
+            entity=entity,
+            describe=describe,
+            outcome=outcome,
+            removed=removed,
+            resend=resend,
+        )
 
     def size(self) -> int:
         """DynamoDB's size of the item a Put writes; for other actions, of the key plus the
@@ -132,8 +158,9 @@ def transaction_request(table: str, actions: Sequence[Action]) -> dict[str, Any]
     return {
         "TransactItems": items,
         # The same token on every retry: DynamoDB applies a transaction once per token (for 10
-        # minutes), so a retry after a lost response cannot apply it twice.
-        "ClientRequestToken": uuid.uuid4().hex,
+        # minutes), so a retry after a lost response cannot apply it twice. 128 random bits as
+        # hex, like `uuid4().hex` (which costs five times more, for the version bits).
+        "ClientRequestToken": os.urandom(16).hex(),
     }
 
 

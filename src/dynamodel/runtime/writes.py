@@ -9,6 +9,7 @@ hold the values the new key was computed from, so no index key can go stale.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -83,19 +84,28 @@ def flatten(
     if not schema.members:
         return entries
     identity = schema.identity(obj)
+    width = len(identity)
     for member in schema.members:
+        child_schema = member.schema
         seen: set[tuple[object, ...]] = set()
         for child in getattr(obj, member.field):
-            entries.extend(flatten(member.schema, child, root_item=root_item))
-            child_identity = member.schema.identity(child)
-            if child_identity[: len(identity)] != identity:
+            if child_schema.members:
+                entries.extend(flatten(child_schema, child, root_item=root_item))
+            else:  # a leaf member (nearly all of them), without a call of its own
+                child_item = child_schema.to_item(child)
+                ttl = child_schema.inherited_ttl
+                if ttl and ttl in root_item:
+                    child_item[ttl] = root_item[ttl]
+                entries.append((child_schema, child, child_item))
+            child_identity = child_schema.identity(child)
+            if child_identity[:width] != identity:
                 raise InvalidKeyValueError(
-                    f"{member.schema.describe(child)} is in {schema.describe(obj)}."
+                    f"{child_schema.describe(child)} is in {schema.describe(obj)}."
                     f"{member.field}, but its id does not start with the root's id"
                 )
             if child_identity in seen:
                 raise InvalidValueError(
-                    f"{schema.describe(obj)}.{member.field} holds {member.schema.describe(child)}"
+                    f"{schema.describe(obj)}.{member.field} holds {child_schema.describe(child)}"
                     " twice: member ids must be distinct; nothing was sent",
                     entity=schema.name,
                     attribute=member.field,
@@ -141,6 +151,36 @@ def creates(table: Table, schema: EntitySchema[Any]) -> Condition:
     return Condition([expression], names, values)
 
 
+@functools.cache
+def _create_condition(expiry: str) -> Mapping[str, Any]:
+    """`creates`' condition for items with this TTL attribute, but for the value of "now":
+    built once per attribute (shared by requests, never mutated)."""
+    expression, names, _ = absent_or_expired(expiry, 0)
+    return conditioned({}, Condition([expression], names))
+
+
+def _create_requests(
+    table: Table, entries: Sequence[tuple[EntitySchema[Any], Any, Item]]
+) -> list[dict[str, Any]]:
+    """The Put request of each item a create writes, under `creates`' condition: the same
+    requests as `_put(item, creates(table, schema))`, from conditions built once, with one
+    "now" for the whole write."""
+    now: int | None = None
+    values: dict[str, Item] = {}
+    requests = []
+    for schema, _, item in entries:
+        expiry = schema.expiry_attribute
+        if expiry is None:
+            requests.append({"Item": item, **_NOT_EXISTS})
+            continue
+        if expiry not in values:
+            now = table.now() if now is None else now
+            values[expiry] = absent_or_expired(expiry, now)[2]
+        condition = _create_condition(expiry)
+        requests.append({"Item": item, **condition, "ExpressionAttributeValues": values[expiry]})
+    return requests
+
+
 def unexpected(reason: Mapping[str, Any]) -> DynamodelError:
     return DynamodelError(f"an unconditional action failed its condition: {dict(reason)}")
 
@@ -157,14 +197,14 @@ def _create(table: Table, schema: EntitySchema[M], obj: M) -> M:
     actions = [
         Action(
             kind="Put",
-            request=_put(item, creates(table, entry_schema))
-            if entry_schema.expiry_attribute
-            else {"Item": item, **_NOT_EXISTS},
+            request=request,
             on_condition_failed=_exists_error(schema, entry_schema, entry, item),
             entity=entry_schema.name,
             describe=partial(entry_schema.describe, entry),
         )
-        for entry_schema, entry, item in entries
+        for (entry_schema, entry, item), request in zip(
+            entries, _create_requests(table, entries), strict=True
+        )
     ]
     actions += guard_actions(table, schema, None, new, stored=None, written=entries[0][2])
     actions += counter_actions(table, schema, new, +1)

@@ -5,7 +5,9 @@ the account of the environment's AWS credentials (`--aws`, which needs `--yes`).
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,8 +32,15 @@ class BackendError(Exception):
 
 @contextmanager
 def open_backend(
-    *, endpoint_url: str | None, aws: bool, keep: bool, region: str | None
+    *,
+    endpoint_url: str | None,
+    aws: bool,
+    keep: bool,
+    region: str | None,
+    verbose: bool = False,
 ) -> Iterator[Backend]:
+    """The backend asked for. `verbose`: let the embedded server (`keep` without an endpoint)
+    log every request it serves on stderr, as werkzeug does by default."""
     import boto3
 
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
@@ -67,7 +76,7 @@ def open_backend(
         yield Backend(client, endpoint_url, endpoint_url)
         return
     if keep:
-        with _moto_server() as url:
+        with _moto_server(verbose=verbose) as url:
             client = boto3.client(
                 "dynamodb", endpoint_url=url, region_name=DEFAULT_REGION, **LOCAL_CREDENTIALS
             )
@@ -80,9 +89,7 @@ def _moto_in_process() -> Iterator[Backend]:
     try:
         from moto import mock_aws
     except ImportError as error:  # pragma: no cover - moto is a dependency of dynamodel
-        raise BackendError(
-            "the embedded backend needs moto: pip install 'moto[dynamodb]'"
-        ) from error
+        raise BackendError("the embedded backend needs moto: pip install moto") from error
     import boto3
 
     # moto answers in process; the credentials only have to exist (none are ever sent).
@@ -92,11 +99,23 @@ def _moto_in_process() -> Iterator[Backend]:
 
 
 @contextmanager
-def _moto_server() -> Iterator[str]:
+def _moto_server(*, verbose: bool) -> Iterator[str]:
     try:
-        from moto.server import ThreadedMotoServer
-    except ImportError as error:  # pragma: no cover - moto[server] is a dependency
-        raise BackendError("--keep needs moto's server: pip install 'moto[server]'") from error
+        with warnings.catch_warnings():  # moto's "install moto[server]": the error below says
+            warnings.filterwarnings("ignore", "When using MotoServer")  # what to install
+            from moto.server import ThreadedMotoServer
+    except ImportError as error:  # Flask: the `server` extra (pyproject.toml, docs/cli.md)
+        raise BackendError(
+            f"--keep runs moto's server, which needs Flask ({error}): "
+            "pip install 'dynamodel[server]'; without --keep the embedded DynamoDB runs in process"
+        ) from error
+    # werkzeug logs a line per request on stderr (INFO, its own handler): while `try --keep`
+    # serves the table, every request a user or tool sends would be echoed there. Its
+    # warnings and errors still show.
+    requests_log = logging.getLogger("werkzeug")
+    level = requests_log.level
+    if not verbose:
+        requests_log.setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -104,3 +123,4 @@ def _moto_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+        requests_log.setLevel(level)

@@ -6,16 +6,13 @@ import json
 from typing import Any
 
 from dynamodel.compiler.emit.capacity import show_bytes, show_units
+from dynamodel.compiler.names import plural
 from dynamodel.runtime.sizes import item_size
 from dynamodel.tryout.recorder import RecordedRequest
 from dynamodel.tryout.runner import PatternRun, TryRun
 
 SHOWN_ITEMS = 3  # items printed per pattern; the count says how many came back
 ITEM_WIDTH = 150
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _value(value: Any) -> str:
@@ -52,7 +49,7 @@ def _capacity_line(run: PatternRun) -> str:
     parts = [
         f"reported {show_units(reported)}" if reported is not None else "not reported",
         f"{show_units(run.units_by_rules)} by DynamoDB's rules for the "
-        f"{_plural(len(items), 'item')} read ({show_bytes(size)})",
+        f"{plural(len(items), 'item')} read ({show_bytes(size)})",
         f"design estimate {show_units(run.estimate)}",
     ]
     return "    read units: " + "; ".join(parts)
@@ -65,8 +62,8 @@ def _item_line(item: dict[str, Any]) -> str:
 
 def emit_try_text(run: TryRun) -> str:
     lines = [
-        f"Table {run.table} on {run.backend}: seeded {_plural(run.records, 'record')} "
-        f"({_plural(run.items, 'item')} with members and unique guards)",
+        f"Table {run.table} on {run.backend}: seeded {plural(run.records, 'record')} "
+        f"({plural(run.items, 'item')} with members and unique guards)",
     ]
     if "moto" in run.backend:
         lines.append(
@@ -89,14 +86,14 @@ def emit_try_text(run: TryRun) -> str:
             continue
         count = len(pattern.returned)
         more = ", and a cursor to the next page" if pattern.has_more else ""
-        lines.append(f"    returned {_plural(count, 'item')}{more}")
+        lines.append(f"    returned {plural(count, 'item')}{more}")
         lines.extend(_item_line(item) for item in pattern.returned[:SHOWN_ITEMS])
         if count > SHOWN_ITEMS:
             lines.append(f"      … {count - SHOWN_ITEMS} more")
     lines.append("")
     ran = sum(1 for p in run.patterns if p.skipped is None and p.error is None)
     lines.append(
-        f"{ran} of {_plural(len(run.patterns), 'access pattern')} ran; "
+        f"{ran} of {plural(len(run.patterns), 'access pattern')} ran; "
         + (
             f"the table is kept at {run.endpoint_url or run.backend}"
             if run.kept

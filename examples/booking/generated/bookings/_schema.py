@@ -25,22 +25,42 @@ MAX_SK = keys.MAX_SORT_KEY_BYTES
 def organisation_key(org_id: str) -> Item:
     """The table key of the Organisation with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Organisation', keys.encode_str(org_id, attribute='org_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Organisation'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Organisation", keys.encode_str(org_id, attribute="org_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#Organisation"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def organisation_to_item(obj: Organisation) -> Item:
     """Every attribute of a Organisation, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Organisation'}}
-    item['org_id'] = m.put_str(obj.org_id)
-    item['name'] = m.put_str(obj.name)
-    item['slug'] = m.put_str(obj.slug)
-    item['plan'] = m.put_str(obj.plan)
-    item['timezone'] = m.put_str(obj.timezone)
-    item['created_at'] = m.put_datetime(obj.created_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Organisation', keys.encode_str(obj.org_id, attribute='org_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Organisation'), limit=MAX_SK, attribute='SK')}
+    item: Item = {"_type": {"S": "Organisation"}}
+    item["org_id"] = m.put_str(obj.org_id)
+    item["name"] = m.put_str(obj.name)
+    item["slug"] = m.put_str(obj.slug)
+    item["plan"] = m.put_str(obj.plan)
+    item["timezone"] = m.put_str(obj.timezone)
+    item["created_at"] = m.put_datetime(obj.created_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Organisation", keys.encode_str(obj.org_id, attribute="org_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("#Organisation"), limit=MAX_SK, attribute="SK"
+        )
+    }
     return item
 
 
@@ -49,36 +69,49 @@ def organisation_from_item(item: Item) -> Organisation:
     return m.construct(
         Organisation,
         {
-            'org_id': item['org_id']["S"],
-            'name': item['name']["S"],
-            'slug': item['slug']["S"],
-            'plan': item['plan']["S"] if 'plan' in item else 'starter',
-            'timezone': item['timezone']["S"] if 'timezone' in item else 'UTC',
-            'created_at': m.get_datetime(item['created_at']),
+            "org_id": item["org_id"]["S"],
+            "name": item["name"]["S"],
+            "slug": item["slug"]["S"],
+            "plan": item["plan"]["S"] if "plan" in item else "starter",
+            "timezone": item["timezone"]["S"] if "timezone" in item else "UTC",
+            "created_at": m.get_datetime(item["created_at"]),
         },
     )
 
 
 def _organisation_guard_slug(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('Organisation.slug', keys.encode_str(obj.slug, attribute='slug')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Organisation.slug'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Organisation.slug", keys.encode_str(obj.slug, attribute="slug")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Organisation.slug"), limit=MAX_SK, attribute="SK"
+            )
+        },
+    }
 
 
 ORGANISATION: EntitySchema[Organisation] = EntitySchema(
-    name='Organisation',
+    name="Organisation",
     model=Organisation,
-    id_attributes=('org_id',),
+    id_attributes=("org_id",),
     to_item=organisation_to_item,
     from_item=organisation_from_item,
     table_key=lambda obj: organisation_key(obj.org_id),
     key=organisation_key,
     versioned=False,
-    unique=(
-        UniqueGuardSpec(attributes=('slug',), key=_organisation_guard_slug),
-    ),
+    unique=(UniqueGuardSpec(attributes=("slug",), key=_organisation_guard_slug),),
     members=(),
     key_sources={
-        'PK': frozenset(['org_id']),
-        'SK': frozenset(['org_id']),
+        "PK": frozenset(["org_id"]),
+        "SK": frozenset(["org_id"]),
     },
 )
 
@@ -86,28 +119,84 @@ ORGANISATION: EntitySchema[Organisation] = EntitySchema(
 def member_key(org_id: str, member_id: str) -> Item:
     """The table key of the Member with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Member', keys.encode_str(org_id, attribute='org_id'), keys.encode_str(member_id, attribute='member_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Member'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Member",
+                    keys.encode_str(org_id, attribute="org_id"),
+                    keys.encode_str(member_id, attribute="member_id"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Member"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def member_to_item(obj: Member) -> Item:
     """Every attribute of a Member, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Member'}}
-    item['org_id'] = m.put_str(obj.org_id)
-    item['member_id'] = m.put_str(obj.member_id)
-    item['email'] = m.put_str(obj.email)
-    item['display_name'] = m.put_str(obj.display_name)
-    item['role'] = m.put_str(obj.role)
+    item: Item = {"_type": {"S": "Member"}}
+    item["org_id"] = m.put_str(obj.org_id)
+    item["member_id"] = m.put_str(obj.member_id)
+    item["email"] = m.put_str(obj.email)
+    item["display_name"] = m.put_str(obj.display_name)
+    item["role"] = m.put_str(obj.role)
     if obj.phone is not None:
-        item['phone'] = m.put_str(obj.phone)
-    item['joined_on'] = m.put_date(obj.joined_on)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Member', keys.encode_str(obj.org_id, attribute='org_id'), keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Member'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Member', keys.encode_str(obj.org_id, attribute='org_id'), keys.encode_str(obj.email, attribute='email')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Member', keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_SK, attribute='GSI1SK')}
-    item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Member', keys.encode_str(obj.org_id, attribute='org_id')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Member', keys.encode_str(obj.display_name, attribute='display_name'), keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_SK, attribute='GSI2SK')}
+        item["phone"] = m.put_str(obj.phone)
+    item["joined_on"] = m.put_date(obj.joined_on)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Member",
+                keys.encode_str(obj.org_id, attribute="org_id"),
+                keys.encode_str(obj.member_id, attribute="member_id"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Member"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Member",
+                keys.encode_str(obj.org_id, attribute="org_id"),
+                keys.encode_str(obj.email, attribute="email"),
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join("Member", keys.encode_str(obj.member_id, attribute="member_id")),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
+    item["GSI2PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Member", keys.encode_str(obj.org_id, attribute="org_id")),
+            limit=MAX_PK,
+            attribute="GSI2PK",
+        )
+    }
+    item["GSI2SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Member",
+                keys.encode_str(obj.display_name, attribute="display_name"),
+                keys.encode_str(obj.member_id, attribute="member_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI2SK",
+        )
+    }
     return item
 
 
@@ -116,41 +205,58 @@ def member_from_item(item: Item) -> Member:
     return m.construct(
         Member,
         {
-            'org_id': item['org_id']["S"],
-            'member_id': item['member_id']["S"],
-            'email': item['email']["S"],
-            'display_name': item['display_name']["S"],
-            'role': item['role']["S"] if 'role' in item else 'booker',
-            'phone': item['phone']["S"] if 'phone' in item else None,
-            'joined_on': m.get_date(item['joined_on']),
+            "org_id": item["org_id"]["S"],
+            "member_id": item["member_id"]["S"],
+            "email": item["email"]["S"],
+            "display_name": item["display_name"]["S"],
+            "role": item["role"]["S"] if "role" in item else "booker",
+            "phone": item["phone"]["S"] if "phone" in item else None,
+            "joined_on": m.get_date(item["joined_on"]),
         },
     )
 
 
 def _member_guard_org_id_email(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('Member.org_id.email', keys.encode_str(obj.org_id, attribute='org_id'), keys.encode_str(obj.email, attribute='email')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Member.org_id.email'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Member.org_id.email",
+                    keys.encode_str(obj.org_id, attribute="org_id"),
+                    keys.encode_str(obj.email, attribute="email"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Member.org_id.email"), limit=MAX_SK, attribute="SK"
+            )
+        },
+    }
 
 
 MEMBER: EntitySchema[Member] = EntitySchema(
-    name='Member',
+    name="Member",
     model=Member,
-    id_attributes=('org_id', 'member_id'),
+    id_attributes=("org_id", "member_id"),
     to_item=member_to_item,
     from_item=member_from_item,
     table_key=lambda obj: member_key(obj.org_id, obj.member_id),
     key=member_key,
     versioned=False,
     unique=(
-        UniqueGuardSpec(attributes=('org_id', 'email'), key=_member_guard_org_id_email),
+        UniqueGuardSpec(attributes=("org_id", "email"), key=_member_guard_org_id_email),
     ),
     members=(),
     key_sources={
-        'PK': frozenset(['member_id', 'org_id']),
-        'SK': frozenset(['member_id', 'org_id']),
-        'GSI1PK': frozenset(['email', 'member_id', 'org_id']),
-        'GSI1SK': frozenset(['email', 'member_id', 'org_id']),
-        'GSI2PK': frozenset(['display_name', 'member_id', 'org_id']),
-        'GSI2SK': frozenset(['display_name', 'member_id', 'org_id']),
+        "PK": frozenset(["member_id", "org_id"]),
+        "SK": frozenset(["member_id", "org_id"]),
+        "GSI1PK": frozenset(["email", "member_id", "org_id"]),
+        "GSI1SK": frozenset(["email", "member_id", "org_id"]),
+        "GSI2PK": frozenset(["display_name", "member_id", "org_id"]),
+        "GSI2SK": frozenset(["display_name", "member_id", "org_id"]),
     },
 )
 
@@ -158,33 +264,87 @@ MEMBER: EntitySchema[Member] = EntitySchema(
 def resource_key(resource_id: str) -> Item:
     """The table key of the Resource with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Resource'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Resource", keys.encode_str(resource_id, attribute="resource_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#Resource"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def resource_to_item(obj: Resource) -> Item:
     """Every attribute of a Resource, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Resource'}}
-    item['resource_id'] = m.put_str(obj.resource_id)
-    item['org_id'] = m.put_str(obj.org_id)
-    item['name'] = m.put_str(obj.name)
-    item['category'] = m.put_str(obj.category)
+    item: Item = {"_type": {"S": "Resource"}}
+    item["resource_id"] = m.put_str(obj.resource_id)
+    item["org_id"] = m.put_str(obj.org_id)
+    item["name"] = m.put_str(obj.name)
+    item["category"] = m.put_str(obj.category)
     if obj.location is not None:
-        item['location'] = m.put_str(obj.location)
+        item["location"] = m.put_str(obj.location)
     if obj.capacity is not None:
-        item['capacity'] = m.put_int(obj.capacity)
+        item["capacity"] = m.put_int(obj.capacity)
     if obj.hourly_rate is not None:
-        item['hourly_rate'] = m.put_decimal(obj.hourly_rate)
+        item["hourly_rate"] = m.put_decimal(obj.hourly_rate)
     if obj.features:
-        item['features'] = m.put_str_set(obj.features)  # type: ignore[assignment]
-    item['active'] = m.put_bool(obj.active)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Resource', keys.encode_str(obj.resource_id, attribute='resource_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Resource'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Resource', keys.encode_str(obj.resource_id, attribute='resource_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('#Resource'), limit=MAX_SK, attribute='GSI1SK')}
-    item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Resource', keys.encode_str(obj.org_id, attribute='org_id'), keys.encode_str(obj.category, attribute='category')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Resource', keys.encode_str(obj.name, attribute='name'), keys.encode_str(obj.resource_id, attribute='resource_id')), limit=MAX_SK, attribute='GSI2SK')}
+        item["features"] = m.put_str_set(obj.features)  # type: ignore[assignment]
+    item["active"] = m.put_bool(obj.active)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Resource", keys.encode_str(obj.resource_id, attribute="resource_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Resource"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Resource", keys.encode_str(obj.resource_id, attribute="resource_id")
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join("#Resource"), limit=MAX_SK, attribute="GSI1SK"
+        )
+    }
+    item["GSI2PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Resource",
+                keys.encode_str(obj.org_id, attribute="org_id"),
+                keys.encode_str(obj.category, attribute="category"),
+            ),
+            limit=MAX_PK,
+            attribute="GSI2PK",
+        )
+    }
+    item["GSI2SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Resource",
+                keys.encode_str(obj.name, attribute="name"),
+                keys.encode_str(obj.resource_id, attribute="resource_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI2SK",
+        )
+    }
     return item
 
 
@@ -193,38 +353,41 @@ def resource_from_item(item: Item) -> Resource:
     return m.construct(
         Resource,
         {
-            'resource_id': item['resource_id']["S"],
-            'org_id': item['org_id']["S"],
-            'name': item['name']["S"],
-            'category': item['category']["S"],
-            'location': item['location']["S"] if 'location' in item else None,
-            'capacity': m.get_int(item['capacity']) if 'capacity' in item else None,
-            'hourly_rate': m.get_decimal(item['hourly_rate']) if 'hourly_rate' in item else None,
-            'features': m.get_str_set(item['features']) if 'features' in item else set(),
-            'active': m.get_bool(item['active']) if 'active' in item else True,
+            "resource_id": item["resource_id"]["S"],
+            "org_id": item["org_id"]["S"],
+            "name": item["name"]["S"],
+            "category": item["category"]["S"],
+            "location": item["location"]["S"] if "location" in item else None,
+            "capacity": m.get_int(item["capacity"]) if "capacity" in item else None,
+            "hourly_rate": m.get_decimal(item["hourly_rate"])
+            if "hourly_rate" in item
+            else None,
+            "features": m.get_str_set(item["features"])
+            if "features" in item
+            else set(),
+            "active": m.get_bool(item["active"]) if "active" in item else True,
         },
     )
 
 
 RESOURCE: EntitySchema[Resource] = EntitySchema(
-    name='Resource',
+    name="Resource",
     model=Resource,
-    id_attributes=('resource_id',),
+    id_attributes=("resource_id",),
     to_item=resource_to_item,
     from_item=resource_from_item,
     table_key=lambda obj: resource_key(obj.resource_id),
     key=resource_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['resource_id']),
-        'SK': frozenset(['resource_id']),
-        'GSI1PK': frozenset(['resource_id']),
-        'GSI1SK': frozenset(['resource_id']),
-        'GSI2PK': frozenset(['category', 'name', 'org_id', 'resource_id']),
-        'GSI2SK': frozenset(['category', 'name', 'org_id', 'resource_id']),
+        "PK": frozenset(["resource_id"]),
+        "SK": frozenset(["resource_id"]),
+        "GSI1PK": frozenset(["resource_id"]),
+        "GSI1SK": frozenset(["resource_id"]),
+        "GSI2PK": frozenset(["category", "name", "org_id", "resource_id"]),
+        "GSI2SK": frozenset(["category", "name", "org_id", "resource_id"]),
     },
 )
 
@@ -232,24 +395,76 @@ RESOURCE: EntitySchema[Resource] = EntitySchema(
 def attendee_key(reservation_id: str, member_id: str) -> Item:
     """The table key of the Attendee with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(reservation_id, attribute='reservation_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Attendee', keys.encode_str(member_id, attribute='member_id')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Reservation",
+                    keys.encode_str(reservation_id, attribute="reservation_id"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Attendee", keys.encode_str(member_id, attribute="member_id")
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def attendee_to_item(obj: Attendee) -> Item:
     """Every attribute of a Attendee, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Attendee'}}
-    item['reservation_id'] = m.put_str(obj.reservation_id)
-    item['member_id'] = m.put_str(obj.member_id)
-    item['response'] = m.put_str(obj.response)
-    item['invited_at'] = m.put_datetime(obj.invited_at)
-    item['optional_attendance'] = m.put_bool(obj.optional_attendance)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Attendee', keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_SK, attribute='SK')}
-    if obj.response == 'pending':
-        item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Attendee', keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_PK, attribute='GSI1PK')}
-        item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Attendee', keys.encode_datetime(obj.invited_at, attribute='invited_at'), keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_SK, attribute='GSI1SK')}
+    item: Item = {"_type": {"S": "Attendee"}}
+    item["reservation_id"] = m.put_str(obj.reservation_id)
+    item["member_id"] = m.put_str(obj.member_id)
+    item["response"] = m.put_str(obj.response)
+    item["invited_at"] = m.put_datetime(obj.invited_at)
+    item["optional_attendance"] = m.put_bool(obj.optional_attendance)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Reservation",
+                keys.encode_str(obj.reservation_id, attribute="reservation_id"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Attendee", keys.encode_str(obj.member_id, attribute="member_id")
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
+    if obj.response == "pending":
+        item["GSI1PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Attendee", keys.encode_str(obj.member_id, attribute="member_id")
+                ),
+                limit=MAX_PK,
+                attribute="GSI1PK",
+            )
+        }
+        item["GSI1SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Attendee",
+                    keys.encode_datetime(obj.invited_at, attribute="invited_at"),
+                    keys.encode_str(obj.reservation_id, attribute="reservation_id"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI1SK",
+            )
+        }
     return item
 
 
@@ -258,32 +473,33 @@ def attendee_from_item(item: Item) -> Attendee:
     return m.construct(
         Attendee,
         {
-            'reservation_id': item['reservation_id']["S"],
-            'member_id': item['member_id']["S"],
-            'response': item['response']["S"] if 'response' in item else 'pending',
-            'invited_at': m.get_datetime(item['invited_at']),
-            'optional_attendance': m.get_bool(item['optional_attendance']) if 'optional_attendance' in item else False,
+            "reservation_id": item["reservation_id"]["S"],
+            "member_id": item["member_id"]["S"],
+            "response": item["response"]["S"] if "response" in item else "pending",
+            "invited_at": m.get_datetime(item["invited_at"]),
+            "optional_attendance": m.get_bool(item["optional_attendance"])
+            if "optional_attendance" in item
+            else False,
         },
     )
 
 
 ATTENDEE: EntitySchema[Attendee] = EntitySchema(
-    name='Attendee',
+    name="Attendee",
     model=Attendee,
-    id_attributes=('reservation_id', 'member_id'),
+    id_attributes=("reservation_id", "member_id"),
     to_item=attendee_to_item,
     from_item=attendee_from_item,
     table_key=lambda obj: attendee_key(obj.reservation_id, obj.member_id),
     key=attendee_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['member_id', 'reservation_id']),
-        'SK': frozenset(['member_id', 'reservation_id']),
-        'GSI1PK': frozenset(['invited_at', 'member_id', 'reservation_id', 'response']),
-        'GSI1SK': frozenset(['invited_at', 'member_id', 'reservation_id', 'response']),
+        "PK": frozenset(["member_id", "reservation_id"]),
+        "SK": frozenset(["member_id", "reservation_id"]),
+        "GSI1PK": frozenset(["invited_at", "member_id", "reservation_id", "response"]),
+        "GSI1SK": frozenset(["invited_at", "member_id", "reservation_id", "response"]),
     },
 )
 
@@ -291,34 +507,96 @@ ATTENDEE: EntitySchema[Attendee] = EntitySchema(
 def reservation_key(reservation_id: str) -> Item:
     """The table key of the Reservation with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(reservation_id, attribute='reservation_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Reservation'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Reservation",
+                    keys.encode_str(reservation_id, attribute="reservation_id"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#Reservation"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def reservation_to_item(obj: Reservation) -> Item:
     """Every attribute of a Reservation, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Reservation'}}
-    item['reservation_id'] = m.put_str(obj.reservation_id)
-    item['org_id'] = m.put_str(obj.org_id)
-    item['resource_id'] = m.put_str(obj.resource_id)
-    item['member_id'] = m.put_str(obj.member_id)
-    item['title'] = m.put_str(obj.title)
-    item['starts_at'] = m.put_datetime(obj.starts_at)
-    item['ends_at'] = m.put_datetime(obj.ends_at)
-    item['status'] = m.put_str(obj.status)
+    item: Item = {"_type": {"S": "Reservation"}}
+    item["reservation_id"] = m.put_str(obj.reservation_id)
+    item["org_id"] = m.put_str(obj.org_id)
+    item["resource_id"] = m.put_str(obj.resource_id)
+    item["member_id"] = m.put_str(obj.member_id)
+    item["title"] = m.put_str(obj.title)
+    item["starts_at"] = m.put_datetime(obj.starts_at)
+    item["ends_at"] = m.put_datetime(obj.ends_at)
+    item["status"] = m.put_str(obj.status)
     if obj.price is not None:
-        item['price'] = m.put_decimal(obj.price)
+        item["price"] = m.put_decimal(obj.price)
     if obj.notes is not None:
-        item['notes'] = m.put_str(obj.notes)
-    item['created_at'] = m.put_datetime(obj.created_at)
+        item["notes"] = m.put_str(obj.notes)
+    item["created_at"] = m.put_datetime(obj.created_at)
     item["version"] = m.put_int(obj.version)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Reservation'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Resource', keys.encode_str(obj.resource_id, attribute='resource_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_datetime(obj.starts_at, attribute='starts_at'), keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_SK, attribute='GSI1SK')}
-    item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_str(obj.member_id, attribute='member_id')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Reservation', keys.encode_datetime(obj.starts_at, attribute='starts_at'), keys.encode_str(obj.reservation_id, attribute='reservation_id')), limit=MAX_SK, attribute='GSI2SK')}
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Reservation",
+                keys.encode_str(obj.reservation_id, attribute="reservation_id"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("#Reservation"), limit=MAX_SK, attribute="SK"
+        )
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Resource", keys.encode_str(obj.resource_id, attribute="resource_id")
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Reservation",
+                keys.encode_datetime(obj.starts_at, attribute="starts_at"),
+                keys.encode_str(obj.reservation_id, attribute="reservation_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
+    item["GSI2PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Reservation", keys.encode_str(obj.member_id, attribute="member_id")
+            ),
+            limit=MAX_PK,
+            attribute="GSI2PK",
+        )
+    }
+    item["GSI2SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Reservation",
+                keys.encode_datetime(obj.starts_at, attribute="starts_at"),
+                keys.encode_str(obj.reservation_id, attribute="reservation_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI2SK",
+        )
+    }
     return item
 
 
@@ -327,47 +605,69 @@ def reservation_from_item(item: Item) -> Reservation:
     return m.construct(
         Reservation,
         {
-            'reservation_id': item['reservation_id']["S"],
-            'org_id': item['org_id']["S"],
-            'resource_id': item['resource_id']["S"],
-            'member_id': item['member_id']["S"],
-            'title': item['title']["S"],
-            'starts_at': m.get_datetime(item['starts_at']),
-            'ends_at': m.get_datetime(item['ends_at']),
-            'status': item['status']["S"] if 'status' in item else 'confirmed',
-            'price': m.get_decimal(item['price']) if 'price' in item else None,
-            'notes': item['notes']["S"] if 'notes' in item else None,
-            'created_at': m.get_datetime(item['created_at']),
-            'attendees': [],
+            "reservation_id": item["reservation_id"]["S"],
+            "org_id": item["org_id"]["S"],
+            "resource_id": item["resource_id"]["S"],
+            "member_id": item["member_id"]["S"],
+            "title": item["title"]["S"],
+            "starts_at": m.get_datetime(item["starts_at"]),
+            "ends_at": m.get_datetime(item["ends_at"]),
+            "status": item["status"]["S"] if "status" in item else "confirmed",
+            "price": m.get_decimal(item["price"]) if "price" in item else None,
+            "notes": item["notes"]["S"] if "notes" in item else None,
+            "created_at": m.get_datetime(item["created_at"]),
+            "attendees": [],
             "version": m.get_int(item["version"]) if "version" in item else 0,
         },
     )
 
 
 def _reservation_guard_resource_id_starts_at(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('Reservation.resource_id.starts_at', keys.encode_str(obj.resource_id, attribute='resource_id'), keys.encode_datetime(obj.starts_at, attribute='starts_at')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Reservation.resource_id.starts_at'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Reservation.resource_id.starts_at",
+                    keys.encode_str(obj.resource_id, attribute="resource_id"),
+                    keys.encode_datetime(obj.starts_at, attribute="starts_at"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Reservation.resource_id.starts_at"),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
+    }
 
 
 RESERVATION: EntitySchema[Reservation] = EntitySchema(
-    name='Reservation',
+    name="Reservation",
     model=Reservation,
-    id_attributes=('reservation_id',),
+    id_attributes=("reservation_id",),
     to_item=reservation_to_item,
     from_item=reservation_from_item,
     table_key=lambda obj: reservation_key(obj.reservation_id),
     key=reservation_key,
     versioned=True,
     unique=(
-        UniqueGuardSpec(attributes=('resource_id', 'starts_at'), key=_reservation_guard_resource_id_starts_at),
+        UniqueGuardSpec(
+            attributes=("resource_id", "starts_at"),
+            key=_reservation_guard_resource_id_starts_at,
+        ),
     ),
-    members=(MemberSpec(field='attendees', schema=ATTENDEE),),
+    members=(MemberSpec(field="attendees", schema=ATTENDEE),),
     key_sources={
-        'PK': frozenset(['reservation_id']),
-        'SK': frozenset(['reservation_id']),
-        'GSI1PK': frozenset(['reservation_id', 'resource_id', 'starts_at']),
-        'GSI1SK': frozenset(['reservation_id', 'resource_id', 'starts_at']),
-        'GSI2PK': frozenset(['member_id', 'reservation_id', 'starts_at']),
-        'GSI2SK': frozenset(['member_id', 'reservation_id', 'starts_at']),
+        "PK": frozenset(["reservation_id"]),
+        "SK": frozenset(["reservation_id"]),
+        "GSI1PK": frozenset(["reservation_id", "resource_id", "starts_at"]),
+        "GSI1SK": frozenset(["reservation_id", "resource_id", "starts_at"]),
+        "GSI2PK": frozenset(["member_id", "reservation_id", "starts_at"]),
+        "GSI2SK": frozenset(["member_id", "reservation_id", "starts_at"]),
     },
 )
 
@@ -375,22 +675,54 @@ RESERVATION: EntitySchema[Reservation] = EntitySchema(
 def closure_key(resource_id: str, starts_at: AwareDatetime) -> Item:
     """The table key of the Closure with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Closure', keys.encode_str(resource_id, attribute='resource_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Closure', keys.encode_datetime(starts_at, attribute='starts_at')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Closure", keys.encode_str(resource_id, attribute="resource_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Closure", keys.encode_datetime(starts_at, attribute="starts_at")
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def closure_to_item(obj: Closure) -> Item:
     """Every attribute of a Closure, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Closure'}}
-    item['resource_id'] = m.put_str(obj.resource_id)
-    item['starts_at'] = m.put_datetime(obj.starts_at)
-    item['ends_at'] = m.put_datetime(obj.ends_at)
-    item['reason'] = m.put_str(obj.reason)
+    item: Item = {"_type": {"S": "Closure"}}
+    item["resource_id"] = m.put_str(obj.resource_id)
+    item["starts_at"] = m.put_datetime(obj.starts_at)
+    item["ends_at"] = m.put_datetime(obj.ends_at)
+    item["reason"] = m.put_str(obj.reason)
     if obj.comment is not None:
-        item['comment'] = m.put_str(obj.comment)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Closure', keys.encode_str(obj.resource_id, attribute='resource_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Closure', keys.encode_datetime(obj.starts_at, attribute='starts_at')), limit=MAX_SK, attribute='SK')}
+        item["comment"] = m.put_str(obj.comment)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Closure", keys.encode_str(obj.resource_id, attribute="resource_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Closure", keys.encode_datetime(obj.starts_at, attribute="starts_at")
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     return item
 
 
@@ -399,38 +731,37 @@ def closure_from_item(item: Item) -> Closure:
     return m.construct(
         Closure,
         {
-            'resource_id': item['resource_id']["S"],
-            'starts_at': m.get_datetime(item['starts_at']),
-            'ends_at': m.get_datetime(item['ends_at']),
-            'reason': item['reason']["S"],
-            'comment': item['comment']["S"] if 'comment' in item else None,
+            "resource_id": item["resource_id"]["S"],
+            "starts_at": m.get_datetime(item["starts_at"]),
+            "ends_at": m.get_datetime(item["ends_at"]),
+            "reason": item["reason"]["S"],
+            "comment": item["comment"]["S"] if "comment" in item else None,
         },
     )
 
 
 CLOSURE: EntitySchema[Closure] = EntitySchema(
-    name='Closure',
+    name="Closure",
     model=Closure,
-    id_attributes=('resource_id', 'starts_at'),
+    id_attributes=("resource_id", "starts_at"),
     to_item=closure_to_item,
     from_item=closure_from_item,
     table_key=lambda obj: closure_key(obj.resource_id, obj.starts_at),
     key=closure_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['resource_id', 'starts_at']),
-        'SK': frozenset(['resource_id', 'starts_at']),
+        "PK": frozenset(["resource_id", "starts_at"]),
+        "SK": frozenset(["resource_id", "starts_at"]),
     },
 )
 
 
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {
-    None: ('PK', 'SK'),
-    'GSI1': ('GSI1PK', 'GSI1SK'),
-    'GSI2': ('GSI2PK', 'GSI2SK'),
+    None: ("PK", "SK"),
+    "GSI1": ("GSI1PK", "GSI1SK"),
+    "GSI2": ("GSI2PK", "GSI2SK"),
 }
 
 SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
@@ -442,26 +773,38 @@ SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
     Closure: CLOSURE,
 }
 
-TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2SK', 'AttributeType': 'S'}],
-    'BillingMode': 'PAY_PER_REQUEST',
-    'GlobalSecondaryIndexes': [   {   'IndexName': 'GSI1',
-                                      'KeySchema': [   {   'AttributeName': 'GSI1PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI1SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}},
-                                  {   'IndexName': 'GSI2',
-                                      'KeySchema': [   {   'AttributeName': 'GSI2PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI2SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}}],
-    'KeySchema': [   {'AttributeName': 'PK', 'KeyType': 'HASH'},
-                     {'AttributeName': 'SK', 'KeyType': 'RANGE'}]}
+TABLE_DEFINITION: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "GSI1PK", "AttributeType": "S"},
+        {"AttributeName": "GSI1SK", "AttributeType": "S"},
+        {"AttributeName": "GSI2PK", "AttributeType": "S"},
+        {"AttributeName": "GSI2SK", "AttributeType": "S"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "GSI1",
+            "KeySchema": [
+                {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": "GSI2",
+            "KeySchema": [
+                {"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI2SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+    ],
+    "KeySchema": [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ],
+}
 
 TTL_ATTRIBUTE: str | None = None

@@ -34,8 +34,8 @@ class Organisation(BaseModel):
     org_id: str = Field(default_factory=new_ulid)
     name: str
     slug: str
-    plan: Literal['starter', 'business', 'enterprise'] = 'starter'
-    timezone: str = 'UTC'
+    plan: Literal["starter", "business", "enterprise"] = "starter"
+    timezone: str = "UTC"
     created_at: AwareDatetime = Field(default_factory=utc_now)
 
 
@@ -48,7 +48,7 @@ class Member(BaseModel):
     member_id: str = Field(default_factory=new_ulid)
     email: str
     display_name: str
-    role: Literal['admin', 'booker', 'viewer'] = 'booker'
+    role: Literal["admin", "booker", "viewer"] = "booker"
     phone: str | None = None
     joined_on: date
 
@@ -61,7 +61,7 @@ class Resource(BaseModel):
     resource_id: str = Field(default_factory=new_ulid)
     org_id: str
     name: str
-    category: Literal['room', 'desk', 'equipment', 'vehicle']
+    category: Literal["room", "desk", "equipment", "vehicle"]
     location: str | None = None
     capacity: int | None = None
     hourly_rate: Decimal | None = None
@@ -76,7 +76,7 @@ class Attendee(BaseModel):
 
     reservation_id: str
     member_id: str
-    response: Literal['pending', 'accepted', 'declined'] = 'pending'
+    response: Literal["pending", "accepted", "declined"] = "pending"
     invited_at: AwareDatetime = Field(default_factory=utc_now)
     optional_attendance: bool = False
 
@@ -93,7 +93,7 @@ class Reservation(BaseModel):
     title: str
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    status: Literal['tentative', 'confirmed'] = 'confirmed'
+    status: Literal["tentative", "confirmed"] = "confirmed"
     price: Decimal | None = None
     notes: str | None = None
     created_at: AwareDatetime = Field(default_factory=utc_now)
@@ -110,7 +110,7 @@ class Closure(BaseModel):
     resource_id: str
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    reason: Literal['maintenance', 'cleaning', 'event', 'other']
+    reason: Literal["maintenance", "cleaning", "event", "other"]
     comment: str | None = None
 
 

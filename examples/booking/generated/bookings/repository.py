@@ -37,12 +37,14 @@ _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 class BookingsRepository(Repository):
     """Typed access to the Bookings table.
 
-    `client` defaults to `boto3.client("dynamodb")`; `table_name` to
-    "Bookings". See `dynamodel.runtime.repository.Repository`
-    for the constructor's options, `create_table`, `batch_get` and `batch_write`.
+    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
+    BOOKINGS_TABLE_NAME environment variable, then to "Bookings".
+    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    `create_table`, `batch_get` and `batch_write`.
     """
 
-    TABLE_NAME = 'Bookings'
+    TABLE_NAME = "Bookings"
+    TABLE_NAME_VARIABLE = "BOOKINGS_TABLE_NAME"
     SCHEMAS = s.SCHEMAS
     INDEX_KEYS = s.INDEX_KEYS
     TABLE_DEFINITION = s.TABLE_DEFINITION
@@ -62,7 +64,7 @@ class BookingsRepository(Repository):
         org_id: str,
         name: str | Unset = UNSET,
         slug: str | Unset = UNSET,
-        plan: Literal['starter', 'business', 'enterprise'] | Unset = UNSET,
+        plan: Literal["starter", "business", "enterprise"] | Unset = UNSET,
         timezone: str | Unset = UNSET,
         created_at: AwareDatetime | Unset = UNSET,
     ) -> Organisation:
@@ -71,11 +73,11 @@ class BookingsRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('name', name),
-                ('slug', slug),
-                ('plan', plan),
-                ('timezone', timezone),
-                ('created_at', created_at),
+                ("name", name),
+                ("slug", slug),
+                ("plan", plan),
+                ("timezone", timezone),
+                ("created_at", created_at),
             )
             if not isinstance(value, Unset)
         }
@@ -102,7 +104,7 @@ class BookingsRepository(Repository):
         member_id: str,
         email: str | Unset = UNSET,
         display_name: str | Unset = UNSET,
-        role: Literal['admin', 'booker', 'viewer'] | Unset = UNSET,
+        role: Literal["admin", "booker", "viewer"] | Unset = UNSET,
         phone: str | Unset | None = UNSET,
         joined_on: date | Unset = UNSET,
     ) -> Member:
@@ -111,11 +113,11 @@ class BookingsRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('email', email),
-                ('display_name', display_name),
-                ('role', role),
-                ('phone', phone),
-                ('joined_on', joined_on),
+                ("email", email),
+                ("display_name", display_name),
+                ("role", role),
+                ("phone", phone),
+                ("joined_on", joined_on),
             )
             if not isinstance(value, Unset)
         }
@@ -141,7 +143,7 @@ class BookingsRepository(Repository):
         resource_id: str,
         org_id: str | Unset = UNSET,
         name: str | Unset = UNSET,
-        category: Literal['room', 'desk', 'equipment', 'vehicle'] | Unset = UNSET,
+        category: Literal["room", "desk", "equipment", "vehicle"] | Unset = UNSET,
         location: str | Unset | None = UNSET,
         capacity: int | Unset | None = UNSET,
         hourly_rate: Decimal | Unset | None = UNSET,
@@ -153,14 +155,14 @@ class BookingsRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('org_id', org_id),
-                ('name', name),
-                ('category', category),
-                ('location', location),
-                ('capacity', capacity),
-                ('hourly_rate', hourly_rate),
-                ('features', features),
-                ('active', active),
+                ("org_id", org_id),
+                ("name", name),
+                ("category", category),
+                ("location", location),
+                ("capacity", capacity),
+                ("hourly_rate", hourly_rate),
+                ("features", features),
+                ("active", active),
             )
             if not isinstance(value, Unset)
         }
@@ -190,7 +192,7 @@ class BookingsRepository(Repository):
         title: str | Unset = UNSET,
         starts_at: AwareDatetime | Unset = UNSET,
         ends_at: AwareDatetime | Unset = UNSET,
-        status: Literal['tentative', 'confirmed'] | Unset = UNSET,
+        status: Literal["tentative", "confirmed"] | Unset = UNSET,
         price: Decimal | Unset | None = UNSET,
         notes: str | Unset | None = UNSET,
         created_at: AwareDatetime | Unset = UNSET,
@@ -201,23 +203,27 @@ class BookingsRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('org_id', org_id),
-                ('resource_id', resource_id),
-                ('member_id', member_id),
-                ('title', title),
-                ('starts_at', starts_at),
-                ('ends_at', ends_at),
-                ('status', status),
-                ('price', price),
-                ('notes', notes),
-                ('created_at', created_at),
+                ("org_id", org_id),
+                ("resource_id", resource_id),
+                ("member_id", member_id),
+                ("title", title),
+                ("starts_at", starts_at),
+                ("ends_at", ends_at),
+                ("status", status),
+                ("price", price),
+                ("notes", notes),
+                ("created_at", created_at),
             )
             if not isinstance(value, Unset)
         }
         key = s.reservation_key(reservation_id=reservation_id)
-        return update(self._table, s.RESERVATION, key, changes, expected_version=expected_version)
+        return update(
+            self._table, s.RESERVATION, key, changes, expected_version=expected_version
+        )
 
-    def delete_reservation(self, *, reservation_id: str, expected_version: int | None = None) -> None:
+    def delete_reservation(
+        self, *, reservation_id: str, expected_version: int | None = None
+    ) -> None:
         """Delete the aggregate (root and members) and its unique guards; NotFoundError if it does not exist."""
         key = s.reservation_key(reservation_id=reservation_id)
         delete(self._table, s.RESERVATION, key, expected_version=expected_version)
@@ -236,7 +242,7 @@ class BookingsRepository(Repository):
         resource_id: str,
         starts_at: AwareDatetime,
         ends_at: AwareDatetime | Unset = UNSET,
-        reason: Literal['maintenance', 'cleaning', 'event', 'other'] | Unset = UNSET,
+        reason: Literal["maintenance", "cleaning", "event", "other"] | Unset = UNSET,
         comment: str | Unset | None = UNSET,
     ) -> Closure:
         """Change the given attributes of a Closure, rewriting exactly the index
@@ -244,9 +250,9 @@ class BookingsRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('ends_at', ends_at),
-                ('reason', reason),
-                ('comment', comment),
+                ("ends_at", ends_at),
+                ("reason", reason),
+                ("comment", comment),
             )
             if not isinstance(value, Unset)
         }
@@ -275,7 +281,14 @@ class BookingsRepository(Repository):
     def member_by_email(self, *, org_id: str, email: str) -> Member | None:
         """`member_by_email` (spec line 84): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
-            s.MEMBER, index='GSI1', partition=keys.join('Member', keys.encode_str(org_id, attribute='org_id'), keys.encode_str(email, attribute='email')), sort=sort_condition('Member')
+            s.MEMBER,
+            index="GSI1",
+            partition=keys.join(
+                "Member",
+                keys.encode_str(org_id, attribute="org_id"),
+                keys.encode_str(email, attribute="email"),
+            ),
+            sort=sort_condition("Member"),
         )
 
     def members_of_org(
@@ -291,18 +304,29 @@ class BookingsRepository(Repository):
         """`members_of_org` (spec line 85): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Member',
+            "Member",
             equality,
-            low=None if display_name_from is None else keys.encode_str(display_name_from, attribute='display_name'),
-            high=None if display_name_to is None else keys.encode_str(display_name_to, attribute='display_name'),
-            prefix=None if display_name_prefix is None else keys.encode_str_prefix(display_name_prefix, attribute='display_name'),
+            low=None
+            if display_name_from is None
+            else keys.encode_str(display_name_from, attribute="display_name"),
+            high=None
+            if display_name_to is None
+            else keys.encode_str(display_name_to, attribute="display_name"),
+            prefix=None
+            if display_name_prefix is None
+            else keys.encode_str_prefix(display_name_prefix, attribute="display_name"),
         )
-        partitions = [keys.join('Member', keys.encode_str(org_id, attribute='org_id'))]
+        partitions = [keys.join("Member", keys.encode_str(org_id, attribute="org_id"))]
         return self._table.query_page(
             s.MEMBER,
-            pattern='members_of_org',
-            arguments={'org_id': org_id, 'display_name_from': display_name_from, 'display_name_to': display_name_to, 'display_name_prefix': display_name_prefix},
-            index='GSI2',
+            pattern="members_of_org",
+            arguments={
+                "org_id": org_id,
+                "display_name_from": display_name_from,
+                "display_name_to": display_name_to,
+                "display_name_prefix": display_name_prefix,
+            },
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -322,7 +346,7 @@ class BookingsRepository(Repository):
         self,
         *,
         org_id: str,
-        category: Literal['room', 'desk', 'equipment', 'vehicle'],
+        category: Literal["room", "desk", "equipment", "vehicle"],
         name_from: str | None = None,
         name_to: str | None = None,
         name_prefix: str | None = None,
@@ -332,18 +356,36 @@ class BookingsRepository(Repository):
         """`resources_by_category` (spec line 87): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Resource',
+            "Resource",
             equality,
-            low=None if name_from is None else keys.encode_str(name_from, attribute='name'),
-            high=None if name_to is None else keys.encode_str(name_to, attribute='name'),
-            prefix=None if name_prefix is None else keys.encode_str_prefix(name_prefix, attribute='name'),
+            low=None
+            if name_from is None
+            else keys.encode_str(name_from, attribute="name"),
+            high=None
+            if name_to is None
+            else keys.encode_str(name_to, attribute="name"),
+            prefix=None
+            if name_prefix is None
+            else keys.encode_str_prefix(name_prefix, attribute="name"),
         )
-        partitions = [keys.join('Resource', keys.encode_str(org_id, attribute='org_id'), keys.encode_str(category, attribute='category'))]
+        partitions = [
+            keys.join(
+                "Resource",
+                keys.encode_str(org_id, attribute="org_id"),
+                keys.encode_str(category, attribute="category"),
+            )
+        ]
         return self._table.query_page(
             s.RESOURCE,
-            pattern='resources_by_category',
-            arguments={'org_id': org_id, 'category': category, 'name_from': name_from, 'name_to': name_to, 'name_prefix': name_prefix},
-            index='GSI2',
+            pattern="resources_by_category",
+            arguments={
+                "org_id": org_id,
+                "category": category,
+                "name_from": name_from,
+                "name_to": name_to,
+                "name_prefix": name_prefix,
+            },
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -354,7 +396,13 @@ class BookingsRepository(Repository):
 
     def get_reservation(self, *, reservation_id: str) -> Reservation | None:
         """`get_reservation` (spec line 89): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
-        return self._table.get_aggregate(s.RESERVATION, keys.join('Reservation', keys.encode_str(reservation_id, attribute='reservation_id')))
+        return self._table.get_aggregate(
+            s.RESERVATION,
+            keys.join(
+                "Reservation",
+                keys.encode_str(reservation_id, attribute="reservation_id"),
+            ),
+        )
 
     def reservations_of_resource(
         self,
@@ -368,17 +416,27 @@ class BookingsRepository(Repository):
         """`reservations_of_resource` (spec line 91): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Reservation',
+            "Reservation",
             equality,
-            low=None if starts_at_from is None else keys.encode_datetime(starts_at_from, attribute='starts_at'),
-            high=None if starts_at_to is None else keys.encode_datetime(starts_at_to, attribute='starts_at'),
+            low=None
+            if starts_at_from is None
+            else keys.encode_datetime(starts_at_from, attribute="starts_at"),
+            high=None
+            if starts_at_to is None
+            else keys.encode_datetime(starts_at_to, attribute="starts_at"),
         )
-        partitions = [keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id'))]
+        partitions = [
+            keys.join("Resource", keys.encode_str(resource_id, attribute="resource_id"))
+        ]
         return self._table.query_page(
             s.RESERVATION,
-            pattern='reservations_of_resource',
-            arguments={'resource_id': resource_id, 'starts_at_from': starts_at_from, 'starts_at_to': starts_at_to},
-            index='GSI1',
+            pattern="reservations_of_resource",
+            arguments={
+                "resource_id": resource_id,
+                "starts_at_from": starts_at_from,
+                "starts_at_to": starts_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -399,17 +457,27 @@ class BookingsRepository(Repository):
         """`reservations_of_member` (spec line 93): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Reservation',
+            "Reservation",
             equality,
-            low=None if starts_at_from is None else keys.encode_datetime(starts_at_from, attribute='starts_at'),
-            high=None if starts_at_to is None else keys.encode_datetime(starts_at_to, attribute='starts_at'),
+            low=None
+            if starts_at_from is None
+            else keys.encode_datetime(starts_at_from, attribute="starts_at"),
+            high=None
+            if starts_at_to is None
+            else keys.encode_datetime(starts_at_to, attribute="starts_at"),
         )
-        partitions = [keys.join('Reservation', keys.encode_str(member_id, attribute='member_id'))]
+        partitions = [
+            keys.join("Reservation", keys.encode_str(member_id, attribute="member_id"))
+        ]
         return self._table.query_page(
             s.RESERVATION,
-            pattern='reservations_of_member',
-            arguments={'member_id': member_id, 'starts_at_from': starts_at_from, 'starts_at_to': starts_at_to},
-            index='GSI2',
+            pattern="reservations_of_member",
+            arguments={
+                "member_id": member_id,
+                "starts_at_from": starts_at_from,
+                "starts_at_to": starts_at_to,
+            },
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -418,10 +486,19 @@ class BookingsRepository(Repository):
             consistent=False,
         )
 
-    def reservation_at_slot(self, *, resource_id: str, starts_at: AwareDatetime) -> Reservation | None:
+    def reservation_at_slot(
+        self, *, resource_id: str, starts_at: AwareDatetime
+    ) -> Reservation | None:
         """`reservation_at_slot` (spec line 95): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
-            s.RESERVATION, index='GSI1', partition=keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id')), sort=sort_condition('Reservation', [keys.encode_datetime(starts_at, attribute='starts_at')])
+            s.RESERVATION,
+            index="GSI1",
+            partition=keys.join(
+                "Resource", keys.encode_str(resource_id, attribute="resource_id")
+            ),
+            sort=sort_condition(
+                "Reservation", [keys.encode_datetime(starts_at, attribute="starts_at")]
+            ),
         )
 
     def pending_invitations(
@@ -436,17 +513,27 @@ class BookingsRepository(Repository):
         """`pending_invitations` (spec line 97): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Attendee',
+            "Attendee",
             equality,
-            low=None if invited_at_from is None else keys.encode_datetime(invited_at_from, attribute='invited_at'),
-            high=None if invited_at_to is None else keys.encode_datetime(invited_at_to, attribute='invited_at'),
+            low=None
+            if invited_at_from is None
+            else keys.encode_datetime(invited_at_from, attribute="invited_at"),
+            high=None
+            if invited_at_to is None
+            else keys.encode_datetime(invited_at_to, attribute="invited_at"),
         )
-        partitions = [keys.join('Attendee', keys.encode_str(member_id, attribute='member_id'))]
+        partitions = [
+            keys.join("Attendee", keys.encode_str(member_id, attribute="member_id"))
+        ]
         return self._table.query_page(
             s.ATTENDEE,
-            pattern='pending_invitations',
-            arguments={'member_id': member_id, 'invited_at_from': invited_at_from, 'invited_at_to': invited_at_to},
-            index='GSI1',
+            pattern="pending_invitations",
+            arguments={
+                "member_id": member_id,
+                "invited_at_from": invited_at_from,
+                "invited_at_to": invited_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -468,16 +555,26 @@ class BookingsRepository(Repository):
         """`closures_of_resource` (spec line 99): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Closure',
+            "Closure",
             equality,
-            low=None if starts_at_from is None else keys.encode_datetime(starts_at_from, attribute='starts_at'),
-            high=None if starts_at_to is None else keys.encode_datetime(starts_at_to, attribute='starts_at'),
+            low=None
+            if starts_at_from is None
+            else keys.encode_datetime(starts_at_from, attribute="starts_at"),
+            high=None
+            if starts_at_to is None
+            else keys.encode_datetime(starts_at_to, attribute="starts_at"),
         )
-        partitions = [keys.join('Closure', keys.encode_str(resource_id, attribute='resource_id'))]
+        partitions = [
+            keys.join("Closure", keys.encode_str(resource_id, attribute="resource_id"))
+        ]
         return self._table.query_page(
             s.CLOSURE,
-            pattern='closures_of_resource',
-            arguments={'resource_id': resource_id, 'starts_at_from': starts_at_from, 'starts_at_to': starts_at_to},
+            pattern="closures_of_resource",
+            arguments={
+                "resource_id": resource_id,
+                "starts_at_from": starts_at_from,
+                "starts_at_to": starts_at_to,
+            },
             index=None,
             partitions=partitions,
             sort=sort,
@@ -500,12 +597,17 @@ class BookingsRepository(Repository):
         continues the list (later pages hold no single items). Without: all of them.
         """
         fields = self._table.query_view(
-            index='GSI1',
-            partition=keys.join('Resource', keys.encode_str(resource_id, attribute='resource_id')),
-            parts=(ViewPartSpec(field='resource', schema=s.RESOURCE, many=False), ViewPartSpec(field='reservations', schema=s.RESERVATION, many=True),),
+            index="GSI1",
+            partition=keys.join(
+                "Resource", keys.encode_str(resource_id, attribute="resource_id")
+            ),
+            parts=(
+                ViewPartSpec(field="resource", schema=s.RESOURCE, many=False),
+                ViewPartSpec(field="reservations", schema=s.RESERVATION, many=True),
+            ),
             forward=True,
-            pattern='resource_schedule',
-            arguments={'resource_id': resource_id},
+            pattern="resource_schedule",
+            arguments={"resource_id": resource_id},
             limit=limit,
             cursor=cursor,
         )

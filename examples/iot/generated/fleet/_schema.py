@@ -34,21 +34,45 @@ MAX_SK = keys.MAX_SORT_KEY_BYTES
 def zone_key(site_id: str, zone_code: str) -> Item:
     """The table key of the Zone with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Site', keys.encode_str(site_id, attribute='site_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Zone', keys.encode_str(zone_code, attribute='zone_code')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Site", keys.encode_str(site_id, attribute="site_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Zone", keys.encode_str(zone_code, attribute="zone_code")),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def zone_to_item(obj: Zone) -> Item:
     """Every attribute of a Zone, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Zone'}}
-    item['site_id'] = m.put_str(obj.site_id)
-    item['zone_code'] = m.put_str(obj.zone_code)
-    item['label'] = m.put_str(obj.label)
+    item: Item = {"_type": {"S": "Zone"}}
+    item["site_id"] = m.put_str(obj.site_id)
+    item["zone_code"] = m.put_str(obj.zone_code)
+    item["label"] = m.put_str(obj.label)
     if obj.floor is not None:
-        item['floor'] = m.put_int(obj.floor)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Site', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Zone', keys.encode_str(obj.zone_code, attribute='zone_code')), limit=MAX_SK, attribute='SK')}
+        item["floor"] = m.put_int(obj.floor)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("Zone", keys.encode_str(obj.zone_code, attribute="zone_code")),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     return item
 
 
@@ -57,29 +81,28 @@ def zone_from_item(item: Item) -> Zone:
     return m.construct(
         Zone,
         {
-            'site_id': item['site_id']["S"],
-            'zone_code': item['zone_code']["S"],
-            'label': item['label']["S"],
-            'floor': m.get_int(item['floor']) if 'floor' in item else None,
+            "site_id": item["site_id"]["S"],
+            "zone_code": item["zone_code"]["S"],
+            "label": item["label"]["S"],
+            "floor": m.get_int(item["floor"]) if "floor" in item else None,
         },
     )
 
 
 ZONE: EntitySchema[Zone] = EntitySchema(
-    name='Zone',
+    name="Zone",
     model=Zone,
-    id_attributes=('site_id', 'zone_code'),
+    id_attributes=("site_id", "zone_code"),
     to_item=zone_to_item,
     from_item=zone_from_item,
     table_key=lambda obj: zone_key(obj.site_id, obj.zone_code),
     key=zone_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['site_id', 'zone_code']),
-        'SK': frozenset(['site_id', 'zone_code']),
+        "PK": frozenset(["site_id", "zone_code"]),
+        "SK": frozenset(["site_id", "zone_code"]),
     },
 )
 
@@ -87,29 +110,53 @@ ZONE: EntitySchema[Zone] = EntitySchema(
 def site_key(site_id: str) -> Item:
     """The table key of the Site with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Site', keys.encode_str(site_id, attribute='site_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Site'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Site", keys.encode_str(site_id, attribute="site_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def site_to_item(obj: Site) -> Item:
     """Every attribute of a Site, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Site'}}
-    item['site_id'] = m.put_str(obj.site_id)
-    item['name'] = m.put_str(obj.name)
-    item['timezone'] = m.put_str(obj.timezone)
+    item: Item = {"_type": {"S": "Site"}}
+    item["site_id"] = m.put_str(obj.site_id)
+    item["name"] = m.put_str(obj.name)
+    item["timezone"] = m.put_str(obj.timezone)
     if obj.address is not None:
-        item['address'] = m.put_str(obj.address)
+        item["address"] = m.put_str(obj.address)
     if obj.latitude is not None:
-        item['latitude'] = m.put_float(obj.latitude)
+        item["latitude"] = m.put_float(obj.latitude)
     if obj.longitude is not None:
-        item['longitude'] = m.put_float(obj.longitude)
-    item['created_at'] = m.put_datetime(obj.created_at)
+        item["longitude"] = m.put_float(obj.longitude)
+    item["created_at"] = m.put_datetime(obj.created_at)
     item["version"] = m.put_int(obj.version)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Site', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Site'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Site', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('#Site'), limit=MAX_SK, attribute='GSI1SK')}
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="GSI1SK")
+    }
     return item
 
 
@@ -118,36 +165,37 @@ def site_from_item(item: Item) -> Site:
     return m.construct(
         Site,
         {
-            'site_id': item['site_id']["S"],
-            'name': item['name']["S"],
-            'timezone': item['timezone']["S"],
-            'address': item['address']["S"] if 'address' in item else None,
-            'latitude': m.get_float(item['latitude']) if 'latitude' in item else None,
-            'longitude': m.get_float(item['longitude']) if 'longitude' in item else None,
-            'created_at': m.get_datetime(item['created_at']),
-            'zones': [],
+            "site_id": item["site_id"]["S"],
+            "name": item["name"]["S"],
+            "timezone": item["timezone"]["S"],
+            "address": item["address"]["S"] if "address" in item else None,
+            "latitude": m.get_float(item["latitude"]) if "latitude" in item else None,
+            "longitude": m.get_float(item["longitude"])
+            if "longitude" in item
+            else None,
+            "created_at": m.get_datetime(item["created_at"]),
+            "zones": [],
             "version": m.get_int(item["version"]) if "version" in item else 0,
         },
     )
 
 
 SITE: EntitySchema[Site] = EntitySchema(
-    name='Site',
+    name="Site",
     model=Site,
-    id_attributes=('site_id',),
+    id_attributes=("site_id",),
     to_item=site_to_item,
     from_item=site_from_item,
     table_key=lambda obj: site_key(obj.site_id),
     key=site_key,
     versioned=True,
-    unique=(
-    ),
-    members=(MemberSpec(field='zones', schema=ZONE),),
+    unique=(),
+    members=(MemberSpec(field="zones", schema=ZONE),),
     key_sources={
-        'PK': frozenset(['site_id']),
-        'SK': frozenset(['site_id']),
-        'GSI1PK': frozenset(['site_id']),
-        'GSI1SK': frozenset(['site_id']),
+        "PK": frozenset(["site_id"]),
+        "SK": frozenset(["site_id"]),
+        "GSI1PK": frozenset(["site_id"]),
+        "GSI1SK": frozenset(["site_id"]),
     },
 )
 
@@ -155,35 +203,80 @@ SITE: EntitySchema[Site] = EntitySchema(
 def device_key(device_id: str) -> Item:
     """The table key of the Device with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Device', keys.encode_str(device_id, attribute='device_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Device'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Device", keys.encode_str(device_id, attribute="device_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Device"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def device_to_item(obj: Device) -> Item:
     """Every attribute of a Device, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Device'}}
-    item['device_id'] = m.put_str(obj.device_id)
-    item['site_id'] = m.put_str(obj.site_id)
+    item: Item = {"_type": {"S": "Device"}}
+    item["device_id"] = m.put_str(obj.device_id)
+    item["site_id"] = m.put_str(obj.site_id)
     if obj.zone_code is not None:
-        item['zone_code'] = m.put_str(obj.zone_code)
-    item['serial'] = m.put_str(obj.serial)
-    item['hardware'] = m.put_str(obj.hardware)
-    item['firmware'] = m.put_str(obj.firmware)
-    item['status'] = m.put_str(obj.status)
-    item['installed_on'] = m.put_date(obj.installed_on)
+        item["zone_code"] = m.put_str(obj.zone_code)
+    item["serial"] = m.put_str(obj.serial)
+    item["hardware"] = m.put_str(obj.hardware)
+    item["firmware"] = m.put_str(obj.firmware)
+    item["status"] = m.put_str(obj.status)
+    item["installed_on"] = m.put_date(obj.installed_on)
     if obj.last_seen_at is not None:
-        item['last_seen_at'] = m.put_datetime(obj.last_seen_at)
+        item["last_seen_at"] = m.put_datetime(obj.last_seen_at)
     if obj.tags:
-        item['tags'] = m.put_str_set(obj.tags)  # type: ignore[assignment]
+        item["tags"] = m.put_str_set(obj.tags)  # type: ignore[assignment]
     if obj.settings is not None:
-        item['settings'] = m.put_map(obj.settings)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Device', keys.encode_str(obj.device_id, attribute='device_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Device'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Site', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Device', keys.encode_str(obj.status, attribute='status'), keys.encode_date(obj.installed_on, attribute='installed_on'), keys.encode_str(obj.device_id, attribute='device_id')), limit=MAX_SK, attribute='GSI1SK')}
-    item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Device', keys.encode_str(obj.serial, attribute='serial')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Device', keys.encode_str(obj.device_id, attribute='device_id')), limit=MAX_SK, attribute='GSI2SK')}
+        item["settings"] = m.put_map(obj.settings)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Device", keys.encode_str(obj.device_id, attribute="device_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Device"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Device",
+                keys.encode_str(obj.status, attribute="status"),
+                keys.encode_date(obj.installed_on, attribute="installed_on"),
+                keys.encode_str(obj.device_id, attribute="device_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
+    item["GSI2PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Device", keys.encode_str(obj.serial, attribute="serial")),
+            limit=MAX_PK,
+            attribute="GSI2PK",
+        )
+    }
+    item["GSI2SK"] = {
+        "S": keys.check_key_size(
+            keys.join("Device", keys.encode_str(obj.device_id, attribute="device_id")),
+            limit=MAX_SK,
+            attribute="GSI2SK",
+        )
+    }
     return item
 
 
@@ -192,45 +285,60 @@ def device_from_item(item: Item) -> Device:
     return m.construct(
         Device,
         {
-            'device_id': item['device_id']["S"],
-            'site_id': item['site_id']["S"],
-            'zone_code': item['zone_code']["S"] if 'zone_code' in item else None,
-            'serial': item['serial']["S"],
-            'hardware': item['hardware']["S"],
-            'firmware': item['firmware']["S"],
-            'status': item['status']["S"] if 'status' in item else 'provisioning',
-            'installed_on': m.get_date(item['installed_on']),
-            'last_seen_at': m.get_datetime(item['last_seen_at']) if 'last_seen_at' in item else None,
-            'tags': m.get_str_set(item['tags']) if 'tags' in item else set(),
-            'settings': m.get_map(item['settings']) if 'settings' in item else None,
+            "device_id": item["device_id"]["S"],
+            "site_id": item["site_id"]["S"],
+            "zone_code": item["zone_code"]["S"] if "zone_code" in item else None,
+            "serial": item["serial"]["S"],
+            "hardware": item["hardware"]["S"],
+            "firmware": item["firmware"]["S"],
+            "status": item["status"]["S"] if "status" in item else "provisioning",
+            "installed_on": m.get_date(item["installed_on"]),
+            "last_seen_at": m.get_datetime(item["last_seen_at"])
+            if "last_seen_at" in item
+            else None,
+            "tags": m.get_str_set(item["tags"]) if "tags" in item else set(),
+            "settings": m.get_map(item["settings"]) if "settings" in item else None,
         },
     )
 
 
 def _device_guard_serial(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('Device.serial', keys.encode_str(obj.serial, attribute='serial')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Device.serial'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Device.serial", keys.encode_str(obj.serial, attribute="serial")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Device.serial"), limit=MAX_SK, attribute="SK"
+            )
+        },
+    }
 
 
 DEVICE: EntitySchema[Device] = EntitySchema(
-    name='Device',
+    name="Device",
     model=Device,
-    id_attributes=('device_id',),
+    id_attributes=("device_id",),
     to_item=device_to_item,
     from_item=device_from_item,
     table_key=lambda obj: device_key(obj.device_id),
     key=device_key,
     versioned=False,
-    unique=(
-        UniqueGuardSpec(attributes=('serial',), key=_device_guard_serial),
-    ),
+    unique=(UniqueGuardSpec(attributes=("serial",), key=_device_guard_serial),),
     members=(),
     key_sources={
-        'PK': frozenset(['device_id']),
-        'SK': frozenset(['device_id']),
-        'GSI1PK': frozenset(['device_id', 'installed_on', 'site_id', 'status']),
-        'GSI1SK': frozenset(['device_id', 'installed_on', 'site_id', 'status']),
-        'GSI2PK': frozenset(['device_id', 'serial']),
-        'GSI2SK': frozenset(['device_id', 'serial']),
+        "PK": frozenset(["device_id"]),
+        "SK": frozenset(["device_id"]),
+        "GSI1PK": frozenset(["device_id", "installed_on", "site_id", "status"]),
+        "GSI1SK": frozenset(["device_id", "installed_on", "site_id", "status"]),
+        "GSI2PK": frozenset(["device_id", "serial"]),
+        "GSI2SK": frozenset(["device_id", "serial"]),
     },
 )
 
@@ -238,30 +346,60 @@ DEVICE: EntitySchema[Device] = EntitySchema(
 def reading_key(device_id: str, recorded_at: AwareDatetime) -> Item:
     """The table key of the Reading with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Reading', keys.encode_str(device_id, attribute='device_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Reading', keys.encode_datetime(recorded_at, attribute='recorded_at')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Reading", keys.encode_str(device_id, attribute="device_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Reading",
+                    keys.encode_datetime(recorded_at, attribute="recorded_at"),
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def reading_to_item(obj: Reading) -> Item:
     """Every attribute of a Reading, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Reading'}}
-    item['device_id'] = m.put_str(obj.device_id)
-    item['recorded_at'] = m.put_datetime(obj.recorded_at)
+    item: Item = {"_type": {"S": "Reading"}}
+    item["device_id"] = m.put_str(obj.device_id)
+    item["recorded_at"] = m.put_datetime(obj.recorded_at)
     if obj.temperature_c is not None:
-        item['temperature_c'] = m.put_float(obj.temperature_c)
+        item["temperature_c"] = m.put_float(obj.temperature_c)
     if obj.humidity_pct is not None:
-        item['humidity_pct'] = m.put_float(obj.humidity_pct)
+        item["humidity_pct"] = m.put_float(obj.humidity_pct)
     if obj.battery_mv is not None:
-        item['battery_mv'] = m.put_int(obj.battery_mv)
+        item["battery_mv"] = m.put_int(obj.battery_mv)
     if obj.rssi is not None:
-        item['rssi'] = m.put_int(obj.rssi)
+        item["rssi"] = m.put_int(obj.rssi)
     if obj.raw_frame is not None:
-        item['raw_frame'] = m.put_bytes(obj.raw_frame)
+        item["raw_frame"] = m.put_bytes(obj.raw_frame)
     if obj.expires_at is not None:
-        item['expires_at'] = m.put_ttl(obj.expires_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Reading', keys.encode_str(obj.device_id, attribute='device_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Reading', keys.encode_datetime(obj.recorded_at, attribute='recorded_at')), limit=MAX_SK, attribute='SK')}
+        item["expires_at"] = m.put_ttl(obj.expires_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Reading", keys.encode_str(obj.device_id, attribute="device_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Reading",
+                keys.encode_datetime(obj.recorded_at, attribute="recorded_at"),
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     return item
 
 
@@ -270,76 +408,150 @@ def reading_from_item(item: Item) -> Reading:
     return m.construct(
         Reading,
         {
-            'device_id': item['device_id']["S"],
-            'recorded_at': m.get_datetime(item['recorded_at']),
-            'temperature_c': m.get_float(item['temperature_c']) if 'temperature_c' in item else None,
-            'humidity_pct': m.get_float(item['humidity_pct']) if 'humidity_pct' in item else None,
-            'battery_mv': m.get_int(item['battery_mv']) if 'battery_mv' in item else None,
-            'rssi': m.get_int(item['rssi']) if 'rssi' in item else None,
-            'raw_frame': m.get_bytes(item['raw_frame']) if 'raw_frame' in item else None,
-            'expires_at': m.get_ttl(item['expires_at']) if 'expires_at' in item else None,
+            "device_id": item["device_id"]["S"],
+            "recorded_at": m.get_datetime(item["recorded_at"]),
+            "temperature_c": m.get_float(item["temperature_c"])
+            if "temperature_c" in item
+            else None,
+            "humidity_pct": m.get_float(item["humidity_pct"])
+            if "humidity_pct" in item
+            else None,
+            "battery_mv": m.get_int(item["battery_mv"])
+            if "battery_mv" in item
+            else None,
+            "rssi": m.get_int(item["rssi"]) if "rssi" in item else None,
+            "raw_frame": m.get_bytes(item["raw_frame"])
+            if "raw_frame" in item
+            else None,
+            "expires_at": m.get_ttl(item["expires_at"])
+            if "expires_at" in item
+            else None,
         },
     )
 
 
 READING: EntitySchema[Reading] = EntitySchema(
-    name='Reading',
+    name="Reading",
     model=Reading,
-    id_attributes=('device_id', 'recorded_at'),
+    id_attributes=("device_id", "recorded_at"),
     to_item=reading_to_item,
     from_item=reading_from_item,
     table_key=lambda obj: reading_key(obj.device_id, obj.recorded_at),
     key=reading_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['device_id', 'recorded_at']),
-        'SK': frozenset(['device_id', 'recorded_at']),
+        "PK": frozenset(["device_id", "recorded_at"]),
+        "SK": frozenset(["device_id", "recorded_at"]),
     },
-    ttl='expires_at',
+    ttl="expires_at",
 )
 
 
 def alert_key(alert_id: str) -> Item:
     """The table key of the Alert with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Alert', keys.encode_str(alert_id, attribute='alert_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Alert'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Alert", keys.encode_str(alert_id, attribute="alert_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Alert"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def alert_to_item(obj: Alert) -> Item:
     """Every attribute of a Alert, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Alert'}}
-    item['alert_id'] = m.put_str(obj.alert_id)
-    item['site_id'] = m.put_str(obj.site_id)
-    item['device_id'] = m.put_str(obj.device_id)
-    item['rule'] = m.put_str(obj.rule)
-    item['severity'] = m.put_str(obj.severity)
-    item['status'] = m.put_str(obj.status)
-    item['message'] = m.put_str(obj.message)
+    item: Item = {"_type": {"S": "Alert"}}
+    item["alert_id"] = m.put_str(obj.alert_id)
+    item["site_id"] = m.put_str(obj.site_id)
+    item["device_id"] = m.put_str(obj.device_id)
+    item["rule"] = m.put_str(obj.rule)
+    item["severity"] = m.put_str(obj.severity)
+    item["status"] = m.put_str(obj.status)
+    item["message"] = m.put_str(obj.message)
     if obj.threshold is not None:
-        item['threshold'] = m.put_decimal(obj.threshold)
+        item["threshold"] = m.put_decimal(obj.threshold)
     if obj.observed_value is not None:
-        item['observed_value'] = m.put_float(obj.observed_value)
-    item['raised_at'] = m.put_datetime(obj.raised_at)
+        item["observed_value"] = m.put_float(obj.observed_value)
+    item["raised_at"] = m.put_datetime(obj.raised_at)
     if obj.acknowledged_by is not None:
-        item['acknowledged_by'] = m.put_str(obj.acknowledged_by)
+        item["acknowledged_by"] = m.put_str(obj.acknowledged_by)
     if obj.resolved_at is not None:
-        item['resolved_at'] = m.put_datetime(obj.resolved_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Alert', keys.encode_str(obj.alert_id, attribute='alert_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Alert'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Alert', keys.encode_str(obj.device_id, attribute='device_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Alert', keys.encode_datetime(obj.raised_at, attribute='raised_at'), keys.encode_str(obj.alert_id, attribute='alert_id')), limit=MAX_SK, attribute='GSI1SK')}
-    if obj.status == 'open':
-        item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Alert', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='GSI2PK')}
-        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Alert', keys.encode_datetime(obj.raised_at, attribute='raised_at'), keys.encode_str(obj.alert_id, attribute='alert_id')), limit=MAX_SK, attribute='GSI2SK')}
-    if obj.status == 'open':
-        shard = keys.shard_of(keys.join('Alert', keys.encode_str(obj.alert_id, attribute='alert_id')), shards=8)
-        item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Alert', str(shard)), limit=MAX_PK, attribute='GSI3PK')}
-        item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Alert', keys.encode_datetime(obj.raised_at, attribute='raised_at'), keys.encode_str(obj.alert_id, attribute='alert_id')), limit=MAX_SK, attribute='GSI3SK')}
+        item["resolved_at"] = m.put_datetime(obj.resolved_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Alert", keys.encode_str(obj.alert_id, attribute="alert_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Alert"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Alert", keys.encode_str(obj.device_id, attribute="device_id")),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Alert",
+                keys.encode_datetime(obj.raised_at, attribute="raised_at"),
+                keys.encode_str(obj.alert_id, attribute="alert_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
+    if obj.status == "open":
+        item["GSI2PK"] = {
+            "S": keys.check_key_size(
+                keys.join("Alert", keys.encode_str(obj.site_id, attribute="site_id")),
+                limit=MAX_PK,
+                attribute="GSI2PK",
+            )
+        }
+        item["GSI2SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Alert",
+                    keys.encode_datetime(obj.raised_at, attribute="raised_at"),
+                    keys.encode_str(obj.alert_id, attribute="alert_id"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI2SK",
+            )
+        }
+    if obj.status == "open":
+        shard = keys.shard_of(
+            keys.join("Alert", keys.encode_str(obj.alert_id, attribute="alert_id")),
+            shards=8,
+        )
+        item["GSI3PK"] = {
+            "S": keys.check_key_size(
+                keys.join("Alert", str(shard)), limit=MAX_PK, attribute="GSI3PK"
+            )
+        }
+        item["GSI3SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Alert",
+                    keys.encode_datetime(obj.raised_at, attribute="raised_at"),
+                    keys.encode_str(obj.alert_id, attribute="alert_id"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI3SK",
+            )
+        }
     return item
 
 
@@ -348,43 +560,50 @@ def alert_from_item(item: Item) -> Alert:
     return m.construct(
         Alert,
         {
-            'alert_id': item['alert_id']["S"],
-            'site_id': item['site_id']["S"],
-            'device_id': item['device_id']["S"],
-            'rule': item['rule']["S"],
-            'severity': item['severity']["S"],
-            'status': item['status']["S"] if 'status' in item else 'open',
-            'message': item['message']["S"],
-            'threshold': m.get_decimal(item['threshold']) if 'threshold' in item else None,
-            'observed_value': m.get_float(item['observed_value']) if 'observed_value' in item else None,
-            'raised_at': m.get_datetime(item['raised_at']),
-            'acknowledged_by': item['acknowledged_by']["S"] if 'acknowledged_by' in item else None,
-            'resolved_at': m.get_datetime(item['resolved_at']) if 'resolved_at' in item else None,
+            "alert_id": item["alert_id"]["S"],
+            "site_id": item["site_id"]["S"],
+            "device_id": item["device_id"]["S"],
+            "rule": item["rule"]["S"],
+            "severity": item["severity"]["S"],
+            "status": item["status"]["S"] if "status" in item else "open",
+            "message": item["message"]["S"],
+            "threshold": m.get_decimal(item["threshold"])
+            if "threshold" in item
+            else None,
+            "observed_value": m.get_float(item["observed_value"])
+            if "observed_value" in item
+            else None,
+            "raised_at": m.get_datetime(item["raised_at"]),
+            "acknowledged_by": item["acknowledged_by"]["S"]
+            if "acknowledged_by" in item
+            else None,
+            "resolved_at": m.get_datetime(item["resolved_at"])
+            if "resolved_at" in item
+            else None,
         },
     )
 
 
 ALERT: EntitySchema[Alert] = EntitySchema(
-    name='Alert',
+    name="Alert",
     model=Alert,
-    id_attributes=('alert_id',),
+    id_attributes=("alert_id",),
     to_item=alert_to_item,
     from_item=alert_from_item,
     table_key=lambda obj: alert_key(obj.alert_id),
     key=alert_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['alert_id']),
-        'SK': frozenset(['alert_id']),
-        'GSI1PK': frozenset(['alert_id', 'device_id', 'raised_at']),
-        'GSI1SK': frozenset(['alert_id', 'device_id', 'raised_at']),
-        'GSI2PK': frozenset(['alert_id', 'raised_at', 'site_id', 'status']),
-        'GSI2SK': frozenset(['alert_id', 'raised_at', 'site_id', 'status']),
-        'GSI3PK': frozenset(['alert_id', 'raised_at', 'status']),
-        'GSI3SK': frozenset(['alert_id', 'raised_at', 'status']),
+        "PK": frozenset(["alert_id"]),
+        "SK": frozenset(["alert_id"]),
+        "GSI1PK": frozenset(["alert_id", "device_id", "raised_at"]),
+        "GSI1SK": frozenset(["alert_id", "device_id", "raised_at"]),
+        "GSI2PK": frozenset(["alert_id", "raised_at", "site_id", "status"]),
+        "GSI2SK": frozenset(["alert_id", "raised_at", "site_id", "status"]),
+        "GSI3PK": frozenset(["alert_id", "raised_at", "status"]),
+        "GSI3SK": frozenset(["alert_id", "raised_at", "status"]),
     },
 )
 
@@ -392,18 +611,42 @@ ALERT: EntitySchema[Alert] = EntitySchema(
 def site_alert_count_key(site_id: str) -> Item:
     """The table key of the SiteAlertCount with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('SiteAlertCount', keys.encode_str(site_id, attribute='site_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#SiteAlertCount'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "SiteAlertCount", keys.encode_str(site_id, attribute="site_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#SiteAlertCount"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def site_alert_count_to_item(obj: SiteAlertCount) -> Item:
     """Every attribute of a SiteAlertCount, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'SiteAlertCount'}}
-    item['site_id'] = m.put_str(obj.site_id)
-    item['open_alerts'] = m.put_int(obj.open_alerts)
-    item['PK'] = {"S": keys.check_key_size(keys.join('SiteAlertCount', keys.encode_str(obj.site_id, attribute='site_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#SiteAlertCount'), limit=MAX_SK, attribute='SK')}
+    item: Item = {"_type": {"S": "SiteAlertCount"}}
+    item["site_id"] = m.put_str(obj.site_id)
+    item["open_alerts"] = m.put_int(obj.open_alerts)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "SiteAlertCount", keys.encode_str(obj.site_id, attribute="site_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("#SiteAlertCount"), limit=MAX_SK, attribute="SK"
+        )
+    }
     return item
 
 
@@ -412,27 +655,28 @@ def site_alert_count_from_item(item: Item) -> SiteAlertCount:
     return m.construct(
         SiteAlertCount,
         {
-            'site_id': item['site_id']["S"],
-            'open_alerts': m.get_int(item['open_alerts']) if 'open_alerts' in item else 0,
+            "site_id": item["site_id"]["S"],
+            "open_alerts": m.get_int(item["open_alerts"])
+            if "open_alerts" in item
+            else 0,
         },
     )
 
 
 SITE_ALERT_COUNT: EntitySchema[SiteAlertCount] = EntitySchema(
-    name='SiteAlertCount',
+    name="SiteAlertCount",
     model=SiteAlertCount,
-    id_attributes=('site_id',),
+    id_attributes=("site_id",),
     to_item=site_alert_count_to_item,
     from_item=site_alert_count_from_item,
     table_key=lambda obj: site_alert_count_key(obj.site_id),
     key=site_alert_count_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['site_id']),
-        'SK': frozenset(['site_id']),
+        "PK": frozenset(["site_id"]),
+        "SK": frozenset(["site_id"]),
     },
 )
 
@@ -440,25 +684,59 @@ SITE_ALERT_COUNT: EntitySchema[SiteAlertCount] = EntitySchema(
 def maintenance_log_key(device_id: str, performed_at: AwareDatetime) -> Item:
     """The table key of the MaintenanceLog with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('MaintenanceLog', keys.encode_str(device_id, attribute='device_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('MaintenanceLog', keys.encode_datetime(performed_at, attribute='performed_at')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "MaintenanceLog", keys.encode_str(device_id, attribute="device_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "MaintenanceLog",
+                    keys.encode_datetime(performed_at, attribute="performed_at"),
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def maintenance_log_to_item(obj: MaintenanceLog) -> Item:
     """Every attribute of a MaintenanceLog, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'MaintenanceLog'}}
-    item['device_id'] = m.put_str(obj.device_id)
-    item['performed_at'] = m.put_datetime(obj.performed_at)
-    item['technician'] = m.put_str(obj.technician)
-    item['action'] = m.put_str(obj.action)
-    item['parts'] = m.put_list(obj.parts, lambda v: m.put_str(v))
+    item: Item = {"_type": {"S": "MaintenanceLog"}}
+    item["device_id"] = m.put_str(obj.device_id)
+    item["performed_at"] = m.put_datetime(obj.performed_at)
+    item["technician"] = m.put_str(obj.technician)
+    item["action"] = m.put_str(obj.action)
+    item["parts"] = m.put_list(obj.parts, lambda v: m.put_str(v))
     if obj.cost is not None:
-        item['cost'] = m.put_decimal(obj.cost)
+        item["cost"] = m.put_decimal(obj.cost)
     if obj.notes is not None:
-        item['notes'] = m.put_str(obj.notes)
-    item['PK'] = {"S": keys.check_key_size(keys.join('MaintenanceLog', keys.encode_str(obj.device_id, attribute='device_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('MaintenanceLog', keys.encode_datetime(obj.performed_at, attribute='performed_at')), limit=MAX_SK, attribute='SK')}
+        item["notes"] = m.put_str(obj.notes)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "MaintenanceLog", keys.encode_str(obj.device_id, attribute="device_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "MaintenanceLog",
+                keys.encode_datetime(obj.performed_at, attribute="performed_at"),
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     return item
 
 
@@ -467,32 +745,31 @@ def maintenance_log_from_item(item: Item) -> MaintenanceLog:
     return m.construct(
         MaintenanceLog,
         {
-            'device_id': item['device_id']["S"],
-            'performed_at': m.get_datetime(item['performed_at']),
-            'technician': item['technician']["S"],
-            'action': item['action']["S"],
-            'parts': m.get_list(item['parts'], lambda v: v["S"]),
-            'cost': m.get_decimal(item['cost']) if 'cost' in item else None,
-            'notes': item['notes']["S"] if 'notes' in item else None,
+            "device_id": item["device_id"]["S"],
+            "performed_at": m.get_datetime(item["performed_at"]),
+            "technician": item["technician"]["S"],
+            "action": item["action"]["S"],
+            "parts": m.get_list(item["parts"], lambda v: v["S"]),
+            "cost": m.get_decimal(item["cost"]) if "cost" in item else None,
+            "notes": item["notes"]["S"] if "notes" in item else None,
         },
     )
 
 
 MAINTENANCE_LOG: EntitySchema[MaintenanceLog] = EntitySchema(
-    name='MaintenanceLog',
+    name="MaintenanceLog",
     model=MaintenanceLog,
-    id_attributes=('device_id', 'performed_at'),
+    id_attributes=("device_id", "performed_at"),
     to_item=maintenance_log_to_item,
     from_item=maintenance_log_from_item,
     table_key=lambda obj: maintenance_log_key(obj.device_id, obj.performed_at),
     key=maintenance_log_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['device_id', 'performed_at']),
-        'SK': frozenset(['device_id', 'performed_at']),
+        "PK": frozenset(["device_id", "performed_at"]),
+        "SK": frozenset(["device_id", "performed_at"]),
     },
 )
 
@@ -500,24 +777,56 @@ MAINTENANCE_LOG: EntitySchema[MaintenanceLog] = EntitySchema(
 def firmware_release_key(hardware: str, release: str) -> Item:
     """The table key of the FirmwareRelease with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('FirmwareRelease', keys.encode_str(hardware, attribute='hardware')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('FirmwareRelease', keys.encode_str(release, attribute='release')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "FirmwareRelease", keys.encode_str(hardware, attribute="hardware")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "FirmwareRelease", keys.encode_str(release, attribute="release")
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def firmware_release_to_item(obj: FirmwareRelease) -> Item:
     """Every attribute of a FirmwareRelease, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'FirmwareRelease'}}
-    item['hardware'] = m.put_str(obj.hardware)
-    item['release'] = m.put_str(obj.release)
-    item['channel'] = m.put_str(obj.channel)
-    item['released_on'] = m.put_date(obj.released_on)
-    item['checksum'] = m.put_bytes(obj.checksum)
-    item['size_bytes'] = m.put_int(obj.size_bytes)
+    item: Item = {"_type": {"S": "FirmwareRelease"}}
+    item["hardware"] = m.put_str(obj.hardware)
+    item["release"] = m.put_str(obj.release)
+    item["channel"] = m.put_str(obj.channel)
+    item["released_on"] = m.put_date(obj.released_on)
+    item["checksum"] = m.put_bytes(obj.checksum)
+    item["size_bytes"] = m.put_int(obj.size_bytes)
     if obj.notes is not None:
-        item['notes'] = m.put_str(obj.notes)
-    item['PK'] = {"S": keys.check_key_size(keys.join('FirmwareRelease', keys.encode_str(obj.hardware, attribute='hardware')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('FirmwareRelease', keys.encode_str(obj.release, attribute='release')), limit=MAX_SK, attribute='SK')}
+        item["notes"] = m.put_str(obj.notes)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "FirmwareRelease", keys.encode_str(obj.hardware, attribute="hardware")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "FirmwareRelease", keys.encode_str(obj.release, attribute="release")
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     return item
 
 
@@ -526,41 +835,40 @@ def firmware_release_from_item(item: Item) -> FirmwareRelease:
     return m.construct(
         FirmwareRelease,
         {
-            'hardware': item['hardware']["S"],
-            'release': item['release']["S"],
-            'channel': item['channel']["S"] if 'channel' in item else 'beta',
-            'released_on': m.get_date(item['released_on']),
-            'checksum': m.get_bytes(item['checksum']),
-            'size_bytes': m.get_int(item['size_bytes']),
-            'notes': item['notes']["S"] if 'notes' in item else None,
+            "hardware": item["hardware"]["S"],
+            "release": item["release"]["S"],
+            "channel": item["channel"]["S"] if "channel" in item else "beta",
+            "released_on": m.get_date(item["released_on"]),
+            "checksum": m.get_bytes(item["checksum"]),
+            "size_bytes": m.get_int(item["size_bytes"]),
+            "notes": item["notes"]["S"] if "notes" in item else None,
         },
     )
 
 
 FIRMWARE_RELEASE: EntitySchema[FirmwareRelease] = EntitySchema(
-    name='FirmwareRelease',
+    name="FirmwareRelease",
     model=FirmwareRelease,
-    id_attributes=('hardware', 'release'),
+    id_attributes=("hardware", "release"),
     to_item=firmware_release_to_item,
     from_item=firmware_release_from_item,
     table_key=lambda obj: firmware_release_key(obj.hardware, obj.release),
     key=firmware_release_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['hardware', 'release']),
-        'SK': frozenset(['hardware', 'release']),
+        "PK": frozenset(["hardware", "release"]),
+        "SK": frozenset(["hardware", "release"]),
     },
 )
 
 
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {
-    None: ('PK', 'SK'),
-    'GSI1': ('GSI1PK', 'GSI1SK'),
-    'GSI2': ('GSI2PK', 'GSI2SK'),
-    'GSI3': ('GSI3PK', 'GSI3SK'),
+    None: ("PK", "SK"),
+    "GSI1": ("GSI1PK", "GSI1SK"),
+    "GSI2": ("GSI2PK", "GSI2SK"),
+    "GSI3": ("GSI3PK", "GSI3SK"),
 }
 
 SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
@@ -574,42 +882,56 @@ SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
     FirmwareRelease: FIRMWARE_RELEASE,
 }
 
-TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3SK', 'AttributeType': 'S'}],
-    'BillingMode': 'PROVISIONED',
-    'GlobalSecondaryIndexes': [   {   'IndexName': 'GSI1',
-                                      'KeySchema': [   {   'AttributeName': 'GSI1PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI1SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'},
-                                      'ProvisionedThroughput': {   'ReadCapacityUnits': 5,
-                                                                   'WriteCapacityUnits': 5}},
-                                  {   'IndexName': 'GSI2',
-                                      'KeySchema': [   {   'AttributeName': 'GSI2PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI2SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'},
-                                      'ProvisionedThroughput': {   'ReadCapacityUnits': 5,
-                                                                   'WriteCapacityUnits': 5}},
-                                  {   'IndexName': 'GSI3',
-                                      'KeySchema': [   {   'AttributeName': 'GSI3PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI3SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'},
-                                      'ProvisionedThroughput': {   'ReadCapacityUnits': 5,
-                                                                   'WriteCapacityUnits': 5}}],
-    'KeySchema': [   {'AttributeName': 'PK', 'KeyType': 'HASH'},
-                     {'AttributeName': 'SK', 'KeyType': 'RANGE'}],
-    'ProvisionedThroughput': {'ReadCapacityUnits': 5, 'WriteCapacityUnits': 5},
-    'StreamSpecification': {'StreamEnabled': True, 'StreamViewType': 'NEW_AND_OLD_IMAGES'}}
+TABLE_DEFINITION: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "GSI1PK", "AttributeType": "S"},
+        {"AttributeName": "GSI1SK", "AttributeType": "S"},
+        {"AttributeName": "GSI2PK", "AttributeType": "S"},
+        {"AttributeName": "GSI2SK", "AttributeType": "S"},
+        {"AttributeName": "GSI3PK", "AttributeType": "S"},
+        {"AttributeName": "GSI3SK", "AttributeType": "S"},
+    ],
+    "BillingMode": "PROVISIONED",
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "GSI1",
+            "KeySchema": [
+                {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        },
+        {
+            "IndexName": "GSI2",
+            "KeySchema": [
+                {"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI2SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        },
+        {
+            "IndexName": "GSI3",
+            "KeySchema": [
+                {"AttributeName": "GSI3PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI3SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        },
+    ],
+    "KeySchema": [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ],
+    "ProvisionedThroughput": {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+    "StreamSpecification": {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    },
+}
 
-TTL_ATTRIBUTE: str | None = 'expires_at'
+TTL_ATTRIBUTE: str | None = "expires_at"

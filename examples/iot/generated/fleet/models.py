@@ -67,7 +67,7 @@ class Device(BaseModel):
     serial: str
     hardware: str
     firmware: str
-    status: Literal['provisioning', 'online', 'offline', 'retired'] = 'provisioning'
+    status: Literal["provisioning", "online", "offline", "retired"] = "provisioning"
     installed_on: date
     last_seen_at: AwareDatetime | None = None
     tags: set[str] = Field(default_factory=set)
@@ -98,8 +98,8 @@ class Alert(BaseModel):
     site_id: str
     device_id: str
     rule: str
-    severity: Literal['info', 'warning', 'critical']
-    status: Literal['open', 'acknowledged', 'resolved'] = 'open'
+    severity: Literal["info", "warning", "critical"]
+    status: Literal["open", "acknowledged", "resolved"] = "open"
     message: str
     threshold: Decimal | None = None
     observed_value: float | None = None
@@ -125,7 +125,7 @@ class MaintenanceLog(BaseModel):
     device_id: str
     performed_at: AwareDatetime
     technician: str
-    action: Literal['inspection', 'calibration', 'repair', 'replacement']
+    action: Literal["inspection", "calibration", "repair", "replacement"]
     parts: list[str]
     cost: Decimal | None = None
     notes: str | None = None
@@ -138,7 +138,7 @@ class FirmwareRelease(BaseModel):
 
     hardware: str
     release: str
-    channel: Literal['beta', 'stable'] = 'beta'
+    channel: Literal["beta", "stable"] = "beta"
     released_on: date
     checksum: bytes
     size_bytes: int

@@ -38,12 +38,14 @@ _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 class FleetRepository(Repository):
     """Typed access to the Fleet table.
 
-    `client` defaults to `boto3.client("dynamodb")`; `table_name` to
-    "Fleet". See `dynamodel.runtime.repository.Repository`
-    for the constructor's options, `create_table`, `batch_get` and `batch_write`.
+    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
+    FLEET_TABLE_NAME environment variable, then to "Fleet".
+    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    `create_table`, `batch_get` and `batch_write`.
     """
 
-    TABLE_NAME = 'Fleet'
+    TABLE_NAME = "Fleet"
+    TABLE_NAME_VARIABLE = "FLEET_TABLE_NAME"
     SCHEMAS = s.SCHEMAS
     INDEX_KEYS = s.INDEX_KEYS
     TABLE_DEFINITION = s.TABLE_DEFINITION
@@ -74,17 +76,19 @@ class FleetRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('name', name),
-                ('timezone', timezone),
-                ('address', address),
-                ('latitude', latitude),
-                ('longitude', longitude),
-                ('created_at', created_at),
+                ("name", name),
+                ("timezone", timezone),
+                ("address", address),
+                ("latitude", latitude),
+                ("longitude", longitude),
+                ("created_at", created_at),
             )
             if not isinstance(value, Unset)
         }
         key = s.site_key(site_id=site_id)
-        return update(self._table, s.SITE, key, changes, expected_version=expected_version)
+        return update(
+            self._table, s.SITE, key, changes, expected_version=expected_version
+        )
 
     def delete_site(self, *, site_id: str, expected_version: int | None = None) -> None:
         """Delete the aggregate (root and members); NotFoundError if it does not exist."""
@@ -108,7 +112,7 @@ class FleetRepository(Repository):
         serial: str | Unset = UNSET,
         hardware: str | Unset = UNSET,
         firmware: str | Unset = UNSET,
-        status: Literal['provisioning', 'online', 'offline', 'retired'] | Unset = UNSET,
+        status: Literal["provisioning", "online", "offline", "retired"] | Unset = UNSET,
         installed_on: date | Unset = UNSET,
         last_seen_at: AwareDatetime | Unset | None = UNSET,
         tags: set[str] | Unset = UNSET,
@@ -119,16 +123,16 @@ class FleetRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('site_id', site_id),
-                ('zone_code', zone_code),
-                ('serial', serial),
-                ('hardware', hardware),
-                ('firmware', firmware),
-                ('status', status),
-                ('installed_on', installed_on),
-                ('last_seen_at', last_seen_at),
-                ('tags', tags),
-                ('settings', settings),
+                ("site_id", site_id),
+                ("zone_code", zone_code),
+                ("serial", serial),
+                ("hardware", hardware),
+                ("firmware", firmware),
+                ("status", status),
+                ("installed_on", installed_on),
+                ("last_seen_at", last_seen_at),
+                ("tags", tags),
+                ("settings", settings),
             )
             if not isinstance(value, Unset)
         }
@@ -165,12 +169,12 @@ class FleetRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('temperature_c', temperature_c),
-                ('humidity_pct', humidity_pct),
-                ('battery_mv', battery_mv),
-                ('rssi', rssi),
-                ('raw_frame', raw_frame),
-                ('expires_at', expires_at),
+                ("temperature_c", temperature_c),
+                ("humidity_pct", humidity_pct),
+                ("battery_mv", battery_mv),
+                ("rssi", rssi),
+                ("raw_frame", raw_frame),
+                ("expires_at", expires_at),
             )
             if not isinstance(value, Unset)
         }
@@ -197,8 +201,8 @@ class FleetRepository(Repository):
         site_id: str | Unset = UNSET,
         device_id: str | Unset = UNSET,
         rule: str | Unset = UNSET,
-        severity: Literal['info', 'warning', 'critical'] | Unset = UNSET,
-        status: Literal['open', 'acknowledged', 'resolved'] | Unset = UNSET,
+        severity: Literal["info", "warning", "critical"] | Unset = UNSET,
+        status: Literal["open", "acknowledged", "resolved"] | Unset = UNSET,
         message: str | Unset = UNSET,
         threshold: Decimal | Unset | None = UNSET,
         observed_value: float | Unset | None = UNSET,
@@ -211,17 +215,17 @@ class FleetRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('site_id', site_id),
-                ('device_id', device_id),
-                ('rule', rule),
-                ('severity', severity),
-                ('status', status),
-                ('message', message),
-                ('threshold', threshold),
-                ('observed_value', observed_value),
-                ('raised_at', raised_at),
-                ('acknowledged_by', acknowledged_by),
-                ('resolved_at', resolved_at),
+                ("site_id", site_id),
+                ("device_id", device_id),
+                ("rule", rule),
+                ("severity", severity),
+                ("status", status),
+                ("message", message),
+                ("threshold", threshold),
+                ("observed_value", observed_value),
+                ("raised_at", raised_at),
+                ("acknowledged_by", acknowledged_by),
+                ("resolved_at", resolved_at),
             )
             if not isinstance(value, Unset)
         }
@@ -233,7 +237,9 @@ class FleetRepository(Repository):
         key = s.alert_key(alert_id=alert_id)
         delete(self._table, s.ALERT, key)
 
-    def create_site_alert_count(self, site_alert_count: SiteAlertCount) -> SiteAlertCount:
+    def create_site_alert_count(
+        self, site_alert_count: SiteAlertCount
+    ) -> SiteAlertCount:
         """Create a SiteAlertCount; AlreadyExistsError if it exists."""
         return create(self._table, s.SITE_ALERT_COUNT, site_alert_count)
 
@@ -251,9 +257,7 @@ class FleetRepository(Repository):
         keys they feed and moving unique guards, under a version (or value) check."""
         changes = {
             name: value
-            for name, value in (
-                ('open_alerts', open_alerts),
-            )
+            for name, value in (("open_alerts", open_alerts),)
             if not isinstance(value, Unset)
         }
         key = s.site_alert_count_key(site_id=site_id)
@@ -278,7 +282,8 @@ class FleetRepository(Repository):
         device_id: str,
         performed_at: AwareDatetime,
         technician: str | Unset = UNSET,
-        action: Literal['inspection', 'calibration', 'repair', 'replacement'] | Unset = UNSET,
+        action: Literal["inspection", "calibration", "repair", "replacement"]
+        | Unset = UNSET,
         parts: list[str] | Unset = UNSET,
         cost: Decimal | Unset | None = UNSET,
         notes: str | Unset | None = UNSET,
@@ -288,27 +293,33 @@ class FleetRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('technician', technician),
-                ('action', action),
-                ('parts', parts),
-                ('cost', cost),
-                ('notes', notes),
+                ("technician", technician),
+                ("action", action),
+                ("parts", parts),
+                ("cost", cost),
+                ("notes", notes),
             )
             if not isinstance(value, Unset)
         }
         key = s.maintenance_log_key(device_id=device_id, performed_at=performed_at)
         return update(self._table, s.MAINTENANCE_LOG, key, changes)
 
-    def delete_maintenance_log(self, *, device_id: str, performed_at: AwareDatetime) -> None:
+    def delete_maintenance_log(
+        self, *, device_id: str, performed_at: AwareDatetime
+    ) -> None:
         """Delete a MaintenanceLog; NotFoundError if it does not exist."""
         key = s.maintenance_log_key(device_id=device_id, performed_at=performed_at)
         delete(self._table, s.MAINTENANCE_LOG, key)
 
-    def create_firmware_release(self, firmware_release: FirmwareRelease) -> FirmwareRelease:
+    def create_firmware_release(
+        self, firmware_release: FirmwareRelease
+    ) -> FirmwareRelease:
         """Create a FirmwareRelease; AlreadyExistsError if it exists."""
         return create(self._table, s.FIRMWARE_RELEASE, firmware_release)
 
-    def save_firmware_release(self, firmware_release: FirmwareRelease) -> FirmwareRelease:
+    def save_firmware_release(
+        self, firmware_release: FirmwareRelease
+    ) -> FirmwareRelease:
         """Create or replace a FirmwareRelease."""
         return save(self._table, s.FIRMWARE_RELEASE, firmware_release)
 
@@ -317,7 +328,7 @@ class FleetRepository(Repository):
         *,
         hardware: str,
         release: str,
-        channel: Literal['beta', 'stable'] | Unset = UNSET,
+        channel: Literal["beta", "stable"] | Unset = UNSET,
         released_on: date | Unset = UNSET,
         checksum: bytes | Unset = UNSET,
         size_bytes: int | Unset = UNSET,
@@ -328,11 +339,11 @@ class FleetRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('channel', channel),
-                ('released_on', released_on),
-                ('checksum', checksum),
-                ('size_bytes', size_bytes),
-                ('notes', notes),
+                ("channel", channel),
+                ("released_on", released_on),
+                ("checksum", checksum),
+                ("size_bytes", size_bytes),
+                ("notes", notes),
             )
             if not isinstance(value, Unset)
         }
@@ -346,11 +357,11 @@ class FleetRepository(Repository):
 
     def get_site(self, *, site_id: str) -> Site | None:
         """`get_site` (spec line 105): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
-        return self._table.get_aggregate(s.SITE, keys.join('Site', keys.encode_str(site_id, attribute='site_id')))
+        return self._table.get_aggregate(
+            s.SITE, keys.join("Site", keys.encode_str(site_id, attribute="site_id"))
+        )
 
-    def get_device(
-        self, *, device_id: str, consistent: bool = False
-    ) -> Device | None:
+    def get_device(self, *, device_id: str, consistent: bool = False) -> Device | None:
         """`get_device` (spec line 106): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.device_key(device_id=device_id)
         return self._table.get(s.DEVICE, key, consistent=consistent)
@@ -358,14 +369,17 @@ class FleetRepository(Repository):
     def device_by_serial(self, *, serial: str) -> Device | None:
         """`device_by_serial` (spec line 107): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         return self._table.query_one(
-            s.DEVICE, index='GSI2', partition=keys.join('Device', keys.encode_str(serial, attribute='serial')), sort=sort_condition('Device')
+            s.DEVICE,
+            index="GSI2",
+            partition=keys.join("Device", keys.encode_str(serial, attribute="serial")),
+            sort=sort_condition("Device"),
         )
 
     def devices_of_site(
         self,
         *,
         site_id: str,
-        status: Literal['provisioning', 'online', 'offline', 'retired'] | None = None,
+        status: Literal["provisioning", "online", "offline", "retired"] | None = None,
         installed_on_from: date | None = None,
         installed_on_to: date | None = None,
         limit: int = 100,
@@ -374,23 +388,30 @@ class FleetRepository(Repository):
         """`devices_of_site` (spec line 109): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         if status is not None:
-            equality.append(keys.encode_str(status, attribute='status'))
+            equality.append(keys.encode_str(status, attribute="status"))
         elif installed_on_from is not None or installed_on_to is not None:
             raise ValueError("give status to narrow by the sort parts after it")
-        if len(equality) < 1 and (installed_on_from is not None or installed_on_to is not None):
-            raise ValueError("a installed_on range needs every sort part before it")
         sort = sort_condition(
-            'Device',
+            "Device",
             equality,
-            low=None if installed_on_from is None else keys.encode_date(installed_on_from, attribute='installed_on'),
-            high=None if installed_on_to is None else keys.encode_date(installed_on_to, attribute='installed_on'),
+            low=None
+            if installed_on_from is None
+            else keys.encode_date(installed_on_from, attribute="installed_on"),
+            high=None
+            if installed_on_to is None
+            else keys.encode_date(installed_on_to, attribute="installed_on"),
         )
-        partitions = [keys.join('Site', keys.encode_str(site_id, attribute='site_id'))]
+        partitions = [keys.join("Site", keys.encode_str(site_id, attribute="site_id"))]
         return self._table.query_page(
             s.DEVICE,
-            pattern='devices_of_site',
-            arguments={'site_id': site_id, 'status': status, 'installed_on_from': installed_on_from, 'installed_on_to': installed_on_to},
-            index='GSI1',
+            pattern="devices_of_site",
+            arguments={
+                "site_id": site_id,
+                "status": status,
+                "installed_on_from": installed_on_from,
+                "installed_on_to": installed_on_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -412,16 +433,26 @@ class FleetRepository(Repository):
         """`readings_of_device` (spec line 111): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Reading',
+            "Reading",
             equality,
-            low=None if recorded_at_from is None else keys.encode_datetime(recorded_at_from, attribute='recorded_at'),
-            high=None if recorded_at_to is None else keys.encode_datetime(recorded_at_to, attribute='recorded_at'),
+            low=None
+            if recorded_at_from is None
+            else keys.encode_datetime(recorded_at_from, attribute="recorded_at"),
+            high=None
+            if recorded_at_to is None
+            else keys.encode_datetime(recorded_at_to, attribute="recorded_at"),
         )
-        partitions = [keys.join('Reading', keys.encode_str(device_id, attribute='device_id'))]
+        partitions = [
+            keys.join("Reading", keys.encode_str(device_id, attribute="device_id"))
+        ]
         return self._table.query_page(
             s.READING,
-            pattern='readings_of_device',
-            arguments={'device_id': device_id, 'recorded_at_from': recorded_at_from, 'recorded_at_to': recorded_at_to},
+            pattern="readings_of_device",
+            arguments={
+                "device_id": device_id,
+                "recorded_at_from": recorded_at_from,
+                "recorded_at_to": recorded_at_to,
+            },
             index=None,
             partitions=partitions,
             sort=sort,
@@ -431,9 +462,7 @@ class FleetRepository(Repository):
             consistent=consistent,
         )
 
-    def get_alert(
-        self, *, alert_id: str, consistent: bool = False
-    ) -> Alert | None:
+    def get_alert(self, *, alert_id: str, consistent: bool = False) -> Alert | None:
         """`get_alert` (spec line 112): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.alert_key(alert_id=alert_id)
         return self._table.get(s.ALERT, key, consistent=consistent)
@@ -450,17 +479,27 @@ class FleetRepository(Repository):
         """`alerts_of_device` (spec line 113): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Alert',
+            "Alert",
             equality,
-            low=None if raised_at_from is None else keys.encode_datetime(raised_at_from, attribute='raised_at'),
-            high=None if raised_at_to is None else keys.encode_datetime(raised_at_to, attribute='raised_at'),
+            low=None
+            if raised_at_from is None
+            else keys.encode_datetime(raised_at_from, attribute="raised_at"),
+            high=None
+            if raised_at_to is None
+            else keys.encode_datetime(raised_at_to, attribute="raised_at"),
         )
-        partitions = [keys.join('Alert', keys.encode_str(device_id, attribute='device_id'))]
+        partitions = [
+            keys.join("Alert", keys.encode_str(device_id, attribute="device_id"))
+        ]
         return self._table.query_page(
             s.ALERT,
-            pattern='alerts_of_device',
-            arguments={'device_id': device_id, 'raised_at_from': raised_at_from, 'raised_at_to': raised_at_to},
-            index='GSI1',
+            pattern="alerts_of_device",
+            arguments={
+                "device_id": device_id,
+                "raised_at_from": raised_at_from,
+                "raised_at_to": raised_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -481,17 +520,25 @@ class FleetRepository(Repository):
         """`open_alerts_of_site` (spec line 115): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Alert',
+            "Alert",
             equality,
-            low=None if raised_at_from is None else keys.encode_datetime(raised_at_from, attribute='raised_at'),
-            high=None if raised_at_to is None else keys.encode_datetime(raised_at_to, attribute='raised_at'),
+            low=None
+            if raised_at_from is None
+            else keys.encode_datetime(raised_at_from, attribute="raised_at"),
+            high=None
+            if raised_at_to is None
+            else keys.encode_datetime(raised_at_to, attribute="raised_at"),
         )
-        partitions = [keys.join('Alert', keys.encode_str(site_id, attribute='site_id'))]
+        partitions = [keys.join("Alert", keys.encode_str(site_id, attribute="site_id"))]
         return self._table.query_page(
             s.ALERT,
-            pattern='open_alerts_of_site',
-            arguments={'site_id': site_id, 'raised_at_from': raised_at_from, 'raised_at_to': raised_at_to},
-            index='GSI2',
+            pattern="open_alerts_of_site",
+            arguments={
+                "site_id": site_id,
+                "raised_at_from": raised_at_from,
+                "raised_at_to": raised_at_to,
+            },
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -518,17 +565,21 @@ class FleetRepository(Repository):
         """`all_open_alerts` (spec line 119): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Alert',
+            "Alert",
             equality,
-            low=None if raised_at_from is None else keys.encode_datetime(raised_at_from, attribute='raised_at'),
-            high=None if raised_at_to is None else keys.encode_datetime(raised_at_to, attribute='raised_at'),
+            low=None
+            if raised_at_from is None
+            else keys.encode_datetime(raised_at_from, attribute="raised_at"),
+            high=None
+            if raised_at_to is None
+            else keys.encode_datetime(raised_at_to, attribute="raised_at"),
         )
-        partitions = [keys.join('Alert', str(shard)) for shard in range(8)]
+        partitions = [keys.join("Alert", str(shard)) for shard in range(8)]
         return self._table.query_page(
             s.ALERT,
-            pattern='all_open_alerts',
-            arguments={'raised_at_from': raised_at_from, 'raised_at_to': raised_at_to},
-            index='GSI3',
+            pattern="all_open_alerts",
+            arguments={"raised_at_from": raised_at_from, "raised_at_to": raised_at_to},
+            index="GSI3",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -550,16 +601,28 @@ class FleetRepository(Repository):
         """`maintenance_history` (spec line 120): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'MaintenanceLog',
+            "MaintenanceLog",
             equality,
-            low=None if performed_at_from is None else keys.encode_datetime(performed_at_from, attribute='performed_at'),
-            high=None if performed_at_to is None else keys.encode_datetime(performed_at_to, attribute='performed_at'),
+            low=None
+            if performed_at_from is None
+            else keys.encode_datetime(performed_at_from, attribute="performed_at"),
+            high=None
+            if performed_at_to is None
+            else keys.encode_datetime(performed_at_to, attribute="performed_at"),
         )
-        partitions = [keys.join('MaintenanceLog', keys.encode_str(device_id, attribute='device_id'))]
+        partitions = [
+            keys.join(
+                "MaintenanceLog", keys.encode_str(device_id, attribute="device_id")
+            )
+        ]
         return self._table.query_page(
             s.MAINTENANCE_LOG,
-            pattern='maintenance_history',
-            arguments={'device_id': device_id, 'performed_at_from': performed_at_from, 'performed_at_to': performed_at_to},
+            pattern="maintenance_history",
+            arguments={
+                "device_id": device_id,
+                "performed_at_from": performed_at_from,
+                "performed_at_to": performed_at_to,
+            },
             index=None,
             partitions=partitions,
             sort=sort,
@@ -583,17 +646,32 @@ class FleetRepository(Repository):
         """`firmware_releases` (spec line 122): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'FirmwareRelease',
+            "FirmwareRelease",
             equality,
-            low=None if release_from is None else keys.encode_str(release_from, attribute='release'),
-            high=None if release_to is None else keys.encode_str(release_to, attribute='release'),
-            prefix=None if release_prefix is None else keys.encode_str_prefix(release_prefix, attribute='release'),
+            low=None
+            if release_from is None
+            else keys.encode_str(release_from, attribute="release"),
+            high=None
+            if release_to is None
+            else keys.encode_str(release_to, attribute="release"),
+            prefix=None
+            if release_prefix is None
+            else keys.encode_str_prefix(release_prefix, attribute="release"),
         )
-        partitions = [keys.join('FirmwareRelease', keys.encode_str(hardware, attribute='hardware'))]
+        partitions = [
+            keys.join(
+                "FirmwareRelease", keys.encode_str(hardware, attribute="hardware")
+            )
+        ]
         return self._table.query_page(
             s.FIRMWARE_RELEASE,
-            pattern='firmware_releases',
-            arguments={'hardware': hardware, 'release_from': release_from, 'release_to': release_to, 'release_prefix': release_prefix},
+            pattern="firmware_releases",
+            arguments={
+                "hardware": hardware,
+                "release_from": release_from,
+                "release_to": release_to,
+                "release_prefix": release_prefix,
+            },
             index=None,
             partitions=partitions,
             sort=sort,
@@ -616,12 +694,15 @@ class FleetRepository(Repository):
         continues the list (later pages hold no single items). Without: all of them.
         """
         fields = self._table.query_view(
-            index='GSI1',
-            partition=keys.join('Site', keys.encode_str(site_id, attribute='site_id')),
-            parts=(ViewPartSpec(field='site', schema=s.SITE, many=False), ViewPartSpec(field='devices', schema=s.DEVICE, many=True),),
+            index="GSI1",
+            partition=keys.join("Site", keys.encode_str(site_id, attribute="site_id")),
+            parts=(
+                ViewPartSpec(field="site", schema=s.SITE, many=False),
+                ViewPartSpec(field="devices", schema=s.DEVICE, many=True),
+            ),
             forward=True,
-            pattern='site_dashboard',
-            arguments={'site_id': site_id},
+            pattern="site_dashboard",
+            arguments={"site_id": site_id},
             limit=limit,
             cursor=cursor,
         )

@@ -41,7 +41,7 @@ __all__ = [
     "parse_changes",
 ]
 
-STREAM_VIEW_TYPE = 'NEW_AND_OLD_IMAGES'
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 """The view type the spec gives the stream (each record also names its own)."""
 
 
@@ -93,19 +93,62 @@ AnyChange: TypeAlias = (
 
 PARSER: rs.StreamParser[AnyChange] = rs.StreamParser(
     entities=(
-        rs.StreamEntity(change=SiteChange, schema=s.SITE, key=rs.KeyShape(('Site', ('site_id', 'str')), ('#Site',))),
-        rs.StreamEntity(change=ZoneChange, schema=s.ZONE, key=rs.KeyShape(('Site', ('site_id', 'str')), ('Zone', ('zone_code', 'str')))),
-        rs.StreamEntity(change=DeviceChange, schema=s.DEVICE, key=rs.KeyShape(('Device', ('device_id', 'str')), ('#Device',))),
-        rs.StreamEntity(change=ReadingChange, schema=s.READING, key=rs.KeyShape(('Reading', ('device_id', 'str')), ('Reading', ('recorded_at', 'datetime')))),
-        rs.StreamEntity(change=AlertChange, schema=s.ALERT, key=rs.KeyShape(('Alert', ('alert_id', 'str')), ('#Alert',))),
-        rs.StreamEntity(change=SiteAlertCountChange, schema=s.SITE_ALERT_COUNT, key=rs.KeyShape(('SiteAlertCount', ('site_id', 'str')), ('#SiteAlertCount',))),
-        rs.StreamEntity(change=MaintenanceLogChange, schema=s.MAINTENANCE_LOG, key=rs.KeyShape(('MaintenanceLog', ('device_id', 'str')), ('MaintenanceLog', ('performed_at', 'datetime')))),
-        rs.StreamEntity(change=FirmwareReleaseChange, schema=s.FIRMWARE_RELEASE, key=rs.KeyShape(('FirmwareRelease', ('hardware', 'str')), ('FirmwareRelease', ('release', 'str')))),
+        rs.StreamEntity(
+            change=SiteChange,
+            schema=s.SITE,
+            key=rs.KeyShape(("Site", ("site_id", "str")), ("#Site",)),
+        ),
+        rs.StreamEntity(
+            change=ZoneChange,
+            schema=s.ZONE,
+            key=rs.KeyShape(
+                ("Site", ("site_id", "str")), ("Zone", ("zone_code", "str"))
+            ),
+        ),
+        rs.StreamEntity(
+            change=DeviceChange,
+            schema=s.DEVICE,
+            key=rs.KeyShape(("Device", ("device_id", "str")), ("#Device",)),
+        ),
+        rs.StreamEntity(
+            change=ReadingChange,
+            schema=s.READING,
+            key=rs.KeyShape(
+                ("Reading", ("device_id", "str")),
+                ("Reading", ("recorded_at", "datetime")),
+            ),
+        ),
+        rs.StreamEntity(
+            change=AlertChange,
+            schema=s.ALERT,
+            key=rs.KeyShape(("Alert", ("alert_id", "str")), ("#Alert",)),
+        ),
+        rs.StreamEntity(
+            change=SiteAlertCountChange,
+            schema=s.SITE_ALERT_COUNT,
+            key=rs.KeyShape(
+                ("SiteAlertCount", ("site_id", "str")), ("#SiteAlertCount",)
+            ),
+        ),
+        rs.StreamEntity(
+            change=MaintenanceLogChange,
+            schema=s.MAINTENANCE_LOG,
+            key=rs.KeyShape(
+                ("MaintenanceLog", ("device_id", "str")),
+                ("MaintenanceLog", ("performed_at", "datetime")),
+            ),
+        ),
+        rs.StreamEntity(
+            change=FirmwareReleaseChange,
+            schema=s.FIRMWARE_RELEASE,
+            key=rs.KeyShape(
+                ("FirmwareRelease", ("hardware", "str")),
+                ("FirmwareRelease", ("release", "str")),
+            ),
+        ),
     ),
-    guards=(
-        rs.KeyShape(('Device.serial', ('serial', 'str')), ('Device.serial',)),
-    ),
-    key_names=('PK', 'SK'),
+    guards=(rs.KeyShape(("Device.serial", ("serial", "str")), ("Device.serial",)),),
+    key_names=("PK", "SK"),
 )
 
 

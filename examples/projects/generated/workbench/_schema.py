@@ -25,24 +25,52 @@ MAX_SK = keys.MAX_SORT_KEY_BYTES
 def tenant_key(tenant_id: str) -> Item:
     """The table key of the Tenant with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Tenant', keys.encode_str(tenant_id, attribute='tenant_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Tenant'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Tenant", keys.encode_str(tenant_id, attribute="tenant_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Tenant"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def tenant_to_item(obj: Tenant) -> Item:
     """Every attribute of a Tenant, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Tenant'}}
-    item['tenant_id'] = m.put_str(obj.tenant_id)
-    item['name'] = m.put_str(obj.name)
-    item['slug'] = m.put_str(obj.slug)
-    item['plan'] = m.put_str(obj.plan)
-    item['seats'] = m.put_int(obj.seats)
-    item['created_at'] = m.put_datetime(obj.created_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Tenant', keys.encode_str(obj.tenant_id, attribute='tenant_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Tenant'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Tenant', keys.encode_str(obj.slug, attribute='slug')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Tenant', keys.encode_str(obj.tenant_id, attribute='tenant_id')), limit=MAX_SK, attribute='GSI1SK')}
+    item: Item = {"_type": {"S": "Tenant"}}
+    item["tenant_id"] = m.put_str(obj.tenant_id)
+    item["name"] = m.put_str(obj.name)
+    item["slug"] = m.put_str(obj.slug)
+    item["plan"] = m.put_str(obj.plan)
+    item["seats"] = m.put_int(obj.seats)
+    item["created_at"] = m.put_datetime(obj.created_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Tenant", keys.encode_str(obj.tenant_id, attribute="tenant_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Tenant"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Tenant", keys.encode_str(obj.slug, attribute="slug")),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join("Tenant", keys.encode_str(obj.tenant_id, attribute="tenant_id")),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     return item
 
 
@@ -51,38 +79,49 @@ def tenant_from_item(item: Item) -> Tenant:
     return m.construct(
         Tenant,
         {
-            'tenant_id': item['tenant_id']["S"],
-            'name': item['name']["S"],
-            'slug': item['slug']["S"],
-            'plan': item['plan']["S"] if 'plan' in item else 'free',
-            'seats': m.get_int(item['seats']) if 'seats' in item else 5,
-            'created_at': m.get_datetime(item['created_at']),
+            "tenant_id": item["tenant_id"]["S"],
+            "name": item["name"]["S"],
+            "slug": item["slug"]["S"],
+            "plan": item["plan"]["S"] if "plan" in item else "free",
+            "seats": m.get_int(item["seats"]) if "seats" in item else 5,
+            "created_at": m.get_datetime(item["created_at"]),
         },
     )
 
 
 def _tenant_guard_slug(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('Tenant.slug', keys.encode_str(obj.slug, attribute='slug')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Tenant.slug'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Tenant.slug", keys.encode_str(obj.slug, attribute="slug")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Tenant.slug"), limit=MAX_SK, attribute="SK"
+            )
+        },
+    }
 
 
 TENANT: EntitySchema[Tenant] = EntitySchema(
-    name='Tenant',
+    name="Tenant",
     model=Tenant,
-    id_attributes=('tenant_id',),
+    id_attributes=("tenant_id",),
     to_item=tenant_to_item,
     from_item=tenant_from_item,
     table_key=lambda obj: tenant_key(obj.tenant_id),
     key=tenant_key,
     versioned=False,
-    unique=(
-        UniqueGuardSpec(attributes=('slug',), key=_tenant_guard_slug),
-    ),
+    unique=(UniqueGuardSpec(attributes=("slug",), key=_tenant_guard_slug),),
     members=(),
     key_sources={
-        'PK': frozenset(['tenant_id']),
-        'SK': frozenset(['tenant_id']),
-        'GSI1PK': frozenset(['slug', 'tenant_id']),
-        'GSI1SK': frozenset(['slug', 'tenant_id']),
+        "PK": frozenset(["tenant_id"]),
+        "SK": frozenset(["tenant_id"]),
+        "GSI1PK": frozenset(["slug", "tenant_id"]),
+        "GSI1SK": frozenset(["slug", "tenant_id"]),
     },
 )
 
@@ -90,24 +129,74 @@ TENANT: EntitySchema[Tenant] = EntitySchema(
 def milestone_key(project_id: str, milestone_id: str) -> Item:
     """The table key of the Milestone with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Project', keys.encode_str(project_id, attribute='project_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Milestone', keys.encode_str(milestone_id, attribute='milestone_id')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Project", keys.encode_str(project_id, attribute="project_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Milestone", keys.encode_str(milestone_id, attribute="milestone_id")
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def milestone_to_item(obj: Milestone) -> Item:
     """Every attribute of a Milestone, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Milestone'}}
-    item['project_id'] = m.put_str(obj.project_id)
-    item['milestone_id'] = m.put_str(obj.milestone_id)
-    item['title'] = m.put_str(obj.title)
-    item['due_on'] = m.put_date(obj.due_on)
-    item['done'] = m.put_bool(obj.done)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Milestone', keys.encode_str(obj.milestone_id, attribute='milestone_id')), limit=MAX_SK, attribute='SK')}
+    item: Item = {"_type": {"S": "Milestone"}}
+    item["project_id"] = m.put_str(obj.project_id)
+    item["milestone_id"] = m.put_str(obj.milestone_id)
+    item["title"] = m.put_str(obj.title)
+    item["due_on"] = m.put_date(obj.due_on)
+    item["done"] = m.put_bool(obj.done)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Milestone", keys.encode_str(obj.milestone_id, attribute="milestone_id")
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     if obj.done is False:
-        item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Milestone', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='GSI1PK')}
-        item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Milestone', keys.encode_date(obj.due_on, attribute='due_on'), keys.encode_str(obj.milestone_id, attribute='milestone_id')), limit=MAX_SK, attribute='GSI1SK')}
+        item["GSI1PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Milestone", keys.encode_str(obj.project_id, attribute="project_id")
+                ),
+                limit=MAX_PK,
+                attribute="GSI1PK",
+            )
+        }
+        item["GSI1SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Milestone",
+                    keys.encode_date(obj.due_on, attribute="due_on"),
+                    keys.encode_str(obj.milestone_id, attribute="milestone_id"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI1SK",
+            )
+        }
     return item
 
 
@@ -116,32 +205,31 @@ def milestone_from_item(item: Item) -> Milestone:
     return m.construct(
         Milestone,
         {
-            'project_id': item['project_id']["S"],
-            'milestone_id': item['milestone_id']["S"],
-            'title': item['title']["S"],
-            'due_on': m.get_date(item['due_on']),
-            'done': m.get_bool(item['done']) if 'done' in item else False,
+            "project_id": item["project_id"]["S"],
+            "milestone_id": item["milestone_id"]["S"],
+            "title": item["title"]["S"],
+            "due_on": m.get_date(item["due_on"]),
+            "done": m.get_bool(item["done"]) if "done" in item else False,
         },
     )
 
 
 MILESTONE: EntitySchema[Milestone] = EntitySchema(
-    name='Milestone',
+    name="Milestone",
     model=Milestone,
-    id_attributes=('project_id', 'milestone_id'),
+    id_attributes=("project_id", "milestone_id"),
     to_item=milestone_to_item,
     from_item=milestone_from_item,
     table_key=lambda obj: milestone_key(obj.project_id, obj.milestone_id),
     key=milestone_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['milestone_id', 'project_id']),
-        'SK': frozenset(['milestone_id', 'project_id']),
-        'GSI1PK': frozenset(['done', 'due_on', 'milestone_id', 'project_id']),
-        'GSI1SK': frozenset(['done', 'due_on', 'milestone_id', 'project_id']),
+        "PK": frozenset(["milestone_id", "project_id"]),
+        "SK": frozenset(["milestone_id", "project_id"]),
+        "GSI1PK": frozenset(["done", "due_on", "milestone_id", "project_id"]),
+        "GSI1SK": frozenset(["done", "due_on", "milestone_id", "project_id"]),
     },
 )
 
@@ -149,37 +237,107 @@ MILESTONE: EntitySchema[Milestone] = EntitySchema(
 def project_key(project_id: str) -> Item:
     """The table key of the Project with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Project', keys.encode_str(project_id, attribute='project_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Project'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Project", keys.encode_str(project_id, attribute="project_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#Project"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def project_to_item(obj: Project) -> Item:
     """Every attribute of a Project, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Project'}}
-    item['project_id'] = m.put_str(obj.project_id)
-    item['tenant_id'] = m.put_str(obj.tenant_id)
-    item['code'] = m.put_str(obj.code)
-    item['name'] = m.put_str(obj.name)
+    item: Item = {"_type": {"S": "Project"}}
+    item["project_id"] = m.put_str(obj.project_id)
+    item["tenant_id"] = m.put_str(obj.tenant_id)
+    item["code"] = m.put_str(obj.code)
+    item["name"] = m.put_str(obj.name)
     if obj.description is not None:
-        item['description'] = m.put_str(obj.description)
-    item['status'] = m.put_str(obj.status)
-    item['owner_id'] = m.put_str(obj.owner_id)
+        item["description"] = m.put_str(obj.description)
+    item["status"] = m.put_str(obj.status)
+    item["owner_id"] = m.put_str(obj.owner_id)
     if obj.budget is not None:
-        item['budget'] = m.put_decimal(obj.budget)
+        item["budget"] = m.put_decimal(obj.budget)
     if obj.starts_on is not None:
-        item['starts_on'] = m.put_date(obj.starts_on)
-    item['created_at'] = m.put_datetime(obj.created_at)
+        item["starts_on"] = m.put_date(obj.starts_on)
+    item["created_at"] = m.put_datetime(obj.created_at)
     item["version"] = m.put_int(obj.version)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Project'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('#Project'), limit=MAX_SK, attribute='GSI1SK')}
-    item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.tenant_id, attribute='tenant_id'), keys.encode_str(obj.code, attribute='code')), limit=MAX_PK, attribute='GSI2PK')}
-    item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_SK, attribute='GSI2SK')}
-    if obj.status == 'active':
-        item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.tenant_id, attribute='tenant_id')), limit=MAX_PK, attribute='GSI3PK')}
-        item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.name, attribute='name'), keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_SK, attribute='GSI3SK')}
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Project"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join("#Project"), limit=MAX_SK, attribute="GSI1SK"
+        )
+    }
+    item["GSI2PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Project",
+                keys.encode_str(obj.tenant_id, attribute="tenant_id"),
+                keys.encode_str(obj.code, attribute="code"),
+            ),
+            limit=MAX_PK,
+            attribute="GSI2PK",
+        )
+    }
+    item["GSI2SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+            ),
+            limit=MAX_SK,
+            attribute="GSI2SK",
+        )
+    }
+    if obj.status == "active":
+        item["GSI3PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Project", keys.encode_str(obj.tenant_id, attribute="tenant_id")
+                ),
+                limit=MAX_PK,
+                attribute="GSI3PK",
+            )
+        }
+        item["GSI3SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Project",
+                    keys.encode_str(obj.name, attribute="name"),
+                    keys.encode_str(obj.project_id, attribute="project_id"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI3SK",
+            )
+        }
     return item
 
 
@@ -188,48 +346,67 @@ def project_from_item(item: Item) -> Project:
     return m.construct(
         Project,
         {
-            'project_id': item['project_id']["S"],
-            'tenant_id': item['tenant_id']["S"],
-            'code': item['code']["S"],
-            'name': item['name']["S"],
-            'description': item['description']["S"] if 'description' in item else None,
-            'status': item['status']["S"] if 'status' in item else 'active',
-            'owner_id': item['owner_id']["S"],
-            'budget': m.get_decimal(item['budget']) if 'budget' in item else None,
-            'starts_on': m.get_date(item['starts_on']) if 'starts_on' in item else None,
-            'created_at': m.get_datetime(item['created_at']),
-            'milestones': [],
+            "project_id": item["project_id"]["S"],
+            "tenant_id": item["tenant_id"]["S"],
+            "code": item["code"]["S"],
+            "name": item["name"]["S"],
+            "description": item["description"]["S"] if "description" in item else None,
+            "status": item["status"]["S"] if "status" in item else "active",
+            "owner_id": item["owner_id"]["S"],
+            "budget": m.get_decimal(item["budget"]) if "budget" in item else None,
+            "starts_on": m.get_date(item["starts_on"]) if "starts_on" in item else None,
+            "created_at": m.get_datetime(item["created_at"]),
+            "milestones": [],
             "version": m.get_int(item["version"]) if "version" in item else 0,
         },
     )
 
 
 def _project_guard_tenant_id_code(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('Project.tenant_id.code', keys.encode_str(obj.tenant_id, attribute='tenant_id'), keys.encode_str(obj.code, attribute='code')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('Project.tenant_id.code'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Project.tenant_id.code",
+                    keys.encode_str(obj.tenant_id, attribute="tenant_id"),
+                    keys.encode_str(obj.code, attribute="code"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Project.tenant_id.code"), limit=MAX_SK, attribute="SK"
+            )
+        },
+    }
 
 
 PROJECT: EntitySchema[Project] = EntitySchema(
-    name='Project',
+    name="Project",
     model=Project,
-    id_attributes=('project_id',),
+    id_attributes=("project_id",),
     to_item=project_to_item,
     from_item=project_from_item,
     table_key=lambda obj: project_key(obj.project_id),
     key=project_key,
     versioned=True,
     unique=(
-        UniqueGuardSpec(attributes=('tenant_id', 'code'), key=_project_guard_tenant_id_code),
+        UniqueGuardSpec(
+            attributes=("tenant_id", "code"), key=_project_guard_tenant_id_code
+        ),
     ),
-    members=(MemberSpec(field='milestones', schema=MILESTONE),),
+    members=(MemberSpec(field="milestones", schema=MILESTONE),),
     key_sources={
-        'PK': frozenset(['project_id']),
-        'SK': frozenset(['project_id']),
-        'GSI1PK': frozenset(['project_id']),
-        'GSI1SK': frozenset(['project_id']),
-        'GSI2PK': frozenset(['code', 'project_id', 'tenant_id']),
-        'GSI2SK': frozenset(['code', 'project_id', 'tenant_id']),
-        'GSI3PK': frozenset(['name', 'project_id', 'status', 'tenant_id']),
-        'GSI3SK': frozenset(['name', 'project_id', 'status', 'tenant_id']),
+        "PK": frozenset(["project_id"]),
+        "SK": frozenset(["project_id"]),
+        "GSI1PK": frozenset(["project_id"]),
+        "GSI1SK": frozenset(["project_id"]),
+        "GSI2PK": frozenset(["code", "project_id", "tenant_id"]),
+        "GSI2SK": frozenset(["code", "project_id", "tenant_id"]),
+        "GSI3PK": frozenset(["name", "project_id", "status", "tenant_id"]),
+        "GSI3SK": frozenset(["name", "project_id", "status", "tenant_id"]),
     },
 )
 
@@ -237,40 +414,102 @@ PROJECT: EntitySchema[Project] = EntitySchema(
 def task_key(project_id: str, task_id: str) -> Item:
     """The table key of the Task with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Task', keys.encode_str(project_id, attribute='project_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Task', keys.encode_str(task_id, attribute='task_id')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("Task", keys.encode_str(project_id, attribute="project_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Task", keys.encode_str(task_id, attribute="task_id")),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def task_to_item(obj: Task) -> Item:
     """Every attribute of a Task, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Task'}}
-    item['project_id'] = m.put_str(obj.project_id)
-    item['task_id'] = m.put_str(obj.task_id)
-    item['tenant_id'] = m.put_str(obj.tenant_id)
-    item['title'] = m.put_str(obj.title)
+    item: Item = {"_type": {"S": "Task"}}
+    item["project_id"] = m.put_str(obj.project_id)
+    item["task_id"] = m.put_str(obj.task_id)
+    item["tenant_id"] = m.put_str(obj.tenant_id)
+    item["title"] = m.put_str(obj.title)
     if obj.description is not None:
-        item['description'] = m.put_str(obj.description)
-    item['status'] = m.put_str(obj.status)
-    item['priority'] = m.put_int(obj.priority)
+        item["description"] = m.put_str(obj.description)
+    item["status"] = m.put_str(obj.status)
+    item["priority"] = m.put_int(obj.priority)
     if obj.assignee_id is not None:
-        item['assignee_id'] = m.put_str(obj.assignee_id)
+        item["assignee_id"] = m.put_str(obj.assignee_id)
     if obj.milestone_id is not None:
-        item['milestone_id'] = m.put_str(obj.milestone_id)
+        item["milestone_id"] = m.put_str(obj.milestone_id)
     if obj.estimate_hours is not None:
-        item['estimate_hours'] = m.put_decimal(obj.estimate_hours)
+        item["estimate_hours"] = m.put_decimal(obj.estimate_hours)
     if obj.due_on is not None:
-        item['due_on'] = m.put_date(obj.due_on)
+        item["due_on"] = m.put_date(obj.due_on)
     if obj.watchers:
-        item['watchers'] = m.put_str_set(obj.watchers)  # type: ignore[assignment]
-    item['updated_at'] = m.put_datetime(obj.updated_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Project', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.status, attribute='status'), keys.encode_int(obj.priority, attribute='priority'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI1SK')}
+        item["watchers"] = m.put_str_set(obj.watchers)  # type: ignore[assignment]
+    item["updated_at"] = m.put_datetime(obj.updated_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Task", keys.encode_str(obj.project_id, attribute="project_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("Task", keys.encode_str(obj.task_id, attribute="task_id")),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Task",
+                keys.encode_str(obj.status, attribute="status"),
+                keys.encode_int(obj.priority, attribute="priority"),
+                keys.encode_str(obj.task_id, attribute="task_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     if obj.assignee_id is not None:
-        item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_str(obj.assignee_id, attribute='assignee_id')), limit=MAX_PK, attribute='GSI2PK')}
-        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Task', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI2SK')}
+        item["GSI2PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Task", keys.encode_str(obj.assignee_id, attribute="assignee_id")
+                ),
+                limit=MAX_PK,
+                attribute="GSI2PK",
+            )
+        }
+        item["GSI2SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Task",
+                    keys.encode_datetime(obj.updated_at, attribute="updated_at"),
+                    keys.encode_str(obj.project_id, attribute="project_id"),
+                    keys.encode_str(obj.task_id, attribute="task_id"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI2SK",
+            )
+        }
     return item
 
 
@@ -279,42 +518,47 @@ def task_from_item(item: Item) -> Task:
     return m.construct(
         Task,
         {
-            'project_id': item['project_id']["S"],
-            'task_id': item['task_id']["S"],
-            'tenant_id': item['tenant_id']["S"],
-            'title': item['title']["S"],
-            'description': item['description']["S"] if 'description' in item else None,
-            'status': item['status']["S"] if 'status' in item else 'todo',
-            'priority': m.get_int(item['priority']) if 'priority' in item else 3,
-            'assignee_id': item['assignee_id']["S"] if 'assignee_id' in item else None,
-            'milestone_id': item['milestone_id']["S"] if 'milestone_id' in item else None,
-            'estimate_hours': m.get_decimal(item['estimate_hours']) if 'estimate_hours' in item else None,
-            'due_on': m.get_date(item['due_on']) if 'due_on' in item else None,
-            'watchers': m.get_str_set(item['watchers']) if 'watchers' in item else set(),
-            'updated_at': m.get_datetime(item['updated_at']),
+            "project_id": item["project_id"]["S"],
+            "task_id": item["task_id"]["S"],
+            "tenant_id": item["tenant_id"]["S"],
+            "title": item["title"]["S"],
+            "description": item["description"]["S"] if "description" in item else None,
+            "status": item["status"]["S"] if "status" in item else "todo",
+            "priority": m.get_int(item["priority"]) if "priority" in item else 3,
+            "assignee_id": item["assignee_id"]["S"] if "assignee_id" in item else None,
+            "milestone_id": item["milestone_id"]["S"]
+            if "milestone_id" in item
+            else None,
+            "estimate_hours": m.get_decimal(item["estimate_hours"])
+            if "estimate_hours" in item
+            else None,
+            "due_on": m.get_date(item["due_on"]) if "due_on" in item else None,
+            "watchers": m.get_str_set(item["watchers"])
+            if "watchers" in item
+            else set(),
+            "updated_at": m.get_datetime(item["updated_at"]),
         },
     )
 
 
 TASK: EntitySchema[Task] = EntitySchema(
-    name='Task',
+    name="Task",
     model=Task,
-    id_attributes=('project_id', 'task_id'),
+    id_attributes=("project_id", "task_id"),
     to_item=task_to_item,
     from_item=task_from_item,
     table_key=lambda obj: task_key(obj.project_id, obj.task_id),
     key=task_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['project_id', 'task_id']),
-        'SK': frozenset(['project_id', 'task_id']),
-        'GSI1PK': frozenset(['priority', 'project_id', 'status', 'task_id']),
-        'GSI1SK': frozenset(['priority', 'project_id', 'status', 'task_id']),
-        'GSI2PK': frozenset(['assignee_id', 'project_id', 'task_id', 'updated_at']),
-        'GSI2SK': frozenset(['assignee_id', 'project_id', 'task_id', 'updated_at']),
+        "PK": frozenset(["project_id", "task_id"]),
+        "SK": frozenset(["project_id", "task_id"]),
+        "GSI1PK": frozenset(["priority", "project_id", "status", "task_id"]),
+        "GSI1SK": frozenset(["priority", "project_id", "status", "task_id"]),
+        "GSI2PK": frozenset(["assignee_id", "project_id", "task_id", "updated_at"]),
+        "GSI2SK": frozenset(["assignee_id", "project_id", "task_id", "updated_at"]),
     },
 )
 
@@ -322,24 +566,68 @@ TASK: EntitySchema[Task] = EntitySchema(
 def task_tag_key(task_id: str, tag: str) -> Item:
     """The table key of the TaskTag with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('TaskTag', keys.encode_str(task_id, attribute='task_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('TaskTag', keys.encode_str(tag, attribute='tag')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("TaskTag", keys.encode_str(task_id, attribute="task_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("TaskTag", keys.encode_str(tag, attribute="tag")),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def task_tag_to_item(obj: TaskTag) -> Item:
     """Every attribute of a TaskTag, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'TaskTag'}}
-    item['task_id'] = m.put_str(obj.task_id)
-    item['tag'] = m.put_str(obj.tag)
-    item['tenant_id'] = m.put_str(obj.tenant_id)
-    item['project_id'] = m.put_str(obj.project_id)
-    item['tagged_by'] = m.put_str(obj.tagged_by)
-    item['tagged_at'] = m.put_datetime(obj.tagged_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('TaskTag', keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('TaskTag', keys.encode_str(obj.tag, attribute='tag')), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('TaskTag', keys.encode_str(obj.tenant_id, attribute='tenant_id'), keys.encode_str(obj.tag, attribute='tag')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('TaskTag', keys.encode_datetime(obj.tagged_at, attribute='tagged_at'), keys.encode_str(obj.task_id, attribute='task_id')), limit=MAX_SK, attribute='GSI1SK')}
+    item: Item = {"_type": {"S": "TaskTag"}}
+    item["task_id"] = m.put_str(obj.task_id)
+    item["tag"] = m.put_str(obj.tag)
+    item["tenant_id"] = m.put_str(obj.tenant_id)
+    item["project_id"] = m.put_str(obj.project_id)
+    item["tagged_by"] = m.put_str(obj.tagged_by)
+    item["tagged_at"] = m.put_datetime(obj.tagged_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("TaskTag", keys.encode_str(obj.task_id, attribute="task_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("TaskTag", keys.encode_str(obj.tag, attribute="tag")),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "TaskTag",
+                keys.encode_str(obj.tenant_id, attribute="tenant_id"),
+                keys.encode_str(obj.tag, attribute="tag"),
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "TaskTag",
+                keys.encode_datetime(obj.tagged_at, attribute="tagged_at"),
+                keys.encode_str(obj.task_id, attribute="task_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     return item
 
 
@@ -348,33 +636,32 @@ def task_tag_from_item(item: Item) -> TaskTag:
     return m.construct(
         TaskTag,
         {
-            'task_id': item['task_id']["S"],
-            'tag': item['tag']["S"],
-            'tenant_id': item['tenant_id']["S"],
-            'project_id': item['project_id']["S"],
-            'tagged_by': item['tagged_by']["S"],
-            'tagged_at': m.get_datetime(item['tagged_at']),
+            "task_id": item["task_id"]["S"],
+            "tag": item["tag"]["S"],
+            "tenant_id": item["tenant_id"]["S"],
+            "project_id": item["project_id"]["S"],
+            "tagged_by": item["tagged_by"]["S"],
+            "tagged_at": m.get_datetime(item["tagged_at"]),
         },
     )
 
 
 TASK_TAG: EntitySchema[TaskTag] = EntitySchema(
-    name='TaskTag',
+    name="TaskTag",
     model=TaskTag,
-    id_attributes=('task_id', 'tag'),
+    id_attributes=("task_id", "tag"),
     to_item=task_tag_to_item,
     from_item=task_tag_from_item,
     table_key=lambda obj: task_tag_key(obj.task_id, obj.tag),
     key=task_tag_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['tag', 'task_id']),
-        'SK': frozenset(['tag', 'task_id']),
-        'GSI1PK': frozenset(['tag', 'tagged_at', 'task_id', 'tenant_id']),
-        'GSI1SK': frozenset(['tag', 'tagged_at', 'task_id', 'tenant_id']),
+        "PK": frozenset(["tag", "task_id"]),
+        "SK": frozenset(["tag", "task_id"]),
+        "GSI1PK": frozenset(["tag", "tagged_at", "task_id", "tenant_id"]),
+        "GSI1SK": frozenset(["tag", "tagged_at", "task_id", "tenant_id"]),
     },
 )
 
@@ -382,28 +669,72 @@ TASK_TAG: EntitySchema[TaskTag] = EntitySchema(
 def audit_event_key(project_id: str, event_id: str) -> Item:
     """The table key of the AuditEvent with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('AuditEvent', keys.encode_str(project_id, attribute='project_id'), keys.encode_str(event_id, attribute='event_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#AuditEvent'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "AuditEvent",
+                    keys.encode_str(project_id, attribute="project_id"),
+                    keys.encode_str(event_id, attribute="event_id"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#AuditEvent"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def audit_event_to_item(obj: AuditEvent) -> Item:
     """Every attribute of a AuditEvent, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'AuditEvent'}}
-    item['project_id'] = m.put_str(obj.project_id)
-    item['event_id'] = m.put_str(obj.event_id)
-    item['tenant_id'] = m.put_str(obj.tenant_id)
-    item['actor_id'] = m.put_str(obj.actor_id)
-    item['action'] = m.put_str(obj.action)
-    item['target_kind'] = m.put_str(obj.target_kind)
-    item['target_id'] = m.put_str(obj.target_id)
+    item: Item = {"_type": {"S": "AuditEvent"}}
+    item["project_id"] = m.put_str(obj.project_id)
+    item["event_id"] = m.put_str(obj.event_id)
+    item["tenant_id"] = m.put_str(obj.tenant_id)
+    item["actor_id"] = m.put_str(obj.actor_id)
+    item["action"] = m.put_str(obj.action)
+    item["target_kind"] = m.put_str(obj.target_kind)
+    item["target_id"] = m.put_str(obj.target_id)
     if obj.changes is not None:
-        item['changes'] = m.put_map(obj.changes)
-    item['occurred_at'] = m.put_datetime(obj.occurred_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('AuditEvent', keys.encode_str(obj.project_id, attribute='project_id'), keys.encode_str(obj.event_id, attribute='event_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#AuditEvent'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('AuditEvent', keys.encode_str(obj.project_id, attribute='project_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('AuditEvent', keys.encode_datetime(obj.occurred_at, attribute='occurred_at'), keys.encode_str(obj.event_id, attribute='event_id')), limit=MAX_SK, attribute='GSI1SK')}
+        item["changes"] = m.put_map(obj.changes)
+    item["occurred_at"] = m.put_datetime(obj.occurred_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "AuditEvent",
+                keys.encode_str(obj.project_id, attribute="project_id"),
+                keys.encode_str(obj.event_id, attribute="event_id"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#AuditEvent"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "AuditEvent", keys.encode_str(obj.project_id, attribute="project_id")
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "AuditEvent",
+                keys.encode_datetime(obj.occurred_at, attribute="occurred_at"),
+                keys.encode_str(obj.event_id, attribute="event_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     return item
 
 
@@ -412,45 +743,44 @@ def audit_event_from_item(item: Item) -> AuditEvent:
     return m.construct(
         AuditEvent,
         {
-            'project_id': item['project_id']["S"],
-            'event_id': item['event_id']["S"],
-            'tenant_id': item['tenant_id']["S"],
-            'actor_id': item['actor_id']["S"],
-            'action': item['action']["S"],
-            'target_kind': item['target_kind']["S"],
-            'target_id': item['target_id']["S"],
-            'changes': m.get_map(item['changes']) if 'changes' in item else None,
-            'occurred_at': m.get_datetime(item['occurred_at']),
+            "project_id": item["project_id"]["S"],
+            "event_id": item["event_id"]["S"],
+            "tenant_id": item["tenant_id"]["S"],
+            "actor_id": item["actor_id"]["S"],
+            "action": item["action"]["S"],
+            "target_kind": item["target_kind"]["S"],
+            "target_id": item["target_id"]["S"],
+            "changes": m.get_map(item["changes"]) if "changes" in item else None,
+            "occurred_at": m.get_datetime(item["occurred_at"]),
         },
     )
 
 
 AUDIT_EVENT: EntitySchema[AuditEvent] = EntitySchema(
-    name='AuditEvent',
+    name="AuditEvent",
     model=AuditEvent,
-    id_attributes=('project_id', 'event_id'),
+    id_attributes=("project_id", "event_id"),
     to_item=audit_event_to_item,
     from_item=audit_event_from_item,
     table_key=lambda obj: audit_event_key(obj.project_id, obj.event_id),
     key=audit_event_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['event_id', 'project_id']),
-        'SK': frozenset(['event_id', 'project_id']),
-        'GSI1PK': frozenset(['event_id', 'occurred_at', 'project_id']),
-        'GSI1SK': frozenset(['event_id', 'occurred_at', 'project_id']),
+        "PK": frozenset(["event_id", "project_id"]),
+        "SK": frozenset(["event_id", "project_id"]),
+        "GSI1PK": frozenset(["event_id", "occurred_at", "project_id"]),
+        "GSI1SK": frozenset(["event_id", "occurred_at", "project_id"]),
     },
 )
 
 
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {
-    None: ('PK', 'SK'),
-    'GSI1': ('GSI1PK', 'GSI1SK'),
-    'GSI2': ('GSI2PK', 'GSI2SK'),
-    'GSI3': ('GSI3PK', 'GSI3SK'),
+    None: ("PK", "SK"),
+    "GSI1": ("GSI1PK", "GSI1SK"),
+    "GSI2": ("GSI2PK", "GSI2SK"),
+    "GSI3": ("GSI3PK", "GSI3SK"),
 }
 
 SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
@@ -462,34 +792,48 @@ SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
     AuditEvent: AUDIT_EVENT,
 }
 
-TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3SK', 'AttributeType': 'S'}],
-    'BillingMode': 'PAY_PER_REQUEST',
-    'GlobalSecondaryIndexes': [   {   'IndexName': 'GSI1',
-                                      'KeySchema': [   {   'AttributeName': 'GSI1PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI1SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}},
-                                  {   'IndexName': 'GSI2',
-                                      'KeySchema': [   {   'AttributeName': 'GSI2PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI2SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}},
-                                  {   'IndexName': 'GSI3',
-                                      'KeySchema': [   {   'AttributeName': 'GSI3PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI3SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}}],
-    'KeySchema': [   {'AttributeName': 'PK', 'KeyType': 'HASH'},
-                     {'AttributeName': 'SK', 'KeyType': 'RANGE'}]}
+TABLE_DEFINITION: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "GSI1PK", "AttributeType": "S"},
+        {"AttributeName": "GSI1SK", "AttributeType": "S"},
+        {"AttributeName": "GSI2PK", "AttributeType": "S"},
+        {"AttributeName": "GSI2SK", "AttributeType": "S"},
+        {"AttributeName": "GSI3PK", "AttributeType": "S"},
+        {"AttributeName": "GSI3SK", "AttributeType": "S"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "GSI1",
+            "KeySchema": [
+                {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": "GSI2",
+            "KeySchema": [
+                {"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI2SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": "GSI3",
+            "KeySchema": [
+                {"AttributeName": "GSI3PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI3SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+    ],
+    "KeySchema": [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ],
+}
 
 TTL_ATTRIBUTE: str | None = None

@@ -34,7 +34,7 @@ class Tenant(BaseModel):
     tenant_id: str = Field(default_factory=new_ulid)
     name: str
     slug: str
-    plan: Literal['free', 'pro', 'enterprise'] = 'free'
+    plan: Literal["free", "pro", "enterprise"] = "free"
     seats: int = 5
     created_at: AwareDatetime = Field(default_factory=utc_now)
 
@@ -61,7 +61,7 @@ class Project(BaseModel):
     code: str
     name: str
     description: str | None = None
-    status: Literal['active', 'on_hold', 'archived'] = 'active'
+    status: Literal["active", "on_hold", "archived"] = "active"
     owner_id: str
     budget: Decimal | None = None
     starts_on: date | None = None
@@ -81,7 +81,7 @@ class Task(BaseModel):
     tenant_id: str
     title: str
     description: str | None = None
-    status: Literal['todo', 'doing', 'review', 'done'] = 'todo'
+    status: Literal["todo", "doing", "review", "done"] = "todo"
     priority: int = 3
     assignee_id: str | None = None
     milestone_id: str | None = None
@@ -113,8 +113,8 @@ class AuditEvent(BaseModel):
     event_id: str = Field(default_factory=new_ulid)
     tenant_id: str
     actor_id: str
-    action: Literal['created', 'updated', 'deleted', 'commented', 'status_changed']
-    target_kind: Literal['project', 'milestone', 'task', 'tag']
+    action: Literal["created", "updated", "deleted", "commented", "status_changed"]
+    target_kind: Literal["project", "milestone", "task", "tag"]
     target_id: str
     changes: dict[str, Any] | None = None
     occurred_at: AwareDatetime = Field(default_factory=utc_now)

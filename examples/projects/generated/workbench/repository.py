@@ -37,12 +37,14 @@ _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 class WorkbenchRepository(Repository):
     """Typed access to the Workbench table.
 
-    `client` defaults to `boto3.client("dynamodb")`; `table_name` to
-    "Workbench". See `dynamodel.runtime.repository.Repository`
-    for the constructor's options, `create_table`, `batch_get` and `batch_write`.
+    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
+    WORKBENCH_TABLE_NAME environment variable, then to "Workbench".
+    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    `create_table`, `batch_get` and `batch_write`.
     """
 
-    TABLE_NAME = 'Workbench'
+    TABLE_NAME = "Workbench"
+    TABLE_NAME_VARIABLE = "WORKBENCH_TABLE_NAME"
     SCHEMAS = s.SCHEMAS
     INDEX_KEYS = s.INDEX_KEYS
     TABLE_DEFINITION = s.TABLE_DEFINITION
@@ -62,7 +64,7 @@ class WorkbenchRepository(Repository):
         tenant_id: str,
         name: str | Unset = UNSET,
         slug: str | Unset = UNSET,
-        plan: Literal['free', 'pro', 'enterprise'] | Unset = UNSET,
+        plan: Literal["free", "pro", "enterprise"] | Unset = UNSET,
         seats: int | Unset = UNSET,
         created_at: AwareDatetime | Unset = UNSET,
     ) -> Tenant:
@@ -71,11 +73,11 @@ class WorkbenchRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('name', name),
-                ('slug', slug),
-                ('plan', plan),
-                ('seats', seats),
-                ('created_at', created_at),
+                ("name", name),
+                ("slug", slug),
+                ("plan", plan),
+                ("seats", seats),
+                ("created_at", created_at),
             )
             if not isinstance(value, Unset)
         }
@@ -103,7 +105,7 @@ class WorkbenchRepository(Repository):
         code: str | Unset = UNSET,
         name: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
-        status: Literal['active', 'on_hold', 'archived'] | Unset = UNSET,
+        status: Literal["active", "on_hold", "archived"] | Unset = UNSET,
         owner_id: str | Unset = UNSET,
         budget: Decimal | Unset | None = UNSET,
         starts_on: date | Unset | None = UNSET,
@@ -115,22 +117,26 @@ class WorkbenchRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('tenant_id', tenant_id),
-                ('code', code),
-                ('name', name),
-                ('description', description),
-                ('status', status),
-                ('owner_id', owner_id),
-                ('budget', budget),
-                ('starts_on', starts_on),
-                ('created_at', created_at),
+                ("tenant_id", tenant_id),
+                ("code", code),
+                ("name", name),
+                ("description", description),
+                ("status", status),
+                ("owner_id", owner_id),
+                ("budget", budget),
+                ("starts_on", starts_on),
+                ("created_at", created_at),
             )
             if not isinstance(value, Unset)
         }
         key = s.project_key(project_id=project_id)
-        return update(self._table, s.PROJECT, key, changes, expected_version=expected_version)
+        return update(
+            self._table, s.PROJECT, key, changes, expected_version=expected_version
+        )
 
-    def delete_project(self, *, project_id: str, expected_version: int | None = None) -> None:
+    def delete_project(
+        self, *, project_id: str, expected_version: int | None = None
+    ) -> None:
         """Delete the aggregate (root and members) and its unique guards; NotFoundError if it does not exist."""
         key = s.project_key(project_id=project_id)
         delete(self._table, s.PROJECT, key, expected_version=expected_version)
@@ -151,7 +157,7 @@ class WorkbenchRepository(Repository):
         tenant_id: str | Unset = UNSET,
         title: str | Unset = UNSET,
         description: str | Unset | None = UNSET,
-        status: Literal['todo', 'doing', 'review', 'done'] | Unset = UNSET,
+        status: Literal["todo", "doing", "review", "done"] | Unset = UNSET,
         priority: int | Unset = UNSET,
         assignee_id: str | Unset | None = UNSET,
         milestone_id: str | Unset | None = UNSET,
@@ -165,17 +171,17 @@ class WorkbenchRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('tenant_id', tenant_id),
-                ('title', title),
-                ('description', description),
-                ('status', status),
-                ('priority', priority),
-                ('assignee_id', assignee_id),
-                ('milestone_id', milestone_id),
-                ('estimate_hours', estimate_hours),
-                ('due_on', due_on),
-                ('watchers', watchers),
-                ('updated_at', updated_at),
+                ("tenant_id", tenant_id),
+                ("title", title),
+                ("description", description),
+                ("status", status),
+                ("priority", priority),
+                ("assignee_id", assignee_id),
+                ("milestone_id", milestone_id),
+                ("estimate_hours", estimate_hours),
+                ("due_on", due_on),
+                ("watchers", watchers),
+                ("updated_at", updated_at),
             )
             if not isinstance(value, Unset)
         }
@@ -210,10 +216,10 @@ class WorkbenchRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('tenant_id', tenant_id),
-                ('project_id', project_id),
-                ('tagged_by', tagged_by),
-                ('tagged_at', tagged_at),
+                ("tenant_id", tenant_id),
+                ("project_id", project_id),
+                ("tagged_by", tagged_by),
+                ("tagged_at", tagged_at),
             )
             if not isinstance(value, Unset)
         }
@@ -240,8 +246,9 @@ class WorkbenchRepository(Repository):
         event_id: str,
         tenant_id: str | Unset = UNSET,
         actor_id: str | Unset = UNSET,
-        action: Literal['created', 'updated', 'deleted', 'commented', 'status_changed'] | Unset = UNSET,
-        target_kind: Literal['project', 'milestone', 'task', 'tag'] | Unset = UNSET,
+        action: Literal["created", "updated", "deleted", "commented", "status_changed"]
+        | Unset = UNSET,
+        target_kind: Literal["project", "milestone", "task", "tag"] | Unset = UNSET,
         target_id: str | Unset = UNSET,
         changes: dict[str, Any] | Unset | None = UNSET,
         occurred_at: AwareDatetime | Unset = UNSET,
@@ -251,13 +258,13 @@ class WorkbenchRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('tenant_id', tenant_id),
-                ('actor_id', actor_id),
-                ('action', action),
-                ('target_kind', target_kind),
-                ('target_id', target_id),
-                ('changes', changes),
-                ('occurred_at', occurred_at),
+                ("tenant_id", tenant_id),
+                ("actor_id", actor_id),
+                ("action", action),
+                ("target_kind", target_kind),
+                ("target_id", target_id),
+                ("changes", changes),
+                ("occurred_at", occurred_at),
             )
             if not isinstance(value, Unset)
         }
@@ -269,9 +276,7 @@ class WorkbenchRepository(Repository):
         key = s.audit_event_key(project_id=project_id, event_id=event_id)
         delete(self._table, s.AUDIT_EVENT, key)
 
-    def get_tenant(
-        self, *, tenant_id: str, consistent: bool = False
-    ) -> Tenant | None:
+    def get_tenant(self, *, tenant_id: str, consistent: bool = False) -> Tenant | None:
         """`get_tenant` (spec line 83): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.tenant_key(tenant_id=tenant_id)
         return self._table.get(s.TENANT, key, consistent=consistent)
@@ -279,17 +284,30 @@ class WorkbenchRepository(Repository):
     def tenant_by_slug(self, *, slug: str) -> Tenant | None:
         """`tenant_by_slug` (spec line 84): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
-            s.TENANT, index='GSI1', partition=keys.join('Tenant', keys.encode_str(slug, attribute='slug')), sort=sort_condition('Tenant')
+            s.TENANT,
+            index="GSI1",
+            partition=keys.join("Tenant", keys.encode_str(slug, attribute="slug")),
+            sort=sort_condition("Tenant"),
         )
 
     def get_project(self, *, project_id: str) -> Project | None:
         """`get_project` (spec line 85): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
-        return self._table.get_aggregate(s.PROJECT, keys.join('Project', keys.encode_str(project_id, attribute='project_id')))
+        return self._table.get_aggregate(
+            s.PROJECT,
+            keys.join("Project", keys.encode_str(project_id, attribute="project_id")),
+        )
 
     def project_by_code(self, *, tenant_id: str, code: str) -> Project | None:
         """`project_by_code` (spec line 86): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         return self._table.query_one(
-            s.PROJECT, index='GSI2', partition=keys.join('Project', keys.encode_str(tenant_id, attribute='tenant_id'), keys.encode_str(code, attribute='code')), sort=sort_condition('Project')
+            s.PROJECT,
+            index="GSI2",
+            partition=keys.join(
+                "Project",
+                keys.encode_str(tenant_id, attribute="tenant_id"),
+                keys.encode_str(code, attribute="code"),
+            ),
+            sort=sort_condition("Project"),
         )
 
     def active_projects(
@@ -305,18 +323,31 @@ class WorkbenchRepository(Repository):
         """`active_projects` (spec line 88): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Project',
+            "Project",
             equality,
-            low=None if name_from is None else keys.encode_str(name_from, attribute='name'),
-            high=None if name_to is None else keys.encode_str(name_to, attribute='name'),
-            prefix=None if name_prefix is None else keys.encode_str_prefix(name_prefix, attribute='name'),
+            low=None
+            if name_from is None
+            else keys.encode_str(name_from, attribute="name"),
+            high=None
+            if name_to is None
+            else keys.encode_str(name_to, attribute="name"),
+            prefix=None
+            if name_prefix is None
+            else keys.encode_str_prefix(name_prefix, attribute="name"),
         )
-        partitions = [keys.join('Project', keys.encode_str(tenant_id, attribute='tenant_id'))]
+        partitions = [
+            keys.join("Project", keys.encode_str(tenant_id, attribute="tenant_id"))
+        ]
         return self._table.query_page(
             s.PROJECT,
-            pattern='active_projects',
-            arguments={'tenant_id': tenant_id, 'name_from': name_from, 'name_to': name_to, 'name_prefix': name_prefix},
-            index='GSI3',
+            pattern="active_projects",
+            arguments={
+                "tenant_id": tenant_id,
+                "name_from": name_from,
+                "name_to": name_to,
+                "name_prefix": name_prefix,
+            },
+            index="GSI3",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -337,17 +368,27 @@ class WorkbenchRepository(Repository):
         """`upcoming_milestones` (spec line 89): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Milestone',
+            "Milestone",
             equality,
-            low=None if due_on_from is None else keys.encode_date(due_on_from, attribute='due_on'),
-            high=None if due_on_to is None else keys.encode_date(due_on_to, attribute='due_on'),
+            low=None
+            if due_on_from is None
+            else keys.encode_date(due_on_from, attribute="due_on"),
+            high=None
+            if due_on_to is None
+            else keys.encode_date(due_on_to, attribute="due_on"),
         )
-        partitions = [keys.join('Milestone', keys.encode_str(project_id, attribute='project_id'))]
+        partitions = [
+            keys.join("Milestone", keys.encode_str(project_id, attribute="project_id"))
+        ]
         return self._table.query_page(
             s.MILESTONE,
-            pattern='upcoming_milestones',
-            arguments={'project_id': project_id, 'due_on_from': due_on_from, 'due_on_to': due_on_to},
-            index='GSI1',
+            pattern="upcoming_milestones",
+            arguments={
+                "project_id": project_id,
+                "due_on_from": due_on_from,
+                "due_on_to": due_on_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -377,17 +418,30 @@ class WorkbenchRepository(Repository):
         """`tasks_of_project` (spec line 92): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Task',
+            "Task",
             equality,
-            low=None if task_id_from is None else keys.encode_str(task_id_from, attribute='task_id'),
-            high=None if task_id_to is None else keys.encode_str(task_id_to, attribute='task_id'),
-            prefix=None if task_id_prefix is None else keys.encode_str_prefix(task_id_prefix, attribute='task_id'),
+            low=None
+            if task_id_from is None
+            else keys.encode_str(task_id_from, attribute="task_id"),
+            high=None
+            if task_id_to is None
+            else keys.encode_str(task_id_to, attribute="task_id"),
+            prefix=None
+            if task_id_prefix is None
+            else keys.encode_str_prefix(task_id_prefix, attribute="task_id"),
         )
-        partitions = [keys.join('Task', keys.encode_str(project_id, attribute='project_id'))]
+        partitions = [
+            keys.join("Task", keys.encode_str(project_id, attribute="project_id"))
+        ]
         return self._table.query_page(
             s.TASK,
-            pattern='tasks_of_project',
-            arguments={'project_id': project_id, 'task_id_from': task_id_from, 'task_id_to': task_id_to, 'task_id_prefix': task_id_prefix},
+            pattern="tasks_of_project",
+            arguments={
+                "project_id": project_id,
+                "task_id_from": task_id_from,
+                "task_id_to": task_id_to,
+                "task_id_prefix": task_id_prefix,
+            },
             index=None,
             partitions=partitions,
             sort=sort,
@@ -401,26 +455,37 @@ class WorkbenchRepository(Repository):
         self,
         *,
         project_id: str,
-        status: Literal['todo', 'doing', 'review', 'done'],
+        status: Literal["todo", "doing", "review", "done"],
         priority_from: int | None = None,
         priority_to: int | None = None,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Task]:
         """`tasks_by_status` (spec line 93): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
-        equality: list[str] = [keys.encode_str(status, attribute='status')]
+        equality: list[str] = [keys.encode_str(status, attribute="status")]
         sort = sort_condition(
-            'Task',
+            "Task",
             equality,
-            low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
-            high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
+            low=None
+            if priority_from is None
+            else keys.encode_int(priority_from, attribute="priority"),
+            high=None
+            if priority_to is None
+            else keys.encode_int(priority_to, attribute="priority"),
         )
-        partitions = [keys.join('Project', keys.encode_str(project_id, attribute='project_id'))]
+        partitions = [
+            keys.join("Project", keys.encode_str(project_id, attribute="project_id"))
+        ]
         return self._table.query_page(
             s.TASK,
-            pattern='tasks_by_status',
-            arguments={'project_id': project_id, 'status': status, 'priority_from': priority_from, 'priority_to': priority_to},
-            index='GSI1',
+            pattern="tasks_by_status",
+            arguments={
+                "project_id": project_id,
+                "status": status,
+                "priority_from": priority_from,
+                "priority_to": priority_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -441,17 +506,27 @@ class WorkbenchRepository(Repository):
         """`tasks_of_assignee` (spec line 94): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Task',
+            "Task",
             equality,
-            low=None if updated_at_from is None else keys.encode_datetime(updated_at_from, attribute='updated_at'),
-            high=None if updated_at_to is None else keys.encode_datetime(updated_at_to, attribute='updated_at'),
+            low=None
+            if updated_at_from is None
+            else keys.encode_datetime(updated_at_from, attribute="updated_at"),
+            high=None
+            if updated_at_to is None
+            else keys.encode_datetime(updated_at_to, attribute="updated_at"),
         )
-        partitions = [keys.join('Task', keys.encode_str(assignee_id, attribute='assignee_id'))]
+        partitions = [
+            keys.join("Task", keys.encode_str(assignee_id, attribute="assignee_id"))
+        ]
         return self._table.query_page(
             s.TASK,
-            pattern='tasks_of_assignee',
-            arguments={'assignee_id': assignee_id, 'updated_at_from': updated_at_from, 'updated_at_to': updated_at_to},
-            index='GSI2',
+            pattern="tasks_of_assignee",
+            arguments={
+                "assignee_id": assignee_id,
+                "updated_at_from": updated_at_from,
+                "updated_at_to": updated_at_to,
+            },
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -474,17 +549,28 @@ class WorkbenchRepository(Repository):
         """`tags_of_task` (spec line 95): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'TaskTag',
+            "TaskTag",
             equality,
-            low=None if tag_from is None else keys.encode_str(tag_from, attribute='tag'),
-            high=None if tag_to is None else keys.encode_str(tag_to, attribute='tag'),
-            prefix=None if tag_prefix is None else keys.encode_str_prefix(tag_prefix, attribute='tag'),
+            low=None
+            if tag_from is None
+            else keys.encode_str(tag_from, attribute="tag"),
+            high=None if tag_to is None else keys.encode_str(tag_to, attribute="tag"),
+            prefix=None
+            if tag_prefix is None
+            else keys.encode_str_prefix(tag_prefix, attribute="tag"),
         )
-        partitions = [keys.join('TaskTag', keys.encode_str(task_id, attribute='task_id'))]
+        partitions = [
+            keys.join("TaskTag", keys.encode_str(task_id, attribute="task_id"))
+        ]
         return self._table.query_page(
             s.TASK_TAG,
-            pattern='tags_of_task',
-            arguments={'task_id': task_id, 'tag_from': tag_from, 'tag_to': tag_to, 'tag_prefix': tag_prefix},
+            pattern="tags_of_task",
+            arguments={
+                "task_id": task_id,
+                "tag_from": tag_from,
+                "tag_to": tag_to,
+                "tag_prefix": tag_prefix,
+            },
             index=None,
             partitions=partitions,
             sort=sort,
@@ -507,17 +593,32 @@ class WorkbenchRepository(Repository):
         """`tasks_with_tag` (spec line 96): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'TaskTag',
+            "TaskTag",
             equality,
-            low=None if tagged_at_from is None else keys.encode_datetime(tagged_at_from, attribute='tagged_at'),
-            high=None if tagged_at_to is None else keys.encode_datetime(tagged_at_to, attribute='tagged_at'),
+            low=None
+            if tagged_at_from is None
+            else keys.encode_datetime(tagged_at_from, attribute="tagged_at"),
+            high=None
+            if tagged_at_to is None
+            else keys.encode_datetime(tagged_at_to, attribute="tagged_at"),
         )
-        partitions = [keys.join('TaskTag', keys.encode_str(tenant_id, attribute='tenant_id'), keys.encode_str(tag, attribute='tag'))]
+        partitions = [
+            keys.join(
+                "TaskTag",
+                keys.encode_str(tenant_id, attribute="tenant_id"),
+                keys.encode_str(tag, attribute="tag"),
+            )
+        ]
         return self._table.query_page(
             s.TASK_TAG,
-            pattern='tasks_with_tag',
-            arguments={'tenant_id': tenant_id, 'tag': tag, 'tagged_at_from': tagged_at_from, 'tagged_at_to': tagged_at_to},
-            index='GSI1',
+            pattern="tasks_with_tag",
+            arguments={
+                "tenant_id": tenant_id,
+                "tag": tag,
+                "tagged_at_from": tagged_at_from,
+                "tagged_at_to": tagged_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -538,17 +639,27 @@ class WorkbenchRepository(Repository):
         """`project_history` (spec line 97): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'AuditEvent',
+            "AuditEvent",
             equality,
-            low=None if occurred_at_from is None else keys.encode_datetime(occurred_at_from, attribute='occurred_at'),
-            high=None if occurred_at_to is None else keys.encode_datetime(occurred_at_to, attribute='occurred_at'),
+            low=None
+            if occurred_at_from is None
+            else keys.encode_datetime(occurred_at_from, attribute="occurred_at"),
+            high=None
+            if occurred_at_to is None
+            else keys.encode_datetime(occurred_at_to, attribute="occurred_at"),
         )
-        partitions = [keys.join('AuditEvent', keys.encode_str(project_id, attribute='project_id'))]
+        partitions = [
+            keys.join("AuditEvent", keys.encode_str(project_id, attribute="project_id"))
+        ]
         return self._table.query_page(
             s.AUDIT_EVENT,
-            pattern='project_history',
-            arguments={'project_id': project_id, 'occurred_at_from': occurred_at_from, 'occurred_at_to': occurred_at_to},
-            index='GSI1',
+            pattern="project_history",
+            arguments={
+                "project_id": project_id,
+                "occurred_at_from": occurred_at_from,
+                "occurred_at_to": occurred_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -570,12 +681,17 @@ class WorkbenchRepository(Repository):
         continues the list (later pages hold no single items). Without: all of them.
         """
         fields = self._table.query_view(
-            index='GSI1',
-            partition=keys.join('Project', keys.encode_str(project_id, attribute='project_id')),
-            parts=(ViewPartSpec(field='project', schema=s.PROJECT, many=False), ViewPartSpec(field='tasks', schema=s.TASK, many=True),),
+            index="GSI1",
+            partition=keys.join(
+                "Project", keys.encode_str(project_id, attribute="project_id")
+            ),
+            parts=(
+                ViewPartSpec(field="project", schema=s.PROJECT, many=False),
+                ViewPartSpec(field="tasks", schema=s.TASK, many=True),
+            ),
             forward=True,
-            pattern='project_overview',
-            arguments={'project_id': project_id},
+            pattern="project_overview",
+            arguments={"project_id": project_id},
             limit=limit,
             cursor=cursor,
         )

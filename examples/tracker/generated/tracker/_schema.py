@@ -31,20 +31,42 @@ MAX_SK = keys.MAX_SORT_KEY_BYTES
 def workspace_key(workspace_id: str) -> Item:
     """The table key of the Workspace with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Workspace'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("#Workspace"), limit=MAX_SK, attribute="SK"
+            )
+        },
     }
 
 
 def workspace_to_item(obj: Workspace) -> Item:
     """Every attribute of a Workspace, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Workspace'}}
-    item['workspace_id'] = m.put_str(obj.workspace_id)
-    item['name'] = m.put_str(obj.name)
-    item['plan'] = m.put_str(obj.plan)
-    item['created_at'] = m.put_datetime(obj.created_at)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Workspace', keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Workspace'), limit=MAX_SK, attribute='SK')}
+    item: Item = {"_type": {"S": "Workspace"}}
+    item["workspace_id"] = m.put_str(obj.workspace_id)
+    item["name"] = m.put_str(obj.name)
+    item["plan"] = m.put_str(obj.plan)
+    item["created_at"] = m.put_datetime(obj.created_at)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Workspace", keys.encode_str(obj.workspace_id, attribute="workspace_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Workspace"), limit=MAX_SK, attribute="SK")
+    }
     return item
 
 
@@ -53,29 +75,28 @@ def workspace_from_item(item: Item) -> Workspace:
     return m.construct(
         Workspace,
         {
-            'workspace_id': item['workspace_id']["S"],
-            'name': item['name']["S"],
-            'plan': item['plan']["S"] if 'plan' in item else 'free',
-            'created_at': m.get_datetime(item['created_at']),
+            "workspace_id": item["workspace_id"]["S"],
+            "name": item["name"]["S"],
+            "plan": item["plan"]["S"] if "plan" in item else "free",
+            "created_at": m.get_datetime(item["created_at"]),
         },
     )
 
 
 WORKSPACE: EntitySchema[Workspace] = EntitySchema(
-    name='Workspace',
+    name="Workspace",
     model=Workspace,
-    id_attributes=('workspace_id',),
+    id_attributes=("workspace_id",),
     to_item=workspace_to_item,
     from_item=workspace_from_item,
     table_key=lambda obj: workspace_key(obj.workspace_id),
     key=workspace_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['workspace_id']),
-        'SK': frozenset(['workspace_id']),
+        "PK": frozenset(["workspace_id"]),
+        "SK": frozenset(["workspace_id"]),
     },
 )
 
@@ -83,21 +104,49 @@ WORKSPACE: EntitySchema[Workspace] = EntitySchema(
 def user_key(user_id: str) -> Item:
     """The table key of the User with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('User', keys.encode_str(user_id, attribute='user_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#User'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("User", keys.encode_str(user_id, attribute="user_id")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#User"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def user_to_item(obj: User) -> Item:
     """Every attribute of a User, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'User'}}
-    item['user_id'] = m.put_str(obj.user_id)
-    item['email'] = m.put_str(obj.email)
-    item['display_name'] = m.put_str(obj.display_name)
-    item['PK'] = {"S": keys.check_key_size(keys.join('User', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#User'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('User', keys.encode_str(obj.email, attribute='email')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('User', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_SK, attribute='GSI1SK')}
+    item: Item = {"_type": {"S": "User"}}
+    item["user_id"] = m.put_str(obj.user_id)
+    item["email"] = m.put_str(obj.email)
+    item["display_name"] = m.put_str(obj.display_name)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join("User", keys.encode_str(obj.user_id, attribute="user_id")),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#User"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join("User", keys.encode_str(obj.email, attribute="email")),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join("User", keys.encode_str(obj.user_id, attribute="user_id")),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     return item
 
 
@@ -106,35 +155,46 @@ def user_from_item(item: Item) -> User:
     return m.construct(
         User,
         {
-            'user_id': item['user_id']["S"],
-            'email': item['email']["S"],
-            'display_name': item['display_name']["S"],
+            "user_id": item["user_id"]["S"],
+            "email": item["email"]["S"],
+            "display_name": item["display_name"]["S"],
         },
     )
 
 
 def _user_guard_email(obj: Any) -> Item | None:
-    return {"PK": {"S": keys.check_key_size(keys.join('User.email', keys.encode_str(obj.email, attribute='email')), limit=MAX_PK, attribute="PK")}, "SK": {"S": keys.check_key_size(keys.join('User.email'), limit=MAX_SK, attribute="SK")}}
+    return {
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join("User.email", keys.encode_str(obj.email, attribute="email")),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("User.email"), limit=MAX_SK, attribute="SK"
+            )
+        },
+    }
 
 
 USER: EntitySchema[User] = EntitySchema(
-    name='User',
+    name="User",
     model=User,
-    id_attributes=('user_id',),
+    id_attributes=("user_id",),
     to_item=user_to_item,
     from_item=user_from_item,
     table_key=lambda obj: user_key(obj.user_id),
     key=user_key,
     versioned=False,
-    unique=(
-        UniqueGuardSpec(attributes=('email',), key=_user_guard_email),
-    ),
+    unique=(UniqueGuardSpec(attributes=("email",), key=_user_guard_email),),
     members=(),
     key_sources={
-        'PK': frozenset(['user_id']),
-        'SK': frozenset(['user_id']),
-        'GSI1PK': frozenset(['email', 'user_id']),
-        'GSI1SK': frozenset(['email', 'user_id']),
+        "PK": frozenset(["user_id"]),
+        "SK": frozenset(["user_id"]),
+        "GSI1PK": frozenset(["email", "user_id"]),
+        "GSI1SK": frozenset(["email", "user_id"]),
     },
 )
 
@@ -142,20 +202,44 @@ USER: EntitySchema[User] = EntitySchema(
 def team_key(workspace_id: str, team_id: str) -> Item:
     """The table key of the Team with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Team', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_str(team_id, attribute='team_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Team'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Team",
+                    keys.encode_str(workspace_id, attribute="workspace_id"),
+                    keys.encode_str(team_id, attribute="team_id"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Team"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def team_to_item(obj: Team) -> Item:
     """Every attribute of a Team, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Team'}}
-    item['workspace_id'] = m.put_str(obj.workspace_id)
-    item['team_id'] = m.put_str(obj.team_id)
-    item['name'] = m.put_str(obj.name)
+    item: Item = {"_type": {"S": "Team"}}
+    item["workspace_id"] = m.put_str(obj.workspace_id)
+    item["team_id"] = m.put_str(obj.team_id)
+    item["name"] = m.put_str(obj.name)
     item["version"] = m.put_int(obj.version)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Team', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_str(obj.team_id, attribute='team_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Team'), limit=MAX_SK, attribute='SK')}
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Team",
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                keys.encode_str(obj.team_id, attribute="team_id"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Team"), limit=MAX_SK, attribute="SK")
+    }
     return item
 
 
@@ -164,30 +248,29 @@ def team_from_item(item: Item) -> Team:
     return m.construct(
         Team,
         {
-            'workspace_id': item['workspace_id']["S"],
-            'team_id': item['team_id']["S"],
-            'name': item['name']["S"],
+            "workspace_id": item["workspace_id"]["S"],
+            "team_id": item["team_id"]["S"],
+            "name": item["name"]["S"],
             "version": m.get_int(item["version"]) if "version" in item else 0,
         },
     )
 
 
 TEAM: EntitySchema[Team] = EntitySchema(
-    name='Team',
+    name="Team",
     model=Team,
-    id_attributes=('workspace_id', 'team_id'),
+    id_attributes=("workspace_id", "team_id"),
     to_item=team_to_item,
     from_item=team_from_item,
     table_key=lambda obj: team_key(obj.workspace_id, obj.team_id),
     key=team_key,
     versioned=True,
     copied=True,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['team_id', 'workspace_id']),
-        'SK': frozenset(['team_id', 'workspace_id']),
+        "PK": frozenset(["team_id", "workspace_id"]),
+        "SK": frozenset(["team_id", "workspace_id"]),
     },
 )
 
@@ -195,29 +278,91 @@ TEAM: EntitySchema[Team] = EntitySchema(
 def membership_key(workspace_id: str, user_id: str) -> Item:
     """The table key of the Membership with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(user_id, attribute='user_id')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join("Membership", keys.encode_str(user_id, attribute="user_id")),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def membership_to_item(obj: Membership) -> Item:
     """Every attribute of a Membership, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Membership'}}
-    item['workspace_id'] = m.put_str(obj.workspace_id)
-    item['user_id'] = m.put_str(obj.user_id)
-    item['role'] = m.put_str(obj.role)
-    item['joined_at'] = m.put_datetime(obj.joined_at)
+    item: Item = {"_type": {"S": "Membership"}}
+    item["workspace_id"] = m.put_str(obj.workspace_id)
+    item["user_id"] = m.put_str(obj.user_id)
+    item["role"] = m.put_str(obj.role)
+    item["joined_at"] = m.put_datetime(obj.joined_at)
     if obj.team_id is not None:
-        item['team_id'] = m.put_str(obj.team_id)
+        item["team_id"] = m.put_str(obj.team_id)
     if obj.team_name is not None:
-        item['team_name'] = m.put_str(obj.team_name)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Workspace', keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_datetime(obj.joined_at, attribute='joined_at'), keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_SK, attribute='GSI1SK')}
+        item["team_name"] = m.put_str(obj.team_name)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Workspace", keys.encode_str(obj.workspace_id, attribute="workspace_id")
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join("Membership", keys.encode_str(obj.user_id, attribute="user_id")),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join("Membership", keys.encode_str(obj.user_id, attribute="user_id")),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Membership",
+                keys.encode_datetime(obj.joined_at, attribute="joined_at"),
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     if obj.team_id is not None:
-        item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_str(obj.team_id, attribute='team_id')), limit=MAX_PK, attribute='GSI2PK')}
-        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Membership', keys.encode_str(obj.user_id, attribute='user_id')), limit=MAX_SK, attribute='GSI2SK')}
+        item["GSI2PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Membership",
+                    keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                    keys.encode_str(obj.team_id, attribute="team_id"),
+                ),
+                limit=MAX_PK,
+                attribute="GSI2PK",
+            )
+        }
+        item["GSI2SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Membership", keys.encode_str(obj.user_id, attribute="user_id")
+                ),
+                limit=MAX_SK,
+                attribute="GSI2SK",
+            )
+        }
     return item
 
 
@@ -226,20 +371,20 @@ def membership_from_item(item: Item) -> Membership:
     return m.construct(
         Membership,
         {
-            'workspace_id': item['workspace_id']["S"],
-            'user_id': item['user_id']["S"],
-            'role': item['role']["S"],
-            'joined_at': m.get_datetime(item['joined_at']),
-            'team_id': item['team_id']["S"] if 'team_id' in item else None,
-            'team_name': item['team_name']["S"] if 'team_name' in item else None,
+            "workspace_id": item["workspace_id"]["S"],
+            "user_id": item["user_id"]["S"],
+            "role": item["role"]["S"],
+            "joined_at": m.get_datetime(item["joined_at"]),
+            "team_id": item["team_id"]["S"] if "team_id" in item else None,
+            "team_name": item["team_name"]["S"] if "team_name" in item else None,
         },
     )
 
 
 MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
-    name='Membership',
+    name="Membership",
     model=Membership,
-    id_attributes=('workspace_id', 'user_id'),
+    id_attributes=("workspace_id", "user_id"),
     to_item=membership_to_item,
     from_item=membership_from_item,
     table_key=lambda obj: membership_key(obj.workspace_id, obj.user_id),
@@ -247,22 +392,23 @@ MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
     versioned=False,
     copies=(
         CopySpec(
-            source='Team',
-            attributes=(('team_name', 'name'),),
-            references=('workspace_id', 'team_id'),
-            source_key=lambda obj: None if obj.team_id is None else team_key(obj.workspace_id, obj.team_id),
+            source="Team",
+            attributes=(("team_name", "name"),),
+            references=("workspace_id", "team_id"),
+            source_key=lambda obj: (
+                None if obj.team_id is None else team_key(obj.workspace_id, obj.team_id)
+            ),
         ),
     ),
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['user_id', 'workspace_id']),
-        'SK': frozenset(['user_id', 'workspace_id']),
-        'GSI1PK': frozenset(['joined_at', 'user_id', 'workspace_id']),
-        'GSI1SK': frozenset(['joined_at', 'user_id', 'workspace_id']),
-        'GSI2PK': frozenset(['team_id', 'user_id', 'workspace_id']),
-        'GSI2SK': frozenset(['team_id', 'user_id', 'workspace_id']),
+        "PK": frozenset(["user_id", "workspace_id"]),
+        "SK": frozenset(["user_id", "workspace_id"]),
+        "GSI1PK": frozenset(["joined_at", "user_id", "workspace_id"]),
+        "GSI1SK": frozenset(["joined_at", "user_id", "workspace_id"]),
+        "GSI2PK": frozenset(["team_id", "user_id", "workspace_id"]),
+        "GSI2SK": frozenset(["team_id", "user_id", "workspace_id"]),
     },
 )
 
@@ -270,21 +416,57 @@ MEMBERSHIP: EntitySchema[Membership] = EntitySchema(
 def checklist_item_key(workspace_id: str, ticket_no: int, position: int) -> Item:
     """The table key of the ChecklistItem with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('ChecklistItem', keys.encode_int(position, attribute='position')), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Ticket",
+                    keys.encode_str(workspace_id, attribute="workspace_id"),
+                    keys.encode_int(ticket_no, attribute="ticket_no"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "ChecklistItem", keys.encode_int(position, attribute="position")
+                ),
+                limit=MAX_SK,
+                attribute="SK",
+            )
+        },
     }
 
 
 def checklist_item_to_item(obj: ChecklistItem) -> Item:
     """Every attribute of a ChecklistItem, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'ChecklistItem'}}
-    item['workspace_id'] = m.put_str(obj.workspace_id)
-    item['ticket_no'] = m.put_int(obj.ticket_no)
-    item['position'] = m.put_int(obj.position)
-    item['text'] = m.put_str(obj.text)
-    item['done'] = m.put_bool(obj.done)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('ChecklistItem', keys.encode_int(obj.position, attribute='position')), limit=MAX_SK, attribute='SK')}
+    item: Item = {"_type": {"S": "ChecklistItem"}}
+    item["workspace_id"] = m.put_str(obj.workspace_id)
+    item["ticket_no"] = m.put_int(obj.ticket_no)
+    item["position"] = m.put_int(obj.position)
+    item["text"] = m.put_str(obj.text)
+    item["done"] = m.put_bool(obj.done)
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Ticket",
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                keys.encode_int(obj.ticket_no, attribute="ticket_no"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "ChecklistItem", keys.encode_int(obj.position, attribute="position")
+            ),
+            limit=MAX_SK,
+            attribute="SK",
+        )
+    }
     return item
 
 
@@ -293,69 +475,153 @@ def checklist_item_from_item(item: Item) -> ChecklistItem:
     return m.construct(
         ChecklistItem,
         {
-            'workspace_id': item['workspace_id']["S"],
-            'ticket_no': m.get_int(item['ticket_no']),
-            'position': m.get_int(item['position']),
-            'text': item['text']["S"],
-            'done': m.get_bool(item['done']) if 'done' in item else False,
+            "workspace_id": item["workspace_id"]["S"],
+            "ticket_no": m.get_int(item["ticket_no"]),
+            "position": m.get_int(item["position"]),
+            "text": item["text"]["S"],
+            "done": m.get_bool(item["done"]) if "done" in item else False,
         },
     )
 
 
 CHECKLIST_ITEM: EntitySchema[ChecklistItem] = EntitySchema(
-    name='ChecklistItem',
+    name="ChecklistItem",
     model=ChecklistItem,
-    id_attributes=('workspace_id', 'ticket_no', 'position'),
+    id_attributes=("workspace_id", "ticket_no", "position"),
     to_item=checklist_item_to_item,
     from_item=checklist_item_from_item,
-    table_key=lambda obj: checklist_item_key(obj.workspace_id, obj.ticket_no, obj.position),
+    table_key=lambda obj: checklist_item_key(
+        obj.workspace_id, obj.ticket_no, obj.position
+    ),
     key=checklist_item_key,
     versioned=False,
-    unique=(
-    ),
+    unique=(),
     members=(),
     key_sources={
-        'PK': frozenset(['position', 'ticket_no', 'workspace_id']),
-        'SK': frozenset(['position', 'ticket_no', 'workspace_id']),
+        "PK": frozenset(["position", "ticket_no", "workspace_id"]),
+        "SK": frozenset(["position", "ticket_no", "workspace_id"]),
     },
-    inherited_ttl='expires_at',
+    inherited_ttl="expires_at",
 )
 
 
 def ticket_key(workspace_id: str, ticket_no: int) -> Item:
     """The table key of the Ticket with this id."""
     return {
-        "PK": {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute="PK")},
-        "SK": {"S": keys.check_key_size(keys.join('#Ticket'), limit=MAX_SK, attribute="SK")},
+        "PK": {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Ticket",
+                    keys.encode_str(workspace_id, attribute="workspace_id"),
+                    keys.encode_int(ticket_no, attribute="ticket_no"),
+                ),
+                limit=MAX_PK,
+                attribute="PK",
+            )
+        },
+        "SK": {
+            "S": keys.check_key_size(keys.join("#Ticket"), limit=MAX_SK, attribute="SK")
+        },
     }
 
 
 def ticket_to_item(obj: Ticket) -> Item:
     """Every attribute of a Ticket, its type, version and index keys."""
-    item: Item = {"_type": {"S": 'Ticket'}}
-    item['workspace_id'] = m.put_str(obj.workspace_id)
-    item['ticket_no'] = m.put_int(obj.ticket_no)
-    item['title'] = m.put_str(obj.title)
-    item['status'] = m.put_str(obj.status)
+    item: Item = {"_type": {"S": "Ticket"}}
+    item["workspace_id"] = m.put_str(obj.workspace_id)
+    item["ticket_no"] = m.put_int(obj.ticket_no)
+    item["title"] = m.put_str(obj.title)
+    item["status"] = m.put_str(obj.status)
     if obj.assignee_id is not None:
-        item['assignee_id'] = m.put_str(obj.assignee_id)
-    item['priority'] = m.put_int(obj.priority)
-    item['updated_at'] = m.put_datetime(obj.updated_at)
+        item["assignee_id"] = m.put_str(obj.assignee_id)
+    item["priority"] = m.put_int(obj.priority)
+    item["updated_at"] = m.put_datetime(obj.updated_at)
     if obj.labels:
-        item['labels'] = m.put_str_set(obj.labels)  # type: ignore[assignment]
+        item["labels"] = m.put_str_set(obj.labels)  # type: ignore[assignment]
     if obj.expires_at is not None:
-        item['expires_at'] = m.put_ttl(obj.expires_at)
+        item["expires_at"] = m.put_ttl(obj.expires_at)
     item["version"] = m.put_int(obj.version)
-    item['PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_PK, attribute='PK')}
-    item['SK'] = {"S": keys.check_key_size(keys.join('#Ticket'), limit=MAX_SK, attribute='SK')}
-    item['GSI1PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_str(obj.status, attribute='status')), limit=MAX_PK, attribute='GSI1PK')}
-    item['GSI1SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_datetime(obj.updated_at, attribute='updated_at'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI1SK')}
+    item["PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Ticket",
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                keys.encode_int(obj.ticket_no, attribute="ticket_no"),
+            ),
+            limit=MAX_PK,
+            attribute="PK",
+        )
+    }
+    item["SK"] = {
+        "S": keys.check_key_size(keys.join("#Ticket"), limit=MAX_SK, attribute="SK")
+    }
+    item["GSI1PK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Ticket",
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                keys.encode_str(obj.status, attribute="status"),
+            ),
+            limit=MAX_PK,
+            attribute="GSI1PK",
+        )
+    }
+    item["GSI1SK"] = {
+        "S": keys.check_key_size(
+            keys.join(
+                "Ticket",
+                keys.encode_datetime(obj.updated_at, attribute="updated_at"),
+                keys.encode_int(obj.ticket_no, attribute="ticket_no"),
+            ),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        )
+    }
     if obj.assignee_id is not None:
-        item['GSI2PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.assignee_id, attribute='assignee_id')), limit=MAX_PK, attribute='GSI2PK')}
-        item['GSI2SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.status, attribute='status'), keys.encode_int(obj.priority, attribute='priority'), keys.encode_str(obj.workspace_id, attribute='workspace_id'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI2SK')}
-    if obj.status == 'open':
-        item['GSI3PK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_str(obj.workspace_id, attribute='workspace_id')), limit=MAX_PK, attribute='GSI3PK')}
-        item['GSI3SK'] = {"S": keys.check_key_size(keys.join('Ticket', keys.encode_int(obj.priority, attribute='priority'), keys.encode_int(obj.ticket_no, attribute='ticket_no')), limit=MAX_SK, attribute='GSI3SK')}
+        item["GSI2PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Ticket", keys.encode_str(obj.assignee_id, attribute="assignee_id")
+                ),
+                limit=MAX_PK,
+                attribute="GSI2PK",
+            )
+        }
+        item["GSI2SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Ticket",
+                    keys.encode_str(obj.status, attribute="status"),
+                    keys.encode_int(obj.priority, attribute="priority"),
+                    keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                    keys.encode_int(obj.ticket_no, attribute="ticket_no"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI2SK",
+            )
+        }
+    if obj.status == "open":
+        item["GSI3PK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Ticket",
+                    keys.encode_str(obj.workspace_id, attribute="workspace_id"),
+                ),
+                limit=MAX_PK,
+                attribute="GSI3PK",
+            )
+        }
+        item["GSI3SK"] = {
+            "S": keys.check_key_size(
+                keys.join(
+                    "Ticket",
+                    keys.encode_int(obj.priority, attribute="priority"),
+                    keys.encode_int(obj.ticket_no, attribute="ticket_no"),
+                ),
+                limit=MAX_SK,
+                attribute="GSI3SK",
+            )
+        }
     return item
 
 
@@ -364,52 +630,57 @@ def ticket_from_item(item: Item) -> Ticket:
     return m.construct(
         Ticket,
         {
-            'workspace_id': item['workspace_id']["S"],
-            'ticket_no': m.get_int(item['ticket_no']),
-            'title': item['title']["S"],
-            'status': item['status']["S"],
-            'assignee_id': item['assignee_id']["S"] if 'assignee_id' in item else None,
-            'priority': m.get_int(item['priority']),
-            'updated_at': m.get_datetime(item['updated_at']),
-            'labels': m.get_str_set(item['labels']) if 'labels' in item else set(),
-            'expires_at': m.get_ttl(item['expires_at']) if 'expires_at' in item else None,
-            'checklist': [],
+            "workspace_id": item["workspace_id"]["S"],
+            "ticket_no": m.get_int(item["ticket_no"]),
+            "title": item["title"]["S"],
+            "status": item["status"]["S"],
+            "assignee_id": item["assignee_id"]["S"] if "assignee_id" in item else None,
+            "priority": m.get_int(item["priority"]),
+            "updated_at": m.get_datetime(item["updated_at"]),
+            "labels": m.get_str_set(item["labels"]) if "labels" in item else set(),
+            "expires_at": m.get_ttl(item["expires_at"])
+            if "expires_at" in item
+            else None,
+            "checklist": [],
             "version": m.get_int(item["version"]) if "version" in item else 0,
         },
     )
 
 
 TICKET: EntitySchema[Ticket] = EntitySchema(
-    name='Ticket',
+    name="Ticket",
     model=Ticket,
-    id_attributes=('workspace_id', 'ticket_no'),
+    id_attributes=("workspace_id", "ticket_no"),
     to_item=ticket_to_item,
     from_item=ticket_from_item,
     table_key=lambda obj: ticket_key(obj.workspace_id, obj.ticket_no),
     key=ticket_key,
     versioned=True,
-    unique=(
-    ),
-    members=(MemberSpec(field='checklist', schema=CHECKLIST_ITEM),),
+    unique=(),
+    members=(MemberSpec(field="checklist", schema=CHECKLIST_ITEM),),
     key_sources={
-        'PK': frozenset(['ticket_no', 'workspace_id']),
-        'SK': frozenset(['ticket_no', 'workspace_id']),
-        'GSI1PK': frozenset(['status', 'ticket_no', 'updated_at', 'workspace_id']),
-        'GSI1SK': frozenset(['status', 'ticket_no', 'updated_at', 'workspace_id']),
-        'GSI2PK': frozenset(['assignee_id', 'priority', 'status', 'ticket_no', 'workspace_id']),
-        'GSI2SK': frozenset(['assignee_id', 'priority', 'status', 'ticket_no', 'workspace_id']),
-        'GSI3PK': frozenset(['priority', 'status', 'ticket_no', 'workspace_id']),
-        'GSI3SK': frozenset(['priority', 'status', 'ticket_no', 'workspace_id']),
+        "PK": frozenset(["ticket_no", "workspace_id"]),
+        "SK": frozenset(["ticket_no", "workspace_id"]),
+        "GSI1PK": frozenset(["status", "ticket_no", "updated_at", "workspace_id"]),
+        "GSI1SK": frozenset(["status", "ticket_no", "updated_at", "workspace_id"]),
+        "GSI2PK": frozenset(
+            ["assignee_id", "priority", "status", "ticket_no", "workspace_id"]
+        ),
+        "GSI2SK": frozenset(
+            ["assignee_id", "priority", "status", "ticket_no", "workspace_id"]
+        ),
+        "GSI3PK": frozenset(["priority", "status", "ticket_no", "workspace_id"]),
+        "GSI3SK": frozenset(["priority", "status", "ticket_no", "workspace_id"]),
     },
-    ttl='expires_at',
+    ttl="expires_at",
 )
 
 
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {
-    None: ('PK', 'SK'),
-    'GSI1': ('GSI1PK', 'GSI1SK'),
-    'GSI2': ('GSI2PK', 'GSI2SK'),
-    'GSI3': ('GSI3PK', 'GSI3SK'),
+    None: ("PK", "SK"),
+    "GSI1": ("GSI1PK", "GSI1SK"),
+    "GSI2": ("GSI2PK", "GSI2SK"),
+    "GSI3": ("GSI3PK", "GSI3SK"),
 }
 
 SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
@@ -421,35 +692,52 @@ SCHEMAS: dict[type[Any], EntitySchema[Any]] = {
     ChecklistItem: CHECKLIST_ITEM,
 }
 
-TABLE_DEFINITION: dict[str, Any] = {   'AttributeDefinitions': [   {'AttributeName': 'PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI1SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI2SK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3PK', 'AttributeType': 'S'},
-                                {'AttributeName': 'GSI3SK', 'AttributeType': 'S'}],
-    'BillingMode': 'PAY_PER_REQUEST',
-    'GlobalSecondaryIndexes': [   {   'IndexName': 'GSI1',
-                                      'KeySchema': [   {   'AttributeName': 'GSI1PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI1SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}},
-                                  {   'IndexName': 'GSI2',
-                                      'KeySchema': [   {   'AttributeName': 'GSI2PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI2SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}},
-                                  {   'IndexName': 'GSI3',
-                                      'KeySchema': [   {   'AttributeName': 'GSI3PK',
-                                                           'KeyType': 'HASH'},
-                                                       {   'AttributeName': 'GSI3SK',
-                                                           'KeyType': 'RANGE'}],
-                                      'Projection': {'ProjectionType': 'ALL'}}],
-    'KeySchema': [   {'AttributeName': 'PK', 'KeyType': 'HASH'},
-                     {'AttributeName': 'SK', 'KeyType': 'RANGE'}],
-    'StreamSpecification': {'StreamEnabled': True, 'StreamViewType': 'NEW_AND_OLD_IMAGES'}}
+TABLE_DEFINITION: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": "PK", "AttributeType": "S"},
+        {"AttributeName": "SK", "AttributeType": "S"},
+        {"AttributeName": "GSI1PK", "AttributeType": "S"},
+        {"AttributeName": "GSI1SK", "AttributeType": "S"},
+        {"AttributeName": "GSI2PK", "AttributeType": "S"},
+        {"AttributeName": "GSI2SK", "AttributeType": "S"},
+        {"AttributeName": "GSI3PK", "AttributeType": "S"},
+        {"AttributeName": "GSI3SK", "AttributeType": "S"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "GSI1",
+            "KeySchema": [
+                {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": "GSI2",
+            "KeySchema": [
+                {"AttributeName": "GSI2PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI2SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+        {
+            "IndexName": "GSI3",
+            "KeySchema": [
+                {"AttributeName": "GSI3PK", "KeyType": "HASH"},
+                {"AttributeName": "GSI3SK", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        },
+    ],
+    "KeySchema": [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ],
+    "StreamSpecification": {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    },
+}
 
-TTL_ATTRIBUTE: str | None = 'expires_at'
+TTL_ATTRIBUTE: str | None = "expires_at"

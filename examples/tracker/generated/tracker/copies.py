@@ -29,7 +29,9 @@ def _membership_copies_of_team(
     repository: TrackerRepository, source: Team, cursor: str | None
 ) -> tuple[Sequence[Membership], str | None]:
     """The Membership items holding copies of one Team."""
-    page = repository.membership_copies_of_team(workspace_id=source.workspace_id, team_id=source.team_id, cursor=cursor)
+    page = repository.membership_copies_of_team(
+        workspace_id=source.workspace_id, team_id=source.team_id, cursor=cursor
+    )
     return page.items, page.cursor
 
 

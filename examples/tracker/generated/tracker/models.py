@@ -33,7 +33,7 @@ class Workspace(BaseModel):
 
     workspace_id: str = Field(default_factory=new_ulid)
     name: str
-    plan: Literal['free', 'team', 'enterprise'] = 'free'
+    plan: Literal["free", "team", "enterprise"] = "free"
     created_at: AwareDatetime = Field(default_factory=utc_now)
 
 
@@ -66,7 +66,7 @@ class Membership(BaseModel):
 
     workspace_id: str
     user_id: str
-    role: Literal['owner', 'admin', 'member']
+    role: Literal["owner", "admin", "member"]
     joined_at: AwareDatetime
     team_id: str | None = None
     team_name: str | None = None
@@ -92,7 +92,7 @@ class Ticket(BaseModel):
     workspace_id: str
     ticket_no: int
     title: str
-    status: Literal['open', 'in_progress', 'closed']
+    status: Literal["open", "in_progress", "closed"]
     assignee_id: str | None = None
     priority: int
     updated_at: AwareDatetime

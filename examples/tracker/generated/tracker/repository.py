@@ -29,12 +29,14 @@ _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 class TrackerRepository(Repository):
     """Typed access to the Tracker table.
 
-    `client` defaults to `boto3.client("dynamodb")`; `table_name` to
-    "Tracker". See `dynamodel.runtime.repository.Repository`
-    for the constructor's options, `create_table`, `batch_get` and `batch_write`.
+    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
+    TRACKER_TABLE_NAME environment variable, then to "Tracker".
+    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    `create_table`, `batch_get` and `batch_write`.
     """
 
-    TABLE_NAME = 'Tracker'
+    TABLE_NAME = "Tracker"
+    TABLE_NAME_VARIABLE = "TRACKER_TABLE_NAME"
     SCHEMAS = s.SCHEMAS
     INDEX_KEYS = s.INDEX_KEYS
     TABLE_DEFINITION = s.TABLE_DEFINITION
@@ -53,7 +55,7 @@ class TrackerRepository(Repository):
         *,
         workspace_id: str,
         name: str | Unset = UNSET,
-        plan: Literal['free', 'team', 'enterprise'] | Unset = UNSET,
+        plan: Literal["free", "team", "enterprise"] | Unset = UNSET,
         created_at: AwareDatetime | Unset = UNSET,
     ) -> Workspace:
         """Change the given attributes of a Workspace, rewriting exactly the index
@@ -61,9 +63,9 @@ class TrackerRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('name', name),
-                ('plan', plan),
-                ('created_at', created_at),
+                ("name", name),
+                ("plan", plan),
+                ("created_at", created_at),
             )
             if not isinstance(value, Unset)
         }
@@ -95,8 +97,8 @@ class TrackerRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('email', email),
-                ('display_name', display_name),
+                ("email", email),
+                ("display_name", display_name),
             )
             if not isinstance(value, Unset)
         }
@@ -128,15 +130,17 @@ class TrackerRepository(Repository):
         keys they feed and moving unique guards, under a version (or value) check."""
         changes = {
             name: value
-            for name, value in (
-                ('name', name),
-            )
+            for name, value in (("name", name),)
             if not isinstance(value, Unset)
         }
         key = s.team_key(workspace_id=workspace_id, team_id=team_id)
-        return update(self._table, s.TEAM, key, changes, expected_version=expected_version)
+        return update(
+            self._table, s.TEAM, key, changes, expected_version=expected_version
+        )
 
-    def delete_team(self, *, workspace_id: str, team_id: str, expected_version: int | None = None) -> None:
+    def delete_team(
+        self, *, workspace_id: str, team_id: str, expected_version: int | None = None
+    ) -> None:
         """Delete a Team; NotFoundError if it does not exist."""
         key = s.team_key(workspace_id=workspace_id, team_id=team_id)
         delete(self._table, s.TEAM, key, expected_version=expected_version)
@@ -154,7 +158,7 @@ class TrackerRepository(Repository):
         *,
         workspace_id: str,
         user_id: str,
-        role: Literal['owner', 'admin', 'member'] | Unset = UNSET,
+        role: Literal["owner", "admin", "member"] | Unset = UNSET,
         joined_at: AwareDatetime | Unset = UNSET,
     ) -> Membership:
         """Change the given attributes of a Membership, rewriting exactly the index
@@ -162,8 +166,8 @@ class TrackerRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('role', role),
-                ('joined_at', joined_at),
+                ("role", role),
+                ("joined_at", joined_at),
             )
             if not isinstance(value, Unset)
         }
@@ -189,7 +193,7 @@ class TrackerRepository(Repository):
         workspace_id: str,
         ticket_no: int,
         title: str | Unset = UNSET,
-        status: Literal['open', 'in_progress', 'closed'] | Unset = UNSET,
+        status: Literal["open", "in_progress", "closed"] | Unset = UNSET,
         assignee_id: str | Unset | None = UNSET,
         priority: int | Unset = UNSET,
         updated_at: AwareDatetime | Unset = UNSET,
@@ -202,20 +206,24 @@ class TrackerRepository(Repository):
         changes = {
             name: value
             for name, value in (
-                ('title', title),
-                ('status', status),
-                ('assignee_id', assignee_id),
-                ('priority', priority),
-                ('updated_at', updated_at),
-                ('labels', labels),
-                ('expires_at', expires_at),
+                ("title", title),
+                ("status", status),
+                ("assignee_id", assignee_id),
+                ("priority", priority),
+                ("updated_at", updated_at),
+                ("labels", labels),
+                ("expires_at", expires_at),
             )
             if not isinstance(value, Unset)
         }
         key = s.ticket_key(workspace_id=workspace_id, ticket_no=ticket_no)
-        return update(self._table, s.TICKET, key, changes, expected_version=expected_version)
+        return update(
+            self._table, s.TICKET, key, changes, expected_version=expected_version
+        )
 
-    def delete_ticket(self, *, workspace_id: str, ticket_no: int, expected_version: int | None = None) -> None:
+    def delete_ticket(
+        self, *, workspace_id: str, ticket_no: int, expected_version: int | None = None
+    ) -> None:
         """Delete the aggregate (root and members); NotFoundError if it does not exist."""
         key = s.ticket_key(workspace_id=workspace_id, ticket_no=ticket_no)
         delete(self._table, s.TICKET, key, expected_version=expected_version)
@@ -227,9 +235,7 @@ class TrackerRepository(Repository):
         key = s.workspace_key(workspace_id=workspace_id)
         return self._table.get(s.WORKSPACE, key, consistent=consistent)
 
-    def get_user(
-        self, *, user_id: str, consistent: bool = False
-    ) -> User | None:
+    def get_user(self, *, user_id: str, consistent: bool = False) -> User | None:
         """`get_user` (spec line 68): GetItem on the table, PK = :pk AND SK = :sk."""
         key = s.user_key(user_id=user_id)
         return self._table.get(s.USER, key, consistent=consistent)
@@ -244,7 +250,10 @@ class TrackerRepository(Repository):
     def user_by_email(self, *, email: str) -> User | None:
         """`user_by_email` (spec line 70): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         return self._table.query_one(
-            s.USER, index='GSI1', partition=keys.join('User', keys.encode_str(email, attribute='email')), sort=sort_condition('User')
+            s.USER,
+            index="GSI1",
+            partition=keys.join("User", keys.encode_str(email, attribute="email")),
+            sort=sort_condition("User"),
         )
 
     def members_of_workspace(
@@ -257,12 +266,16 @@ class TrackerRepository(Repository):
     ) -> Page[Membership]:
         """`members_of_workspace` (spec line 71): Query on the table, PK = :pk AND begins_with(SK, :sk)."""
         equality: list[str] = []
-        sort = sort_condition('Membership', equality)
-        partitions = [keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id'))]
+        sort = sort_condition("Membership", equality)
+        partitions = [
+            keys.join(
+                "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
+            )
+        ]
         return self._table.query_page(
             s.MEMBERSHIP,
-            pattern='members_of_workspace',
-            arguments={'workspace_id': workspace_id},
+            pattern="members_of_workspace",
+            arguments={"workspace_id": workspace_id},
             index=None,
             partitions=partitions,
             sort=sort,
@@ -284,17 +297,27 @@ class TrackerRepository(Repository):
         """`workspaces_of_user` (spec line 72): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Membership',
+            "Membership",
             equality,
-            low=None if joined_at_from is None else keys.encode_datetime(joined_at_from, attribute='joined_at'),
-            high=None if joined_at_to is None else keys.encode_datetime(joined_at_to, attribute='joined_at'),
+            low=None
+            if joined_at_from is None
+            else keys.encode_datetime(joined_at_from, attribute="joined_at"),
+            high=None
+            if joined_at_to is None
+            else keys.encode_datetime(joined_at_to, attribute="joined_at"),
         )
-        partitions = [keys.join('Membership', keys.encode_str(user_id, attribute='user_id'))]
+        partitions = [
+            keys.join("Membership", keys.encode_str(user_id, attribute="user_id"))
+        ]
         return self._table.query_page(
             s.MEMBERSHIP,
-            pattern='workspaces_of_user',
-            arguments={'user_id': user_id, 'joined_at_from': joined_at_from, 'joined_at_to': joined_at_to},
-            index='GSI1',
+            pattern="workspaces_of_user",
+            arguments={
+                "user_id": user_id,
+                "joined_at_from": joined_at_from,
+                "joined_at_to": joined_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -305,13 +328,20 @@ class TrackerRepository(Repository):
 
     def get_ticket(self, *, workspace_id: str, ticket_no: int) -> Ticket | None:
         """`get_ticket` (spec line 73): Query on the table, PK = :pk. Strongly consistent; returns the root with its members."""
-        return self._table.get_aggregate(s.TICKET, keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_int(ticket_no, attribute='ticket_no')))
+        return self._table.get_aggregate(
+            s.TICKET,
+            keys.join(
+                "Ticket",
+                keys.encode_str(workspace_id, attribute="workspace_id"),
+                keys.encode_int(ticket_no, attribute="ticket_no"),
+            ),
+        )
 
     def tickets_by_status(
         self,
         *,
         workspace_id: str,
-        status: Literal['open', 'in_progress', 'closed'],
+        status: Literal["open", "in_progress", "closed"],
         updated_at_from: AwareDatetime | None = None,
         updated_at_to: AwareDatetime | None = None,
         limit: int = 100,
@@ -320,17 +350,32 @@ class TrackerRepository(Repository):
         """`tickets_by_status` (spec line 74): Query on GSI1, GSI1PK = :pk AND begins_with(GSI1SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Ticket',
+            "Ticket",
             equality,
-            low=None if updated_at_from is None else keys.encode_datetime(updated_at_from, attribute='updated_at'),
-            high=None if updated_at_to is None else keys.encode_datetime(updated_at_to, attribute='updated_at'),
+            low=None
+            if updated_at_from is None
+            else keys.encode_datetime(updated_at_from, attribute="updated_at"),
+            high=None
+            if updated_at_to is None
+            else keys.encode_datetime(updated_at_to, attribute="updated_at"),
         )
-        partitions = [keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_str(status, attribute='status'))]
+        partitions = [
+            keys.join(
+                "Ticket",
+                keys.encode_str(workspace_id, attribute="workspace_id"),
+                keys.encode_str(status, attribute="status"),
+            )
+        ]
         return self._table.query_page(
             s.TICKET,
-            pattern='tickets_by_status',
-            arguments={'workspace_id': workspace_id, 'status': status, 'updated_at_from': updated_at_from, 'updated_at_to': updated_at_to},
-            index='GSI1',
+            pattern="tickets_by_status",
+            arguments={
+                "workspace_id": workspace_id,
+                "status": status,
+                "updated_at_from": updated_at_from,
+                "updated_at_to": updated_at_to,
+            },
+            index="GSI1",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -343,7 +388,7 @@ class TrackerRepository(Repository):
         self,
         *,
         assignee_id: str,
-        status: Literal['open', 'in_progress', 'closed'] | None = None,
+        status: Literal["open", "in_progress", "closed"] | None = None,
         priority_from: int | None = None,
         priority_to: int | None = None,
         limit: int = 100,
@@ -352,23 +397,32 @@ class TrackerRepository(Repository):
         """`tickets_for_assignee` (spec line 75): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
         if status is not None:
-            equality.append(keys.encode_str(status, attribute='status'))
+            equality.append(keys.encode_str(status, attribute="status"))
         elif priority_from is not None or priority_to is not None:
             raise ValueError("give status to narrow by the sort parts after it")
-        if len(equality) < 1 and (priority_from is not None or priority_to is not None):
-            raise ValueError("a priority range needs every sort part before it")
         sort = sort_condition(
-            'Ticket',
+            "Ticket",
             equality,
-            low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
-            high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
+            low=None
+            if priority_from is None
+            else keys.encode_int(priority_from, attribute="priority"),
+            high=None
+            if priority_to is None
+            else keys.encode_int(priority_to, attribute="priority"),
         )
-        partitions = [keys.join('Ticket', keys.encode_str(assignee_id, attribute='assignee_id'))]
+        partitions = [
+            keys.join("Ticket", keys.encode_str(assignee_id, attribute="assignee_id"))
+        ]
         return self._table.query_page(
             s.TICKET,
-            pattern='tickets_for_assignee',
-            arguments={'assignee_id': assignee_id, 'status': status, 'priority_from': priority_from, 'priority_to': priority_to},
-            index='GSI2',
+            pattern="tickets_for_assignee",
+            arguments={
+                "assignee_id": assignee_id,
+                "status": status,
+                "priority_from": priority_from,
+                "priority_to": priority_to,
+            },
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=True,
@@ -389,17 +443,27 @@ class TrackerRepository(Repository):
         """`open_tickets` (spec line 76): Query on GSI3, GSI3PK = :pk AND begins_with(GSI3SK, :sk)."""
         equality: list[str] = []
         sort = sort_condition(
-            'Ticket',
+            "Ticket",
             equality,
-            low=None if priority_from is None else keys.encode_int(priority_from, attribute='priority'),
-            high=None if priority_to is None else keys.encode_int(priority_to, attribute='priority'),
+            low=None
+            if priority_from is None
+            else keys.encode_int(priority_from, attribute="priority"),
+            high=None
+            if priority_to is None
+            else keys.encode_int(priority_to, attribute="priority"),
         )
-        partitions = [keys.join('Ticket', keys.encode_str(workspace_id, attribute='workspace_id'))]
+        partitions = [
+            keys.join("Ticket", keys.encode_str(workspace_id, attribute="workspace_id"))
+        ]
         return self._table.query_page(
             s.TICKET,
-            pattern='open_tickets',
-            arguments={'workspace_id': workspace_id, 'priority_from': priority_from, 'priority_to': priority_to},
-            index='GSI3',
+            pattern="open_tickets",
+            arguments={
+                "workspace_id": workspace_id,
+                "priority_from": priority_from,
+                "priority_to": priority_to,
+            },
+            index="GSI3",
             partitions=partitions,
             sort=sort,
             forward=False,
@@ -422,11 +486,16 @@ class TrackerRepository(Repository):
         """
         fields = self._table.query_view(
             index=None,
-            partition=keys.join('Workspace', keys.encode_str(workspace_id, attribute='workspace_id')),
-            parts=(ViewPartSpec(field='workspace', schema=s.WORKSPACE, many=False), ViewPartSpec(field='members', schema=s.MEMBERSHIP, many=True),),
+            partition=keys.join(
+                "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
+            ),
+            parts=(
+                ViewPartSpec(field="workspace", schema=s.WORKSPACE, many=False),
+                ViewPartSpec(field="members", schema=s.MEMBERSHIP, many=True),
+            ),
             forward=True,
-            pattern='workspace_overview',
-            arguments={'workspace_id': workspace_id},
+            pattern="workspace_overview",
+            arguments={"workspace_id": workspace_id},
             limit=limit,
             cursor=cursor,
         )
@@ -442,13 +511,19 @@ class TrackerRepository(Repository):
     ) -> Page[Membership]:
         """`membership_copies_of_team` (spec line 42): Query on GSI2, GSI2PK = :pk AND begins_with(GSI2SK, :sk)."""
         equality: list[str] = []
-        sort = sort_condition('Membership', equality)
-        partitions = [keys.join('Membership', keys.encode_str(workspace_id, attribute='workspace_id'), keys.encode_str(team_id, attribute='team_id'))]
+        sort = sort_condition("Membership", equality)
+        partitions = [
+            keys.join(
+                "Membership",
+                keys.encode_str(workspace_id, attribute="workspace_id"),
+                keys.encode_str(team_id, attribute="team_id"),
+            )
+        ]
         return self._table.query_page(
             s.MEMBERSHIP,
-            pattern='membership_copies_of_team',
-            arguments={'workspace_id': workspace_id, 'team_id': team_id},
-            index='GSI2',
+            pattern="membership_copies_of_team",
+            arguments={"workspace_id": workspace_id, "team_id": team_id},
+            index="GSI2",
             partitions=partitions,
             sort=sort,
             forward=True,

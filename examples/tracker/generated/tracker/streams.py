@@ -39,7 +39,7 @@ __all__ = [
     "parse_changes",
 ]
 
-STREAM_VIEW_TYPE = 'NEW_AND_OLD_IMAGES'
+STREAM_VIEW_TYPE = "NEW_AND_OLD_IMAGES"
 """The view type the spec gives the stream (each record also names its own)."""
 
 
@@ -81,17 +81,49 @@ AnyChange: TypeAlias = (
 
 PARSER: rs.StreamParser[AnyChange] = rs.StreamParser(
     entities=(
-        rs.StreamEntity(change=WorkspaceChange, schema=s.WORKSPACE, key=rs.KeyShape(('Workspace', ('workspace_id', 'str')), ('#Workspace',))),
-        rs.StreamEntity(change=UserChange, schema=s.USER, key=rs.KeyShape(('User', ('user_id', 'str')), ('#User',))),
-        rs.StreamEntity(change=TeamChange, schema=s.TEAM, key=rs.KeyShape(('Team', ('workspace_id', 'str'), ('team_id', 'str')), ('#Team',))),
-        rs.StreamEntity(change=MembershipChange, schema=s.MEMBERSHIP, key=rs.KeyShape(('Workspace', ('workspace_id', 'str')), ('Membership', ('user_id', 'str')))),
-        rs.StreamEntity(change=TicketChange, schema=s.TICKET, key=rs.KeyShape(('Ticket', ('workspace_id', 'str'), ('ticket_no', 'int')), ('#Ticket',))),
-        rs.StreamEntity(change=ChecklistItemChange, schema=s.CHECKLIST_ITEM, key=rs.KeyShape(('Ticket', ('workspace_id', 'str'), ('ticket_no', 'int')), ('ChecklistItem', ('position', 'int')))),
+        rs.StreamEntity(
+            change=WorkspaceChange,
+            schema=s.WORKSPACE,
+            key=rs.KeyShape(("Workspace", ("workspace_id", "str")), ("#Workspace",)),
+        ),
+        rs.StreamEntity(
+            change=UserChange,
+            schema=s.USER,
+            key=rs.KeyShape(("User", ("user_id", "str")), ("#User",)),
+        ),
+        rs.StreamEntity(
+            change=TeamChange,
+            schema=s.TEAM,
+            key=rs.KeyShape(
+                ("Team", ("workspace_id", "str"), ("team_id", "str")), ("#Team",)
+            ),
+        ),
+        rs.StreamEntity(
+            change=MembershipChange,
+            schema=s.MEMBERSHIP,
+            key=rs.KeyShape(
+                ("Workspace", ("workspace_id", "str")),
+                ("Membership", ("user_id", "str")),
+            ),
+        ),
+        rs.StreamEntity(
+            change=TicketChange,
+            schema=s.TICKET,
+            key=rs.KeyShape(
+                ("Ticket", ("workspace_id", "str"), ("ticket_no", "int")), ("#Ticket",)
+            ),
+        ),
+        rs.StreamEntity(
+            change=ChecklistItemChange,
+            schema=s.CHECKLIST_ITEM,
+            key=rs.KeyShape(
+                ("Ticket", ("workspace_id", "str"), ("ticket_no", "int")),
+                ("ChecklistItem", ("position", "int")),
+            ),
+        ),
     ),
-    guards=(
-        rs.KeyShape(('User.email', ('email', 'str')), ('User.email',)),
-    ),
-    key_names=('PK', 'SK'),
+    guards=(rs.KeyShape(("User.email", ("email", "str")), ("User.email",)),),
+    key_names=("PK", "SK"),
 )
 
 

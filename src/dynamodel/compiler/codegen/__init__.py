@@ -8,6 +8,7 @@ from __future__ import annotations
 import keyword
 
 from dynamodel.compiler.codegen.copies import generate_copies
+from dynamodel.compiler.codegen.layout import format_module
 from dynamodel.compiler.codegen.migrations import generate_migrations
 from dynamodel.compiler.codegen.models import generate_models, view_model_name
 from dynamodel.compiler.codegen.python import all_list, import_from
@@ -62,7 +63,9 @@ def generate_package(
         f"{package}/__init__.py": _init(design, package),
         f"{package}/models.py": generate_models(design, spec_name=spec_name),
         f"{package}/_schema.py": generate_schemas(design, spec_name=spec_name),
-        f"{package}/repository.py": generate_repository(design, spec_name=spec_name),
+        f"{package}/repository.py": generate_repository(
+            design, package=package, spec_name=spec_name
+        ),
         f"{package}/py.typed": "",
     }
     if design.spec.table.stream:
@@ -77,4 +80,7 @@ def generate_package(
             files[f"{package}/migrations.py"] = generate_migrations(
                 diff, previous, design, spec_name=spec_name, previous_name=previous_name
             )
-    return files
+    # Laid out as `ruff format` would: a formatted checked-in package stays current.
+    return {
+        path: format_module(text) if path.endswith(".py") else text for path, text in files.items()
+    }

@@ -48,7 +48,7 @@ def role_where(spec: Spec, part: ViewPart) -> str:
     entity = spec.entity(part.entity)
     assert entity is not None
     pairs = [f"({name!r}, {_role_constant(entity, name, value)})" for name, value in part.where]
-    return "(" + ", ".join(pairs) + ",)"
+    return "(" + ", ".join(pairs) + ("," if len(pairs) == 1 else "") + ")"
 
 
 def differences(entity: Entity, plan: PatternPlan) -> list[str]:

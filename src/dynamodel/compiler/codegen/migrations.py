@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from dynamodel.compiler.codegen.copy_backfill import copy_backfill
 from dynamodel.compiler.codegen.counted_backfill import counter_backfill
+from dynamodel.compiler.codegen.layout import format_module
 from dynamodel.compiler.codegen.migration_parts import (
     OPTIONS,
     PASS_ON,
@@ -108,7 +109,7 @@ def migrate_all(repository: {repository}, *, page_size: int = 100) -> list[Migra
         reports.append(migrate(repository, page_size=page_size))
     return reports
 '''
-    return text
+    return format_module(text)
 
 
 def _stale(previous: Design, design: Design) -> str:

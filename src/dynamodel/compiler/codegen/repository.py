@@ -21,10 +21,10 @@ from dynamodel.compiler.names import (
     constant_case,
     repository_class_name,
     snake_case,
+    table_name_variable,
     write_method,
 )
-from dynamodel.compiler.spec.copies import reference_names
-from dynamodel.compiler.spec.model import PRESENT, Entity
+from dynamodel.compiler.spec.model import PRESENT, Attribute, Entity
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
 
@@ -56,8 +56,9 @@ _ = (date, datetime, Decimal, Any, Literal, SortCondition, AwareDatetime)
 
 
 class RepositoryWriter:
-    def __init__(self, design: Design) -> None:
+    def __init__(self, design: Design, *, package: str) -> None:
         self.design = design
+        self.package = package
         self.spec = design.spec
         self.lines: list[str] = []
 
@@ -66,16 +67,19 @@ class RepositoryWriter:
 
     def class_header(self) -> None:
         name = repository_class_name(self.design.table_name)
+        variable = table_name_variable(self.package)
         self.add(
             f"class {name}(Repository):",
             f'    """Typed access to the {self.design.table_name} table.',
             "",
-            '    `client` defaults to `boto3.client("dynamodb")`; `table_name` to',
-            f'    "{self.design.table_name}". See `dynamodel.runtime.repository.Repository`',
-            "    for the constructor's options, `create_table`, `batch_get` and `batch_write`.",
+            '    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the',
+            f'    {variable} environment variable, then to "{self.design.table_name}".',
+            "    See `dynamodel.runtime.repository.Repository` for the constructor's options,",
+            "    `create_table`, `batch_get` and `batch_write`.",
             '    """',
             "",
             f"    TABLE_NAME = {self.design.table_name!r}",
+            f"    TABLE_NAME_VARIABLE = {variable!r}",
             "    SCHEMAS = s.SCHEMAS",
             "    INDEX_KEYS = s.INDEX_KEYS",
             "    TABLE_DEFINITION = s.TABLE_DEFINITION",
@@ -110,22 +114,30 @@ class RepositoryWriter:
             + '"""',
             f"        return save(self._table, {schema}, {fn})",
         )
-        # Not the key, a derived value, a counter its children's writes keep, a copy the
-        # source's changes keep, or a reference to a source (a save changes it, refilling).
-        kept = {name for _, name in self.spec.counters_of(entity.name)}
-        kept.update(reference_names(self.spec, entity))
-        changeable = [
-            a
-            for a in entity.attributes
-            if a.name not in entity.key_names
-            and a.derived is None
-            and a.copy_of is None
-            and a.name not in kept
-        ]
+        changeable = self.spec.updatable(entity)
+        if changeable:  # an entity of ids, copies and counters alone has nothing to update
+            self.update(entity, ids, changeable)
+        self.add(
+            "",
+            f"    def {write_method('delete', entity.name)}(self, *, {id_params}"
+            + (", expected_version: int | None = None" if design.versioned else "")
+            + ") -> None:",
+            f'        """Delete {what}{guards}; NotFoundError if it does not exist."""',
+            f"        key = s.{fn}_key({id_args})",
+            f"        delete(self._table, {schema}, key"
+            + (", expected_version=expected_version)" if design.versioned else ")"),
+        )
+
+    def update(
+        self, entity: Entity, ids: list[tuple[str, str]], changeable: tuple[Attribute, ...]
+    ) -> None:
+        design = self.design.entity(entity.name)
+        fn = snake_case(entity.name)
         params = [
             f"{a.name}: {union_with(attribute_annotation(a), 'Unset')} = UNSET" for a in changeable
         ]
         version = ["expected_version: int | None = None"] if design.versioned else []
+        id_args = ", ".join(f"{n}={n}" for n, _ in ids)
         self.add(
             "",
             f"    def {write_method('update', entity.name)}(",
@@ -144,15 +156,7 @@ class RepositoryWriter:
             "            if not isinstance(value, Unset)",
             "        }",
             f"        key = s.{fn}_key({id_args})",
-            f"        return update(self._table, {schema}, key, changes"
-            + (", expected_version=expected_version)" if design.versioned else ")"),
-            "",
-            f"    def {write_method('delete', entity.name)}(self, *, {id_params}"
-            + (", expected_version: int | None = None" if design.versioned else "")
-            + ") -> None:",
-            f'        """Delete {what}{guards}; NotFoundError if it does not exist."""',
-            f"        key = s.{fn}_key({id_args})",
-            f"        delete(self._table, {schema}, key"
+            f"        return update(self._table, s.{constant_case(entity.name)}, key, changes"
             + (", expected_version=expected_version)" if design.versioned else ")"),
         )
 
@@ -197,7 +201,7 @@ class RepositoryWriter:
         if plan.kind == "aggregate":
             self.add(
                 "",
-                f"    def {plan.name}(self, *, {', '.join(params)}) -> {entity.name} | None:",
+                f"    def {plan.name}({_keywords(params)}) -> {entity.name} | None:",
                 doc + ' Strongly consistent; returns the root with its members."""',
                 f"        return self._table.get_aggregate({schema}, {partition})",
             )
@@ -219,7 +223,7 @@ class RepositoryWriter:
             strong = [f"consistent: bool = {plan.consistent!r}"] if plan.consistent_allowed else []
             self.add(
                 "",
-                f"    def {plan.name}(self, *, {', '.join(params + strong)}) -> {entity.name} | None:",
+                f"    def {plan.name}({_keywords(params + strong)}) -> {entity.name} | None:",
                 doc + '"""',
                 "        return self._table.query_one(",
                 f"            {schema}, index={plan.index!r}, partition={partition}, sort={sort}"
@@ -264,13 +268,6 @@ class RepositoryWriter:
                         f'            raise ValueError("give {name} to narrow by the sort parts after it")',
                     )
             if rng:
-                given = " or ".join(f"{b} is not None" for b in bounds)
-                what = "range or prefix" if prefix else "range"
-                if eq:  # the fixed parts are always given
-                    self.add(
-                        f"        if len(equality) < {len(fixed) + len(eq)} and ({given}):",
-                        f'            raise ValueError("a {rng} {what} needs every sort part before it")',
-                    )
                 self.add(
                     "        sort = sort_condition(",
                     f"            {tag!r},",
@@ -336,7 +333,7 @@ class RepositoryWriter:
         if not plan.pages_view:
             self.add(
                 "",
-                f"    def {plan.name}(self, *, {', '.join(params)}) -> {model}:",
+                f"    def {plan.name}({_keywords(params)}) -> {model}:",
                 doc + '."""',
                 "        fields = self._table.query_view(",
                 f"            index={plan.index!r},",
@@ -378,13 +375,18 @@ class RepositoryWriter:
         )
 
 
-def generate_repository(design: Design, *, spec_name: str) -> str:
+def _keywords(params: list[str]) -> str:
+    """A method's parameters: keyword-only, and no bare `*` when there are none."""
+    return ", ".join(["self", "*", *params]) if params else "self"
+
+
+def generate_repository(design: Design, *, package: str, spec_name: str) -> str:
     spec = design.spec
     views = [view_model_name(p) for p in design.patterns if p.kind == "view"]
     used = [e.name for e in spec.entities if design.entity(e.name).aggregate_root is None]
     used += [p.entity for p in design.patterns if p.entity is not None]
     models = import_from(".models", used + views)
-    writer = RepositoryWriter(design)
+    writer = RepositoryWriter(design, package=package)
     writer.class_header()
     for entity in spec.entities:
         writer.writes(entity)

@@ -16,8 +16,9 @@ DynamoDB's rules, as applied here (see docs/capacity.md):
 - Writes count the common case: no unique value moves, no index key changes (a changed GSI
   key costs that index two writes: a delete and a put), no member is dropped.
 
-On-demand prices are those of the standard table class in us-east-1 (see `PRICES`); a month
-is 730 hours, as AWS bills.
+Prices are those of the standard table class in a region (`prices.py`: us-east-1 unless
+`design --region` or `--prices` says otherwise); a month is 730 hours, as AWS bills. `priced`
+prices a design's estimates again at other prices: the units do not depend on them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 
 from dynamodel.compiler.design.ir import (
     DEFAULT_LIMIT,
@@ -44,29 +45,23 @@ from dynamodel.compiler.design.item_sizes import (
     guard_item_bytes,
     table_key_bytes,
 )
+from dynamodel.compiler.design.prices import PRICES, SECONDS_PER_MONTH, Prices
 from dynamodel.compiler.diagnostics import Diagnostic, warning
 from dynamodel.compiler.names import snake_case
+
+__all__ = [
+    "PRICES",
+    "SECONDS_PER_MONTH",
+    "Prices",
+    "estimate_capacity",
+    "monthly_cost",
+    "priced",
+    "provisioned_monthly_cost",
+]
 
 READ_UNIT_BYTES = 4096
 WRITE_UNIT_BYTES = 1024
 DEFAULT_PER_PARTITION = 10
-SECONDS_PER_MONTH = 730 * 3600
-
-
-@dataclass(frozen=True)
-class Prices:
-    """USD per million request units, on demand (standard table class, us-east-1, since the
-    price reduction of November 2024)."""
-
-    read_per_million: float = 0.125
-    write_per_million: float = 0.625
-    # provisioned capacity, USD per unit-hour
-    read_unit_hour: float = 0.00013
-    write_unit_hour: float = 0.00065
-    region: str = "us-east-1"
-
-
-PRICES = Prices()
 
 
 def read_units(size: int, *, consistent: bool) -> float:
@@ -78,10 +73,13 @@ def write_units(size: int) -> int:
     return max(1, math.ceil(size / WRITE_UNIT_BYTES))
 
 
-def monthly_cost(rate: float | None, *, reads: float = 0.0, writes: float = 0.0) -> float | None:
+def monthly_cost(
+    rate: float | None, *, reads: float = 0.0, writes: float = 0.0, prices: Prices = PRICES
+) -> float | None:
+    """USD per month on demand of `rate` calls a second, each of these units."""
     if rate is None:
         return None
-    per_call = reads * PRICES.read_per_million + writes * PRICES.write_per_million
+    per_call = reads * prices.read_per_million + writes * prices.write_per_million
     return rate * SECONDS_PER_MONTH * per_call / 1_000_000
 
 
@@ -92,24 +90,25 @@ def provisioned_monthly_cost(design: Design) -> float | None:
     if table.billing != "provisioned" or table.read_capacity is None:
         return None
     assert table.write_capacity is not None
-    per_hour = table.read_capacity * PRICES.read_unit_hour
-    per_hour += table.write_capacity * PRICES.write_unit_hour
+    prices = design.capacity.prices
+    per_hour = table.read_capacity * prices.read_unit_hour
+    per_hour += table.write_capacity * prices.write_unit_hour
     return per_hour * (1 + len(design.indexes)) * SECONDS_PER_MONTH / 3600
 
 
 def estimate_capacity(
-    design: Design, *, item_bytes: Mapping[str, int] | None = None
+    design: Design, *, item_bytes: Mapping[str, int] | None = None, prices: Prices = PRICES
 ) -> tuple[CapacityEstimate, tuple[Diagnostic, ...]]:
     """The estimates, and warnings where the rates exceed a provisioned table's capacity.
     `item_bytes` overrides the item size of entities (the tests use measured sizes)."""
     sizes = tuple(_item_size(design, entity, item_bytes or {}) for entity in design.entities)
     by_entity = {size.entity: size for size in sizes}
-    reads = tuple(_read(design, plan, by_entity) for plan in design.patterns)
+    reads = tuple(_read(design, plan, by_entity, prices) for plan in design.patterns)
     writes = tuple(
         estimate
         for entity in design.entities
         if entity.aggregate_root is None
-        for estimate in _writes(design, entity, by_entity)
+        for estimate in _writes(design, entity, by_entity, prices)
     )
     costs = [e.monthly_cost for e in reads if e.monthly_cost is not None]
     costs += [e.monthly_cost for e in writes if e.monthly_cost is not None]
@@ -118,8 +117,18 @@ def estimate_capacity(
         reads=reads,
         writes=writes,
         monthly_cost=sum(costs) if costs else None,
+        prices=prices,
     )
     return estimate, _provisioned_warnings(design, estimate)
+
+
+def priced(design: Design, prices: Prices) -> Design:
+    """The design with its estimates priced at `prices` (its units, sizes and warnings stay:
+    they do not depend on prices)."""
+    if prices == design.capacity.prices:
+        return design
+    capacity, _ = estimate_capacity(design, prices=prices)
+    return replace(design, capacity=capacity)
 
 
 def _item_size(design: Design, entity: EntityDesign, given: Mapping[str, int]) -> ItemSize:
@@ -147,7 +156,9 @@ def _aggregate_counts(
     return counts
 
 
-def _read(design: Design, plan: PatternPlan, sizes: dict[str, ItemSize]) -> ReadEstimate:
+def _read(
+    design: Design, plan: PatternPlan, sizes: dict[str, ItemSize], prices: Prices
+) -> ReadEstimate:
     index = plan.index or TABLE
     pattern = design.spec.pattern(plan.name)
     assert pattern is not None
@@ -188,12 +199,12 @@ def _read(design: Design, plan: PatternPlan, sizes: dict[str, ItemSize]) -> Read
         consistent=consistent,
         read_units=units,
         rate=pattern.rate,
-        monthly_cost=monthly_cost(pattern.rate, reads=units),
+        monthly_cost=monthly_cost(pattern.rate, reads=units, prices=prices),
     )
 
 
 def _writes(
-    design: Design, entity: EntityDesign, sizes: dict[str, ItemSize]
+    design: Design, entity: EntityDesign, sizes: dict[str, ItemSize], prices: Prices
 ) -> list[WriteEstimate]:
     spec_entity = design.spec.entity(entity.name)
     assert spec_entity is not None
@@ -227,6 +238,8 @@ def _writes(
             True,
         ),
     }
+    if not design.spec.updatable(spec_entity):
+        del plans["update"]  # nothing to update: the repository has no update_* for it
     estimates = []
     for kind, (actions, reads, with_guards) in plans.items():
         # A delete is always a transaction: the runtime sends a single-item one with a
@@ -260,7 +273,7 @@ def _writes(
                 table_units=float(table_units),
                 index_units=tuple(sorted(index_units.items())),
                 rate=rate,
-                monthly_cost=monthly_cost(rate, reads=reads, writes=total_writes),
+                monthly_cost=monthly_cost(rate, reads=reads, writes=total_writes, prices=prices),
             )
         )
     return estimates

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dynamodel.compiler.cached import cached
+from dynamodel.compiler.design.prices import PRICES, Prices
 from dynamodel.compiler.diagnostics import Diagnostic
 from dynamodel.compiler.spec.model import Spec, first_by
 from dynamodel.runtime.keys import DELIMITER
@@ -255,6 +256,7 @@ class CapacityEstimate:
     reads: tuple[ReadEstimate, ...] = ()
     writes: tuple[WriteEstimate, ...] = ()
     monthly_cost: float | None = None  # the sum over calls with a rate; None without any
+    prices: Prices = PRICES  # what the costs are priced at
     _sizes_by_entity: dict[str, ItemSize] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )

@@ -53,6 +53,7 @@ from dynamodel.compiler.design.plans import (
 from dynamodel.compiler.design.search import fewest_gsis
 from dynamodel.compiler.diagnostics import Diagnostic, error
 from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
+from dynamodel.compiler.spec.stored_types import clash_warnings
 
 
 def _no_kinds() -> Mapping[str, PlanKind]:
@@ -359,10 +360,12 @@ def pattern_plans(state: DesignState) -> DesignState:
 
 
 def design_warnings(state: DesignState) -> DesignState:
-    """Hot partitions, and optional attributes that leave items out of a sorted pattern."""
+    """Hot partitions, optional attributes that leave items out of a sorted pattern, and
+    attribute names stored as two types (a NoSQL Workbench model holds one)."""
     spec = state.spec
     found = [w for p in spec.patterns for w in hot_partition_warnings(spec, p)]
     found += [w for p in spec.patterns for w in optional_sort_warnings(spec, p)]
+    found += clash_warnings(spec)
     return replace(state, warnings=state.warnings + tuple(found))
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import yaml
 
 from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.emit.table_link import IMPORTED, STAGE, TableLink
 from dynamodel.compiler.spec.fields import STREAM_VIEWS
 
 GENERATED = (
@@ -21,7 +22,6 @@ GENERATED = (
     "Regenerate with: dynamodel cloudformation SPEC"
 )
 TABLE_RESOURCE = "Table"
-STAGE = "Stage"
 # DynamoDB table names are at most 255 characters; the stage gets what the name leaves.
 MAX_TABLE_NAME = 255
 
@@ -58,6 +58,20 @@ def _attribute_definitions(design: Design) -> list[dict[str, str]]:
     return [{"AttributeName": name, "AttributeType": "S"} for name in unique]
 
 
+# SSEEnabled without a KMSMasterKeyId selects the AWS managed KMS key (aws/dynamodb) instead
+# of the AWS owned default: key use shows in CloudTrail, at the price of KMS requests (the
+# cost estimates say so, from `encryption_key`).
+SSE_SPECIFICATION: dict[str, Any] = {"SSEEnabled": True}
+
+
+def encryption_key() -> str:
+    """The KMS key the template encrypts the table with: `aws_owned` (free), `aws_managed`
+    (aws/dynamodb: no key fee, KMS requests billed) or `customer_managed` (a key fee too)."""
+    if not SSE_SPECIFICATION.get("SSEEnabled"):
+        return "aws_owned"
+    return "customer_managed" if "KMSMasterKeyId" in SSE_SPECIFICATION else "aws_managed"
+
+
 def _global_secondary_indexes(design: Design) -> list[dict[str, Any]]:
     throughput = _throughput(design)
     indexes: list[dict[str, Any]] = []
@@ -75,10 +89,17 @@ def _global_secondary_indexes(design: Design) -> list[dict[str, Any]]:
     return indexes
 
 
-def _table_properties(design: Design) -> dict[str, Any]:
+def staged_name(design: Design) -> dict[str, Any]:
+    """The table's name in the stack: `<Name>-<Stage>`."""
+    return {"Fn::Sub": f"{design.table_name}-${{{STAGE}}}"}
+
+
+def _table_properties(
+    design: Design, table_name: Any, tags: list[dict[str, Any]]
+) -> dict[str, Any]:
     table = design.spec.table
     properties: dict[str, Any] = {
-        "TableName": {"Fn::Sub": f"{design.table_name}-${{{STAGE}}}"},
+        "TableName": table_name,
         "AttributeDefinitions": _attribute_definitions(design),
         "KeySchema": _key_schema(design.partition_key, design.sort_key),
     }
@@ -101,15 +122,23 @@ def _table_properties(design: Design) -> dict[str, Any]:
     properties["PointInTimeRecoverySpecification"] = {
         "PointInTimeRecoveryEnabled": table.point_in_time_recovery
     }
-    # SSEEnabled selects the AWS-managed KMS key (aws/dynamodb) instead of the AWS-owned
-    # default: key use shows in CloudTrail, at the price of KMS requests.
-    properties["SSESpecification"] = {"SSEEnabled": True}
+    properties["SSESpecification"] = dict(SSE_SPECIFICATION)
     properties["DeletionProtectionEnabled"] = table.deletion_protection
-    properties["Tags"] = [
-        {"Key": "dynamodel:table", "Value": design.table_name},
-        {"Key": "dynamodel:stage", "Value": {"Ref": STAGE}},
-    ]
+    properties["Tags"] = tags
     return properties
+
+
+def table_resource(design: Design, *, table_name: Any, link: TableLink) -> dict[str, Any]:
+    """The `AWS::DynamoDB::Table` resource, named `table_name` (text or an intrinsic) and
+    tagged as `link` tags (with the stage in the table stack, without it in a snippet)."""
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        # The table holds the application's data: never delete it with the stack, nor on a
+        # replacing update (e.g. a key change); remove it deliberately.
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": _table_properties(design, table_name, link.tags(design.table_name)),
+    }
 
 
 def _output(description: str, value: Any, export: str) -> dict[str, Any]:
@@ -169,14 +198,7 @@ def cloudformation_template(design: Design) -> dict[str, Any]:
             STAGE: stage_parameter(name, f"Deployment stage; the table is named {name}-<Stage>")
         },
         "Resources": {
-            TABLE_RESOURCE: {
-                "Type": "AWS::DynamoDB::Table",
-                # The table holds the application's data: never delete it with the stack,
-                # nor on a replacing update (e.g. a key change); remove it deliberately.
-                "DeletionPolicy": "Retain",
-                "UpdateReplacePolicy": "Retain",
-                "Properties": _table_properties(design),
-            }
+            TABLE_RESOURCE: table_resource(design, table_name=staged_name(design), link=IMPORTED)
         },
         "Outputs": _outputs(design),
     }
@@ -193,4 +215,4 @@ def emit_cloudformation(design: Design, *, fmt: Literal["yaml", "json"] = "yaml"
     return f"# {GENERATED}\n{body}"
 
 
-__all__ = ["cloudformation_template", "emit_cloudformation"]
+__all__ = ["cloudformation_template", "emit_cloudformation", "staged_name", "table_resource"]

@@ -28,9 +28,11 @@ from typing import Any, Literal
 import yaml
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit.cloudformation import STAGE, stage_parameter
-from dynamodel.compiler.emit.iam import POLICY_VERSION, TABLE_STACK, imported_arn, policy_document
+from dynamodel.compiler.emit.cloudformation import stage_parameter
+from dynamodel.compiler.emit.iam import POLICY_VERSION, policy_document
 from dynamodel.compiler.emit.iam_plan import copies_selection, plan_policy
+from dynamodel.compiler.emit.table_link import IMPORTED, STAGE, TABLE_STACK, TableLink
+from dynamodel.compiler.names import table_name_variable
 from dynamodel.compiler.spec.copies import copy_lookups
 from dynamodel.runtime.names import TYPE_ATTRIBUTE
 
@@ -56,10 +58,6 @@ class NoCopiesError(ValueError):
     """The spec declares no `copy_of`: there is no copies handler to deploy."""
 
 
-def _import(export: str) -> dict[str, Any]:
-    return {"Fn::ImportValue": {"Fn::Sub": f"${{{TABLE_STACK}}}-{export}"}}
-
-
 def needs_window(design: Design) -> bool:
     """Whether any holder lookup is served by a GSI (eventually consistent)."""
     return any(
@@ -77,9 +75,9 @@ def source_filter(design: Design) -> dict[str, Any]:
     }
 
 
-def _event(design: Design) -> dict[str, Any]:
+def _event(design: Design, link: TableLink) -> dict[str, Any]:
     properties: dict[str, Any] = {
-        "Stream": _import("StreamArn"),
+        "Stream": link.stream_arn(),
         # The oldest record still in the stream (24 hours): changes made before this stack
         # existed are propagated too; the handler applies each change once.
         "StartingPosition": "TRIM_HORIZON",
@@ -99,21 +97,21 @@ def _event(design: Design) -> dict[str, Any]:
     return {"Type": "DynamoDB", "Properties": properties}
 
 
-def role_policy(design: Design) -> dict[str, Any]:
+def role_policy(design: Design, *, link: TableLink = IMPORTED) -> dict[str, Any]:
     """The role's one policy: the handler's DynamoDB requests (as `dynamodel iam` plans them,
     for a role serving every tenant), the stream, the failure queue and the log group."""
     selection = copies_selection(design)
     if selection is None:
         raise NoCopiesError(f"table {design.table_name} has no copies")
     plan = plan_policy(design, selection, tenant_scope=False)
-    document = policy_document(plan, imported_arn)
+    document = policy_document(plan, link.arn)
     statements: list[dict[str, Any]] = document["Statement"]
     statements += [
         {
             "Sid": "ReadStream",
             "Effect": "Allow",
             "Action": [f"dynamodb:{a}" for a in STREAM_ACTIONS],
-            "Resource": _import("StreamArn"),
+            "Resource": link.stream_arn(),
         },
         {
             "Sid": "SendFailures",
@@ -131,13 +129,6 @@ def role_policy(design: Design) -> dict[str, Any]:
     return document
 
 
-def _tags(design: Design) -> list[dict[str, Any]]:
-    return [
-        {"Key": "dynamodel:table", "Value": design.table_name},
-        {"Key": "dynamodel:stage", "Value": {"Ref": STAGE}},
-    ]
-
-
 def _output(description: str, value: Any, name: str) -> dict[str, Any]:
     return {
         "Description": description,
@@ -146,7 +137,7 @@ def _output(description: str, value: Any, name: str) -> dict[str, Any]:
     }
 
 
-def _function(design: Design, package: str) -> dict[str, Any]:
+def _function(design: Design, package: str, link: TableLink) -> dict[str, Any]:
     name = design.table_name
     return {
         "Type": "AWS::Serverless::Function",
@@ -163,12 +154,54 @@ def _function(design: Design, package: str) -> dict[str, Any]:
             "CodeUri": ".",
             "Role": {"Fn::GetAtt": [ROLE, "Arn"]},
             "LoggingConfig": {"LogGroup": {"Ref": LOG_GROUP}, "LogFormat": "Text"},
-            # As the other functions get it; the handler itself takes the table from each
-            # record's eventSourceARN, and signs its page cursors with a key of its own.
-            "Environment": {"Variables": {"TABLE_NAME": _import("TableName")}},
-            "Tags": {"dynamodel:table": name, "dynamodel:stage": {"Ref": STAGE}},
-            "Events": {EVENT: _event(design)},
+            # The variable the generated repository reads its table name from, as the other
+            # functions get it; the handler itself takes the table from each record's
+            # eventSourceARN, and signs its page cursors with a key of its own.
+            "Environment": {"Variables": {table_name_variable(package): link.table_name()}},
+            "Tags": link.tag_map(name),
+            "Events": {EVENT: _event(design, link)},
         },
+    }
+
+
+def copies_resources(design: Design, *, package: str, link: TableLink = IMPORTED) -> dict[str, Any]:
+    """The handler's resources (queue, log group, role, function), on the table as `link`
+    reaches it: the table stack's exports, or a table resource of the same template."""
+    name = design.table_name
+    return {
+        QUEUE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "MessageRetentionPeriod": QUEUE_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+                "Tags": link.tags(name),
+            },
+        },
+        LOG_GROUP: {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"RetentionInDays": LOG_RETENTION_DAYS, "Tags": link.tags(name)},
+        },
+        ROLE: {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "Description": f"The copies handler of {name}: only what it sends",
+                "AssumeRolePolicyDocument": {
+                    "Version": POLICY_VERSION,
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+                "Policies": [
+                    {"PolicyName": "copies", "PolicyDocument": role_policy(design, link=link)}
+                ],
+                "Tags": link.tags(name),
+            },
+        },
+        FUNCTION: _function(design, package, link),
     }
 
 
@@ -197,39 +230,7 @@ def copies_template(design: Design, *, package: str) -> dict[str, Any]:
                 "whose StreamArn, TableArn and TableName exports this stack imports",
             },
         },
-        "Resources": {
-            QUEUE: {
-                "Type": "AWS::SQS::Queue",
-                "Properties": {
-                    "MessageRetentionPeriod": QUEUE_RETENTION_SECONDS,
-                    "SqsManagedSseEnabled": True,
-                    "Tags": _tags(design),
-                },
-            },
-            LOG_GROUP: {
-                "Type": "AWS::Logs::LogGroup",
-                "Properties": {"RetentionInDays": LOG_RETENTION_DAYS, "Tags": _tags(design)},
-            },
-            ROLE: {
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "Description": f"The copies handler of {name}: only what it sends",
-                    "AssumeRolePolicyDocument": {
-                        "Version": POLICY_VERSION,
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "lambda.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    },
-                    "Policies": [{"PolicyName": "copies", "PolicyDocument": role_policy(design)}],
-                    "Tags": _tags(design),
-                },
-            },
-            FUNCTION: _function(design, package),
-        },
+        "Resources": copies_resources(design, package=package),
         "Outputs": {
             "CopiesFunctionArn": _output(
                 "ARN of the copies handler", {"Fn::GetAtt": [FUNCTION, "Arn"]}, "CopiesFunctionArn"
@@ -266,4 +267,10 @@ def emit_copies_stack(
     )
 
 
-__all__ = ["NoCopiesError", "copies_template", "emit_copies_stack", "needs_window"]
+__all__ = [
+    "NoCopiesError",
+    "copies_resources",
+    "copies_template",
+    "emit_copies_stack",
+    "needs_window",
+]

@@ -20,7 +20,7 @@ from dynamodel.compiler.design.ir import TABLE, Design, EntityDesign, PatternPla
 from dynamodel.compiler.emit import capacity, describe
 from dynamodel.compiler.emit.html_grid import escape, grid_items, item_grid, shown_items
 from dynamodel.compiler.emit.html_style import entity_colours, stylesheet
-from dynamodel.compiler.names import pascal_case
+from dynamodel.compiler.names import pascal_case, plural
 from dynamodel.compiler.samples import SampleData, sample_data
 
 Cell = str | tuple[str, ...]  # one line, or several (shown one under the other)
@@ -138,9 +138,7 @@ def _capacity_section(design: Design) -> list[str]:
             + "</tr>"
         )
     out.append("</tbody></table></div>")
-    for line in (capacity.total_line(design.capacity), capacity.provisioned_line(design)):
-        if line is not None:
-            out.append(f"<p>{escape(line)}.</p>")
+    out.extend(f"<p>{escape(line)}.</p>" for line in capacity.closing_lines(design))
     out.append("</section>")
     return out
 
@@ -320,7 +318,7 @@ def html_top(design: Design, *, path: str, samples: SampleData) -> str:
         "</header>",
         '<section id="legend">',
         "<h2>Sample items</h2>",
-        f'<p class="muted">{len(samples.items)} synthetic items, exactly as the generated '
+        f'<p class="muted">{plural(len(samples.items), "synthetic item")}, exactly as the generated '
         "repository writes them: the grids below lay them out by partition key, then sort "
         "key, like NoSQL Workbench's aggregate view. Each entity has its colour:</p>",
         *_legend(samples, design, classes),

@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit.cloudformation import MAX_TABLE_NAME, STAGE, stage_parameter
+from dynamodel.compiler.emit.cloudformation import MAX_TABLE_NAME, stage_parameter
 from dynamodel.compiler.emit.iam_plan import (
     EVERYTHING,
     SELECTION,
@@ -29,10 +29,10 @@ from dynamodel.compiler.emit.iam_plan import (
     Selection,
     Statement,
 )
+from dynamodel.compiler.emit.table_link import IMPORTED, STAGE, TABLE_STACK, TableLink
 from dynamodel.compiler.names import pascal_case
 
 POLICY_VERSION = "2012-10-17"
-TABLE_STACK = "TableStack"
 LEADING_KEYS = "dynamodb:LeadingKeys"
 # IAM counts a managed policy's size without whitespace; this is its quota.
 MAX_POLICY_CHARACTERS = 6144
@@ -99,28 +99,32 @@ def emit_policy_json(plan: PolicyPlan, *, table_arn: str) -> str:
 
 def imported_arn(index: str | None) -> Any:
     """The table (None) or index ARN, from the table stack's TableArn export."""
-    table = {"Fn::ImportValue": {"Fn::Sub": f"${{{TABLE_STACK}}}-TableArn"}}
-    if index is None:
-        return table
-    return {"Fn::Join": ["", [table, f"/index/{index}"]]}
+    return IMPORTED.arn(index)
 
 
 def logical_name(selection: Selection) -> str:
     return f"{pascal_case(selection.name)}Policy"
 
 
-def _description(design: Design, selection: Selection) -> Any:
+def _description(design: Design, selection: Selection, link: TableLink) -> Any:
     parts = [selection.description.rstrip(".") + "." if selection.description else ""]
     if selection.patterns:
         parts.append("Patterns: " + ", ".join(selection.patterns) + ".")
     if selection.writes:
         parts.append("Writes: " + ", ".join(selection.writes) + ".")
-    head = f"{selection.name} on {design.table_name}-"
+    head = f"{selection.name} on "
     tail = " ".join(p for p in parts if p)
-    room = MAX_DESCRIPTION - len(head) - (MAX_TABLE_NAME - len(design.table_name)) - 2
+    # The deployed name is at most 255 characters; then ": ", and one spare.
+    room = MAX_DESCRIPTION - len(head) - MAX_TABLE_NAME - 3
     if len(tail) > room:
         tail = tail[: room - 3] + "..."
-    return {"Fn::Join": ["", [head, {"Ref": STAGE}, ": " + tail]]}
+    joined: list[Any] = []
+    for part in (head, *link.name_parts(design.table_name), ": " + tail):
+        if isinstance(part, str) and joined and isinstance(joined[-1], str):
+            joined[-1] += part
+        else:
+            joined.append(part)
+    return {"Fn::Join": ["", joined]}
 
 
 def regenerate_command(
@@ -140,19 +144,28 @@ def regenerate_command(
     return command + ("" if tenant_scope else " --no-tenant-scope")
 
 
+def policy_resources(
+    design: Design, plans: Sequence[PolicyPlan], *, link: TableLink = IMPORTED
+) -> dict[str, Any]:
+    """One `AWS::IAM::ManagedPolicy` per plan, on the table as `link` reaches it."""
+    return {
+        logical_name(plan.selection): {
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "Description": _description(design, plan.selection, link),
+                "PolicyDocument": policy_document(plan, link.arn),
+            },
+        }
+        for plan in plans
+    }
+
+
 def policy_template(design: Design, plans: Sequence[PolicyPlan]) -> dict[str, Any]:
     name = design.table_name
-    resources: dict[str, Any] = {}
+    resources = policy_resources(design, plans)
     outputs: dict[str, Any] = {}
     for plan in plans:
         logical = logical_name(plan.selection)
-        resources[logical] = {
-            "Type": "AWS::IAM::ManagedPolicy",
-            "Properties": {
-                "Description": _description(design, plan.selection),
-                "PolicyDocument": policy_document(plan, imported_arn),
-            },
-        }
         outputs[f"{logical}Arn"] = {
             "Description": f"ARN of the managed policy of {plan.selection.name}",
             "Value": {"Ref": logical},
@@ -179,10 +192,17 @@ def policy_template(design: Design, plans: Sequence[PolicyPlan]) -> dict[str, An
 
 
 def emit_policy_cloudformation(
-    design: Design, plans: Sequence[PolicyPlan], *, tenant_scope: bool = True
+    design: Design,
+    plans: Sequence[PolicyPlan],
+    *,
+    tenant_scope: bool = True,
+    fmt: Literal["yaml", "json"] = "yaml",
 ) -> str:
-    """The template as YAML, in long-form intrinsics like `dynamodel cloudformation`."""
+    """The template as YAML, in long-form intrinsics like `dynamodel cloudformation`, or as
+    the same document in JSON."""
     template = policy_template(design, plans)
+    if fmt == "json":
+        return json.dumps(template, indent=2) + "\n"
     command = regenerate_command(design, [p.selection for p in plans], tenant_scope=tenant_scope)
     body = yaml.safe_dump(template, sort_keys=False, default_flow_style=False, width=100)
     return (
@@ -199,5 +219,6 @@ __all__ = [
     "imported_arn",
     "policy_characters",
     "policy_document",
+    "policy_resources",
     "policy_template",
 ]

@@ -60,7 +60,9 @@ class Access:
 
 def method_names(spec: Spec) -> dict[str, tuple[str, str | None]]:
     """Every write method of the spec's repository -> (kind, entity or None)."""
-    return write_methods(e.name for e in spec.entities if spec.root_of(e.name) is None)
+    own = [e for e in spec.entities if spec.root_of(e.name) is None]
+    fixed = [e.name for e in own if not spec.updatable(e)]
+    return write_methods((e.name for e in own), without_update=fixed)
 
 
 def accesses(design: Design, method: str) -> tuple[Access, ...]:

@@ -1,7 +1,11 @@
 """The botocore transport tuning: how the runtime's requests reach DynamoDB and how its
 answers come back, cheaper than botocore's defaults and byte-for-byte the same.
 
-- `client`: `default_client()`, the boto3 client with the pieces below plugged in;
+- `client`: `default_client()`, the boto3 client of boto3's default session with the pieces
+  below plugged in, `shared_client()`, the one repositories share, and `tune_client(client)`,
+  the pieces plugged into a client of the user's;
+- `hooks`: which event handlers the pieces would bypass, so that a request takes botocore's
+  own path whenever someone else (X-Ray, Powertools, middleware) listens;
 - `wire`: request bodies serialized once, in one `json.dumps`, and sent as they are;
 - `signing`: SigV4 signatures equal to botocore's, at a quarter of the cost;
 - `fastjson`: the response parser, and the CRC32 and whole-body checks of every response;

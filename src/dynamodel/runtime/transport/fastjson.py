@@ -22,6 +22,7 @@ response (`retry.is_retryable`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from json import loads as parse_json
 from typing import Any
@@ -30,24 +31,33 @@ from zlib import crc32
 from botocore.parsers import ResponseParserFactory
 
 from dynamodel.runtime.errors import ResponseIntegrityError
-from dynamodel.runtime.transport.wire import OPERATIONS
+from dynamodel.runtime.transport.wire import OPERATIONS, runtime_call
 
 # The outputs of the item operations (those the runtime also serializes itself, see `wire`).
 FAST_OUTPUTS = frozenset(f"{name}Output" for name in OPERATIONS.values())
-_SLOW_MARKERS = (b'"B":', b'"BS":', b'"ConsumedCapacity"', b'"ItemCollectionMetrics"')
+# A binary attribute value (`"B":` or `"BS":`, base64 text that botocore decodes): one regex
+# pass over the body, half the cost of one search per marker on a 10 kB page. The capacity
+# figures botocore converts are top-level members: looked up in the parsed body instead.
+_BINARY = re.compile(rb'"BS?":')
+_SLOW_MEMBERS = ("ConsumedCapacity", "ItemCollectionMetrics")
 _EMPTY = b"{}"
 _CRC32_HEADER = "x-amz-crc32"
 
 
 class FastJSONParser:
-    """`parse(response, shape)` like botocore's parsers, with a plain JSON fast path."""
+    """`parse(response, shape)` like botocore's parsers, with a plain JSON fast path.
 
-    def __init__(self, fallback: Any) -> None:
+    With `runtime_only` (on a client `tune_client` tuned: its owner's own calls keep
+    botocore's parser and its errors), only the runtime's calls (`wire.runtime_call`) are
+    checked and parsed here; every other response goes to botocore's parser untouched."""
+
+    def __init__(self, fallback: Any, *, runtime_only: bool = False) -> None:
         self._fallback = fallback
+        self._runtime_only = runtime_only
 
     def parse(self, response: dict[str, Any], shape: Any) -> Any:
         body = response.get("body")
-        if not isinstance(body, bytes):
+        if not isinstance(body, bytes) or (self._runtime_only and not runtime_call()):
             return self._fallback.parse(response, shape)
         ok = response.get("status_code") == 200
         check_crc32(response, body, shape)
@@ -56,13 +66,16 @@ class FastJSONParser:
             and shape is not None
             and shape.name in FAST_OUTPUTS
             and body
-            and not any(marker in body for marker in _SLOW_MARKERS)
+            and _BINARY.search(body) is None
         ):
-            # botocore's own parse of an empty body builds the ResponseMetadata exactly as
-            # it would for the real one; the items come from the plain JSON parse.
-            parsed = self._fallback.parse({**response, "body": _EMPTY}, shape)
-            parsed.update(_whole_json(body, shape, parse_json))
-            return parsed
+            whole = _whole_json(body, shape, parse_json)
+            if isinstance(whole, dict) and not any(name in whole for name in _SLOW_MEMBERS):
+                # botocore's own parse of an empty body builds the ResponseMetadata exactly
+                # as it would for the real one; the items come from the plain JSON parse.
+                parsed = self._fallback.parse({**response, "body": _EMPTY}, shape)
+                parsed.update(whole)
+                return parsed
+            return self._fallback.parse(response, shape)  # whole JSON, checked above
         if ok and (body or (shape is not None and shape.name in FAST_OUTPUTS)):
             # botocore's parser would read a cut body as an empty answer; DynamoDB answers
             # an item operation with at least `{}`, so an empty body is a cut one too.
@@ -112,12 +125,37 @@ def _whole_json(body: bytes, shape: Any, parse: Callable[[bytes], Any]) -> Any:
         ) from error
 
 
-class FastParserFactory(ResponseParserFactory):  # type: ignore[misc]
-    """botocore's factory, handing out the fast parser for the `json` protocol."""
+class FastParserFactory:
+    """A client's parser factory, handing out the fast parser for the `json` protocol (and
+    botocore's own for the others: `base`, the factory the client had)."""
+
+    def __init__(self, base: Any = None, *, runtime_only: bool = False) -> None:
+        self._base = base if base is not None else ResponseParserFactory()
+        self._runtime_only = runtime_only
+
+    def set_parser_defaults(self, **kwargs: Any) -> None:
+        self._base.set_parser_defaults(**kwargs)
 
     def create_parser(self, protocol_name: str) -> Any:
-        parser = super().create_parser(protocol_name)
-        return FastJSONParser(parser) if protocol_name == "json" else parser
+        parser = self._base.create_parser(protocol_name)
+        if protocol_name != "json":
+            return parser
+        return FastJSONParser(parser, runtime_only=self._runtime_only)
+
+
+def install(client: Any, *, runtime_only: bool = False) -> bool:
+    """Parse this client's responses with `FastJSONParser` (its other clients are not
+    affected). botocore reads a client's parser factory from its endpoint, where the
+    session's `response_parser_factory` component was put when the client was made: there is
+    no public way to set it on one client after that, so this replaces that attribute, and
+    does nothing (False) on an endpoint without it."""
+    endpoint: Any = getattr(client, "_endpoint", None)
+    base = getattr(endpoint, "_response_parser_factory", None)
+    if base is None:
+        return False
+    if not isinstance(base, FastParserFactory):
+        endpoint._response_parser_factory = FastParserFactory(base, runtime_only=runtime_only)
+    return True
 
 
 def fast_session() -> Any:

@@ -12,7 +12,10 @@ is byte-for-byte botocore's for the same request and clock.
 How it is wired (only on clients set up by `install`):
 1. a `choose-signer` handler answers "unsigned" for plain SigV4 requests (no per-request
    credentials, no identity cache) and marks the request, so botocore's own signer is skipped;
-2. a `before-sign` handler, run after every other one, signs the marked request. Credentials
+   it does so only while the client has no `choose-signer` handler but botocore's and no
+   `before-sign` handler but the one below (`hooks`): otherwise botocore chooses, and signs
+   after every `before-sign` handler, so that what they add is signed;
+2. a `before-sign` handler, then the only one, signs the marked request. Credentials
    come from botocore (`RequestSigner.get_auth_instance`, which also refreshes expiring
    ones), and the region and signing name from the endpoint's signing context, as botocore
    would. A request this module does not handle exactly (a query string, a streamed or
@@ -23,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import botocore
-from botocore.utils import get_current_datetime, is_valid_ipv6_endpoint_url, normalize_url_path
+from botocore.utils import is_valid_ipv6_endpoint_url, normalize_url_path
+
+from dynamodel.runtime.transport import hooks
 
 _MARK = "dynamodel_sigv4"
 _HANDLER_ID = "dynamodel-sigv4"
@@ -53,23 +59,44 @@ _UNSIGNED_HEADERS = frozenset(
 )
 
 
+def current_datetime() -> datetime:
+    """The time a signature is dated, naive UTC, as botocore's signer takes it (botocore >=
+    1.40.2 has `botocore.utils.get_current_datetime` for this; older releases call
+    `datetime.utcnow()`, deprecated since Python 3.12)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def install(client: Any) -> None:
-    """Sign this client's plain SigV4 requests with `sign_request`."""
+    """Sign this client's plain SigV4 requests with `sign_request`, while it has no
+    `choose-signer` or `before-sign` handler of anyone else's (`hooks`): with one, botocore
+    chooses the signer and signs after every `before-sign` handler, as always."""
     events = client.meta.events
-    events.register_first("choose-signer.dynamodb", _choose, unique_id=_HANDLER_ID)
+    chooser = _Chooser(hooks.watch(client))
+    events.register_first("choose-signer.dynamodb", chooser, unique_id=_HANDLER_ID)
     events.register_last("before-sign.dynamodb", _sign, unique_id=_HANDLER_ID + "-sign")
 
 
-def _choose(signature_version: Any, context: dict[str, Any], **_: Any) -> Any:
-    signing = context.get("signing") or {}
-    if (
-        signature_version != "v4"
-        or signing.get("request_credentials")
-        or signing.get("identity_cache") is not None
-    ):
-        return None  # botocore decides and signs, as always
-    context[_MARK] = True
-    return botocore.UNSIGNED
+class _Chooser:
+    """The `choose-signer` handler of one client."""
+
+    __slots__ = ("watch",)
+
+    def __init__(self, watch: hooks.Watch) -> None:
+        self.watch = watch
+
+    def __call__(
+        self, signature_version: Any, context: dict[str, Any], event_name: str = "", **_: Any
+    ) -> Any:
+        signing = context.get("signing") or {}
+        if (
+            signature_version != "v4"
+            or signing.get("request_credentials")
+            or signing.get("identity_cache") is not None
+            or self.watch.bypassed(event_name.rpartition(".")[2])[1]
+        ):
+            return None  # botocore decides and signs, as always
+        context[_MARK] = True
+        return botocore.UNSIGNED
 
 
 def _sign(request: Any, signing_name: str, region_name: str, request_signer: Any, **_: Any) -> None:
@@ -105,7 +132,9 @@ def sign_request(
 ) -> bool:
     """Add the SigV4 headers to a botocore AWSRequest, as `SigV4Auth.add_auth` does; False
     (nothing changed) for a request outside the cases handled here."""
-    body = request.body
+    # The body as sent: `request.body` would prepare the whole request to read it (a third
+    # of the signing); its data is that body when it is bytes (b"" is sent as none).
+    body = request.data
     headers = request.headers
     if (
         request.params
@@ -116,7 +145,7 @@ def sign_request(
         or (body and not isinstance(body, bytes | bytearray))
     ):
         return False
-    timestamp = (now or get_current_datetime()).strftime(_TIMESTAMP)
+    timestamp = (now or current_datetime()).strftime(_TIMESTAMP)
     request.context["timestamp"] = timestamp
     if "Authorization" in headers:
         del headers["Authorization"]
@@ -129,8 +158,10 @@ def sign_request(
         headers["X-Amz-Security-Token"] = token
     path, query, host = _url_parts(request.url)
     values: dict[str, list[str]] = {}
-    for name, value in headers.items():
-        if not isinstance(value, str):
+    # As stored: `items()` passes each value through the email policy, which changes only
+    # values with surrogates (into `Header` objects); those are left to botocore, as before.
+    for name, value in headers.raw_items():
+        if not isinstance(value, str) or (not value.isascii() and _has_surrogates(value)):
             return False  # botocore's signer handles it (and redoes the headers above)
         lower = name.lower()
         if lower not in _UNSIGNED_HEADERS:
@@ -158,6 +189,14 @@ def sign_request(
         f"SignedHeaders={signed_headers}, Signature={signature}"
     )
     return True
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 @lru_cache(maxsize=16)

@@ -22,6 +22,13 @@ default client; any other client sends the same parameters the normal way):
    signs and sends the HTTP request from it (the payload hash, Content-Length and signature are
    computed from the runtime's body).
 
+A request takes this path only while the client has no `provide-client-params`,
+`before-parameter-build` or `before-call` handler but botocore's own (`hooks`): someone else's
+handler may change the parameters or read the serialized request, so then botocore serializes
+the full parameters, after every handler. On a client whose botocore validates parameters
+(a user's client given to `tune_client`), the stand-in parameters carry the required members,
+empty, so that the validator accepts them.
+
 Retries, errors and response parsing are botocore's own, unchanged. `tests/test_wire.py`
 compares the bytes with botocore's serializer for the same parameters and the HTTP requests
 both clients send.
@@ -34,6 +41,8 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from json import JSONEncoder
 from typing import Any, TypeVar
+
+from dynamodel.runtime.transport import hooks
 
 R = TypeVar("R")
 
@@ -66,8 +75,11 @@ def _json_default(value: object) -> Any:
 
 
 # json.dumps' own defaults (separators ", " and ": ", ASCII escapes), which botocore uses; one
-# encoder built once instead of one per call.
-_encode = JSONEncoder(default=_json_default).encode
+# encoder built once instead of one per call. Without the cycle check (the same bytes): the
+# requests are trees the runtime built from models (pydantic refuses cyclic values, and
+# `marshal.put_map` nesting past 64 levels), and the check's bookkeeping of every dict and
+# list is a fifth of the encoding. A cycle would still end in RecursionError, not a hang.
+_encode = JSONEncoder(default=_json_default, check_circular=False).encode
 
 
 def encode_body(params: Mapping[str, Any]) -> bytes | None:
@@ -75,7 +87,7 @@ def encode_body(params: Mapping[str, Any]) -> bytes | None:
     knows how to serialize (the caller then lets botocore do it)."""
     try:
         return _encode(params).encode("utf-8")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
 
 
@@ -88,44 +100,128 @@ class _Pending:
 
 
 _PENDING: ContextVar[_Pending | None] = ContextVar("dynamodel_pending_body", default=None)
+# True while the runtime's own call runs in this context (see `runtime_call`).
+_CALLING: ContextVar[bool] = ContextVar("dynamodel_runtime_call", default=False)
 
 
 def send(operation: Callable[..., R], params: dict[str, Any], body: bytes | None) -> R:
     """Call the client method `operation` with `params`, letting botocore send `body` (their
-    serialization) when the client has the handlers of `install`."""
+    serialization) when the client has the handlers of `install` and no one else handles the
+    events that would be bypassed (`hooks`): then botocore serializes `params` itself."""
     name = OPERATIONS.get(getattr(operation, "__name__", ""))
-    if body is None or name is None:
-        return operation(**params)
-    token = _PENDING.set(_Pending(name, body))
+    calling = _CALLING.set(True)
     try:
-        return operation(**params)
+        if body is None or name is None:
+            return operation(**params)
+        watch = hooks.watched(getattr(operation, "__self__", None))
+        if watch is None or watch.bypassed(name)[0]:
+            return operation(**params)
+        token = _PENDING.set(_Pending(name, body))
+        try:
+            return operation(**params)
+        finally:
+            _PENDING.reset(token)
     finally:
-        _PENDING.reset(token)
+        _CALLING.reset(calling)
+
+
+def runtime_call() -> bool:
+    """Whether the call running in this context was sent by the runtime (through `send`)."""
+    return _CALLING.get()
 
 
 def install(client: Any) -> None:
     """Let this client send the bodies the runtime serialized (see the module docstring)."""
     events = client.meta.events
-    events.register("before-parameter-build.dynamodb", _take_body, unique_id=_HANDLER_ID)
-    events.register("before-call.dynamodb", _put_body, unique_id=_HANDLER_ID + "-call")
+    handlers = _Handlers(validates=_validates(client))
+    hooks.watch(client)
+    events.register("before-parameter-build.dynamodb", handlers.take_body, unique_id=_HANDLER_ID)
+    events.register("before-call.dynamodb", handlers.put_body, unique_id=_HANDLER_ID + "-call")
 
 
-def _take_body(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-    pending = _PENDING.get()
-    if pending is None or pending.operation != model.name:
-        return
-    # Consumed once: a nested call in this context (another client, a hook) is not affected.
-    _PENDING.set(None)
-    context[_BODY_CONTEXT_KEY] = pending.body
-    minimal = _endpoint_params(params)
-    params.clear()
-    params.update(minimal)
+def _validates(client: Any) -> bool:
+    """Whether botocore validates this client's parameters. Its serializer tells: botocore
+    wraps it in a `ParamValidationDecorator` exactly when validation is on. The client's
+    `meta.config.parameter_validation` does not: botocore leaves that setting out of the
+    config it gives the client, which then reads True whatever was asked."""
+    from botocore.validate import ParamValidationDecorator
+
+    serializer = getattr(client, "_serializer", None)
+    if serializer is not None:
+        return isinstance(serializer, ParamValidationDecorator)
+    return bool(getattr(client.meta.config, "parameter_validation", True))  # not botocore's
 
 
-def _put_body(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    body = context.pop(_BODY_CONTEXT_KEY, None)
-    if body is not None:
-        params["body"] = body
+class _Handlers:
+    """One client's handlers: whether its botocore validates the parameters decides whether
+    the stand-in parameters need the required members too."""
+
+    __slots__ = ("validates",)
+
+    def __init__(self, *, validates: bool) -> None:
+        self.validates = validates
+
+    def take_body(
+        self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
+    ) -> None:
+        pending = _PENDING.get()
+        if pending is None or pending.operation != model.name:
+            return
+        # Consumed once: a nested call in this context (another client, a hook) is not affected.
+        _PENDING.set(None)
+        context[_BODY_CONTEXT_KEY] = pending.body
+        minimal = _endpoint_params(params)
+        if self.validates:
+            # botocore's validator checks what it serializes: give it the required members,
+            # empty (the body sent is the runtime's, built from the full parameters).
+            minimal = _completed(model.input_shape, minimal)
+        params.clear()
+        params.update(minimal)
+
+    def put_body(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        body = context.pop(_BODY_CONTEXT_KEY, None)
+        if body is not None:
+            params["body"] = body
+
+
+def _completed(shape: Any, value: Any) -> Any:
+    """`value` with every required member its shape lacks filled with an empty value of the
+    least length the shape allows, so that botocore's validator accepts it."""
+    kind = getattr(shape, "type_name", None)
+    if kind == "structure" and isinstance(value, dict):
+        members = shape.members
+        done = {name: _completed(members[name], item) for name, item in value.items()}
+        for name in shape.required_members:
+            if name not in done:
+                done[name] = _empty(members[name])
+        return done
+    if kind == "list" and isinstance(value, list):
+        items = [_completed(shape.member, item) for item in value]
+        items += [_empty(shape.member) for _ in range(len(items), shape.metadata.get("min", 0))]
+        return items
+    if kind == "map" and isinstance(value, dict):
+        return {key: _completed(shape.value, item) for key, item in value.items()}
+    return value
+
+
+def _empty(shape: Any) -> Any:
+    kind = shape.type_name
+    least = shape.metadata.get("min", 0)
+    if kind == "structure":
+        return _completed(shape, {})
+    if kind == "list":
+        return _completed(shape, [])
+    if kind == "map":
+        return {}
+    if kind == "string":
+        return "x" * int(least)
+    if kind == "blob":
+        return b"x" * int(least)
+    if kind == "boolean":
+        return False
+    if kind in ("integer", "long", "float", "double"):
+        return least
+    return None
 
 
 def _endpoint_params(params: Mapping[str, Any]) -> dict[str, Any]:

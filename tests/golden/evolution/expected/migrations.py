@@ -122,7 +122,9 @@ def migrate_ticket(
     )
 
 
-def migrate_all(repository: HelpdeskRepository, *, page_size: int = 100) -> list[MigrationReport]:
+def migrate_all(
+    repository: HelpdeskRepository, *, page_size: int = 100
+) -> list[MigrationReport]:
     """Run every migration above to completion, in order; the reports say what each did."""
     reports: list[MigrationReport] = []
     for migrate in (

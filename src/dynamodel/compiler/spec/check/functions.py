@@ -58,7 +58,8 @@ def check_functions(spec: Spec) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     patterns = [p.name for p in spec.patterns]
     own = [e.name for e in spec.entities if spec.root_of(e.name) is None]
-    methods = write_methods(own)
+    fixed = {e.name for e in spec.entities if e.name in own and not spec.updatable(e)}
+    methods = write_methods(own, without_update=fixed)
     members = {e.name for e in spec.entities} - set(own)
     logical: dict[str, FunctionGroup] = {}
     for group in spec.functions:
@@ -95,7 +96,7 @@ def check_functions(spec: Spec) -> list[Diagnostic]:
                 )
         for ref in group.writes:
             if ref.name not in methods:
-                problems.append(_unknown_write(group, ref, methods, patterns, members))
+                problems.append(_unknown_write(group, ref, methods, patterns, members, fixed))
     return problems
 
 
@@ -105,8 +106,16 @@ def _unknown_write(
     methods: dict[str, tuple[str, str | None]],
     patterns: list[str],
     members: set[str],
+    fixed: set[str],
 ) -> Diagnostic:
     message = f"function `{group.name}` calls an unknown write method `{ref.name}`"
+    for entity in sorted(fixed):
+        if ref.name == write_method("update", entity):
+            hint = (
+                f"`{entity}` has nothing an update could change (only its key, derived values, "
+                f"copies or counters): it has no update_*; use save_{ref.name[len('update_') :]}"
+            )
+            return error(ref.pos, message, hint)
     for member in sorted(members):
         if any(ref.name == write_method(kind, member) for kind in WRITE_KINDS):
             hint = f"`{member}` is an aggregate member: it is written with its root's save_*"

@@ -1,0 +1,1 @@
+../../../src/dynamodel/__init__.py
