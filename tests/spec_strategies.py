@@ -114,7 +114,11 @@ def valid_specs(draw: st.DrawFn, *, max_entities: int = 5) -> dict[str, Any]:
         ]
         if where_candidates and draw(st.booleans()):
             pattern["where"] = {draw(st.sampled_from(where_candidates)): "a"}
-        if set(by) != set(entity["id"]) and draw(st.integers(0, 5)) == 0:
+        # `by` and `where` fixing the id or a unique value read one item: no `shards` there.
+        fixed = set(by) | set(pattern.get("where", {}))
+        uniques = [{u} if isinstance(u, str) else set(u) for u in entities[name].get("unique", [])]
+        one_item = set(entity["id"]) <= fixed or any(u <= fixed for u in uniques)
+        if not one_item and draw(st.integers(0, 5)) == 0:
             pattern["shards"] = draw(st.integers(2, 8))
         patterns[f"p{number}"] = pattern
     if count >= 2 and draw(st.booleans()):

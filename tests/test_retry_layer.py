@@ -138,7 +138,7 @@ def test_a_success_after_botocores_retries_is_a_success() -> None:
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        (None, True),  # boto3's default: legacy mode, botocore retries
+        (None, True),  # boto3's default (legacy mode, standard from botocore 1.44) retries
         (Config(retries={"max_attempts": 0}), False),
         (Config(retries={"total_max_attempts": 1}), False),
         (Config(retries={"mode": "standard"}), True),

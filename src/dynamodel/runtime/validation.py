@@ -111,7 +111,9 @@ def _culprit(
 
 @functools.cache
 def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
-    return TypeAdapter(model.model_fields[name].annotation)
+    annotation = model.model_fields[name].annotation
+    # Generated fields are all annotated; None (no annotation) would accept anything.
+    return TypeAdapter(Any if annotation is None else annotation)
 
 
 def check_changes(entity: str, model: type[BaseModel], changes: Mapping[str, Any]) -> None:

@@ -29,7 +29,9 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 class Organisation(BaseModel):
     """An item of Organisation (spec line 10)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     org_id: str = Field(default_factory=new_ulid)
     name: str
@@ -42,7 +44,9 @@ class Organisation(BaseModel):
 class Member(BaseModel):
     """An item of Member (spec line 20)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     org_id: str
     member_id: str = Field(default_factory=new_ulid)
@@ -56,7 +60,9 @@ class Member(BaseModel):
 class Resource(BaseModel):
     """An item of Resource (spec line 31)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     resource_id: str = Field(default_factory=new_ulid)
     org_id: str
@@ -72,7 +78,9 @@ class Resource(BaseModel):
 class Attendee(BaseModel):
     """An item of Attendee (spec line 64)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     reservation_id: str
     member_id: str
@@ -84,7 +92,9 @@ class Attendee(BaseModel):
 class Reservation(BaseModel):
     """The Reservation aggregate root (spec line 43); its members are written and read with it."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     reservation_id: str = Field(default_factory=new_ulid)
     org_id: str
@@ -105,7 +115,9 @@ class Reservation(BaseModel):
 class Closure(BaseModel):
     """An item of Closure (spec line 73)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     resource_id: str
     starts_at: AwareDatetime

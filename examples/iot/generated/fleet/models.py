@@ -31,7 +31,9 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 class Zone(BaseModel):
     """An item of Zone (spec line 25)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     site_id: str
     zone_code: str
@@ -42,7 +44,9 @@ class Zone(BaseModel):
 class Site(BaseModel):
     """The Site aggregate root (spec line 13); its members are written and read with it."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     site_id: str = Field(default_factory=new_ulid)
     name: str
@@ -59,7 +63,9 @@ class Site(BaseModel):
 class Device(BaseModel):
     """An item of Device (spec line 33)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     device_id: str = Field(default_factory=new_uuid)
     site_id: str
@@ -77,7 +83,9 @@ class Device(BaseModel):
 class Reading(BaseModel):
     """An item of Reading (spec line 50)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     device_id: str
     recorded_at: AwareDatetime
@@ -92,7 +100,9 @@ class Reading(BaseModel):
 class Alert(BaseModel):
     """An item of Alert (spec line 64)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     alert_id: str = Field(default_factory=new_ulid)
     site_id: str
@@ -111,7 +121,9 @@ class Alert(BaseModel):
 class SiteAlertCount(BaseModel):
     """An item of SiteAlertCount (spec line 79)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     site_id: str
     open_alerts: int = 0
@@ -120,7 +132,9 @@ class SiteAlertCount(BaseModel):
 class MaintenanceLog(BaseModel):
     """An item of MaintenanceLog (spec line 84)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     device_id: str
     performed_at: AwareDatetime
@@ -134,7 +148,9 @@ class MaintenanceLog(BaseModel):
 class FirmwareRelease(BaseModel):
     """An item of FirmwareRelease (spec line 94)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     hardware: str
     release: str

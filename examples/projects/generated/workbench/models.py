@@ -29,7 +29,9 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 class Tenant(BaseModel):
     """An item of Tenant (spec line 11)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     tenant_id: str = Field(default_factory=new_ulid)
     name: str
@@ -42,7 +44,9 @@ class Tenant(BaseModel):
 class Milestone(BaseModel):
     """An item of Milestone (spec line 37)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     project_id: str
     milestone_id: str = Field(default_factory=new_ulid)
@@ -54,7 +58,9 @@ class Milestone(BaseModel):
 class Project(BaseModel):
     """The Project aggregate root (spec line 21); its members are written and read with it."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     project_id: str = Field(default_factory=new_ulid)
     tenant_id: str
@@ -74,7 +80,9 @@ class Project(BaseModel):
 class Task(BaseModel):
     """An item of Task (spec line 45)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     project_id: str
     task_id: str = Field(default_factory=new_ulid)
@@ -94,7 +102,9 @@ class Task(BaseModel):
 class TaskTag(BaseModel):
     """An item of TaskTag (spec line 61)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     task_id: str
     tag: str
@@ -107,7 +117,9 @@ class TaskTag(BaseModel):
 class AuditEvent(BaseModel):
     """An item of AuditEvent (spec line 70)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     project_id: str
     event_id: str = Field(default_factory=new_ulid)

@@ -29,7 +29,9 @@ _ = (date, datetime, Decimal, Any, Literal, AwareDatetime, new_ulid, new_uuid, u
 class Workspace(BaseModel):
     """An item of Workspace (spec line 12)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     workspace_id: str = Field(default_factory=new_ulid)
     name: str
@@ -40,7 +42,9 @@ class Workspace(BaseModel):
 class User(BaseModel):
     """An item of User (spec line 19)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     user_id: str = Field(default_factory=new_ulid)
     email: str
@@ -50,7 +54,9 @@ class User(BaseModel):
 class Team(BaseModel):
     """An item of Team (spec line 26)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     workspace_id: str
     team_id: str = Field(default_factory=new_ulid)
@@ -62,7 +68,9 @@ class Team(BaseModel):
 class Membership(BaseModel):
     """An item of Membership (spec line 32)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     workspace_id: str
     user_id: str
@@ -75,7 +83,9 @@ class Membership(BaseModel):
 class ChecklistItem(BaseModel):
     """An item of ChecklistItem (spec line 58)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     workspace_id: str
     ticket_no: int
@@ -87,7 +97,9 @@ class ChecklistItem(BaseModel):
 class Ticket(BaseModel):
     """The Ticket aggregate root (spec line 43); its members are written and read with it."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, defer_build=True
+    )
 
     workspace_id: str
     ticket_no: int

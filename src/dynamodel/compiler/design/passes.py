@@ -47,11 +47,11 @@ from dynamodel.compiler.design.plans import (
     hot_partition_warnings,
     not_on_table_reason,
     optional_sort_warnings,
-    returns_one,
     view_plan,
 )
 from dynamodel.compiler.design.search import fewest_gsis
 from dynamodel.compiler.diagnostics import Diagnostic, error
+from dynamodel.compiler.spec.cardinality import returns_one
 from dynamodel.compiler.spec.model import AccessPattern, Entity, Spec
 from dynamodel.compiler.spec.stored_types import clash_warnings
 

@@ -12,18 +12,8 @@ from dynamodel.compiler.design.ir import (
 )
 from dynamodel.compiler.design.layout import fixed_parts
 from dynamodel.compiler.diagnostics import Diagnostic, warning
+from dynamodel.compiler.spec.cardinality import returns_one
 from dynamodel.compiler.spec.model import AccessPattern, Entity, Presence, Spec
-
-
-def returns_one(entity: Entity, pattern: AccessPattern) -> bool:
-    """`by` (with `where`) fixes an id or a unique attribute set: at most one item."""
-    # A `where` constant fixes its attribute; a presence filter does not.
-    by = set(pattern.by_names) | {
-        ref.name for ref, value in pattern.where if not isinstance(value, Presence)
-    }
-    if entity.id_names and set(entity.id_names) <= by:
-        return True
-    return any({r.name for r in composite} <= by for composite in entity.unique)
 
 
 def _conditions(key: EntityKey, pattern: AccessPattern, *, exact: bool) -> tuple[str, str | None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos
 from dynamodel.compiler.names import repository_class_name
+from dynamodel.compiler.spec.cardinality import returns_one
 from dynamodel.compiler.spec.check.copies import CopyChecks
 from dynamodel.compiler.spec.check.functions import check_functions, check_tenant
 from dynamodel.compiler.spec.check.values import value_problem
@@ -337,6 +338,14 @@ class Checker(CopyChecks):
                     f"`{name}` reads one `{entity.name}` by id; `shards` spreads lists only",
                     "remove `shards`",
                 )
+        elif pattern.shards and returns_one(entity, pattern):
+            self.err(
+                pattern.pos,
+                f"`{name}` reads at most one `{entity.name}` (its "
+                f"{'`by` and `where` fix' if pattern.where else '`by` fixes'} a unique value); "
+                "`shards` spreads lists only",
+                "remove `shards`",
+            )
 
     def sort(self, entity: Entity, pattern: AccessPattern, context: str) -> None:
         for ref in pattern.sort:
