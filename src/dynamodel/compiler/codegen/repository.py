@@ -39,12 +39,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from dynamodel.runtime import keys
-from dynamodel.runtime.paging import Page
-from dynamodel.runtime.repository import Repository
+{runtime_keys}{runtime_paging}from dynamodel.runtime.repository import Repository
 {runtime_schema}
-from dynamodel.runtime.table import sort_condition
-from dynamodel.runtime.updates import delete, update
+{runtime_table}from dynamodel.runtime.updates import delete, update
 from dynamodel.runtime.writes import create, save
 from pydantic import AwareDatetime
 
@@ -397,10 +394,21 @@ def generate_repository(design: Design, *, package: str, spec_name: str) -> str:
         runtime_names.append("ViewPartSpec")
     if any(v == PRESENT for p in design.patterns for part in p.view for _, v in part.where):
         runtime_names.append("PRESENT")
+    body = "\n".join(writer.lines)
+    # Imports a table of get patterns only would leave unused (ruff F401).
+    optional = {
+        "runtime_keys": ("keys.", "from dynamodel.runtime import keys\n"),
+        "runtime_paging": ("Page[", "from dynamodel.runtime.paging import Page\n"),
+        "runtime_table": (
+            "sort_condition(",
+            "from dynamodel.runtime.table import sort_condition\n",
+        ),
+    }
     head = HEADER.format(
         table=design.table_name,
         spec=spec_name,
         models=models,
         runtime_schema=import_from("dynamodel.runtime.schema", runtime_names),
+        **{slot: line if use in body else "" for slot, (use, line) in optional.items()},
     )
-    return head + "\n\n" + "\n".join(writer.lines) + "\n"
+    return head + "\n\n" + body + "\n"

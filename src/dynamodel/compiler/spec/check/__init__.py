@@ -7,7 +7,7 @@ Runs after `read.py` and reports all problems at once. Checks that need the tabl
 from __future__ import annotations
 
 from dynamodel.compiler.diagnostics import Diagnostic, Pos
-from dynamodel.compiler.names import repository_class_name
+from dynamodel.compiler.names import repository_class_name, snake_case
 from dynamodel.compiler.spec.cardinality import returns_one
 from dynamodel.compiler.spec.check.copies import CopyChecks
 from dynamodel.compiler.spec.check.functions import check_functions, check_tenant
@@ -72,6 +72,14 @@ class Checker(CopyChecks):
                     f"id attribute `{entity.name}.{ref.name}` has type {attribute.type.render()}",
                     "ids must be str, int, decimal, datetime or date",
                 )
+        if "update" in dict(entity.write_rates) and not self.spec.updatable(entity):
+            self.err(
+                entity.write_rates_pos or entity.pos,
+                f"`write_rates.update` of `{entity.name}` counts a method it does not have: it "
+                "has nothing an update could change (only its key, derived values, copies or "
+                "counters)",
+                f"count those writes under `save` (save_{snake_case(entity.name)}), or remove `update`",
+            )
         self.collection(entity)
         self.counts(entity)
         self.copies(entity)
