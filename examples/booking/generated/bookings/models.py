@@ -129,6 +129,8 @@ class Closure(BaseModel):
 class ResourceSchedule(BaseModel):
     """The `resource_schedule` view (spec line 100): one eventually consistent Query."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use
+
     resource: Resource | None = None
     reservations: list[Reservation] = Field(default_factory=list)
     cursor: str | None = None

@@ -164,6 +164,8 @@ class FirmwareRelease(BaseModel):
 class SiteDashboard(BaseModel):
     """The `site_dashboard` view (spec line 123): one eventually consistent Query."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use
+
     site: Site | None = None
     devices: list[Device] = Field(default_factory=list)
     cursor: str | None = None

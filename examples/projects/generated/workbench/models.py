@@ -135,6 +135,8 @@ class AuditEvent(BaseModel):
 class ProjectOverview(BaseModel):
     """The `project_overview` view (spec line 98): one eventually consistent Query."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use
+
     project: Project | None = None
     tasks: list[Task] = Field(default_factory=list)
     cursor: str | None = None

@@ -118,6 +118,8 @@ class Ticket(BaseModel):
 class WorkspaceOverview(BaseModel):
     """The `workspace_overview` view (spec line 77): one eventually consistent Query."""
 
+    model_config = ConfigDict(defer_build=True)  # built on first use
+
     workspace: Workspace | None = None
     members: list[Membership] = Field(default_factory=list)
     cursor: str | None = None

@@ -115,6 +115,8 @@ def _view_model(plan: PatternPlan) -> list[str]:
         'consistent Query."""'
     )
     lines.append("")
+    lines.append("    model_config = ConfigDict(defer_build=True)  # built on first use")
+    lines.append("")
     for part in plan.view:
         if part.many:
             lines.append(f"    {part.field}: list[{part.entity}] = Field(default_factory=list)")
