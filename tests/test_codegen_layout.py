@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dynamodel.compiler.codegen import generate_package
-from dynamodel.compiler.codegen.layout import format_module
+from dynamodel.compiler.codegen.layout import _format_tokens, format_module
 from dynamodel.compiler.codegen.models import generate_models
 from dynamodel.compiler.codegen.repository import generate_repository
 from dynamodel.compiler.codegen.schemas import generate_schemas
@@ -188,3 +188,61 @@ def test_packages_of_random_specs_are_laid_out_as_ruff_does(
         target.write_text(text)
     checked = ruff_format_check(directory)
     assert checked.returncode == 0, checked.stdout[-5000:]
+
+
+# Lines and blocks `format_module` passes through without tokenizing (codegen/line_scan.py),
+# next to lookalikes it must not: each laid out exactly as the tokenizer lays it out.
+PASS_THROUGH_CASES = [
+    "x = f('a', \"b\")\n",
+    "x = f('it\"s')\n",
+    "x = f(r'a', b'c')\n",
+    "x = '('  # a bracket in a string\n",
+    'x = "[" + \')\' + "{"\n',
+    "x = (a,)\n",
+    "x = (\n    a,\n)\n",
+    "x = [\n    a,\n    b,\n]\n",
+    "x = f(\n    a,\n    [\n        'b',\n    ],\n)\n",
+    "x = f(\n    a,\n    # a comment\n    b,\n)\n",
+    "x = f(\n    a,\n    b\n)\n",
+    "x = {\n    'k': v,\n    'j': w,\n} | other\n",
+    "def f(\n    self,\n    *,\n    a: int,\n) -> Page[Ticket]:\n    return a\n",
+    "def f(\n    self,\n) -> None:\n    pass\n",
+    'def f():\n    """A docstring (with a bracket."""\n',
+    'def f():\n    """A docstring\n    on two lines, with \'quotes\'.\n    """\n',
+    "x = '\u00e9t\u00e9'\n",
+    "x = f(a, b,)\n",
+    "x = f(a)  # noqa: E501\n",
+    "value = some_function_name(first_argument_value, second_argument_value, third_one_longer)\n",
+    "if a:\n    b = 'c'\nelse:\n    b = [\n        1,\n    ]\n",
+    "x = f(\n    'a',\n)[0]\n",
+    "x = [\n]\n",
+]
+
+
+def test_lines_passed_through_are_what_ruff_writes(tmp_path: Path) -> None:
+    # ruff is the oracle here: on `f(\n    "a",\n)[0]` the tokenizer's layout is not ruff's
+    # (it splits the subscript), and passing the block through is.
+    for number, text in enumerate(PASS_THROUGH_CASES):
+        laid_out = format_module(text)
+        assert ast.dump(ast.parse(laid_out)) == ast.dump(ast.parse(text)), text
+        (tmp_path / f"case_{number}.py").write_text(laid_out)
+    checked = ruff_format_check(tmp_path)
+    assert checked.returncode == 0, checked.stdout
+
+
+@pytest.mark.parametrize("spec_path", ALL_SPECS, ids=lambda p: p.parent.name)
+def test_the_generated_modules_pass_through_as_the_tokenizer_lays_them_out(
+    spec_path: Path,
+) -> None:
+    for suffix in ("", "_with_a_really_quite_long_name_here"):
+        text = spec_path.read_text(encoding="utf-8")
+        design = compile_spec(_long_names(text, suffix) if suffix else text).design
+        if design is None:
+            continue
+        raw = {
+            "models": generate_models(design, spec_name="spec.yaml"),
+            "schema": generate_schemas(design, spec_name="spec.yaml"),
+            "repository": generate_repository(design, package="pkg", spec_name="spec.yaml"),
+        }
+        for name, module in raw.items():
+            assert format_module(module) == _format_tokens(module), (suffix, name)

@@ -30,6 +30,8 @@ import tokenize
 import unicodedata
 from dataclasses import dataclass
 
+from dynamodel.compiler.codegen.line_scan import split_module
+
 LINE_LENGTH = 88
 INDENT = "    "
 
@@ -61,7 +63,16 @@ Node = Tok | Group
 
 
 def format_module(source: str) -> str:
-    """`source` laid out as `ruff format` lays it out (for the constructs generators use)."""
+    """`source` laid out as `ruff format` lays it out (for the constructs generators use).
+    Lines the formatter would keep as written are not tokenized (codegen/line_scan.py)."""
+    out: list[str] = []
+    for needs_layout, piece in split_module(source.splitlines(keepends=True)):
+        out.append(_format_tokens("".join(piece)) if needs_layout else "".join(piece))
+    return "".join(out)
+
+
+def _format_tokens(source: str) -> str:
+    """`source`, whole logical lines, laid out from its tokens."""
     lines = source.splitlines(keepends=True)
     out: list[str] = []
     pending: list[tokenize.TokenInfo] = []
@@ -228,6 +239,8 @@ def _space(node: Node) -> str:
 
 
 def _width(text: str) -> int:
+    if text.isascii():  # nearly every line: one column per character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

@@ -1,0 +1,190 @@
+"""Which lines of a generated module the formatter must lay out (codegen/layout.py).
+
+Tokenizing every line cost more than generating it: at 1,000 entities a package holds
+millions of tokens. Many generated lines are already what `ruff format` writes, or differ
+only in their quotes (generators write `repr()`s, with single quotes). `split_module` passes
+those through, with the quotes `ruff format` prefers:
+
+- a line alone: one physical line that fits in 88 columns, with no comment, backslash or
+  string the quote rule cannot settle by itself, and no comma before a closing bracket;
+- a block a generator already exploded: `head(` or `x = {`, then one element a line, each
+  ending with a comma (a magic trailing comma, so `ruff format` keeps the block exploded),
+  indented one level deeper, nested blocks laid out the same way, and the closing bracket
+  back at the head's indentation;
+- blank and comment-only lines, which the formatter copies as written.
+
+Every other logical line, however many physical lines it spans, goes to the tokenizer whole.
+Brackets and strings are tracked with regular expressions, so a bracket inside a string is
+not counted. `tests/test_codegen_layout.py` checks that this gives what the tokenizer would.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+LINE_LENGTH = 88
+INDENT = "    "
+# One lexical piece a bracket count must see through: a triple quote (which opens or closes a
+# multi-line string), a one-line string in either quote, a comment, or a bracket.
+_PIECES = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#.*|[()\[\]{}]')
+# A line's strings for the quote rule: double-quoted ones without escapes stay, single-quoted
+# ones without escapes or double quotes become double-quoted (unless a prefix letter comes
+# first: f-strings and raw strings go to the tokenizer). Anything else the rule or the layout
+# would look at (a stray quote, a backslash, a comment) makes the line not simple.
+_STRINGS = re.compile(r'(?P<double>"[^"\\\n]*")|(?P<single>\'[^\'"\\\n]*\')|(?P<other>[\'"\\#])')
+_MAGIC = re.compile(r",\s*[)\]}]")
+_OPENERS = "([{"
+_CLOSERS = ")]}"
+_PAIRS = {"(": ")", "[": "]", "{": "}"}
+
+
+def _normalized(line: str) -> str | None:
+    """`line` (without its newline) with `ruff format`'s quotes, or None when it is not a
+    plain one-line text this module can vouch for."""
+    if not line.isascii() or line != line.rstrip() or len(line) > LINE_LENGTH:
+        return None
+    stripped = line.lstrip()
+    if stripped.startswith('"""') and stripped.endswith('"""') and len(stripped) >= 6:
+        body = stripped[3:-3]  # a one-line docstring: kept as written
+        return line if '"' not in body and "\\" not in body else None
+    out: list[str] = []
+    position = 0
+    for match in _STRINGS.finditer(line):
+        if match.group("other") is not None:
+            return None
+        start = match.start()
+        if start > 0 and (line[start - 1].isalnum() or line[start - 1] == "_"):
+            return None  # a prefixed string: f"…{x}…", r'…'
+        out.append(line[position:start])
+        text = match.group()
+        out.append(text if match.group("double") else '"' + text[1:-1] + '"')
+        position = match.end()
+    out.append(line[position:])
+    return "".join(out)
+
+
+def _depth(code: str) -> tuple[int, int] | None:
+    """(depth at the end, lowest depth reached) of a normalized line's brackets, strings
+    removed; None when the brackets do not pair (`(]`)."""
+    stack: list[str] = []
+    lowest = 0
+    closed = 0
+    for char in re.sub(r'"[^"]*"', "", code):
+        if char in _OPENERS:
+            stack.append(char)
+        elif char in _CLOSERS:
+            if stack:
+                if _PAIRS[stack.pop()] != char:
+                    return None
+            else:
+                closed += 1
+                lowest = min(lowest, -closed)
+    return len(stack) - closed, lowest
+
+
+def _simple(line: str) -> str | None:
+    code = _normalized(line)
+    if code is None or _MAGIC.search(code):
+        return None
+    depth = _depth(code)
+    return code if depth == (0, 0) else None
+
+
+def _exploded(lines: list[str], start: int) -> tuple[list[str], int] | None:
+    """The block of a generator-exploded bracket that starts at `lines[start]` (normalized,
+    with the index after it), or None when the lines are not such a block."""
+    head = _normalized(lines[start].rstrip("\n"))
+    if head is None or head.rstrip()[-1:] not in _OPENERS or _MAGIC.search(head):
+        return None
+    if _depth(head) != (1, 0):
+        return None
+    opener = head.rstrip()[-1]
+    before = head.rstrip()[:-1]
+    if opener == "(" and not (before[-1:].isalnum() or before[-1:] in "_)]"):
+        return None  # a parenthesized tuple or expression: one element would not be magic
+    indent = head[: len(head) - len(head.lstrip())]
+    inner = indent + INDENT
+    out = [head]
+    index = start + 1
+    elements = 0
+    while index < len(lines):
+        text = lines[index].rstrip("\n")
+        if text.startswith(indent + _PAIRS[opener]) and not text.startswith(inner):
+            code = _normalized(text)
+            if code is None or _MAGIC.search(code) or elements == 0:
+                return None
+            if _depth(code) != (-1, -1):
+                return None
+            return [*out, code], index + 1
+        if not text.startswith(inner) or text[len(inner) : len(inner) + 1] == " ":
+            return None
+        code = _simple(text)
+        if code is not None and code.endswith(","):
+            out.append(code)
+            index += 1
+        else:
+            nested = _exploded(lines, index)
+            if nested is None or not nested[0][-1].endswith(","):
+                return None
+            out.extend(nested[0])
+            index = nested[1]
+        elements += 1
+    return None
+
+
+def _open_after(line: str, depth: int, string: str | None) -> tuple[int, str | None]:
+    """The bracket depth and the open triple-quoted string (its quote) after `line`."""
+    position = 0
+    while position < len(line):
+        if string is not None:
+            end = line.find(string, position)
+            if end < 0:
+                return depth, string
+            position, string = end + 3, None
+            continue
+        piece = _PIECES.search(line, position)
+        if piece is None:
+            break
+        text = piece.group()
+        position = piece.end()
+        if text in ('"""', "'''"):
+            string = text
+        elif text in _OPENERS:
+            depth += 1
+        elif text in _CLOSERS:
+            depth -= 1
+    return depth, string
+
+
+def split_module(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
+    """(needs the formatter, lines) in order: lines already laid out (with their newlines),
+    and whole logical lines for the formatter."""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            yield False, [line]
+            index += 1
+            continue
+        code = _simple(line.rstrip("\n"))
+        if code is not None:
+            yield False, [code + "\n"]
+            index += 1
+            continue
+        block = _exploded(lines, index)
+        if block is not None:
+            yield False, [text + "\n" for text in block[0]]
+            index = block[1]
+            continue
+        piece = [line]
+        depth, string = _open_after(line, 0, None)
+        index += 1
+        while index < len(lines) and (
+            depth > 0 or string is not None or piece[-1].rstrip("\n").endswith("\\")
+        ):
+            piece.append(lines[index])
+            depth, string = _open_after(lines[index], depth, string)
+            index += 1
+        yield True, piece
