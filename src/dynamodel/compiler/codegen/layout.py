@@ -66,9 +66,20 @@ def format_module(source: str) -> str:
     """`source` laid out as `ruff format` lays it out (for the constructs generators use).
     Lines the formatter would keep as written are not tokenized (codegen/line_scan.py)."""
     out: list[str] = []
-    for needs_layout, piece in split_module(source.splitlines(keepends=True)):
+    lines = source.splitlines(keepends=True)
+    for needs_layout, piece in split_module(lines, lay_out=_element_in_block):
         out.append(_format_tokens("".join(piece)) if needs_layout else "".join(piece))
     return "".join(out)
+
+
+def _element_in_block(head: str, element: str, closer: str) -> list[str] | None:
+    """One element of an exploded block (a magic trailing comma keeps each element on its own
+    lines, laid out alone), laid out in a block of its own; None when the head or the
+    closing line would not come back unchanged."""
+    laid_out = _format_tokens(f"{head}\n{element}\n{closer}\n").splitlines()
+    if len(laid_out) < 3 or laid_out[0] != head or laid_out[-1] != closer:
+        return None
+    return laid_out[1:-1]
 
 
 def _format_tokens(source: str) -> str:

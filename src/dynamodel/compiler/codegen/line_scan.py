@@ -21,7 +21,7 @@ not counted. `tests/test_codegen_layout.py` checks that this gives what the toke
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 LINE_LENGTH = 88
 INDENT = "    "
@@ -37,6 +37,8 @@ _MAGIC = re.compile(r",\s*[)\]}]")
 _OPENERS = "([{"
 _CLOSERS = ")]}"
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
+# (head line, element line, closing line) -> the element laid out in that block, or None
+ElementLayout = Callable[[str, str, str], list[str] | None]
 
 
 def _normalized(line: str) -> str | None:
@@ -91,9 +93,10 @@ def _simple(line: str) -> str | None:
     return code if depth == (0, 0) else None
 
 
-def _exploded(lines: list[str], start: int) -> tuple[list[str], int] | None:
+def _exploded(lines: list[str], start: int, lay_out: ElementLayout) -> tuple[list[str], int] | None:
     """The block of a generator-exploded bracket that starts at `lines[start]` (normalized,
-    with the index after it), or None when the lines are not such a block."""
+    with the index after it), or None when the lines are not such a block. An element on one
+    line that is not simple (too long, say) is laid out by `lay_out`, alone in its block."""
     head = _normalized(lines[start].rstrip("\n"))
     if head is None or head.rstrip()[-1:] not in _OPENERS or _MAGIC.search(head):
         return None
@@ -123,8 +126,14 @@ def _exploded(lines: list[str], start: int) -> tuple[list[str], int] | None:
         if code is not None and code.endswith(","):
             out.append(code)
             index += 1
+        elif _open_after(text, 0, None) == (0, None) and text.endswith(","):
+            laid_out = lay_out(head, text, indent + _PAIRS[opener])
+            if laid_out is None:
+                return None
+            out.extend(laid_out)
+            index += 1
         else:
-            nested = _exploded(lines, index)
+            nested = _exploded(lines, index, lay_out)
             if nested is None or not nested[0][-1].endswith(","):
                 return None
             out.extend(nested[0])
@@ -157,9 +166,10 @@ def _open_after(line: str, depth: int, string: str | None) -> tuple[int, str | N
     return depth, string
 
 
-def split_module(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
+def split_module(lines: list[str], *, lay_out: ElementLayout) -> Iterator[tuple[bool, list[str]]]:
     """(needs the formatter, lines) in order: lines already laid out (with their newlines),
-    and whole logical lines for the formatter."""
+    and whole logical lines for the formatter. `lay_out(head, element, closer)` lays out one
+    element of an exploded block as the formatter does there (its lines, or None)."""
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -173,7 +183,7 @@ def split_module(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
             yield False, [code + "\n"]
             index += 1
             continue
-        block = _exploded(lines, index)
+        block = _exploded(lines, index, lay_out)
         if block is not None:
             yield False, [text + "\n" for text in block[0]]
             index = block[1]
