@@ -86,7 +86,7 @@ def compile_lines(quick: bool) -> list[str]:
     sizes = ["--sizes", "100", "1000"] if quick else []
     command = [sys.executable, str(BENCH / "compile.py"), "--repeat", "3", *sizes]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
+    if done.returncode != 0 and "entities" not in done.stdout:
         return [f"compile benchmark failed: {done.stderr.strip()[-500:]}"]
     lines = [
         "| entities | patterns | best s | median s | CPU s | CPU ms per pattern |",
@@ -98,6 +98,8 @@ def compile_lines(quick: bool) -> list[str]:
             lines.append("| " + " | ".join(cells) + " |")
         elif row.startswith("- ["):
             lines.append(row)
+        elif "timed out" in row:  # a size over compile.py's timeout (it then exits 1)
+            lines.append(f"- [NOT met] {row.split()[0]} entities: {row.split(maxsplit=2)[2]}")
     return lines
 
 
