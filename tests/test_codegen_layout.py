@@ -216,6 +216,11 @@ PASS_THROUGH_CASES = [
     "if a:\n    b = 'c'\nelse:\n    b = [\n        1,\n    ]\n",
     "x = f(\n    'a',\n)[0]\n",
     "x = [\n]\n",
+    "from a import (\n    b,\n)\n",
+    "from a import (\n    b,\n    c,\n)\n",
+    'x = "\\"" + "a"\n',
+    'x = f"{y}" + "(" + g("]")\n',
+    'def f():\n    """Starts a docstring with "quotes" and (brackets\n    ends it."""\n',
 ]
 
 

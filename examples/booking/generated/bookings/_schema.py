@@ -30,12 +30,14 @@ def organisation_key(org_id: str) -> Item:
                 keys.join("Organisation", keys.encode_str(org_id, attribute="org_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#Organisation"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#Organisation"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -54,12 +56,14 @@ def organisation_to_item(obj: Organisation) -> Item:
             keys.join("Organisation", keys.encode_str(obj.org_id, attribute="org_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
-            keys.join("#Organisation"), limit=MAX_SK, attribute="SK"
-        )
+            keys.join("#Organisation"),
+            limit=MAX_SK,
+            attribute="SK",
+        ),
     }
     return item
 
@@ -84,16 +88,19 @@ def _organisation_guard_slug(obj: Any) -> Item | None:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Organisation.slug", keys.encode_str(obj.slug, attribute="slug")
+                    "Organisation.slug",
+                    keys.encode_str(obj.slug, attribute="slug"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("Organisation.slug"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("Organisation.slug"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -128,10 +135,14 @@ def member_key(org_id: str, member_id: str) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Member"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(
+                keys.join("#Member"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -156,10 +167,10 @@ def member_to_item(obj: Member) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Member"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Member"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
@@ -170,21 +181,21 @@ def member_to_item(obj: Member) -> Item:
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
             keys.join("Member", keys.encode_str(obj.member_id, attribute="member_id")),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     item["GSI2PK"] = {
         "S": keys.check_key_size(
             keys.join("Member", keys.encode_str(obj.org_id, attribute="org_id")),
             limit=MAX_PK,
             attribute="GSI2PK",
-        )
+        ),
     }
     item["GSI2SK"] = {
         "S": keys.check_key_size(
@@ -195,7 +206,7 @@ def member_to_item(obj: Member) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI2SK",
-        )
+        ),
     }
     return item
 
@@ -227,12 +238,14 @@ def _member_guard_org_id_email(obj: Any) -> Item | None:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("Member.org_id.email"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("Member.org_id.email"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -267,16 +280,19 @@ def resource_key(resource_id: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Resource", keys.encode_str(resource_id, attribute="resource_id")
+                    "Resource",
+                    keys.encode_str(resource_id, attribute="resource_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#Resource"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#Resource"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -300,28 +316,32 @@ def resource_to_item(obj: Resource) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Resource", keys.encode_str(obj.resource_id, attribute="resource_id")
+                "Resource",
+                keys.encode_str(obj.resource_id, attribute="resource_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Resource"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Resource"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Resource", keys.encode_str(obj.resource_id, attribute="resource_id")
+                "Resource",
+                keys.encode_str(obj.resource_id, attribute="resource_id"),
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
-            keys.join("#Resource"), limit=MAX_SK, attribute="GSI1SK"
-        )
+            keys.join("#Resource"),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        ),
     }
     item["GSI2PK"] = {
         "S": keys.check_key_size(
@@ -332,7 +352,7 @@ def resource_to_item(obj: Resource) -> Item:
             ),
             limit=MAX_PK,
             attribute="GSI2PK",
-        )
+        ),
     }
     item["GSI2SK"] = {
         "S": keys.check_key_size(
@@ -343,7 +363,7 @@ def resource_to_item(obj: Resource) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI2SK",
-        )
+        ),
     }
     return item
 
@@ -403,16 +423,17 @@ def attendee_key(reservation_id: str, member_id: str) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Attendee", keys.encode_str(member_id, attribute="member_id")
+                    "Attendee",
+                    keys.encode_str(member_id, attribute="member_id"),
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -433,26 +454,28 @@ def attendee_to_item(obj: Attendee) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Attendee", keys.encode_str(obj.member_id, attribute="member_id")
+                "Attendee",
+                keys.encode_str(obj.member_id, attribute="member_id"),
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     if obj.response == "pending":
         item["GSI1PK"] = {
             "S": keys.check_key_size(
                 keys.join(
-                    "Attendee", keys.encode_str(obj.member_id, attribute="member_id")
+                    "Attendee",
+                    keys.encode_str(obj.member_id, attribute="member_id"),
                 ),
                 limit=MAX_PK,
                 attribute="GSI1PK",
-            )
+            ),
         }
         item["GSI1SK"] = {
             "S": keys.check_key_size(
@@ -463,7 +486,7 @@ def attendee_to_item(obj: Attendee) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI1SK",
-            )
+            ),
         }
     return item
 
@@ -515,12 +538,14 @@ def reservation_key(reservation_id: str) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#Reservation"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#Reservation"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -550,21 +575,24 @@ def reservation_to_item(obj: Reservation) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
-            keys.join("#Reservation"), limit=MAX_SK, attribute="SK"
-        )
+            keys.join("#Reservation"),
+            limit=MAX_SK,
+            attribute="SK",
+        ),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Resource", keys.encode_str(obj.resource_id, attribute="resource_id")
+                "Resource",
+                keys.encode_str(obj.resource_id, attribute="resource_id"),
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -575,16 +603,17 @@ def reservation_to_item(obj: Reservation) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     item["GSI2PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Reservation", keys.encode_str(obj.member_id, attribute="member_id")
+                "Reservation",
+                keys.encode_str(obj.member_id, attribute="member_id"),
             ),
             limit=MAX_PK,
             attribute="GSI2PK",
-        )
+        ),
     }
     item["GSI2SK"] = {
         "S": keys.check_key_size(
@@ -595,7 +624,7 @@ def reservation_to_item(obj: Reservation) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI2SK",
-        )
+        ),
     }
     return item
 
@@ -633,14 +662,14 @@ def _reservation_guard_resource_id_starts_at(obj: Any) -> Item | None:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join("Reservation.resource_id.starts_at"),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -678,20 +707,22 @@ def closure_key(resource_id: str, starts_at: AwareDatetime) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Closure", keys.encode_str(resource_id, attribute="resource_id")
+                    "Closure",
+                    keys.encode_str(resource_id, attribute="resource_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Closure", keys.encode_datetime(starts_at, attribute="starts_at")
+                    "Closure",
+                    keys.encode_datetime(starts_at, attribute="starts_at"),
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -708,20 +739,22 @@ def closure_to_item(obj: Closure) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Closure", keys.encode_str(obj.resource_id, attribute="resource_id")
+                "Closure",
+                keys.encode_str(obj.resource_id, attribute="resource_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Closure", keys.encode_datetime(obj.starts_at, attribute="starts_at")
+                "Closure",
+                keys.encode_datetime(obj.starts_at, attribute="starts_at"),
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     return item
 

@@ -373,7 +373,7 @@ class BookingsRepository(Repository):
                 "Resource",
                 keys.encode_str(org_id, attribute="org_id"),
                 keys.encode_str(category, attribute="category"),
-            )
+            ),
         ]
         return self._table.query_page(
             s.RESOURCE,
@@ -426,7 +426,9 @@ class BookingsRepository(Repository):
             else keys.encode_datetime(starts_at_to, attribute="starts_at"),
         )
         partitions = [
-            keys.join("Resource", keys.encode_str(resource_id, attribute="resource_id"))
+            keys.join(
+                "Resource", keys.encode_str(resource_id, attribute="resource_id")
+            ),
         ]
         return self._table.query_page(
             s.RESERVATION,
@@ -467,7 +469,7 @@ class BookingsRepository(Repository):
             else keys.encode_datetime(starts_at_to, attribute="starts_at"),
         )
         partitions = [
-            keys.join("Reservation", keys.encode_str(member_id, attribute="member_id"))
+            keys.join("Reservation", keys.encode_str(member_id, attribute="member_id")),
         ]
         return self._table.query_page(
             s.RESERVATION,
@@ -523,7 +525,7 @@ class BookingsRepository(Repository):
             else keys.encode_datetime(invited_at_to, attribute="invited_at"),
         )
         partitions = [
-            keys.join("Attendee", keys.encode_str(member_id, attribute="member_id"))
+            keys.join("Attendee", keys.encode_str(member_id, attribute="member_id")),
         ]
         return self._table.query_page(
             s.ATTENDEE,
@@ -565,7 +567,7 @@ class BookingsRepository(Repository):
             else keys.encode_datetime(starts_at_to, attribute="starts_at"),
         )
         partitions = [
-            keys.join("Closure", keys.encode_str(resource_id, attribute="resource_id"))
+            keys.join("Closure", keys.encode_str(resource_id, attribute="resource_id")),
         ]
         return self._table.query_page(
             s.CLOSURE,

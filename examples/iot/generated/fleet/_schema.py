@@ -39,14 +39,14 @@ def zone_key(site_id: str, zone_code: str) -> Item:
                 keys.join("Site", keys.encode_str(site_id, attribute="site_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join("Zone", keys.encode_str(zone_code, attribute="zone_code")),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -64,14 +64,14 @@ def zone_to_item(obj: Zone) -> Item:
             keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join("Zone", keys.encode_str(obj.zone_code, attribute="zone_code")),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     return item
 
@@ -115,10 +115,10 @@ def site_key(site_id: str) -> Item:
                 keys.join("Site", keys.encode_str(site_id, attribute="site_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="SK"),
         },
     }
 
@@ -142,20 +142,20 @@ def site_to_item(obj: Site) -> Item:
             keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
-        "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="GSI1SK")
+        "S": keys.check_key_size(keys.join("#Site"), limit=MAX_SK, attribute="GSI1SK"),
     }
     return item
 
@@ -208,10 +208,14 @@ def device_key(device_id: str) -> Item:
                 keys.join("Device", keys.encode_str(device_id, attribute="device_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Device"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(
+                keys.join("#Device"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -239,17 +243,17 @@ def device_to_item(obj: Device) -> Item:
             keys.join("Device", keys.encode_str(obj.device_id, attribute="device_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Device"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Device"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join("Site", keys.encode_str(obj.site_id, attribute="site_id")),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -261,21 +265,21 @@ def device_to_item(obj: Device) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     item["GSI2PK"] = {
         "S": keys.check_key_size(
             keys.join("Device", keys.encode_str(obj.serial, attribute="serial")),
             limit=MAX_PK,
             attribute="GSI2PK",
-        )
+        ),
     }
     item["GSI2SK"] = {
         "S": keys.check_key_size(
             keys.join("Device", keys.encode_str(obj.device_id, attribute="device_id")),
             limit=MAX_SK,
             attribute="GSI2SK",
-        )
+        ),
     }
     return item
 
@@ -307,16 +311,19 @@ def _device_guard_serial(obj: Any) -> Item | None:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Device.serial", keys.encode_str(obj.serial, attribute="serial")
+                    "Device.serial",
+                    keys.encode_str(obj.serial, attribute="serial"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("Device.serial"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("Device.serial"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -351,7 +358,7 @@ def reading_key(device_id: str, recorded_at: AwareDatetime) -> Item:
                 keys.join("Reading", keys.encode_str(device_id, attribute="device_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
@@ -361,7 +368,7 @@ def reading_key(device_id: str, recorded_at: AwareDatetime) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -388,7 +395,7 @@ def reading_to_item(obj: Reading) -> Item:
             keys.join("Reading", keys.encode_str(obj.device_id, attribute="device_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
@@ -398,7 +405,7 @@ def reading_to_item(obj: Reading) -> Item:
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     return item
 
@@ -457,10 +464,10 @@ def alert_key(alert_id: str) -> Item:
                 keys.join("Alert", keys.encode_str(alert_id, attribute="alert_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Alert"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(keys.join("#Alert"), limit=MAX_SK, attribute="SK"),
         },
     }
 
@@ -489,17 +496,17 @@ def alert_to_item(obj: Alert) -> Item:
             keys.join("Alert", keys.encode_str(obj.alert_id, attribute="alert_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Alert"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Alert"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join("Alert", keys.encode_str(obj.device_id, attribute="device_id")),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -510,7 +517,7 @@ def alert_to_item(obj: Alert) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     if obj.status == "open":
         item["GSI2PK"] = {
@@ -518,7 +525,7 @@ def alert_to_item(obj: Alert) -> Item:
                 keys.join("Alert", keys.encode_str(obj.site_id, attribute="site_id")),
                 limit=MAX_PK,
                 attribute="GSI2PK",
-            )
+            ),
         }
         item["GSI2SK"] = {
             "S": keys.check_key_size(
@@ -529,7 +536,7 @@ def alert_to_item(obj: Alert) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI2SK",
-            )
+            ),
         }
     if obj.status == "open":
         shard = keys.shard_of(
@@ -538,8 +545,10 @@ def alert_to_item(obj: Alert) -> Item:
         )
         item["GSI3PK"] = {
             "S": keys.check_key_size(
-                keys.join("Alert", str(shard)), limit=MAX_PK, attribute="GSI3PK"
-            )
+                keys.join("Alert", str(shard)),
+                limit=MAX_PK,
+                attribute="GSI3PK",
+            ),
         }
         item["GSI3SK"] = {
             "S": keys.check_key_size(
@@ -550,7 +559,7 @@ def alert_to_item(obj: Alert) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI3SK",
-            )
+            ),
         }
     return item
 
@@ -614,16 +623,19 @@ def site_alert_count_key(site_id: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "SiteAlertCount", keys.encode_str(site_id, attribute="site_id")
+                    "SiteAlertCount",
+                    keys.encode_str(site_id, attribute="site_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#SiteAlertCount"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#SiteAlertCount"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -636,16 +648,19 @@ def site_alert_count_to_item(obj: SiteAlertCount) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "SiteAlertCount", keys.encode_str(obj.site_id, attribute="site_id")
+                "SiteAlertCount",
+                keys.encode_str(obj.site_id, attribute="site_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
-            keys.join("#SiteAlertCount"), limit=MAX_SK, attribute="SK"
-        )
+            keys.join("#SiteAlertCount"),
+            limit=MAX_SK,
+            attribute="SK",
+        ),
     }
     return item
 
@@ -687,11 +702,12 @@ def maintenance_log_key(device_id: str, performed_at: AwareDatetime) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "MaintenanceLog", keys.encode_str(device_id, attribute="device_id")
+                    "MaintenanceLog",
+                    keys.encode_str(device_id, attribute="device_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
@@ -701,7 +717,7 @@ def maintenance_log_key(device_id: str, performed_at: AwareDatetime) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -721,11 +737,12 @@ def maintenance_log_to_item(obj: MaintenanceLog) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "MaintenanceLog", keys.encode_str(obj.device_id, attribute="device_id")
+                "MaintenanceLog",
+                keys.encode_str(obj.device_id, attribute="device_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
@@ -735,7 +752,7 @@ def maintenance_log_to_item(obj: MaintenanceLog) -> Item:
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     return item
 
@@ -780,20 +797,22 @@ def firmware_release_key(hardware: str, release: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "FirmwareRelease", keys.encode_str(hardware, attribute="hardware")
+                    "FirmwareRelease",
+                    keys.encode_str(hardware, attribute="hardware"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "FirmwareRelease", keys.encode_str(release, attribute="release")
+                    "FirmwareRelease",
+                    keys.encode_str(release, attribute="release"),
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -812,20 +831,22 @@ def firmware_release_to_item(obj: FirmwareRelease) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "FirmwareRelease", keys.encode_str(obj.hardware, attribute="hardware")
+                "FirmwareRelease",
+                keys.encode_str(obj.hardware, attribute="hardware"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "FirmwareRelease", keys.encode_str(obj.release, attribute="release")
+                "FirmwareRelease",
+                keys.encode_str(obj.release, attribute="release"),
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     return item
 

@@ -443,7 +443,7 @@ class FleetRepository(Repository):
             else keys.encode_datetime(recorded_at_to, attribute="recorded_at"),
         )
         partitions = [
-            keys.join("Reading", keys.encode_str(device_id, attribute="device_id"))
+            keys.join("Reading", keys.encode_str(device_id, attribute="device_id")),
         ]
         return self._table.query_page(
             s.READING,
@@ -489,7 +489,7 @@ class FleetRepository(Repository):
             else keys.encode_datetime(raised_at_to, attribute="raised_at"),
         )
         partitions = [
-            keys.join("Alert", keys.encode_str(device_id, attribute="device_id"))
+            keys.join("Alert", keys.encode_str(device_id, attribute="device_id")),
         ]
         return self._table.query_page(
             s.ALERT,
@@ -613,7 +613,7 @@ class FleetRepository(Repository):
         partitions = [
             keys.join(
                 "MaintenanceLog", keys.encode_str(device_id, attribute="device_id")
-            )
+            ),
         ]
         return self._table.query_page(
             s.MAINTENANCE_LOG,
@@ -661,7 +661,7 @@ class FleetRepository(Repository):
         partitions = [
             keys.join(
                 "FirmwareRelease", keys.encode_str(hardware, attribute="hardware")
-            )
+            ),
         ]
         return self._table.query_page(
             s.FIRMWARE_RELEASE,

@@ -30,10 +30,14 @@ def tenant_key(tenant_id: str) -> Item:
                 keys.join("Tenant", keys.encode_str(tenant_id, attribute="tenant_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Tenant"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(
+                keys.join("#Tenant"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -52,24 +56,24 @@ def tenant_to_item(obj: Tenant) -> Item:
             keys.join("Tenant", keys.encode_str(obj.tenant_id, attribute="tenant_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Tenant"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Tenant"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join("Tenant", keys.encode_str(obj.slug, attribute="slug")),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
             keys.join("Tenant", keys.encode_str(obj.tenant_id, attribute="tenant_id")),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     return item
 
@@ -96,12 +100,14 @@ def _tenant_guard_slug(obj: Any) -> Item | None:
                 keys.join("Tenant.slug", keys.encode_str(obj.slug, attribute="slug")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("Tenant.slug"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("Tenant.slug"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -132,20 +138,22 @@ def milestone_key(project_id: str, milestone_id: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Project", keys.encode_str(project_id, attribute="project_id")
+                    "Project",
+                    keys.encode_str(project_id, attribute="project_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Milestone", keys.encode_str(milestone_id, attribute="milestone_id")
+                    "Milestone",
+                    keys.encode_str(milestone_id, attribute="milestone_id"),
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -161,30 +169,33 @@ def milestone_to_item(obj: Milestone) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+                "Project",
+                keys.encode_str(obj.project_id, attribute="project_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Milestone", keys.encode_str(obj.milestone_id, attribute="milestone_id")
+                "Milestone",
+                keys.encode_str(obj.milestone_id, attribute="milestone_id"),
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     if obj.done is False:
         item["GSI1PK"] = {
             "S": keys.check_key_size(
                 keys.join(
-                    "Milestone", keys.encode_str(obj.project_id, attribute="project_id")
+                    "Milestone",
+                    keys.encode_str(obj.project_id, attribute="project_id"),
                 ),
                 limit=MAX_PK,
                 attribute="GSI1PK",
-            )
+            ),
         }
         item["GSI1SK"] = {
             "S": keys.check_key_size(
@@ -195,7 +206,7 @@ def milestone_to_item(obj: Milestone) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI1SK",
-            )
+            ),
         }
     return item
 
@@ -240,16 +251,19 @@ def project_key(project_id: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Project", keys.encode_str(project_id, attribute="project_id")
+                    "Project",
+                    keys.encode_str(project_id, attribute="project_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#Project"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#Project"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -274,28 +288,32 @@ def project_to_item(obj: Project) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+                "Project",
+                keys.encode_str(obj.project_id, attribute="project_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Project"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Project"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+                "Project",
+                keys.encode_str(obj.project_id, attribute="project_id"),
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
-            keys.join("#Project"), limit=MAX_SK, attribute="GSI1SK"
-        )
+            keys.join("#Project"),
+            limit=MAX_SK,
+            attribute="GSI1SK",
+        ),
     }
     item["GSI2PK"] = {
         "S": keys.check_key_size(
@@ -306,26 +324,28 @@ def project_to_item(obj: Project) -> Item:
             ),
             limit=MAX_PK,
             attribute="GSI2PK",
-        )
+        ),
     }
     item["GSI2SK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+                "Project",
+                keys.encode_str(obj.project_id, attribute="project_id"),
             ),
             limit=MAX_SK,
             attribute="GSI2SK",
-        )
+        ),
     }
     if obj.status == "active":
         item["GSI3PK"] = {
             "S": keys.check_key_size(
                 keys.join(
-                    "Project", keys.encode_str(obj.tenant_id, attribute="tenant_id")
+                    "Project",
+                    keys.encode_str(obj.tenant_id, attribute="tenant_id"),
                 ),
                 limit=MAX_PK,
                 attribute="GSI3PK",
-            )
+            ),
         }
         item["GSI3SK"] = {
             "S": keys.check_key_size(
@@ -336,7 +356,7 @@ def project_to_item(obj: Project) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI3SK",
-            )
+            ),
         }
     return item
 
@@ -373,12 +393,14 @@ def _project_guard_tenant_id_code(obj: Any) -> Item | None:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("Project.tenant_id.code"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("Project.tenant_id.code"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -419,14 +441,14 @@ def task_key(project_id: str, task_id: str) -> Item:
                 keys.join("Task", keys.encode_str(project_id, attribute="project_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join("Task", keys.encode_str(task_id, attribute="task_id")),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -458,23 +480,24 @@ def task_to_item(obj: Task) -> Item:
             keys.join("Task", keys.encode_str(obj.project_id, attribute="project_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join("Task", keys.encode_str(obj.task_id, attribute="task_id")),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Project", keys.encode_str(obj.project_id, attribute="project_id")
+                "Project",
+                keys.encode_str(obj.project_id, attribute="project_id"),
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -486,17 +509,18 @@ def task_to_item(obj: Task) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     if obj.assignee_id is not None:
         item["GSI2PK"] = {
             "S": keys.check_key_size(
                 keys.join(
-                    "Task", keys.encode_str(obj.assignee_id, attribute="assignee_id")
+                    "Task",
+                    keys.encode_str(obj.assignee_id, attribute="assignee_id"),
                 ),
                 limit=MAX_PK,
                 attribute="GSI2PK",
-            )
+            ),
         }
         item["GSI2SK"] = {
             "S": keys.check_key_size(
@@ -508,7 +532,7 @@ def task_to_item(obj: Task) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI2SK",
-            )
+            ),
         }
     return item
 
@@ -571,14 +595,14 @@ def task_tag_key(task_id: str, tag: str) -> Item:
                 keys.join("TaskTag", keys.encode_str(task_id, attribute="task_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join("TaskTag", keys.encode_str(tag, attribute="tag")),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -597,14 +621,14 @@ def task_tag_to_item(obj: TaskTag) -> Item:
             keys.join("TaskTag", keys.encode_str(obj.task_id, attribute="task_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join("TaskTag", keys.encode_str(obj.tag, attribute="tag")),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
@@ -615,7 +639,7 @@ def task_tag_to_item(obj: TaskTag) -> Item:
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -626,7 +650,7 @@ def task_tag_to_item(obj: TaskTag) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     return item
 
@@ -678,12 +702,14 @@ def audit_event_key(project_id: str, event_id: str) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#AuditEvent"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#AuditEvent"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -710,19 +736,24 @@ def audit_event_to_item(obj: AuditEvent) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#AuditEvent"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(
+            keys.join("#AuditEvent"),
+            limit=MAX_SK,
+            attribute="SK",
+        ),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "AuditEvent", keys.encode_str(obj.project_id, attribute="project_id")
+                "AuditEvent",
+                keys.encode_str(obj.project_id, attribute="project_id"),
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -733,7 +764,7 @@ def audit_event_to_item(obj: AuditEvent) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     return item
 

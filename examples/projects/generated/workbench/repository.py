@@ -336,7 +336,7 @@ class WorkbenchRepository(Repository):
             else keys.encode_str_prefix(name_prefix, attribute="name"),
         )
         partitions = [
-            keys.join("Project", keys.encode_str(tenant_id, attribute="tenant_id"))
+            keys.join("Project", keys.encode_str(tenant_id, attribute="tenant_id")),
         ]
         return self._table.query_page(
             s.PROJECT,
@@ -378,7 +378,7 @@ class WorkbenchRepository(Repository):
             else keys.encode_date(due_on_to, attribute="due_on"),
         )
         partitions = [
-            keys.join("Milestone", keys.encode_str(project_id, attribute="project_id"))
+            keys.join("Milestone", keys.encode_str(project_id, attribute="project_id")),
         ]
         return self._table.query_page(
             s.MILESTONE,
@@ -431,7 +431,7 @@ class WorkbenchRepository(Repository):
             else keys.encode_str_prefix(task_id_prefix, attribute="task_id"),
         )
         partitions = [
-            keys.join("Task", keys.encode_str(project_id, attribute="project_id"))
+            keys.join("Task", keys.encode_str(project_id, attribute="project_id")),
         ]
         return self._table.query_page(
             s.TASK,
@@ -474,7 +474,7 @@ class WorkbenchRepository(Repository):
             else keys.encode_int(priority_to, attribute="priority"),
         )
         partitions = [
-            keys.join("Project", keys.encode_str(project_id, attribute="project_id"))
+            keys.join("Project", keys.encode_str(project_id, attribute="project_id")),
         ]
         return self._table.query_page(
             s.TASK,
@@ -516,7 +516,7 @@ class WorkbenchRepository(Repository):
             else keys.encode_datetime(updated_at_to, attribute="updated_at"),
         )
         partitions = [
-            keys.join("Task", keys.encode_str(assignee_id, attribute="assignee_id"))
+            keys.join("Task", keys.encode_str(assignee_id, attribute="assignee_id")),
         ]
         return self._table.query_page(
             s.TASK,
@@ -560,7 +560,7 @@ class WorkbenchRepository(Repository):
             else keys.encode_str_prefix(tag_prefix, attribute="tag"),
         )
         partitions = [
-            keys.join("TaskTag", keys.encode_str(task_id, attribute="task_id"))
+            keys.join("TaskTag", keys.encode_str(task_id, attribute="task_id")),
         ]
         return self._table.query_page(
             s.TASK_TAG,
@@ -607,7 +607,7 @@ class WorkbenchRepository(Repository):
                 "TaskTag",
                 keys.encode_str(tenant_id, attribute="tenant_id"),
                 keys.encode_str(tag, attribute="tag"),
-            )
+            ),
         ]
         return self._table.query_page(
             s.TASK_TAG,
@@ -649,7 +649,9 @@ class WorkbenchRepository(Repository):
             else keys.encode_datetime(occurred_at_to, attribute="occurred_at"),
         )
         partitions = [
-            keys.join("AuditEvent", keys.encode_str(project_id, attribute="project_id"))
+            keys.join(
+                "AuditEvent", keys.encode_str(project_id, attribute="project_id")
+            ),
         ]
         return self._table.query_page(
             s.AUDIT_EVENT,

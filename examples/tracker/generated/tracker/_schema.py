@@ -34,16 +34,19 @@ def workspace_key(workspace_id: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
+                    "Workspace",
+                    keys.encode_str(workspace_id, attribute="workspace_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("#Workspace"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("#Workspace"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -58,14 +61,15 @@ def workspace_to_item(obj: Workspace) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Workspace", keys.encode_str(obj.workspace_id, attribute="workspace_id")
+                "Workspace",
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Workspace"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Workspace"), limit=MAX_SK, attribute="SK"),
     }
     return item
 
@@ -109,10 +113,10 @@ def user_key(user_id: str) -> Item:
                 keys.join("User", keys.encode_str(user_id, attribute="user_id")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#User"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(keys.join("#User"), limit=MAX_SK, attribute="SK"),
         },
     }
 
@@ -128,24 +132,24 @@ def user_to_item(obj: User) -> Item:
             keys.join("User", keys.encode_str(obj.user_id, attribute="user_id")),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#User"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#User"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join("User", keys.encode_str(obj.email, attribute="email")),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
             keys.join("User", keys.encode_str(obj.user_id, attribute="user_id")),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     return item
 
@@ -169,12 +173,14 @@ def _user_guard_email(obj: Any) -> Item | None:
                 keys.join("User.email", keys.encode_str(obj.email, attribute="email")),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
-                keys.join("User.email"), limit=MAX_SK, attribute="SK"
-            )
+                keys.join("User.email"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -211,10 +217,10 @@ def team_key(workspace_id: str, team_id: str) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Team"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(keys.join("#Team"), limit=MAX_SK, attribute="SK"),
         },
     }
 
@@ -235,10 +241,10 @@ def team_to_item(obj: Team) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Team"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Team"), limit=MAX_SK, attribute="SK"),
     }
     return item
 
@@ -281,18 +287,19 @@ def membership_key(workspace_id: str, user_id: str) -> Item:
         "PK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
+                    "Workspace",
+                    keys.encode_str(workspace_id, attribute="workspace_id"),
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join("Membership", keys.encode_str(user_id, attribute="user_id")),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -311,25 +318,26 @@ def membership_to_item(obj: Membership) -> Item:
     item["PK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "Workspace", keys.encode_str(obj.workspace_id, attribute="workspace_id")
+                "Workspace",
+                keys.encode_str(obj.workspace_id, attribute="workspace_id"),
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join("Membership", keys.encode_str(obj.user_id, attribute="user_id")),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
             keys.join("Membership", keys.encode_str(obj.user_id, attribute="user_id")),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -340,7 +348,7 @@ def membership_to_item(obj: Membership) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     if obj.team_id is not None:
         item["GSI2PK"] = {
@@ -352,16 +360,17 @@ def membership_to_item(obj: Membership) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="GSI2PK",
-            )
+            ),
         }
         item["GSI2SK"] = {
             "S": keys.check_key_size(
                 keys.join(
-                    "Membership", keys.encode_str(obj.user_id, attribute="user_id")
+                    "Membership",
+                    keys.encode_str(obj.user_id, attribute="user_id"),
                 ),
                 limit=MAX_SK,
                 attribute="GSI2SK",
-            )
+            ),
         }
     return item
 
@@ -425,16 +434,17 @@ def checklist_item_key(workspace_id: str, ticket_no: int, position: int) -> Item
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
             "S": keys.check_key_size(
                 keys.join(
-                    "ChecklistItem", keys.encode_int(position, attribute="position")
+                    "ChecklistItem",
+                    keys.encode_int(position, attribute="position"),
                 ),
                 limit=MAX_SK,
                 attribute="SK",
-            )
+            ),
         },
     }
 
@@ -456,16 +466,17 @@ def checklist_item_to_item(obj: ChecklistItem) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
         "S": keys.check_key_size(
             keys.join(
-                "ChecklistItem", keys.encode_int(obj.position, attribute="position")
+                "ChecklistItem",
+                keys.encode_int(obj.position, attribute="position"),
             ),
             limit=MAX_SK,
             attribute="SK",
-        )
+        ),
     }
     return item
 
@@ -517,10 +528,14 @@ def ticket_key(workspace_id: str, ticket_no: int) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="PK",
-            )
+            ),
         },
         "SK": {
-            "S": keys.check_key_size(keys.join("#Ticket"), limit=MAX_SK, attribute="SK")
+            "S": keys.check_key_size(
+                keys.join("#Ticket"),
+                limit=MAX_SK,
+                attribute="SK",
+            ),
         },
     }
 
@@ -550,10 +565,10 @@ def ticket_to_item(obj: Ticket) -> Item:
             ),
             limit=MAX_PK,
             attribute="PK",
-        )
+        ),
     }
     item["SK"] = {
-        "S": keys.check_key_size(keys.join("#Ticket"), limit=MAX_SK, attribute="SK")
+        "S": keys.check_key_size(keys.join("#Ticket"), limit=MAX_SK, attribute="SK"),
     }
     item["GSI1PK"] = {
         "S": keys.check_key_size(
@@ -564,7 +579,7 @@ def ticket_to_item(obj: Ticket) -> Item:
             ),
             limit=MAX_PK,
             attribute="GSI1PK",
-        )
+        ),
     }
     item["GSI1SK"] = {
         "S": keys.check_key_size(
@@ -575,17 +590,18 @@ def ticket_to_item(obj: Ticket) -> Item:
             ),
             limit=MAX_SK,
             attribute="GSI1SK",
-        )
+        ),
     }
     if obj.assignee_id is not None:
         item["GSI2PK"] = {
             "S": keys.check_key_size(
                 keys.join(
-                    "Ticket", keys.encode_str(obj.assignee_id, attribute="assignee_id")
+                    "Ticket",
+                    keys.encode_str(obj.assignee_id, attribute="assignee_id"),
                 ),
                 limit=MAX_PK,
                 attribute="GSI2PK",
-            )
+            ),
         }
         item["GSI2SK"] = {
             "S": keys.check_key_size(
@@ -598,7 +614,7 @@ def ticket_to_item(obj: Ticket) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI2SK",
-            )
+            ),
         }
     if obj.status == "open":
         item["GSI3PK"] = {
@@ -609,7 +625,7 @@ def ticket_to_item(obj: Ticket) -> Item:
                 ),
                 limit=MAX_PK,
                 attribute="GSI3PK",
-            )
+            ),
         }
         item["GSI3SK"] = {
             "S": keys.check_key_size(
@@ -620,7 +636,7 @@ def ticket_to_item(obj: Ticket) -> Item:
                 ),
                 limit=MAX_SK,
                 attribute="GSI3SK",
-            )
+            ),
         }
     return item
 

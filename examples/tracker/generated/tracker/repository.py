@@ -270,7 +270,7 @@ class TrackerRepository(Repository):
         partitions = [
             keys.join(
                 "Workspace", keys.encode_str(workspace_id, attribute="workspace_id")
-            )
+            ),
         ]
         return self._table.query_page(
             s.MEMBERSHIP,
@@ -307,7 +307,7 @@ class TrackerRepository(Repository):
             else keys.encode_datetime(joined_at_to, attribute="joined_at"),
         )
         partitions = [
-            keys.join("Membership", keys.encode_str(user_id, attribute="user_id"))
+            keys.join("Membership", keys.encode_str(user_id, attribute="user_id")),
         ]
         return self._table.query_page(
             s.MEMBERSHIP,
@@ -364,7 +364,7 @@ class TrackerRepository(Repository):
                 "Ticket",
                 keys.encode_str(workspace_id, attribute="workspace_id"),
                 keys.encode_str(status, attribute="status"),
-            )
+            ),
         ]
         return self._table.query_page(
             s.TICKET,
@@ -411,7 +411,7 @@ class TrackerRepository(Repository):
             else keys.encode_int(priority_to, attribute="priority"),
         )
         partitions = [
-            keys.join("Ticket", keys.encode_str(assignee_id, attribute="assignee_id"))
+            keys.join("Ticket", keys.encode_str(assignee_id, attribute="assignee_id")),
         ]
         return self._table.query_page(
             s.TICKET,
@@ -453,7 +453,9 @@ class TrackerRepository(Repository):
             else keys.encode_int(priority_to, attribute="priority"),
         )
         partitions = [
-            keys.join("Ticket", keys.encode_str(workspace_id, attribute="workspace_id"))
+            keys.join(
+                "Ticket", keys.encode_str(workspace_id, attribute="workspace_id")
+            ),
         ]
         return self._table.query_page(
             s.TICKET,
@@ -517,7 +519,7 @@ class TrackerRepository(Repository):
                 "Membership",
                 keys.encode_str(workspace_id, attribute="workspace_id"),
                 keys.encode_str(team_id, attribute="team_id"),
-            )
+            ),
         ]
         return self._table.query_page(
             s.MEMBERSHIP,

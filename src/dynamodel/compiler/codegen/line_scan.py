@@ -34,6 +34,15 @@ _PIECES = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#.*
 # would look at (a stray quote, a backslash, a comment) makes the line not simple.
 _STRINGS = re.compile(r'(?P<double>"[^"\\\n]*")|(?P<single>\'[^\'"\\\n]*\')|(?P<other>[\'"\\#])')
 _MAGIC = re.compile(r",\s*[)\]}]")
+_DOUBLE_QUOTED = re.compile(r'"[^"]*"')
+# The heads of blocks passed through as exploded: `def f(`, `from m import (`, and an
+# optional `return `, `target = ` (`target: annotation = `), `"key": ` or `keyword=` before a
+# dotted callee (or none) and its bracket.
+_HEAD = re.compile(
+    r"(?:def \w+|class \w+|from [\w.]+ import |"
+    r'(?:return |[\w.]+(?:\["[^"]*"\])?(?:: [\w.\[\], |"]+)? = |"[^"]*": |\w+=)?[\w.]*)'
+    r"[(\[{]$"
+)
 _OPENERS = "([{"
 _CLOSERS = ")]}"
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
@@ -50,6 +59,14 @@ def _normalized(line: str) -> str | None:
     if stripped.startswith('"""') and stripped.endswith('"""') and len(stripped) >= 6:
         body = stripped[3:-3]  # a one-line docstring: kept as written
         return line if '"' not in body and "\\" not in body else None
+    if (
+        "'" not in line
+        and "\\" not in line
+        and "#" not in line
+        and '"""' not in line
+        and line.count('"') % 2 == 0
+    ):
+        return line  # double-quoted strings only (or none), in pairs: nothing to turn
     out: list[str] = []
     position = 0
     for match in _STRINGS.finditer(line):
@@ -72,7 +89,7 @@ def _depth(code: str) -> tuple[int, int] | None:
     stack: list[str] = []
     lowest = 0
     closed = 0
-    for char in re.sub(r'"[^"]*"', "", code):
+    for char in _DOUBLE_QUOTED.sub("", code):
         if char in _OPENERS:
             stack.append(char)
         elif char in _CLOSERS:
@@ -89,8 +106,13 @@ def _simple(line: str) -> str | None:
     code = _normalized(line)
     if code is None or _MAGIC.search(code):
         return None
-    depth = _depth(code)
-    return code if depth == (0, 0) else None
+    # A whole statement at its block's level: its brackets balance (valid Python never
+    # closes one it did not open, so counting them is enough).
+    bare = _DOUBLE_QUOTED.sub("", code) if '"' in code else code
+    for opener, closer in _PAIRS.items():
+        if bare.count(opener) != bare.count(closer):
+            return None
+    return code
 
 
 def _exploded(lines: list[str], start: int, lay_out: ElementLayout) -> tuple[list[str], int] | None:
@@ -104,8 +126,11 @@ def _exploded(lines: list[str], start: int, lay_out: ElementLayout) -> tuple[lis
         return None
     opener = head.rstrip()[-1]
     before = head.rstrip()[:-1]
-    if opener == "(" and not (before[-1:].isalnum() or before[-1:] in "_)]"):
-        return None  # a parenthesized tuple or expression: one element would not be magic
+    call = before[-1:].isalnum() or before[-1:] in "_]" or before.lstrip().startswith("from ")
+    if not _HEAD.match(head.lstrip()) or (opener == "(" and not call):
+        # An operator or a tuple before the bracket: `ruff format` may split there first,
+        # or (a one-element tuple) not treat the comma as magic.
+        return None
     indent = head[: len(head) - len(head.lstrip())]
     inner = indent + INDENT
     out = [head]
@@ -197,4 +222,8 @@ def split_module(lines: list[str], *, lay_out: ElementLayout) -> Iterator[tuple[
             piece.append(lines[index])
             depth, string = _open_after(lines[index], depth, string)
             index += 1
-        yield True, piece
+        first, last = piece[0].strip(), piece[-1].strip()
+        if first.startswith('"""') and last.endswith('"""') and first != '"""':
+            yield False, piece  # a multi-line docstring alone: the formatter keeps it as written
+        else:
+            yield True, piece

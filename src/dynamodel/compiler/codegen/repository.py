@@ -223,8 +223,11 @@ class RepositoryWriter:
                 f"    def {plan.name}({_keywords(params + strong)}) -> {entity.name} | None:",
                 doc + '"""',
                 "        return self._table.query_one(",
-                f"            {schema}, index={plan.index!r}, partition={partition}, sort={sort}"
-                + (", consistent=consistent" if strong else ""),
+                f"            {schema},",
+                f"            index={plan.index!r},",
+                f"            partition={partition},",
+                f"            sort={sort},",
+                *(["            consistent=consistent,"] if strong else []),
                 "        )",
             )
             return
@@ -287,8 +290,10 @@ class RepositoryWriter:
             self.add(
                 f"        partitions = [{partition} for shard in range({plan.shards})]",
             )
-        else:
-            self.add(f"        partitions = [{partition}]")
+        elif len(line := f"        partitions = [{partition}]") <= 88:
+            self.add(line)
+        else:  # exploded, with a magic trailing comma: as `ruff format` keeps it
+            self.add("        partitions = [", f"            {partition},", "        ]")
         self.add(
             "        return self._table.query_page(",
             f"            {schema},",

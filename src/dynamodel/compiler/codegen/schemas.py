@@ -49,8 +49,47 @@ MAX_SK = keys.MAX_SORT_KEY_BYTES
 '''
 
 
+LINE_LENGTH = 88  # ruff format's default, which the generated code is laid out for
+
+
 def template_expression(entity: Entity, template: KeyTemplate, source: str) -> str:
     """`keys.join(...)` for a template, reading attribute values from `source` (obj or args)."""
+    return "keys.join(" + ", ".join(template_parts(entity, template, source)) + ")"
+
+
+def checked_key(
+    indent: str, head: str, parts: list[str], *, limit: str, attribute: str, tail: str = ""
+) -> list[str]:
+    """`head{"S": keys.check_key_size(keys.join(parts), ...)}tail`, on one line when it fits,
+    else opened one bracket at a time (the dict, then the size check, then the join), each
+    opened one ending with a magic trailing comma: a layout `ruff format` keeps as written, so
+    the layout pass has nothing to split (splitting cost more than generating, at a thousand
+    entities)."""
+    joined = f"keys.join({', '.join(parts)})"
+    checked = f"keys.check_key_size({joined}, limit={limit}, attribute={attribute})"
+    line = f'{indent}{head}{{"S": {checked}}}{tail}'
+    if len(line) <= LINE_LENGTH:
+        return [line]
+    inner = indent + "        "
+    if len(element := f'{indent}    "S": {checked},') <= LINE_LENGTH:
+        body = [element]
+    else:
+        if len(f"{inner}{joined},") <= LINE_LENGTH:
+            join = [f"{inner}{joined},"]
+        else:
+            join = [f"{inner}keys.join(", *(f"{inner}    {p}," for p in parts), f"{inner}),"]
+        body = [
+            f'{indent}    "S": keys.check_key_size(',
+            *join,
+            f"{inner}limit={limit},",
+            f"{inner}attribute={attribute},",
+            f"{indent}    ),",
+        ]
+    return [f"{indent}{head}{{", *body, f"{indent}}}{tail}"]
+
+
+def template_parts(entity: Entity, template: KeyTemplate, source: str) -> list[str]:
+    """The arguments of `keys.join` for a template."""
     parts = []
     for segment in template.segments:
         if segment.kind == "literal":
@@ -61,7 +100,7 @@ def template_expression(entity: Entity, template: KeyTemplate, source: str) -> s
             value = f"{source}.{segment.text}" if source else segment.text
             encoder = KEY_ENCODER[segment.type or "str"]
             parts.append(f"keys.{encoder}({value}, attribute={segment.text!r})")
-    return "keys.join(" + ", ".join(parts) + ")"
+    return parts
 
 
 def _condition(entity: Entity, key: EntityKey) -> str | None:
@@ -146,16 +185,17 @@ def _to_item(design: Design, entity: Entity, entity_design: EntityDesign) -> lis
             lines.append(
                 f"{indent}shard = keys.shard_of({identity_expression(entity)}, shards={key.shards})"
             )
-        pk = template_expression(entity, key.partition, "obj")
-        sk = template_expression(entity, key.sort, "obj")
-        lines.append(
-            f'{indent}item[{key.partition_key!r}] = {{"S": keys.check_key_size({pk}, '
-            f"limit=MAX_PK, attribute={key.partition_key!r})}}"
-        )
-        lines.append(
-            f'{indent}item[{key.sort_key!r}] = {{"S": keys.check_key_size({sk}, '
-            f"limit=MAX_SK, attribute={key.sort_key!r})}}"
-        )
+        for name, template, limit in (
+            (key.partition_key, key.partition, "MAX_PK"),
+            (key.sort_key, key.sort, "MAX_SK"),
+        ):
+            lines += checked_key(
+                indent,
+                f"item[{name!r}] = ",
+                template_parts(entity, template, "obj"),
+                limit=limit,
+                attribute=repr(name),
+            )
     lines.append("    return item")
     return lines
 
@@ -205,10 +245,22 @@ def _table_key(entity: Entity, entity_design: EntityDesign) -> list[str]:
         f"def {fn}_key({', '.join(params)}) -> Item:",
         f'    """The table key of the {entity.name} with this id."""',
         "    return {",
-        f'        "PK": {{"S": keys.check_key_size({template_expression(entity, key.partition, "")}, '
-        'limit=MAX_PK, attribute="PK")},',
-        f'        "SK": {{"S": keys.check_key_size({template_expression(entity, key.sort, "")}, '
-        'limit=MAX_SK, attribute="SK")},',
+        *checked_key(
+            "        ",
+            '"PK": ',
+            template_parts(entity, key.partition, ""),
+            limit="MAX_PK",
+            attribute='"PK"',
+            tail=",",
+        ),
+        *checked_key(
+            "        ",
+            '"SK": ',
+            template_parts(entity, key.sort, ""),
+            limit="MAX_SK",
+            attribute='"SK"',
+            tail=",",
+        ),
         "    }",
     ]
 
@@ -227,13 +279,30 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
             test = " or ".join(f"obj.{a} is None" for a in nullable)
             lines.append(f"    if {test}:")
             lines.append("        return None")
-        pk = template_expression(entity, guard.partition, "obj")
-        sk = template_expression(entity, guard.sort, "obj")
         # The guard's key holds the unique value itself (and a longer prefix than the item's
         # own keys), so it is size-checked like them: typed and before anything is sent.
-        pk = f'keys.check_key_size({pk}, limit=MAX_PK, attribute="PK")'
-        sk = f'keys.check_key_size({sk}, limit=MAX_SK, attribute="SK")'
-        lines.append(f'    return {{"PK": {{"S": {pk}}}, "SK": {{"S": {sk}}}}}')
+        halves = [
+            (half, template_parts(entity, template, "obj"), limit)
+            for half, template, limit in (
+                ("PK", guard.partition, "MAX_PK"),
+                ("SK", guard.sort, "MAX_SK"),
+            )
+        ]
+        inline = [
+            f'"{half}": {{"S": keys.check_key_size(keys.join({", ".join(parts)}), '
+            f'limit={limit}, attribute="{half}")}}'
+            for half, parts, limit in halves
+        ]
+        one_line = f"    return {{{inline[0]}, {inline[1]}}}"
+        if len(one_line) <= 88:
+            lines.append(one_line)
+        else:
+            lines.append("    return {")
+            for half, parts, limit in halves:
+                lines += checked_key(
+                    "        ", f'"{half}": ', parts, limit=limit, attribute=f'"{half}"', tail=","
+                )
+            lines.append("    }")
         lines.append("")
         lines.append("")
     sources: dict[str, list[str]] = {}
