@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import textwrap
 
+from dynamodel.compiler.codegen.expressions import template_expression
 from dynamodel.compiler.codegen.migration_parts import BackfillCode
 from dynamodel.compiler.codegen.python import KEY_ENCODER
-from dynamodel.compiler.codegen.schemas import template_expression
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff.backfills import ChildrenQuery, children_query
 from dynamodel.compiler.diff.types import Backfill

@@ -1,10 +1,12 @@
-"""Python expressions the repository's methods are made of: argument types, encoded key parts,
-the sort parts `by` or `where` fix, view roles' constants, and the checks of a GetItem."""
+"""Python expressions the generated modules are made of: argument types, keys from their
+templates (and the size-checked key attributes of items), encoded key parts, the sort parts
+`by` or `where` fix, view roles' constants, and the checks of a GetItem."""
 
 from __future__ import annotations
 
+from dynamodel.compiler.codegen.layout_tree import LINE_LENGTH
 from dynamodel.compiler.codegen.python import KEY_ENCODER, annotation, typed_literal
-from dynamodel.compiler.design.ir import PatternPlan, ViewPart
+from dynamodel.compiler.design.ir import KeyTemplate, PatternPlan, ViewPart
 from dynamodel.compiler.spec.model import Entity, Presence, Spec
 
 
@@ -68,3 +70,54 @@ def differences(entity: Entity, plan: PatternPlan) -> list[str]:
         constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
         tests.append(f"found.{name} {operator} {constant}")
     return tests
+
+
+def template_expression(entity: Entity, template: KeyTemplate, source: str) -> str:
+    """`keys.join(...)` for a template, reading attribute values from `source` (obj or args)."""
+    return "keys.join(" + ", ".join(template_parts(entity, template, source)) + ")"
+
+
+def checked_key(
+    indent: str, head: str, parts: list[str], *, limit: str, attribute: str, tail: str = ""
+) -> list[str]:
+    """`head{"S": keys.check_key_size(keys.join(parts), ...)}tail`, on one line when it fits,
+    else opened one bracket at a time (the dict, then the size check, then the join), each
+    opened one ending with a magic trailing comma: a layout `ruff format` keeps as written, so
+    the layout pass has nothing to split (splitting cost more than generating, at a thousand
+    entities)."""
+    joined = f"keys.join({', '.join(parts)})"
+    checked = f"keys.check_key_size({joined}, limit={limit}, attribute={attribute})"
+    line = f'{indent}{head}{{"S": {checked}}}{tail}'
+    if len(line) <= LINE_LENGTH:
+        return [line]
+    inner = indent + "        "
+    if len(element := f'{indent}    "S": {checked},') <= LINE_LENGTH:
+        body = [element]
+    else:
+        if len(f"{inner}{joined},") <= LINE_LENGTH:
+            join = [f"{inner}{joined},"]
+        else:
+            join = [f"{inner}keys.join(", *(f"{inner}    {p}," for p in parts), f"{inner}),"]
+        body = [
+            f'{indent}    "S": keys.check_key_size(',
+            *join,
+            f"{inner}limit={limit},",
+            f"{inner}attribute={attribute},",
+            f"{indent}    ),",
+        ]
+    return [f"{indent}{head}{{", *body, f"{indent}}}{tail}"]
+
+
+def template_parts(entity: Entity, template: KeyTemplate, source: str) -> list[str]:
+    """The arguments of `keys.join` for a template."""
+    parts = []
+    for segment in template.segments:
+        if segment.kind == "literal":
+            parts.append(repr(segment.text))
+        elif segment.kind == "shard":
+            parts.append("str(shard)")
+        else:
+            value = f"{source}.{segment.text}" if source else segment.text
+            encoder = KEY_ENCODER[segment.type or "str"]
+            parts.append(f"keys.{encoder}({value}, attribute={segment.text!r})")
+    return parts

@@ -25,41 +25,25 @@ this module lays out differently from ruff fails there.
 from __future__ import annotations
 
 import io
-import keyword
 import tokenize
-import unicodedata
-from dataclasses import dataclass
 
+from dynamodel.compiler.codegen.layout_tree import (
+    CLOSING,
+    COMPARISONS,
+    INDENT,
+    OPENING,
+    Group,
+    Node,
+    Tok,
+    bracket_tree,
+    fits,
+    flat_text,
+    magic,
+    must_break,
+    split_elements,
+    string_literal,
+)
 from dynamodel.compiler.codegen.line_scan import split_module
-
-LINE_LENGTH = 88
-INDENT = "    "
-
-OPENING = {"(": ")", "[": "]", "{": "}"}
-CLOSING = set(OPENING.values())
-# The comparison operators (`not` of `not in`, `is not`): one level of splitting.
-COMPARISONS = {"<", ">", "==", ">=", "<=", "!=", "in", "not", "is"}
-PRAGMAS = ("# type:", "# noqa", "# pyright:", "# pylint:")
-# Names after which `(` / `[` opens an expression, not a call or subscript.
-KEYWORDS = frozenset(keyword.kwlist)
-
-
-@dataclass
-class Tok:
-    text: str
-    space: str  # the whitespace before it on one line
-    name: bool = False  # a NAME token (identifier or keyword)
-
-
-@dataclass
-class Group:
-    open: Tok
-    items: list[Node]
-    close: Tok
-    call: bool  # `f(...)`, `x[...]`: a call or subscript, not a tuple, list or dict
-
-
-Node = Tok | Group
 
 
 def format_module(source: str) -> str:
@@ -128,144 +112,18 @@ def _logical_line(tokens: list[tokenize.TokenInfo], lines: list[str]) -> list[st
             space = ""
         else:
             space = " "
-        text = _string(token.string) if token.type == tokenize.STRING else token.string
+        text = string_literal(token.string) if token.type == tokenize.STRING else token.string
         toks.append(Tok(text, space, name=token.type == tokenize.NAME))
         previous = token
-    return _statement(indent, _nodes(toks), comment)
-
-
-# -- strings ---------------------------------------------------------------------------------
-
-
-def _string(text: str) -> str:
-    """A one-line string literal with ruff's preferred quotes: double, unless the body holds
-    more double quotes than single ones."""
-    position = 0
-    while text[position] not in "'\"":
-        position += 1
-    prefix, quote, body = text[:position], text[position], text[position + 1 : -1]
-    if text[position : position + 3] in ('"""', "'''") or ("{" in body and "f" in prefix.lower()):
-        return text
-    singles = doubles = 0
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            char = body[index + 1]
-            index += 1
-        singles += char == "'"
-        doubles += char == '"'
-        index += 1
-    wanted = "'" if doubles > singles else '"'
-    if wanted == quote:
-        return text
-    if "r" in prefix.lower():
-        return text if wanted in body else prefix + wanted + body + wanted
-    other = quote
-    result = []
-    index = 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            escaped = body[index + 1]
-            result.append(escaped if escaped == other else char + escaped)
-            index += 2
-            continue
-        result.append("\\" + char if char == wanted else char)
-        index += 1
-    return prefix + wanted + "".join(result) + wanted
-
-
-# -- the tree of brackets ------------------------------------------------------------------
-
-
-def _nodes(toks: list[Tok]) -> list[Node]:
-    stack: list[list[Node]] = [[]]
-    opens: list[Tok] = []
-    for tok in toks:
-        if tok.text in OPENING:
-            opens.append(tok)
-            stack.append([])
-        elif tok.text in CLOSING and opens:
-            items = stack.pop()
-            opener = opens.pop()
-            parent = stack[-1]
-            before = parent[-1] if parent else None
-            call = opener.space == "" and (
-                isinstance(before, Group)
-                or (isinstance(before, Tok) and before.name and before.text not in KEYWORDS)
-                or (isinstance(before, Tok) and before.text in CLOSING)
-            )
-            parent.append(Group(opener, items, tok, call))
-        else:
-            stack[-1].append(tok)
-    return stack[0]
-
-
-def _is_comma(node: Node) -> bool:
-    return isinstance(node, Tok) and node.text == ","
-
-
-def _elements(items: list[Node]) -> tuple[list[list[Node]], bool]:
-    """The items between commas, and whether a comma ends them."""
-    elements: list[list[Node]] = [[]]
-    for node in items:
-        if _is_comma(node):
-            elements.append([])
-        else:
-            elements[-1].append(node)
-    trailing = len(elements) > 1 and not elements[-1]
-    if trailing:
-        elements.pop()
-    return elements, trailing
-
-
-def _magic(group: Group) -> bool:
-    elements, trailing = _elements(group.items)
-    if not trailing:
-        return False
-    one_tuple = group.open.text == "(" and not group.call and len(elements) == 1
-    return not one_tuple
-
-
-def _must_break(nodes: list[Node]) -> bool:
-    return any(isinstance(n, Group) and (_magic(n) or _must_break(n.items)) for n in nodes)
-
-
-def _flat(nodes: list[Node], *, lead: bool = False) -> str:
-    parts: list[str] = []
-    for node in nodes:
-        if isinstance(node, Tok):
-            parts.append(node.space + node.text)
-        else:
-            parts.append(node.open.space + node.open.text)
-            parts.append(_flat(node.items))
-            parts.append(node.close.text)
-    text = "".join(parts)
-    return text if lead or not nodes else text[len(_space(nodes[0])) :]
-
-
-def _space(node: Node) -> str:
-    return node.space if isinstance(node, Tok) else node.open.space
-
-
-def _width(text: str) -> int:
-    if text.isascii():  # nearly every line: one column per character
-        return len(text)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _fits(text: str, comment: str = "") -> bool:
-    counted = "" if comment.lstrip().startswith(PRAGMAS) else comment
-    return _width(text + counted) <= LINE_LENGTH
+    return _statement(indent, bracket_tree(toks), comment)
 
 
 # -- laying out -------------------------------------------------------------------------------
 
 
 def _statement(indent: str, nodes: list[Node], comment: str) -> list[str]:
-    flat = indent + _flat(nodes)
-    if not nodes or (_fits(flat, comment) and not _must_break(nodes)):
+    flat = indent + flat_text(nodes)
+    if not nodes or (fits(flat, comment) and not must_break(nodes)):
         return [flat + comment]
     first = nodes[0]
     if isinstance(first, Tok) and first.text in ("def", "class"):
@@ -282,8 +140,8 @@ def _statement(indent: str, nodes: list[Node], comment: str) -> list[str]:
         head
         and value
         and not tail
-        and (at < len(head) or not _fits(_head_line(indent, nodes, at)))
-        and _fits(indent + _flat(head) + " (")
+        and (at < len(head) or not fits(_head_line(indent, nodes, at)))
+        and fits(indent + flat_text(head) + " (")
     ):
         # The value has no bracket to split, or the line before its bracket would be too
         # long: the value goes in parentheses instead (when the line before them fits).
@@ -296,13 +154,13 @@ def _parenthesized(
 ) -> list[str]:
     """`head (` value `)tail`: the value on one line inside when it fits, else split at its
     operators."""
-    lines = [indent + _flat([*head, Tok("(", " " if head else "")])]
+    lines = [indent + flat_text([*head, Tok("(", " " if head else "")])]
     inner = indent + INDENT
-    if not _must_break(value) and _fits(inner + _flat(value)):
-        lines.append(inner + _flat(value))
+    if not must_break(value) and fits(inner + flat_text(value)):
+        lines.append(inner + flat_text(value))
     else:
         lines.extend(_element(inner, value, ""))
-    return [*lines, indent + ")" + _flat(tail, lead=True) + comment]
+    return [*lines, indent + ")" + flat_text(tail, lead=True) + comment]
 
 
 def _omits_parentheses(value: list[Node]) -> bool:
@@ -386,8 +244,8 @@ def _element(
 ) -> list[str]:
     """One line inside brackets (or, without `operators`, a statement split only at its
     last bracket: a statement cannot break at an operator outside brackets)."""
-    text = indent + _flat(nodes) + suffix
-    if _fits(text, comment) and not _must_break(nodes):
+    text = indent + flat_text(nodes) + suffix
+    if fits(text, comment) and not must_break(nodes):
         return [text + comment]
     lambdas = [i for i, n in enumerate(nodes) if isinstance(n, Tok) and n.text == "lambda"]
     if lambdas and operators:
@@ -401,8 +259,8 @@ def _element(
         if _operator_level(value) in ("if", "or", "and") or (
             at is not None
             and at > colon
-            and not _fits(_head_line(indent, nodes, at))
-            and _fits(indent + _flat(head) + " (")
+            and not fits(_head_line(indent, nodes, at))
+            and fits(indent + flat_text(head) + " (")
         ):
             wrapped = _parenthesized(indent, head, value, [], "")
             wrapped[-1] += suffix + comment
@@ -429,7 +287,7 @@ def _split_point(indent: str, nodes: list[Node]) -> int | None:
     if not groups:
         return None
     at = groups[-1]
-    while not _fits(_head_line(indent, nodes, at)):
+    while not fits(_head_line(indent, nodes, at)):
         # Only a call or subscript right after another bracket is a trailer to omit.
         trailer = nodes[at]
         before = nodes[at - 1] if at > 0 else None
@@ -442,7 +300,7 @@ def _split_point(indent: str, nodes: list[Node]) -> int | None:
 def _head_line(indent: str, nodes: list[Node], at: int) -> str:
     group = nodes[at]
     assert isinstance(group, Group)
-    return indent + _flat([*nodes[:at], group.open])
+    return indent + flat_text([*nodes[:at], group.open])
 
 
 def _split_at(
@@ -457,7 +315,7 @@ def _split_at(
     group = nodes[at]
     assert isinstance(group, Group)
     earlier = [i for i in range(at) if isinstance(nodes[i], Group)]
-    if earlier and not _fits(_head_line(indent, nodes, at)):
+    if earlier and not fits(_head_line(indent, nodes, at)):
         # The line before the bracket is too long even so: split an earlier bracket, and lay
         # out the rest after its closing one (`X: Schema[\n    T\n] = Schema(...)`).
         at = earlier[-1]
@@ -471,7 +329,7 @@ def _split_at(
         ]
     heads = [_head_line(indent, nodes, at)]
     body = _body(indent + INDENT, group, parameters=parameters)
-    tail = indent + group.close.text + _flat(nodes[at + 1 :], lead=True) + suffix + comment
+    tail = indent + group.close.text + flat_text(nodes[at + 1 :], lead=True) + suffix + comment
     return [*heads, *body, tail]
 
 
@@ -480,21 +338,21 @@ def _body(indent: str, group: Group, *, parameters: bool = False) -> list[str]:
     if not items:
         return []
     texts = [n.text for n in items if isinstance(n, Tok)]
-    if "for" in texts[1:] and not _magic(group):  # a comprehension
-        if not _must_break(items) and _fits(indent + _flat(items)):
-            return [indent + _flat(items)]
+    if "for" in texts[1:] and not magic(group):  # a comprehension
+        if not must_break(items) and fits(indent + flat_text(items)):
+            return [indent + flat_text(items)]
         clauses: list[list[Node]] = [[]]
         for node in items:
             if isinstance(node, Tok) and node.text in ("for", "if") and clauses[-1]:
                 clauses.append([])
             clauses[-1].append(node)
         return [line for clause in clauses for line in _element(indent, clause, "")]
-    elements, trailing = _elements(items)
+    elements, trailing = split_elements(items)
     if parameters and len(elements) == 1:
         trailing = True  # a lone parameter split off gets a comma, which then holds it there
     hugs = (group.call or len(elements) == 1) and not (parameters and trailing)
-    if hugs and not _magic(group) and not _must_break(items) and _fits(indent + _flat(items)):
-        return [indent + _flat(items)]
+    if hugs and not magic(group) and not must_break(items) and fits(indent + flat_text(items)):
+        return [indent + flat_text(items)]
     if len(elements) == 1 and not trailing:
         return _element(indent, elements[0], "")
     return [line for element in elements for line in _element(indent, element, ",")]

@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-LINE_LENGTH = 88
-INDENT = "    "
+from dynamodel.compiler.codegen.layout_tree import INDENT, LINE_LENGTH
+
 # One lexical piece a bracket count must see through: a triple quote (which opens or closes a
 # multi-line string), a one-line string in either quote, a comment, or a bracket.
 _PIECES = re.compile(r'"""|\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|#.*|[()\[\]{}]')

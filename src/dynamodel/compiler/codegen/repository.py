@@ -8,6 +8,7 @@ from dynamodel.compiler.codegen.expressions import (
     encoded,
     fixed_sort_parts,
     role_where,
+    template_expression,
 )
 from dynamodel.compiler.codegen.models import view_model_name
 from dynamodel.compiler.codegen.python import (
@@ -15,7 +16,6 @@ from dynamodel.compiler.codegen.python import (
     import_from,
     union_with,
 )
-from dynamodel.compiler.codegen.schemas import template_expression
 from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan
 from dynamodel.compiler.names import (
     constant_case,

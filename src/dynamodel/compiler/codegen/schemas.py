@@ -9,6 +9,7 @@ from __future__ import annotations
 import pprint
 
 from dynamodel.compiler.codegen.copies import copy_schema_lines
+from dynamodel.compiler.codegen.expressions import checked_key, template_parts
 from dynamodel.compiler.codegen.python import (
     KEY_ENCODER,
     attribute_annotation,
@@ -19,7 +20,7 @@ from dynamodel.compiler.codegen.python import (
     typed_literal,
     writer,
 )
-from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey, KeyTemplate
+from dynamodel.compiler.design.ir import Design, EntityDesign, EntityKey
 from dynamodel.compiler.emit.cloudformation import cloudformation_template
 from dynamodel.compiler.names import constant_case, snake_case
 from dynamodel.compiler.spec.model import Entity, Presence, Spec
@@ -47,60 +48,6 @@ _ = (date, datetime, Decimal, Literal, AwareDatetime)
 MAX_PK = keys.MAX_PARTITION_KEY_BYTES
 MAX_SK = keys.MAX_SORT_KEY_BYTES
 '''
-
-
-LINE_LENGTH = 88  # ruff format's default, which the generated code is laid out for
-
-
-def template_expression(entity: Entity, template: KeyTemplate, source: str) -> str:
-    """`keys.join(...)` for a template, reading attribute values from `source` (obj or args)."""
-    return "keys.join(" + ", ".join(template_parts(entity, template, source)) + ")"
-
-
-def checked_key(
-    indent: str, head: str, parts: list[str], *, limit: str, attribute: str, tail: str = ""
-) -> list[str]:
-    """`head{"S": keys.check_key_size(keys.join(parts), ...)}tail`, on one line when it fits,
-    else opened one bracket at a time (the dict, then the size check, then the join), each
-    opened one ending with a magic trailing comma: a layout `ruff format` keeps as written, so
-    the layout pass has nothing to split (splitting cost more than generating, at a thousand
-    entities)."""
-    joined = f"keys.join({', '.join(parts)})"
-    checked = f"keys.check_key_size({joined}, limit={limit}, attribute={attribute})"
-    line = f'{indent}{head}{{"S": {checked}}}{tail}'
-    if len(line) <= LINE_LENGTH:
-        return [line]
-    inner = indent + "        "
-    if len(element := f'{indent}    "S": {checked},') <= LINE_LENGTH:
-        body = [element]
-    else:
-        if len(f"{inner}{joined},") <= LINE_LENGTH:
-            join = [f"{inner}{joined},"]
-        else:
-            join = [f"{inner}keys.join(", *(f"{inner}    {p}," for p in parts), f"{inner}),"]
-        body = [
-            f'{indent}    "S": keys.check_key_size(',
-            *join,
-            f"{inner}limit={limit},",
-            f"{inner}attribute={attribute},",
-            f"{indent}    ),",
-        ]
-    return [f"{indent}{head}{{", *body, f"{indent}}}{tail}"]
-
-
-def template_parts(entity: Entity, template: KeyTemplate, source: str) -> list[str]:
-    """The arguments of `keys.join` for a template."""
-    parts = []
-    for segment in template.segments:
-        if segment.kind == "literal":
-            parts.append(repr(segment.text))
-        elif segment.kind == "shard":
-            parts.append("str(shard)")
-        else:
-            value = f"{source}.{segment.text}" if source else segment.text
-            encoder = KEY_ENCODER[segment.type or "str"]
-            parts.append(f"keys.{encoder}({value}, attribute={segment.text!r})")
-    return parts
 
 
 def _condition(entity: Entity, key: EntityKey) -> str | None:
