@@ -217,6 +217,8 @@ PASS_THROUGH_CASES = [
     "x = f(\n    'a',\n)[0]\n",
     "x = [\n]\n",
     "from a import (\n    b,\n)\n",
+    "x = f(\n    unique=(\n        g(a=('e',), k=h),\n    ),\n    b=1,\n)\n",
+    "x = f(\n    u=(\n        a,\n        b,\n    ),\n)\n",
     "from a import (\n    b,\n    c,\n)\n",
     'x = "\\"" + "a"\n',
     'x = f"{y}" + "(" + g("]")\n',

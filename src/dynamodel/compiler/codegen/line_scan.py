@@ -127,10 +127,10 @@ def _exploded(lines: list[str], start: int, lay_out: ElementLayout) -> tuple[lis
     opener = head.rstrip()[-1]
     before = head.rstrip()[:-1]
     call = before[-1:].isalnum() or before[-1:] in "_]" or before.lstrip().startswith("from ")
-    if not _HEAD.match(head.lstrip()) or (opener == "(" and not call):
-        # An operator or a tuple before the bracket: `ruff format` may split there first,
-        # or (a one-element tuple) not treat the comma as magic.
-        return None
+    if not _HEAD.match(head.lstrip()):
+        return None  # an operator before the bracket: `ruff format` may split there first
+    # A parenthesized tuple's trailing comma is magic only after two elements or more.
+    least = 1 if opener != "(" or call else 2
     indent = head[: len(head) - len(head.lstrip())]
     inner = indent + INDENT
     out = [head]
@@ -140,7 +140,7 @@ def _exploded(lines: list[str], start: int, lay_out: ElementLayout) -> tuple[lis
         text = lines[index].rstrip("\n")
         if text.startswith(indent + _PAIRS[opener]) and not text.startswith(inner):
             code = _normalized(text)
-            if code is None or _MAGIC.search(code) or elements == 0:
+            if code is None or _MAGIC.search(code) or elements < least:
                 return None
             if _depth(code) != (-1, -1):
                 return None
@@ -157,12 +157,23 @@ def _exploded(lines: list[str], start: int, lay_out: ElementLayout) -> tuple[lis
                 return None
             out.extend(laid_out)
             index += 1
-        else:
-            nested = _exploded(lines, index, lay_out)
-            if nested is None or not nested[0][-1].endswith(","):
-                return None
+        elif (nested := _exploded(lines, index, lay_out)) and nested[0][-1].endswith(","):
             out.extend(nested[0])
             index = nested[1]
+        else:  # an element over several lines that does not pass through: laid out alone
+            end = index + 1
+            depth, string = _open_after(text, 0, None)
+            while end < len(lines) and (depth > 0 or string is not None):
+                depth, string = _open_after(lines[end], depth, string)
+                end += 1
+            element = "".join(lines[index:end]).rstrip("\n")
+            if depth != 0 or string is not None or not element.endswith(","):
+                return None
+            laid_out = lay_out(head, element, indent + _PAIRS[opener])
+            if laid_out is None:
+                return None
+            out.extend(laid_out)
+            index = end
         elements += 1
     return None
 
