@@ -49,10 +49,12 @@ TESTS=(
 
 log() { printf '[lowest] %s\n' "$*" >&2; }
 
+# Whether the virtualenv holds exactly the `==` pins of PINS.
 pinned() {
-    "$VENV/bin/python" - <<'EOF' 2>/dev/null
+    "$VENV/bin/python" - "${PINS[@]}" <<'EOF' 2>/dev/null
+import sys
 from importlib.metadata import version
-wanted = {"boto3": "1.34.0", "botocore": "1.34.0", "pydantic": "2.6.0", "moto": "5.0.28"}
+wanted = dict(pin.split("==") for pin in sys.argv[1:] if "==" in pin)
 raise SystemExit(any(version(name) != pin for name, pin in wanted.items()))
 EOF
 }

@@ -18,6 +18,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "backends(*names): the test applies to these backends only; it is collected once per "
         "selected one of them, and not at all when none is selected",
     )
+    config.addinivalue_line(
+        "markers",
+        "long_running: a test of tens of seconds; it is sent to a worker first, so that it runs "
+        "beside the rest instead of after it",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before the `backend` fixture's own params apply
@@ -38,7 +43,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`@pytest.mark.backends(...)` when none of its backends is selected
-    (`DYNAMODEL_BACKENDS`): the test's instances are deselected, not skipped."""
+    (`DYNAMODEL_BACKENDS`): the test's instances are deselected, not skipped. Tests marked
+    `long_running` go first."""
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("backends")
@@ -50,7 +56,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    # Long tests first (a stable sort keeps the rest in order): under xdist the last test to
+    # start decides when the run ends.
+    items[:] = sorted(kept, key=lambda item: item.get_closest_marker("long_running") is None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

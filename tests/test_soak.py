@@ -371,6 +371,7 @@ def test_soak_finds_unchecked_response_bodies(
 
 
 @ON_MINISTACK
+@pytest.mark.long_running
 def test_proxy_soak(
     ministack: str, table_name: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:

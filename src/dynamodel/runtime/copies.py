@@ -74,7 +74,8 @@ def stamp_of(source: Item) -> str:
     return f"{incarnation}.{version:020d}"
 
 
-def _incarnation(item: Item) -> str:
+def incarnation_of(item: Item) -> str:
+    """Which life of a source an item is (its stamp without the version)."""
     return stamp_of(item).split(".", 1)[0]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dynamodel.runtime.copies import _incarnation, stamp_of
+from dynamodel.runtime.copies import incarnation_of, stamp_of
 from dynamodel.runtime.schema import CopySpec, EntitySchema, Item
 from dynamodel.runtime.table import Table
 
@@ -96,7 +96,7 @@ class CopyKeeper:
         old = image_item(body.get("OldImage"))
         if (
             old is not None
-            and _incarnation(old) == _incarnation(new)
+            and incarnation_of(old) == incarnation_of(new)
             and all(old.get(name) == new.get(name) for name in source.attributes)
         ):
             return KeptRecord()  # nothing any holder copies changed

@@ -188,28 +188,17 @@ def _table_key(entity: Entity, entity_design: EntityDesign) -> list[str]:
         attribute = entity.attribute(name)
         assert attribute is not None
         params.append(f"{name}: {attribute_annotation(attribute)}")
-    return [
+    lines = [
         f"def {fn}_key({', '.join(params)}) -> Item:",
         f'    """The table key of the {entity.name} with this id."""',
         "    return {",
-        *checked_key(
-            "        ",
-            '"PK": ',
-            template_parts(entity, key.partition, ""),
-            limit="MAX_PK",
-            attribute='"PK"',
-            tail=",",
-        ),
-        *checked_key(
-            "        ",
-            '"SK": ',
-            template_parts(entity, key.sort, ""),
-            limit="MAX_SK",
-            attribute='"SK"',
-            tail=",",
-        ),
-        "    }",
     ]
+    for half, template, limit in (("PK", key.partition, "MAX_PK"), ("SK", key.sort, "MAX_SK")):
+        parts = template_parts(entity, template, "")
+        lines += checked_key(
+            "        ", f'"{half}": ', parts, limit=limit, attribute=f'"{half}"', tail=","
+        )
+    return [*lines, "    }"]
 
 
 def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list[str]:

@@ -48,6 +48,7 @@ from dynamodel.compiler.design.item_sizes import (
 from dynamodel.compiler.design.prices import PRICES, SECONDS_PER_MONTH, Prices
 from dynamodel.compiler.diagnostics import Diagnostic, warning
 from dynamodel.compiler.names import snake_case
+from dynamodel.compiler.spec.updates import updatable
 
 __all__ = [
     "PRICES",
@@ -238,7 +239,7 @@ def _writes(
             True,
         ),
     }
-    if not design.spec.updatable(spec_entity):
+    if not updatable(design.spec, spec_entity):
         del plans["update"]  # nothing to update: the repository has no update_* for it
     estimates = []
     for kind, (actions, reads, with_guards) in plans.items():

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from dynamodel.compiler.design.ir import Design, EntityDesign, KeyTemplate, Segment
 from dynamodel.compiler.names import SHARED_WRITE_METHODS, write_methods
 from dynamodel.compiler.spec.model import Spec
+from dynamodel.compiler.spec.updates import updatable
 from dynamodel.runtime.names import MARKER_TAG
 
 # apply_once markers: `_applied#<consumer>#<token>` (dynamodel.runtime.counters.marker_key).
@@ -61,7 +62,7 @@ class Access:
 def method_names(spec: Spec) -> dict[str, tuple[str, str | None]]:
     """Every write method of the spec's repository -> (kind, entity or None)."""
     own = [e for e in spec.entities if spec.root_of(e.name) is None]
-    fixed = [e.name for e in own if not spec.updatable(e)]
+    fixed = [e.name for e in own if not updatable(spec, e)]
     return write_methods((e.name for e in own), without_update=fixed)
 
 

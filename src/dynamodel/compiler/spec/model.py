@@ -357,26 +357,6 @@ class Spec:
     def is_copy_source(self, name: str) -> bool:
         return name in self._copy_holders
 
-    def updatable(self, entity: Entity) -> tuple[Attribute, ...]:
-        """The attributes `update_<entity>` takes: not the table key, not a derived value, a
-        copy or a counter (each belongs to the model, its source or its children's writes),
-        and not an attribute naming a source of copies (a save changes it, refilling the
-        copies). An entity with none gets no `update_<entity>`: the generator, the checker
-        of `functions:`, `dynamodel iam` and the capacity estimates all ask this."""
-        kept = {counter for _, counter in self.counters_of(entity.name)}
-        for source_name, _ in self.copies_in(entity):
-            source = self.entity(source_name)
-            if source is not None:
-                kept.update(source.key_names)
-        return tuple(
-            a
-            for a in entity.attributes
-            if a.name not in entity.key_names
-            and a.derived is None
-            and a.copy_of is None
-            and a.name not in kept
-        )
-
     def root_of(self, name: str) -> Entity | None:
         """The entity that lists `name` among its members, if any."""
         return self._owners.get(name)

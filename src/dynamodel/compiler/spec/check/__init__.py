@@ -21,6 +21,7 @@ from dynamodel.compiler.spec.model import (
     Spec,
 )
 from dynamodel.compiler.spec.read.entities import RESERVED_ENTITY_NAMES
+from dynamodel.compiler.spec.updates import updatable
 
 RESERVED_METHODS = frozenset(
     {"create_table", "batch_get", "batch_write", "table", "table_name", "increment", "apply_once"}
@@ -72,7 +73,7 @@ class Checker(CopyChecks):
                     f"id attribute `{entity.name}.{ref.name}` has type {attribute.type.render()}",
                     "ids must be str, int, decimal, datetime or date",
                 )
-        if "update" in dict(entity.write_rates) and not self.spec.updatable(entity):
+        if "update" in dict(entity.write_rates) and not updatable(self.spec, entity):
             self.err(
                 entity.write_rates_pos or entity.pos,
                 f"`write_rates.update` of `{entity.name}` counts a method it does not have: it "

@@ -12,6 +12,7 @@ import difflib
 from dynamodel.compiler.diagnostics import Diagnostic, error
 from dynamodel.compiler.names import WRITE_KINDS, pascal_case, write_method, write_methods
 from dynamodel.compiler.spec.model import FunctionGroup, Ref, Spec
+from dynamodel.compiler.spec.updates import updatable
 
 
 def _close(name: str, options: list[str]) -> str | None:
@@ -58,7 +59,7 @@ def check_functions(spec: Spec) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     patterns = [p.name for p in spec.patterns]
     own = [e.name for e in spec.entities if spec.root_of(e.name) is None]
-    fixed = {e.name for e in spec.entities if e.name in own and not spec.updatable(e)}
+    fixed = {e.name for e in spec.entities if e.name in own and not updatable(spec, e)}
     methods = write_methods(own, without_update=fixed)
     members = {e.name for e in spec.entities} - set(own)
     logical: dict[str, FunctionGroup] = {}
