@@ -1,9 +1,11 @@
 """The layout of generated code (`codegen/layout.py`): exactly what `ruff format` makes of it.
 
-`format_module` re-splits each line the way ruff's stable style does; these tests hold it to
-ruff itself: pinned cases (each also checked to be what ruff leaves unchanged), the packages
-of random specs and of every example and golden case with long names, and, on the
-generators' raw text, that laying out never changes the program and is idempotent.
+`lay_out` re-splits each line the way ruff's stable style does, and `format_module` applies it
+to the runs of generated statements that need it; these tests hold both to ruff itself:
+pinned cases (each also checked to be what ruff leaves unchanged), the packages of random
+specs and of every example and golden case with long names, and, on the generators' raw
+text, that laying out never changes the program, is idempotent, and that what
+`format_module` keeps as written is what the tokenizer would lay out.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dynamodel.compiler.codegen import generate_package
-from dynamodel.compiler.codegen.layout import _format_tokens, format_module
+from dynamodel.compiler.codegen.copies import generate_copies
+from dynamodel.compiler.codegen.layout import _format_tokens, lay_out
+from dynamodel.compiler.codegen.layout_runs import format_module
 from dynamodel.compiler.codegen.models import generate_models
 from dynamodel.compiler.codegen.repository import generate_repository
 from dynamodel.compiler.codegen.schemas import generate_schemas
 from dynamodel.compiler.codegen.streams import generate_streams
+from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.pipeline import compile_spec
 from tests.spec_strategies import to_yaml, valid_specs
 
@@ -113,9 +118,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_format_module_lays_out_as_ruff_does(case: str, tmp_path: Path) -> None:
+def test_lay_out_lays_out_as_ruff_does(case: str, tmp_path: Path) -> None:
     written, expected = CASES[case]
-    assert format_module(written) == expected
+    assert lay_out(written) == expected
     (tmp_path / "case.py").write_text(expected)
     checked = ruff_format_check(tmp_path)
     assert checked.returncode == 0, checked.stdout  # the expectation is ruff's own layout
@@ -125,6 +130,10 @@ def _raw_modules(spec_path: Path) -> dict[str, str]:
     """The generators' text before it is laid out."""
     design = compile_spec(spec_path.read_text(encoding="utf-8")).design
     assert design is not None
+    return _raw_modules_of(design)
+
+
+def _raw_modules_of(design: Design) -> dict[str, str]:
     raw = {
         "models": generate_models(design, spec_name="spec.yaml"),
         "schema": generate_schemas(design, spec_name="spec.yaml"),
@@ -132,6 +141,8 @@ def _raw_modules(spec_path: Path) -> dict[str, str]:
     }
     if design.spec.table.stream:
         raw["streams"] = generate_streams(design, package="pkg", spec_name="spec.yaml")
+    if any(design.spec.copies_in(e) for e in design.spec.entities):
+        raw["copies"] = generate_copies(design, spec_name="spec.yaml")
     return raw
 
 
@@ -230,7 +241,7 @@ def test_lines_passed_through_are_what_ruff_writes(tmp_path: Path) -> None:
     # ruff is the oracle here: on `f(\n    "a",\n)[0]` the tokenizer's layout is not ruff's
     # (it splits the subscript), and passing the block through is.
     for number, text in enumerate(PASS_THROUGH_CASES):
-        laid_out = format_module(text)
+        laid_out = lay_out(text)
         assert ast.dump(ast.parse(laid_out)) == ast.dump(ast.parse(text)), text
         (tmp_path / f"case_{number}.py").write_text(laid_out)
     checked = ruff_format_check(tmp_path)
@@ -246,10 +257,6 @@ def test_the_generated_modules_pass_through_as_the_tokenizer_lays_them_out(
         design = compile_spec(_long_names(text, suffix) if suffix else text).design
         if design is None:
             continue
-        raw = {
-            "models": generate_models(design, spec_name="spec.yaml"),
-            "schema": generate_schemas(design, spec_name="spec.yaml"),
-            "repository": generate_repository(design, package="pkg", spec_name="spec.yaml"),
-        }
-        for name, module in raw.items():
+        # Every line the generators wrote is laid out already, or in a run that is laid out.
+        for name, module in _raw_modules_of(design).items():
             assert format_module(module) == _format_tokens(module), (suffix, name)

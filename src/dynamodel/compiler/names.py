@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from functools import cache
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+@cache  # the generators ask it for every entity name many times
 def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return _WORD_START.sub("_", name).lower()
 
 
 def pascal_case(name: str) -> str:

@@ -9,7 +9,7 @@ import keyword
 
 from dynamodel import __version__
 from dynamodel.compiler.codegen.copies import generate_copies
-from dynamodel.compiler.codegen.layout import format_module
+from dynamodel.compiler.codegen.layout_runs import format_module
 from dynamodel.compiler.codegen.migrations import generate_migrations
 from dynamodel.compiler.codegen.models import generate_models, view_model_name
 from dynamodel.compiler.codegen.python import all_list, import_from

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from dynamodel.compiler.codegen.python import all_list, import_from
+from dynamodel.compiler.codegen.python import all_list, import_from, py
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.names import constant_case, repository_class_name, snake_case
 from dynamodel.compiler.spec.copies import lookup_name
@@ -28,9 +28,9 @@ def copy_schema_lines(spec: Spec, entity: Entity) -> list[str]:
                 key = f"None if {tests} else {key}"
             lines += [
                 "        CopySpec(",
-                f"            source={source.name!r},",
-                f"            attributes={pairs!r},",
-                f"            references={tuple(source.key_names)!r},",
+                f"            source={py(source.name)},",
+                f"            attributes={py(pairs)},",
+                f"            references={py(tuple(source.key_names))},",
                 f"            source_key=lambda obj: {key},",
                 "        ),",
             ]

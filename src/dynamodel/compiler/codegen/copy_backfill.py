@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 
 from dynamodel.compiler.codegen.migration_parts import BackfillCode
+from dynamodel.compiler.codegen.python import py
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff.types import Backfill
 
@@ -30,5 +31,5 @@ def copy_backfill(backfill: Backfill, design: Design) -> BackfillCode:
             subsequent_indent="    ",
         )
         + "\n",
-        call=f"migrate_copies(\n        {holder},\n        {source!r},\n",
+        call=f"migrate_copies(\n        {holder},\n        {py(source)},\n",
     )

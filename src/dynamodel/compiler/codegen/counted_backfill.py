@@ -10,7 +10,7 @@ import textwrap
 
 from dynamodel.compiler.codegen.expressions import template_expression
 from dynamodel.compiler.codegen.migration_parts import BackfillCode
-from dynamodel.compiler.codegen.python import KEY_ENCODER
+from dynamodel.compiler.codegen.python import KEY_ENCODER, py
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff.backfills import ChildrenQuery, children_query
 from dynamodel.compiler.diff.types import Backfill
@@ -50,7 +50,7 @@ def counter_backfill(backfill: Backfill, design: Design) -> BackfillCode:
         call=(
             "migrate_counter(\n"
             f"        {parent},\n"
-            f"        {backfill.attribute!r},\n"
+            f"        {py(backfill.attribute)},\n"
             f"        {{{', '.join(mapping)}}},\n"
         ),
     )
@@ -63,10 +63,10 @@ def _where(design: Design, query: ChildrenQuery, name: str, parent: str) -> str:
     parts = []
     for segment in query.sort_prefix:
         if segment.kind == "literal":
-            parts.append(repr(segment.text))
+            parts.append(py(segment.text))
         else:
             encoder = KEY_ENCODER[segment.type or "str"]
-            parts.append(f"keys.{encoder}(parent.{segment.text}, attribute={segment.text!r})")
+            parts.append(f"keys.{encoder}(parent.{segment.text}, attribute={py(segment.text)})")
     prefix = f"keys.join({', '.join(parts)})" + ("" if query.whole else " + '#'")
     if not parts:  # the parent fixes no leading sort segment: the whole partition
         prefix = "''"

@@ -5,7 +5,7 @@ templates (and the size-checked key attributes of items), encoded key parts, the
 from __future__ import annotations
 
 from dynamodel.compiler.codegen.layout_tree import LINE_LENGTH
-from dynamodel.compiler.codegen.python import KEY_ENCODER, annotation, typed_literal
+from dynamodel.compiler.codegen.python import KEY_ENCODER, annotation, py, typed_literal
 from dynamodel.compiler.design.ir import KeyTemplate, PatternPlan, ViewPart
 from dynamodel.compiler.spec.model import Entity, Presence, Spec
 
@@ -23,7 +23,7 @@ def key_type(entity: Entity, name: str) -> str:
 
 
 def encoded(entity: Entity, name: str, value: str) -> str:
-    return f"keys.{KEY_ENCODER[key_type(entity, name)]}({value}, attribute={name!r})"
+    return f"keys.{KEY_ENCODER[key_type(entity, name)]}({value}, attribute={py(name)})"
 
 
 def fixed_sort_parts(entity: Entity, plan: PatternPlan) -> list[str]:
@@ -49,7 +49,7 @@ def role_where(spec: Spec, part: ViewPart) -> str:
     """A role's constants as typed Python literals, compared with the decoded item."""
     entity = spec.entity(part.entity)
     assert entity is not None
-    pairs = [f"({name!r}, {_role_constant(entity, name, value)})" for name, value in part.where]
+    pairs = [f"({py(name)}, {_role_constant(entity, name, value)})" for name, value in part.where]
     return "(" + ", ".join(pairs) + ("," if len(pairs) == 1 else "") + ")"
 
 
@@ -67,7 +67,7 @@ def differences(entity: Entity, plan: PatternPlan) -> list[str]:
             continue
         attribute = entity.attribute(name)
         operator = "is not" if isinstance(value, bool) else "!="
-        constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
+        constant = typed_literal(attribute.type.base, value) if attribute else py(value)
         tests.append(f"found.{name} {operator} {constant}")
     return tests
 
@@ -113,11 +113,11 @@ def template_parts(entity: Entity, template: KeyTemplate, source: str) -> list[s
     parts = []
     for segment in template.segments:
         if segment.kind == "literal":
-            parts.append(repr(segment.text))
+            parts.append(py(segment.text))
         elif segment.kind == "shard":
             parts.append("str(shard)")
         else:
             value = f"{source}.{segment.text}" if source else segment.text
             encoder = KEY_ENCODER[segment.type or "str"]
-            parts.append(f"keys.{encoder}({value}, attribute={segment.text!r})")
+            parts.append(f"keys.{encoder}({value}, attribute={py(segment.text)})")
     return parts

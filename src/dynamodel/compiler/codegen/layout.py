@@ -1,10 +1,12 @@
 """Lay out generated Python exactly as `ruff format` (its defaults) would, without ruff.
 
 A generated package is checked in next to code that `ruff format` keeps tidy; if the formatter
-changed it, `dynamodel generate --check` would call it stale. The generators write simple,
-correct Python and leave the line breaks to `format_module`, a small formatter for the
-constructs they use: it re-splits every logical line from its tokens with the rules of
-ruff's (and Black's) stable style at 88 columns:
+changed it, `dynamodel generate --check` would call it stale. The generators write most
+lines as ruff would (quotes by `python.py`'s `py`, the shapes that grow long by `fit.py`);
+`format_module` lays out the statements they could not (those a long name made too long),
+with `lay_out`, a small formatter for the constructs generators use: it re-splits every
+logical line from its tokens with the rules of ruff's (and Black's) stable style at 88
+columns:
 
 - a line that fits is joined on one line, unless a bracket in it ends with a magic trailing
   comma (a comma before a closing bracket, other than a one-element tuple's);
@@ -46,9 +48,10 @@ from dynamodel.compiler.codegen.layout_tree import (
 from dynamodel.compiler.codegen.line_scan import split_module
 
 
-def format_module(source: str) -> str:
-    """`source` laid out as `ruff format` lays it out (for the constructs generators use).
-    Lines the formatter would keep as written are not tokenized (codegen/line_scan.py)."""
+def lay_out(source: str) -> str:
+    """`source` (whole statements, whatever their layout) laid out as `ruff format` lays out
+    the constructs generators use; lines it would keep as written are not tokenized
+    (codegen/line_scan.py)."""
     out: list[str] = []
     lines = source.splitlines(keepends=True)
     for needs_layout, piece in split_module(lines, lay_out=_element_in_block):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from dynamodel.compiler.codegen.copy_backfill import copy_backfill
 from dynamodel.compiler.codegen.counted_backfill import counter_backfill
-from dynamodel.compiler.codegen.layout import format_module
+from dynamodel.compiler.codegen.layout_runs import format_module
 from dynamodel.compiler.codegen.migration_parts import (
     OPTIONS,
     PASS_ON,
@@ -19,7 +19,7 @@ from dynamodel.compiler.codegen.migration_parts import (
     backfill_function,
     bullet,
 )
-from dynamodel.compiler.codegen.python import import_from
+from dynamodel.compiler.codegen.python import import_from, py
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff import Backfill, SchemaDiff
 from dynamodel.compiler.names import repository_class_name, snake_case
@@ -118,7 +118,7 @@ def _stale(previous: Design, design: Design) -> str:
     previous_keys = {previous.partition_key, previous.sort_key}
     previous_keys |= {name for i in previous.indexes for name in (i.partition_key, i.sort_key)}
     stale = sorted(previous_keys - current_keys)
-    shown = "{" + ", ".join(repr(s) for s in stale) + "}" if stale else ""
+    shown = "{" + ", ".join(py(s) for s in stale) + "}" if stale else ""
     return STALE.format(stale=shown)
 
 

@@ -8,6 +8,7 @@ from dynamodel.compiler.codegen.python import (
     default_expression,
     import_from,
     members_first,
+    py,
 )
 from dynamodel.compiler.design.ir import Design, PatternPlan
 from dynamodel.compiler.names import pascal_case
@@ -76,11 +77,10 @@ def _entity_model(design: Design, entity: Entity) -> list[str]:
             "",
             '    @model_validator(mode="wrap")',
             "    @classmethod",
-            "    def _derived(",
-            f"        cls, data: Any, handler: ModelWrapValidatorHandler[{entity.name}]",
-            f"    ) -> {entity.name}:",
+            "    def _derived(cls, data: Any, handler: "
+            f"ModelWrapValidatorHandler[{entity.name}]) -> {entity.name}:",
             '        """Derived attributes are computed: a different given value is refused."""',
-            f"        return derive.validated(data, handler, {names!r})",
+            f"        return derive.validated(data, handler, {py(names)})",
         ]
     return lines
 

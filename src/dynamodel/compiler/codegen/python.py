@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
+from functools import cache
 
+from dynamodel.compiler.codegen.layout_tree import string_literal
 from dynamodel.compiler.spec.model import Attribute, Entity, Spec, TypeRef
 
 _SIMPLE = {
@@ -45,9 +48,40 @@ KEY_ENCODER = {
 }
 
 
+# Printable ASCII but for quotes and backslashes: written between double quotes as it is.
+_PLAIN = re.compile(r"[ !#-&(-\[\]-~]*")
+
+
+def py(value: object) -> str:
+    """The Python source of a constant (str, bool, None, number, or a tuple, list, dict or
+    frozenset of them) as `ruff format` writes it: strings in double quotes unless that needs
+    more escapes, so a generated line needs no reformatting for its quotes."""
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, tuple):
+        inner = ", ".join(py(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(py(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, frozenset):
+        return f"frozenset({py(sorted(value))})" if value else "frozenset()"
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
+    raise TypeError(f"no constant spelling for {type(value).__name__}")
+
+
+@cache  # names and tags recur in every method of their entity
+def _string(value: str) -> str:
+    if _PLAIN.fullmatch(value):
+        return f'"{value}"'  # nothing to escape
+    return string_literal(repr(value))
+
+
 def annotation(type_ref: TypeRef, enum: tuple[str, ...] = ()) -> str:
     if enum:
-        return "Literal[" + ", ".join(repr(v) for v in enum) + "]"
+        return "Literal[" + ", ".join(py(v) for v in enum) + "]"
     if type_ref.base == "list" and type_ref.item is not None:
         return f"list[{annotation(type_ref.item)}]"
     if type_ref.base == "set" and type_ref.item is not None:
@@ -63,18 +97,18 @@ def attribute_annotation(attribute: Attribute) -> str:
 def literal(value: object) -> str:
     """A Python expression for a YAML default value."""
     if isinstance(value, bool) or value is None or isinstance(value, int | float | str):
-        return repr(value)
+        return py(value)
     if isinstance(value, Decimal):
         return f'Decimal("{value}")'
     if isinstance(value, dt.datetime):
-        return f"datetime.fromisoformat({value.isoformat()!r})"
+        return f"datetime.fromisoformat({py(value.isoformat())})"
     if isinstance(value, dt.date):
-        return f"date.fromisoformat({value.isoformat()!r})"
+        return f"date.fromisoformat({py(value.isoformat())})"
     if isinstance(value, list):
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+    return py(value)
 
 
 def typed_literal(base: str, value: object) -> str:

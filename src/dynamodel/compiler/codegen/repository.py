@@ -9,19 +9,27 @@ from dynamodel.compiler.codegen.expressions import (
     fixed_sort_parts,
     role_where,
     template_expression,
+    template_parts,
+)
+from dynamodel.compiler.codegen.fit import bracketed, signature
+from dynamodel.compiler.codegen.method_parts import (
+    cursor_arguments,
+    keyword_parameters,
+    partition_argument,
+    sort_bound,
+    update_changes,
 )
 from dynamodel.compiler.codegen.models import view_model_name
 from dynamodel.compiler.codegen.python import (
     attribute_annotation,
+    py,
     union_with,
 )
-from dynamodel.compiler.codegen.repository_header import repository_header
+from dynamodel.compiler.codegen.repository_header import class_header, repository_header
 from dynamodel.compiler.design.ir import DEFAULT_LIMIT, Design, PatternPlan
 from dynamodel.compiler.names import (
     constant_case,
-    repository_class_name,
     snake_case,
-    table_name_variable,
     write_method,
 )
 from dynamodel.compiler.spec.model import Attribute, Entity
@@ -38,27 +46,6 @@ class RepositoryWriter:
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
 
-    def class_header(self) -> None:
-        name = repository_class_name(self.design.table_name)
-        variable = table_name_variable(self.package)
-        self.add(
-            f"class {name}(Repository):",
-            f'    """Typed access to the {self.design.table_name} table.',
-            "",
-            '    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the',
-            f'    {variable} environment variable, then to "{self.design.table_name}".',
-            "    See `dynamodel.runtime.repository.Repository` for the constructor's options,",
-            "    `create_table`, `batch_get` and `batch_write`.",
-            '    """',
-            "",
-            f"    TABLE_NAME = {self.design.table_name!r}",
-            f"    TABLE_NAME_VARIABLE = {variable!r}",
-            "    SCHEMAS = s.SCHEMAS",
-            "    INDEX_KEYS = s.INDEX_KEYS",
-            "    TABLE_DEFINITION = s.TABLE_DEFINITION",
-            "    TTL_ATTRIBUTE = s.TTL_ATTRIBUTE",
-        )
-
     # -- writes ------------------------------------------------------------------------
     def writes(self, entity: Entity) -> None:
         design = self.design.entity(entity.name)
@@ -67,17 +54,26 @@ class RepositoryWriter:
         fn = snake_case(entity.name)
         schema = f"s.{constant_case(entity.name)}"
         ids = [(n, attribute_annotation(entity.attribute(n))) for n in entity.key_names]  # type: ignore[arg-type]
-        id_params = ", ".join(f"{n}: {t}" for n, t in ids)
         id_args = ", ".join(f"{n}={n}" for n, _ in ids)
         what = "the aggregate (root and members)" if design.members else f"a {entity.name}"
         guards = " and its unique guards" if design.unique_guards else ""
         self.add(
             "",
-            f"    def {write_method('create', entity.name)}(self, {fn}: {entity.name}) -> {entity.name}:",
+            *signature(
+                "    ",
+                write_method("create", entity.name),
+                ["self", f"{fn}: {entity.name}"],
+                entity.name,
+            ),
             f'        """Create {what}{guards}; AlreadyExistsError if it exists."""',
             f"        return create(self._table, {schema}, {fn})",
             "",
-            f"    def {write_method('save', entity.name)}(self, {fn}: {entity.name}) -> {entity.name}:",
+            *signature(
+                "    ",
+                write_method("save", entity.name),
+                ["self", f"{fn}: {entity.name}"],
+                entity.name,
+            ),
             f'        """Create or replace {what}{guards}'
             + (
                 "; checks and bumps the version (VersionConflictError)."
@@ -90,15 +86,19 @@ class RepositoryWriter:
         changeable = updatable(self.spec, entity)
         if changeable:  # an entity of ids, copies and counters alone has nothing to update
             self.update(entity, ids, changeable)
+        version = ["expected_version: int | None = None"] if design.versioned else []
+        checked = ["expected_version=expected_version"] if design.versioned else []
         self.add(
             "",
-            f"    def {write_method('delete', entity.name)}(self, *, {id_params}"
-            + (", expected_version: int | None = None" if design.versioned else "")
-            + ") -> None:",
+            *signature(
+                "    ",
+                write_method("delete", entity.name),
+                keyword_parameters([f"{n}: {t}" for n, t in ids] + version),
+                "None",
+            ),
             f'        """Delete {what}{guards}; NotFoundError if it does not exist."""',
             f"        key = s.{fn}_key({id_args})",
-            f"        delete(self._table, {schema}, key"
-            + (", expected_version=expected_version)" if design.versioned else ")"),
+            *bracketed("        ", "delete(", ["self._table", schema, "key", *checked], ")"),
         )
 
     def update(
@@ -121,16 +121,15 @@ class RepositoryWriter:
             f"    ) -> {entity.name}:",
             f'        """Change the given attributes of a {entity.name}, rewriting exactly the index',
             '        keys they feed and moving unique guards, under a version (or value) check."""',
-            "        changes = {",
-            "            name: value",
-            "            for name, value in (",
-            *(f"                ({a.name!r}, {a.name})," for a in changeable),
-            "            )",
-            "            if not isinstance(value, Unset)",
-            "        }",
+            *update_changes(changeable),
             f"        key = s.{fn}_key({id_args})",
-            f"        return update(self._table, s.{constant_case(entity.name)}, key, changes"
-            + (", expected_version=expected_version)" if design.versioned else ")"),
+            *bracketed(
+                "        ",
+                "return update(",
+                ["self._table", f"s.{constant_case(entity.name)}", "key", "changes"]
+                + (["expected_version=expected_version"] if design.versioned else []),
+                ")",
+            ),
         )
 
     # -- reads -------------------------------------------------------------------------
@@ -150,9 +149,12 @@ class RepositoryWriter:
             args = ", ".join(f"{n}={n}" for n in entity.key_names)
             self.add(
                 "",
-                f"    def {plan.name}(",
-                "        self, *, " + ", ".join(params) + f", consistent: bool = {consistent}",
-                f"    ) -> {entity.name} | None:",
+                *signature(
+                    "    ",
+                    plan.name,
+                    keyword_parameters([*params, f"consistent: bool = {consistent}"]),
+                    f"{entity.name} | None",
+                ),
                 doc + '"""',
                 f"        key = s.{snake_case(entity.name)}_key({args})",
             )
@@ -174,9 +176,11 @@ class RepositoryWriter:
         if plan.kind == "aggregate":
             self.add(
                 "",
-                f"    def {plan.name}({_keywords(params)}) -> {entity.name} | None:",
+                *signature("    ", plan.name, keyword_parameters(params), f"{entity.name} | None"),
                 doc + ' Strongly consistent; returns the root with its members."""',
-                f"        return self._table.get_aggregate({schema}, {partition})",
+                *bracketed(
+                    "        ", "return self._table.get_aggregate(", [schema, partition], ")"
+                ),
             )
             return
         assert plan.sort is not None
@@ -186,22 +190,26 @@ class RepositoryWriter:
         rng = plan.range_attribute
         fixed = fixed_sort_parts(entity, plan)
         if exact and fixed:  # the fixed parts are the whole sort key
-            equal = f"SortCondition(kind='eq', low=keys.join({tag!r}, {', '.join(fixed)}))"
+            equal = f'SortCondition(kind="eq", low=keys.join({py(tag)}, {", ".join(fixed)}))'
         else:
-            equal = f"SortCondition(kind='eq', low={tag!r})"
+            equal = f'SortCondition(kind="eq", low={py(tag)})'
         if plan.kind == "one":
             parts = f", [{', '.join(fixed)}]" if fixed else ""
-            sort = equal if exact else f"sort_condition({tag!r}{parts})"
+            sort = equal if exact else f"sort_condition({py(tag)}{parts})"
             # On the base table (an id without its collection), strongly consistent on request.
-            strong = [f"consistent: bool = {plan.consistent!r}"] if plan.consistent_allowed else []
+            strong = (
+                [f"consistent: bool = {py(plan.consistent)}"] if plan.consistent_allowed else []
+            )
             self.add(
                 "",
-                f"    def {plan.name}({_keywords(params + strong)}) -> {entity.name} | None:",
+                *signature(
+                    "    ", plan.name, keyword_parameters(params + strong), f"{entity.name} | None"
+                ),
                 doc + '"""',
                 "        return self._table.query_one(",
                 f"            {schema},",
-                f"            index={plan.index!r},",
-                f"            partition={partition},",
+                f"            index={py(plan.index)},",
+                *partition_argument(entity, plan.partition),
                 f"            sort={sort},",
                 *(["            consistent=consistent,"] if strong else []),
                 "        )",
@@ -219,7 +227,7 @@ class RepositoryWriter:
         limit = plan.limit or DEFAULT_LIMIT
         optional += [f"limit: int = {limit}", "cursor: str | None = None"]
         if plan.consistent_allowed:
-            optional.append(f"consistent: bool = {plan.consistent!r}")
+            optional.append(f"consistent: bool = {py(plan.consistent)}")
         arguments = [*plan.by, *eq, *bounds]
         self.add(
             "",
@@ -246,22 +254,23 @@ class RepositoryWriter:
             if rng:
                 self.add(
                     "        sort = sort_condition(",
-                    f"            {tag!r},",
+                    f"            {py(tag)},",
                     "            equality,",
-                    f"            low=None if {rng}_from is None else {encoded(entity, rng, rng + '_from')},",
-                    f"            high=None if {rng}_to is None else {encoded(entity, rng, rng + '_to')},",
+                    *sort_bound("low", f"{rng}_from", encoded(entity, rng, rng + "_from")),
+                    *sort_bound("high", f"{rng}_to", encoded(entity, rng, rng + "_to")),
                     *(
-                        [
-                            f"            prefix=None if {prefix} is None else "
-                            f"keys.encode_str_prefix({prefix}, attribute={rng!r}),"
-                        ]
+                        sort_bound(
+                            "prefix",
+                            prefix,
+                            f"keys.encode_str_prefix({prefix}, attribute={py(rng)})",
+                        )
                         if prefix
                         else []
                     ),
                     "        )",
                 )
             else:
-                self.add(f"        sort = sort_condition({tag!r}, equality)")
+                self.add(f"        sort = sort_condition({py(tag)}, equality)")
         if plan.shards:
             self.add(
                 f"        partitions = [{partition} for shard in range({plan.shards})]",
@@ -269,16 +278,21 @@ class RepositoryWriter:
         elif len(line := f"        partitions = [{partition}]") <= 88:
             self.add(line)
         else:  # exploded, with a magic trailing comma: as `ruff format` keeps it
-            self.add("        partitions = [", f"            {partition},", "        ]")
+            key_parts = template_parts(entity, plan.partition, "")
+            self.add(
+                "        partitions = [",
+                *bracketed("            ", "keys.join(", key_parts, "),"),
+                "        ]",
+            )
         self.add(
             "        return self._table.query_page(",
             f"            {schema},",
-            f"            pattern={plan.name!r},",
-            "            arguments={" + ", ".join(f"{a!r}: {a}" for a in arguments) + "},",
-            f"            index={plan.index!r},",
+            f"            pattern={py(plan.name)},",
+            *cursor_arguments(arguments),
+            f"            index={py(plan.index)},",
             "            partitions=partitions,",
             "            sort=sort,",
-            f"            forward={plan.scan_forward!r},",
+            f"            forward={py(plan.scan_forward)},",
             "            limit=limit,",
             "            cursor=cursor,",
             "            consistent=" + ("consistent," if plan.consistent_allowed else "False,"),
@@ -290,18 +304,23 @@ class RepositoryWriter:
         first = self.spec.entity(plan.view[0].entity)
         assert first is not None
         params = [f"{n}: {attribute_type(first, n)}" for n in plan.by]
-        partition = template_expression(first, plan.partition, "")
-        parts = ", ".join(
-            f"ViewPartSpec(field={p.field!r}, schema=s.{constant_case(p.entity)}, many={p.many!r}"
+        specs = [
+            f"ViewPartSpec(field={py(p.field)}, schema=s.{constant_case(p.entity)}, many={py(p.many)}"
             + (f", where={role_where(self.spec, p)})" if p.where else ")")
             for p in plan.view
+        ]
+        # Two parts or more end with a magic trailing comma: one a line, as ruff keeps them.
+        parts = (
+            ["            parts=(", *(f"                {s}," for s in specs), "            ),"]
+            if len(specs) > 1
+            else [f"            parts=({specs[0]},),"]
         )
         sort = []
         if plan.head_bound is not None:
             edge = (
-                f"kind='from', low={plan.head_bound!r}"
+                f'kind="from", low={py(plan.head_bound)}'
                 if plan.scan_forward
-                else (f"kind='upto', high={plan.head_bound!r}")
+                else f'kind="upto", high={py(plan.head_bound)}'
             )
             sort = [f"            sort=SortCondition({edge}),"]
         doc = (
@@ -311,13 +330,13 @@ class RepositoryWriter:
         if not plan.pages_view:
             self.add(
                 "",
-                f"    def {plan.name}({_keywords(params)}) -> {model}:",
+                *signature("    ", plan.name, keyword_parameters(params), model),
                 doc + '."""',
                 "        fields = self._table.query_view(",
-                f"            index={plan.index!r},",
-                f"            partition={partition},",
-                f"            parts=({parts},),",
-                f"            forward={plan.scan_forward!r},",
+                f"            index={py(plan.index)},",
+                *partition_argument(first, plan.partition),
+                *parts,
+                f"            forward={py(plan.scan_forward)},",
                 *sort,
                 "        )",
                 f"        return {model}(**fields)",
@@ -330,7 +349,7 @@ class RepositoryWriter:
             "        self,",
             "        *,",
             *(f"        {p}," for p in params),
-            f"        limit: int | None = {plan.limit!r},",
+            f"        limit: int | None = {py(plan.limit)},",
             "        cursor: str | None = None,",
             f"    ) -> {model}:",
             doc + ".",
@@ -339,13 +358,13 @@ class RepositoryWriter:
             "        continues the list (later pages hold no single items). Without: all of them.",
             '        """',
             "        fields = self._table.query_view(",
-            f"            index={plan.index!r},",
-            f"            partition={partition},",
-            f"            parts=({parts},),",
-            f"            forward={plan.scan_forward!r},",
+            f"            index={py(plan.index)},",
+            *partition_argument(first, plan.partition),
+            *parts,
+            f"            forward={py(plan.scan_forward)},",
             *sort,
-            f"            pattern={plan.name!r},",
-            "            arguments={" + ", ".join(f"{a!r}: {a}" for a in plan.by) + "},",
+            f"            pattern={py(plan.name)},",
+            *cursor_arguments(list(plan.by)),
             "            limit=limit,",
             "            cursor=cursor,",
             "        )",
@@ -353,14 +372,9 @@ class RepositoryWriter:
         )
 
 
-def _keywords(params: list[str]) -> str:
-    """A method's parameters: keyword-only, and no bare `*` when there are none."""
-    return ", ".join(["self", "*", *params]) if params else "self"
-
-
 def generate_repository(design: Design, *, package: str, spec_name: str) -> str:
     writer = RepositoryWriter(design, package=package)
-    writer.class_header()
+    writer.add(*class_header(design, package=package))
     for entity in design.spec.entities:
         writer.writes(entity)
     for plan in design.patterns:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dynamodel.compiler.codegen.models import view_model_name
-from dynamodel.compiler.codegen.python import import_from
+from dynamodel.compiler.codegen.python import import_from, py
 from dynamodel.compiler.design.ir import Design
+from dynamodel.compiler.names import repository_class_name, table_name_variable
 from dynamodel.compiler.spec.model import PRESENT
 
 HEADER = '''"""The {table} repository: typed methods for every write and every access pattern.
@@ -59,3 +60,26 @@ def repository_header(design: Design, *, spec_name: str, body: str) -> str:
         runtime_schema=import_from("dynamodel.runtime.schema", runtime_names),
         **{slot: line if use in body else "" for slot, (use, line) in OPTIONAL_IMPORTS.items()},
     )
+
+
+def class_header(design: Design, *, package: str) -> list[str]:
+    """The repository class's first lines: its docstring and the table's constants."""
+    name = repository_class_name(design.table_name)
+    variable = table_name_variable(package)
+    return [
+        f"class {name}(Repository):",
+        f'    """Typed access to the {design.table_name} table.',
+        "",
+        '    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the',
+        f'    {variable} environment variable, then to "{design.table_name}".',
+        "    See `dynamodel.runtime.repository.Repository` for the constructor's options,",
+        "    `create_table`, `batch_get` and `batch_write`.",
+        '    """',
+        "",
+        f"    TABLE_NAME = {py(design.table_name)}",
+        f"    TABLE_NAME_VARIABLE = {py(variable)}",
+        "    SCHEMAS = s.SCHEMAS",
+        "    INDEX_KEYS = s.INDEX_KEYS",
+        "    TABLE_DEFINITION = s.TABLE_DEFINITION",
+        "    TTL_ATTRIBUTE = s.TTL_ATTRIBUTE",
+    ]

@@ -16,6 +16,7 @@ from dynamodel.compiler.codegen.python import (
     default_value,
     import_from,
     members_first,
+    py,
     reader,
     typed_literal,
     writer,
@@ -63,7 +64,7 @@ def _condition(entity: Entity, key: EntityKey) -> str | None:
             continue
         attribute = entity.attribute(name)
         operator = "is" if isinstance(value, bool) else "=="
-        constant = typed_literal(attribute.type.base, value) if attribute else repr(value)
+        constant = typed_literal(attribute.type.base, value) if attribute else py(value)
         tests.append(f"obj.{name} {operator} {constant}")
     tests = list(dict.fromkeys(tests))  # `{not: null}` on a key attribute repeats its test
     return " and ".join(tests) if tests else None
@@ -80,23 +81,23 @@ def _counts(spec: Spec, entity: Entity) -> list[str]:
             assert parent is not None
             args = ", ".join(f"obj.{n}" for n in parent.key_names)
             lines.append(
-                f"        CounterSpec(parent={parent.name!r}, attribute={counter.name!r}, "
+                f"        CounterSpec(parent={py(parent.name)}, attribute={py(counter.name)}, "
                 f"key=lambda obj: {snake_case(parent.name)}_key({args})),"
             )
         lines.append("    ),")
     counters = tuple(dict.fromkeys(name for _, name in spec.counters_of(entity.name)))
     if counters:
-        lines.append(f"    counters={counters!r},")
+        lines.append(f"    counters={py(counters)},")
     return lines
 
 
 def identity_expression(entity: Entity) -> str:
     """The text hashed to pick an item's write shard: its entity and encoded id."""
-    parts = [repr(entity.name)]
+    parts = [py(entity.name)]
     for name in entity.id_names:
         attribute = entity.attribute(name)
         encoder = KEY_ENCODER[attribute.type.base if attribute else "str"]
-        parts.append(f"keys.{encoder}(obj.{name}, attribute={name!r})")
+        parts.append(f"keys.{encoder}(obj.{name}, attribute={py(name)})")
     return "keys.join(" + ", ".join(parts) + ")"
 
 
@@ -105,7 +106,7 @@ def _to_item(design: Design, entity: Entity, entity_design: EntityDesign) -> lis
     lines = [
         f"def {fn}_to_item(obj: {entity.name}) -> Item:",
         f'    """Every attribute of a {entity.name}, its type, version and index keys."""',
-        f'    item: Item = {{"_type": {{"S": {entity.name!r}}}}}',
+        f'    item: Item = {{"_type": {{"S": {py(entity.name)}}}}}',
     ]
     for attribute in entity.attributes:
         value = f"obj.{attribute.name}"
@@ -113,13 +114,13 @@ def _to_item(design: Design, entity: Entity, entity_design: EntityDesign) -> lis
         if attribute.type.base == "set":
             lines.append(f"    if {value}:")
             lines.append(
-                f"        item[{attribute.name!r}] = {expression}  # type: ignore[assignment]"
+                f"        item[{py(attribute.name)}] = {expression}  # type: ignore[assignment]"
             )
         elif attribute.optional:
             lines.append(f"    if {value} is not None:")
-            lines.append(f"        item[{attribute.name!r}] = {expression}")
+            lines.append(f"        item[{py(attribute.name)}] = {expression}")
         else:
-            lines.append(f"    item[{attribute.name!r}] = {expression}")
+            lines.append(f"    item[{py(attribute.name)}] = {expression}")
     if entity_design.versioned:
         lines.append('    item["version"] = m.put_int(obj.version)')
     for key in entity_design.keys:
@@ -138,10 +139,10 @@ def _to_item(design: Design, entity: Entity, entity_design: EntityDesign) -> lis
         ):
             lines += checked_key(
                 indent,
-                f"item[{name!r}] = ",
+                f"item[{py(name)}] = ",
                 template_parts(entity, template, "obj"),
                 limit=limit,
-                attribute=repr(name),
+                attribute=py(name),
             )
     lines.append("    return item")
     return lines
@@ -159,19 +160,19 @@ def _from_item(entity: Entity, entity_design: EntityDesign, members: list[str]) 
     for attribute in entity.attributes:
         if attribute.derived is not None:
             continue  # a property of the model: computed from its source, never read
-        expression = reader(attribute.type, f"item[{attribute.name!r}]", ttl=attribute.ttl)
+        expression = reader(attribute.type, f"item[{py(attribute.name)}]", ttl=attribute.ttl)
         stored_always = (
             not attribute.optional and not attribute.has_default and attribute.type.base != "set"
         )
         if stored_always:
-            lines.append(f"            {attribute.name!r}: {expression},")
+            lines.append(f"            {py(attribute.name)}: {expression},")
         else:
             lines.append(
-                f"            {attribute.name!r}: {expression} "
-                f"if {attribute.name!r} in item else {default_value(attribute)},"
+                f"            {py(attribute.name)}: {expression} "
+                f"if {py(attribute.name)} in item else {default_value(attribute)},"
             )
     for field in members:
-        lines.append(f"            {field!r}: [],")
+        lines.append(f"            {py(field)}: [],")
     if entity_design.versioned:
         lines.append(
             '            "version": m.get_int(item["version"]) if "version" in item else 0,'
@@ -253,43 +254,47 @@ def _schema(design: Design, entity: Entity, entity_design: EntityDesign) -> list
             # Roles of one view write the same key attributes: any of their sources counts.
             sources[name] = sorted(set(attrs) | set(sources.get(name, ())))
     members = ", ".join(
-        f"MemberSpec(field={m.field!r}, schema={constant_case(m.entity.name)})"
+        f"MemberSpec(field={py(m.field)}, schema={constant_case(m.entity.name)})"
         for m in entity.members
     )
     ids = ", ".join(f"obj.{n}" for n in entity.key_names)
     lines += [
         f"{constant_case(entity.name)}: EntitySchema[{entity.name}] = EntitySchema(",
-        f"    name={entity.name!r},",
+        f"    name={py(entity.name)},",
         f"    model={entity.name},",
-        f"    id_attributes={tuple(entity.key_names)!r},",
+        f"    id_attributes={py(tuple(entity.key_names))},",
         f"    to_item={fn}_to_item,",
         f"    from_item={fn}_from_item,",
         f"    table_key=lambda obj: {fn}_key({ids}),",
         f"    key={fn}_key,",
-        f"    versioned={entity_design.versioned!r},",
+        f"    versioned={py(entity_design.versioned)},",
         *(
-            [f"    derived={tuple(a.name for a in entity.attributes if a.derived)!r},"]
+            [f"    derived={py(tuple(a.name for a in entity.attributes if a.derived))},"]
             if any(a.derived for a in entity.attributes)
             else []
         ),
         *_counts(design.spec, entity),
         *copy_schema_lines(design.spec, entity),
-        "    unique=(",
     ]
-    for guard, guard_fn, _ in guards:
-        lines.append(
-            f"        UniqueGuardSpec(attributes={tuple(guard.attributes)!r}, key={guard_fn}),"
-        )
-    lines.append("    ),")
+    specs = [
+        f"UniqueGuardSpec(attributes={py(tuple(guard.attributes))}, key={guard_fn})"
+        for guard, guard_fn, _ in guards
+    ]
+    if len(specs) < 2:
+        # A one-element tuple's trailing comma is not magic: `ruff format` joins it (and an
+        # empty one) on one line, and splits that line only when it is too long.
+        lines.append(f"    unique=({specs[0]},)," if specs else "    unique=(),")
+    else:
+        lines += ["    unique=(", *(f"        {spec}," for spec in specs), "    ),"]
     lines.append(f"    members=({members}{',' if members else ''}),")
     lines.append("    key_sources={")
     for name, attrs in sources.items():
-        lines.append(f"        {name!r}: frozenset({attrs!r}),")
+        lines.append(f"        {py(name)}: frozenset({py(attrs)}),")
     lines.append("    },")
     if entity_design.ttl_attribute and entity_design.ttl_from_root:
-        lines.append(f"    inherited_ttl={entity_design.ttl_attribute!r},")
+        lines.append(f"    inherited_ttl={py(entity_design.ttl_attribute)},")
     elif entity_design.ttl_attribute:
-        lines.append(f"    ttl={entity_design.ttl_attribute!r},")
+        lines.append(f"    ttl={py(entity_design.ttl_attribute)},")
     lines.append(")")
     return lines
 
@@ -349,7 +354,7 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
     index_keys: dict[str | None, tuple[str, str]] = {None: (design.partition_key, design.sort_key)}
     index_keys.update({i.name: (i.partition_key, i.sort_key) for i in design.indexes})
     out.append("\n\nINDEX_KEYS: dict[str | None, tuple[str, str]] = {\n")
-    out += [f"    {name!r}: {pair!r},\n" for name, pair in index_keys.items()]
+    out += [f"    {py(name)}: {py(pair)},\n" for name, pair in index_keys.items()]
     out.append("}\n")
     out.append("\nSCHEMAS: dict[type[Any], EntitySchema[Any]] = {\n")
     out += [f"    {entity.name}: {constant_case(entity.name)},\n" for entity in spec.entities]
@@ -357,5 +362,5 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
     definition = pprint.pformat(table_definition(design), indent=4, width=96, sort_dicts=True)
     out.append(f"\nTABLE_DEFINITION: dict[str, Any] = {definition}\n")
     ttl = design.ttl_attribute
-    out.append(f"\nTTL_ATTRIBUTE: str | None = {ttl!r}\n")
+    out.append(f"\nTTL_ATTRIBUTE: str | None = {py(ttl)}\n")
     return "".join(out)

@@ -8,6 +8,8 @@ entity name, so no entity's change class can be called that).
 
 from __future__ import annotations
 
+from dynamodel.compiler.codegen.layout_tree import LINE_LENGTH
+from dynamodel.compiler.codegen.python import py
 from dynamodel.compiler.design.ir import Design, KeyTemplate
 from dynamodel.compiler.names import constant_case
 from dynamodel.compiler.spec.fields import STREAM_VIEWS
@@ -54,11 +56,11 @@ def _shape(template: KeyTemplate) -> str:
     parts = []
     for segment in template.segments:
         if segment.kind == "literal":
-            parts.append(repr(segment.text))
+            parts.append(py(segment.text))
         elif segment.kind == "shard":
-            parts.append("(rs.SHARD, 'int')")
+            parts.append('(rs.SHARD, "int")')
         else:
-            parts.append(repr((segment.text, segment.type or "str")))
+            parts.append(py((segment.text, segment.type or "str")))
     return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
 
@@ -91,7 +93,7 @@ def generate_streams(design: Design, *, package: str, spec_name: str = "spec.yam
         )
         + _all_list(["PARSER", "STREAM_VIEW_TYPE", *sorted([*classes, UNION]), "parse_changes"]),
         "",
-        f"STREAM_VIEW_TYPE = {view!r}",
+        f"STREAM_VIEW_TYPE = {py(view)}",
         '"""The view type the spec gives the stream (each record also names its own)."""',
     ]
     for name in names:
@@ -101,7 +103,11 @@ def generate_streams(design: Design, *, package: str, spec_name: str = "spec.yam
             f"class {name}Change(rs.Change[models.{name}]):",
             f'    """{_docstring(design, name)}"""',
         ]
-    union = classes[0] if len(classes) == 1 else "(\n    " + "\n    | ".join(classes) + "\n)"
+    union = " | ".join(classes)
+    if len(f"{UNION}: TypeAlias = {union}") > LINE_LENGTH:
+        # ruff puts a long value in parentheses, then splits it before each `|`
+        inside = union if len(f"    {union}") <= LINE_LENGTH else "\n    | ".join(classes)
+        union = f"(\n    {inside}\n)"
     out += [
         "",
         "",
@@ -126,7 +132,7 @@ def generate_streams(design: Design, *, package: str, spec_name: str = "spec.yam
             out.append(f"        rs.KeyShape({_shape(guard.partition)}, {_shape(guard.sort)}),")
         out.append("    ),")
     out += [
-        f"    key_names=({design.partition_key!r}, {design.sort_key!r}),",
+        f"    key_names=({py(design.partition_key)}, {py(design.sort_key)}),",
         ")",
         "",
         "",

@@ -313,6 +313,9 @@ class Spec:
     _copy_holders: dict[str, list[str]] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
+    _counters: dict[str, list[tuple[Entity, str]]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         # Lookups by name stay O(1): the design stage asks them for every entity and pattern.
@@ -329,6 +332,8 @@ class Spec:
                 self._copies[entity.name] = tuple((s, tuple(a)) for s, a in grouped.items())
                 for source in grouped:
                     self._copy_holders.setdefault(source, []).append(entity.name)
+            for parent, counter in entity.counts:
+                self._counters.setdefault(parent.name, []).append((entity, counter.name))
 
     def entity(self, name: str) -> Entity | None:
         return self._entity_index.get(name)
@@ -338,12 +343,7 @@ class Spec:
 
     def counters_of(self, name: str) -> tuple[tuple[Entity, str], ...]:
         """(child entity, counter attribute) for every `counts:` naming entity `name`."""
-        return tuple(
-            (child, counter.name)
-            for child in self.entities
-            for parent, counter in child.counts
-            if parent.name == name
-        )
+        return tuple(self._counters.get(name, ()))
 
     def copies_in(self, holder: Entity) -> tuple[tuple[str, tuple[Attribute, ...]], ...]:
         """(source entity, the holder's copies of its attributes) for each source `holder`
