@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from dynamodel import NotFoundError
-from dynamodel.runtime.copies import INCARNATION_ATTRIBUTE, stamp_of
 from dynamodel.runtime.errors import CopySourceChangedError
+from dynamodel.runtime.stamps import INCARNATION_ATTRIBUTE, stamp_of
 from tests.test_repository_oracle import fresh_repository, spec_package
 from tests.test_requests_match_design import Recorder
 

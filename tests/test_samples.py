@@ -29,7 +29,7 @@ from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.names import repository_class_name, snake_case
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.compiler.samples import SampleData, sample_data
-from dynamodel.runtime.copies import INCARNATION_ATTRIBUTE
+from dynamodel.runtime.stamps import INCARNATION_ATTRIBUTE
 from tests.backends import REGION, client_for
 from tests.spec_strategies import to_yaml, valid_specs
 from tests.test_repository_oracle import load_package

@@ -34,13 +34,11 @@ from dynamodel.runtime.errors import CopySourceChangedError, NotFoundError
 from dynamodel.runtime.ids import new_ulid
 from dynamodel.runtime.names import VERSION_ATTRIBUTE
 from dynamodel.runtime.schema import CopySpec, EntitySchema, Item
+from dynamodel.runtime.stamps import INCARNATION_ATTRIBUTE, stamp_of
 from dynamodel.runtime.table import Table
 from dynamodel.runtime.transact import Action
 from dynamodel.runtime.write_once import key_text
 
-INCARNATION_ATTRIBUTE = "_incarnation"
-# The incarnation of a source written before it had one: older than every ULID.
-_NO_INCARNATION = "0" * 26
 _ATTEMPTS = 3  # writes of a holder from a fresh read of its sources, when they change meanwhile
 
 M = TypeVar("M")
@@ -65,18 +63,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(copy_keeper, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def stamp_of(source: Item) -> str:
-    """The order of a stored source state: incarnation, then version (fixed width)."""
-    incarnation = source.get(INCARNATION_ATTRIBUTE, {}).get("S", _NO_INCARNATION)
-    version = int(source.get(VERSION_ATTRIBUTE, {}).get("N", "0"))
-    return f"{incarnation}.{version:020d}"
-
-
-def incarnation_of(item: Item) -> str:
-    """Which life of a source an item is (its stamp without the version)."""
-    return stamp_of(item).split(".", 1)[0]
 
 
 def born(schema: EntitySchema[Any], item: Item) -> Item:

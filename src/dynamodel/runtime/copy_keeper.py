@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from dynamodel.runtime.copies import incarnation_of, stamp_of
 from dynamodel.runtime.schema import CopySpec, EntitySchema, Item
+from dynamodel.runtime.stamps import incarnation_of, stamp_of
 from dynamodel.runtime.table import Table
 
 _LOG = logging.getLogger("dynamodel.copies")

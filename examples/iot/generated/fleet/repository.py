@@ -40,7 +40,7 @@ class FleetRepository(Repository):
 
     `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
     FLEET_TABLE_NAME environment variable, then to "Fleet".
-    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    See `dynamodel.runtime.repository.Repository` for the options of the constructor,
     `create_table`, `batch_get` and `batch_write`.
     """
 

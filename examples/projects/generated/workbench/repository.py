@@ -39,7 +39,7 @@ class WorkbenchRepository(Repository):
 
     `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
     WORKBENCH_TABLE_NAME environment variable, then to "Workbench".
-    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    See `dynamodel.runtime.repository.Repository` for the options of the constructor,
     `create_table`, `batch_get` and `batch_write`.
     """
 

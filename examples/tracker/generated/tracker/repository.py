@@ -31,7 +31,7 @@ class TrackerRepository(Repository):
 
     `client` defaults to `boto3.client("dynamodb")`; `table_name` to the
     TRACKER_TABLE_NAME environment variable, then to "Tracker".
-    See `dynamodel.runtime.repository.Repository` for the constructor's options,
+    See `dynamodel.runtime.repository.Repository` for the options of the constructor,
     `create_table`, `batch_get` and `batch_write`.
     """
 

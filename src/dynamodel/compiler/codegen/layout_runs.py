@@ -10,6 +10,8 @@ its blank lines into runs of whole statements and lays out only the runs that ne
 
 from __future__ import annotations
 
+from itertools import compress
+
 from dynamodel.compiler.codegen.layout import lay_out
 from dynamodel.compiler.codegen.layout_tree import LINE_LENGTH
 
@@ -20,10 +22,23 @@ def format_module(source: str) -> str:
     by `lay_out`; the rest is kept as written. `tests/test_codegen_layout.py` holds the runs
     kept to the tokenizer's layout and to ruff, on the examples, the goldens and random specs
     with long names."""
+    if _module_laid_out(source):
+        return source
     out: list[str] = []
     for run in _runs(source):
         out.append(run if _laid_out(run) else lay_out(run + "\n")[:-1])
     return "\n\n".join(out)
+
+
+def _module_laid_out(source: str) -> bool:
+    """Whether a whole module is laid out already, as `_laid_out` tells of a run, its
+    docstring aside: the usual case, checked without cutting the module into runs."""
+    if source.startswith('"""'):
+        end = source.find('"""', 3) + 3
+        docstring, source = source[:end], source[end:]
+        if "\\" in docstring or not docstring.isascii():
+            return False  # escapes or wide characters: left to the layout pass
+    return _laid_out(source)
 
 
 def _laid_out(run: str) -> bool:
@@ -37,7 +52,8 @@ def _laid_out(run: str) -> bool:
     lines = run.split("\n")
     if max(map(len, lines)) <= LINE_LENGTH:
         return True
-    return all(len(line) <= LINE_LENGTH or line.lstrip().startswith('"""') for line in lines)
+    long_lines = compress(lines, map(LINE_LENGTH.__lt__, map(len, lines)))  # looped in C
+    return all(line.lstrip().startswith('"""') for line in long_lines)
 
 
 def _runs(source: str) -> list[str]:

@@ -11,7 +11,7 @@ from dynamodel.compiler.codegen.expressions import (
     template_expression,
     template_parts,
 )
-from dynamodel.compiler.codegen.fit import bracketed, signature
+from dynamodel.compiler.codegen.fit import Call, bracketed, signature
 from dynamodel.compiler.codegen.method_parts import (
     cursor_arguments,
     keyword_parameters,
@@ -179,7 +179,10 @@ class RepositoryWriter:
                 *signature("    ", plan.name, keyword_parameters(params), f"{entity.name} | None"),
                 doc + ' Strongly consistent; returns the root with its members."""',
                 *bracketed(
-                    "        ", "return self._table.get_aggregate(", [schema, partition], ")"
+                    "        ",
+                    "return self._table.get_aggregate(",
+                    [schema, Call("keys.join(", tuple(template_parts(entity, plan.partition, "")))],
+                    ")",
                 ),
             )
             return

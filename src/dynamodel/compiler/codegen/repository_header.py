@@ -72,7 +72,7 @@ def class_header(design: Design, *, package: str) -> list[str]:
         "",
         '    `client` defaults to `boto3.client("dynamodb")`; `table_name` to the',
         f'    {variable} environment variable, then to "{design.table_name}".',
-        "    See `dynamodel.runtime.repository.Repository` for the constructor's options,",
+        "    See `dynamodel.runtime.repository.Repository` for the options of the constructor,",
         "    `create_table`, `batch_get` and `batch_write`.",
         '    """',
         "",

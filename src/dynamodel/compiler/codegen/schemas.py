@@ -6,10 +6,9 @@ converter — instead of boto3's generic TypeSerializer, which is the slow part 
 
 from __future__ import annotations
 
-import pprint
-
 from dynamodel.compiler.codegen.copies import copy_schema_lines
 from dynamodel.compiler.codegen.expressions import checked_key, template_parts
+from dynamodel.compiler.codegen.fit import literal_lines
 from dynamodel.compiler.codegen.python import (
     KEY_ENCODER,
     attribute_annotation,
@@ -359,8 +358,19 @@ def generate_schemas(design: Design, *, spec_name: str) -> str:
     out.append("\nSCHEMAS: dict[type[Any], EntitySchema[Any]] = {\n")
     out += [f"    {entity.name}: {constant_case(entity.name)},\n" for entity in spec.entities]
     out.append("}\n")
-    definition = pprint.pformat(table_definition(design), indent=4, width=96, sort_dicts=True)
-    out.append(f"\nTABLE_DEFINITION: dict[str, Any] = {definition}\n")
+    definition = literal_lines(
+        "", "TABLE_DEFINITION: dict[str, Any] = ", _sorted(table_definition(design)), ""
+    )
+    out.append("\n" + "\n".join(definition) + "\n")
     ttl = design.ttl_attribute
     out.append(f"\nTTL_ATTRIBUTE: str | None = {py(ttl)}\n")
     return "".join(out)
+
+
+def _sorted(value: object) -> object:
+    """`value` with every dict's keys in order (the request reads the same, diffs stay small)."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value

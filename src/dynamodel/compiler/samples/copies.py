@@ -25,7 +25,7 @@ from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.samples.counted import source_table_key
 from dynamodel.compiler.samples.items import Item
 from dynamodel.compiler.spec.model import Entity, Spec
-from dynamodel.runtime.copies import INCARNATION_ATTRIBUTE, stamp_of
+from dynamodel.runtime.stamps import INCARNATION_ATTRIBUTE, stamp_of
 
 Record = dict[str, Any]
 
