@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from dynamodel.cli.common import SpecArgument, app, compile_file, stderr, write_files
+from dynamodel.cli.common import (
+    SpecArgument,
+    TenantScopeOption,
+    app,
+    compile_file,
+    stderr,
+    write_files,
+)
 from dynamodel.compiler.emit.cdk import cdk_files, emit_cdk
 
 
@@ -25,15 +32,7 @@ def cdk(
             show_default=False,
         ),
     ] = None,
-    tenant_scope: Annotated[
-        bool,
-        typer.Option(
-            "--tenant-scope/--no-tenant-scope",
-            help="Grant methods limit tenant-keyed partitions to the caller's principal tag, as "
-            "`dynamodel iam` (needs `tenant:`). Off for roles that serve every tenant, such as "
-            "Lambda execution roles.",
-        ),
-    ] = True,
+    tenant_scope: TenantScopeOption = True,
 ) -> None:
     """Print a Python AWS CDK construct for the table: the table of `dynamodel cloudformation`
     and a grant method per function group of `functions:` (the statements of `dynamodel iam`)."""

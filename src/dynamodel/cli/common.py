@@ -65,6 +65,15 @@ EXIT_INTERNAL = 3
 SpecArgument = Annotated[
     Path, typer.Argument(help="The spec YAML file.", show_default=False, metavar="SPEC")
 ]
+# `dynamodel iam` and `dynamodel cdk` (its grant methods) scope policies alike.
+TenantScopeOption = Annotated[
+    bool,
+    typer.Option(
+        "--tenant-scope/--no-tenant-scope",
+        help="Limit tenant-keyed partitions to the caller's principal tag (needs `tenant:`). "
+        "Off for a role that serves every tenant, such as a Lambda execution role.",
+    ),
+]
 
 
 class _ExitHolder:

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 
 import typer
 
-from dynamodel.cli.common import EXIT_USAGE, SpecArgument, app, compile_file, stderr
+from dynamodel.cli.common import (
+    EXIT_USAGE,
+    SpecArgument,
+    TenantScopeOption,
+    app,
+    compile_file,
+    stderr,
+)
 from dynamodel.cli.snippet import TABLE_ID, TableIdOption, print_policy_snippet
 from dynamodel.compiler.diagnostics import sort_diagnostics
 from dynamodel.compiler.emit.iam import (
@@ -80,14 +87,7 @@ def iam(
             show_default=False,
         ),
     ] = None,
-    tenant_scope: Annotated[
-        bool,
-        typer.Option(
-            "--tenant-scope/--no-tenant-scope",
-            help="Limit tenant-keyed partitions to the caller's principal tag (needs `tenant:`). "
-            "Off for a role that serves every tenant, such as a Lambda execution role.",
-        ),
-    ] = True,
+    tenant_scope: TenantScopeOption = True,
     snippet: Annotated[
         bool,
         typer.Option(
