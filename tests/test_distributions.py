@@ -154,7 +154,6 @@ def test_dynamodel_requires_its_runtime_and_no_heavy_extras(built: dict[str, Pat
         "boto3",
         "pydantic",
         "typer",
-        "click",
         "rich",
         "PyYAML",
         "moto",

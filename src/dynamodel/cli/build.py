@@ -34,7 +34,6 @@ from dynamodel.compiler.emit.artifacts import (
     sampled_artifacts,
 )
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
-from dynamodel.compiler.emit.copies_stack import NoCopiesError, emit_copies_stack
 from dynamodel.compiler.emit.design_json import emit_design_json
 from dynamodel.compiler.emit.diagnostics_json import emit_diagnostics_json
 from dynamodel.compiler.emit.html import emit_html
@@ -330,6 +329,11 @@ def cloudformation(
     name = package or default
     if not is_package_name(name):
         _usage(f"--package {name!r} is not an importable name (an identifier, not a keyword)")
+    from dynamodel.compiler.emit.copies_stack import (  # only --copies
+        NoCopiesError,
+        emit_copies_stack,
+    )
+
     try:
         text = emit_copies_stack(design, package=name, default_package=default, fmt=format.value)
     except NoCopiesError as exc:

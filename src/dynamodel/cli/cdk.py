@@ -17,7 +17,6 @@ from dynamodel.cli.common import (
     stderr,
     write_files,
 )
-from dynamodel.compiler.emit.cdk import cdk_files, emit_cdk
 
 
 @app.command()
@@ -36,6 +35,8 @@ def cdk(
 ) -> None:
     """Print a Python AWS CDK construct for the table: the table of `dynamodel cloudformation`
     and a grant method per function group of `functions:` (the statements of `dynamodel iam`)."""
+    from dynamodel.compiler.emit.cdk import cdk_files, emit_cdk  # only this command needs it
+
     result = compile_file(spec)
     design = result.design
     assert design is not None

@@ -10,8 +10,6 @@ from typing import Annotated
 import typer
 
 from dynamodel.cli.common import EXIT_SPEC_ERRORS, app, compile_file
-from dynamodel.compiler.diff import diff_designs
-from dynamodel.compiler.emit.diff_plan import emit_diff_json, emit_diff_text
 
 
 class DiffFormat(enum.StrEnum):
@@ -32,6 +30,9 @@ def diff(
     ] = DiffFormat.text,
 ) -> None:
     """Classify every change from OLD to NEW and print a plan; exit 0 only when all are safe."""
+    from dynamodel.compiler.diff import diff_designs  # only this command needs them
+    from dynamodel.compiler.emit.diff_plan import emit_diff_json, emit_diff_text
+
     before = compile_file(old).design
     after = compile_file(new).design
     assert before is not None and after is not None

@@ -18,25 +18,6 @@ from dynamodel.cli.common import (
 )
 from dynamodel.cli.snippet import TABLE_ID, TableIdOption, print_policy_snippet
 from dynamodel.compiler.diagnostics import sort_diagnostics
-from dynamodel.compiler.emit.iam import (
-    MAX_POLICY_CHARACTERS,
-    arn_resource,
-    check_table_arn,
-    default_table_arn,
-    emit_policy_cloudformation,
-    emit_policy_json,
-    policy_characters,
-    policy_document,
-    regenerate_command,
-)
-from dynamodel.compiler.emit.iam_access import method_names
-from dynamodel.compiler.emit.iam_plan import (
-    EVERYTHING,
-    Selection,
-    plan_policy,
-    selections,
-    union,
-)
 
 # The size check of CloudFormation policies resolves the imported ARN to one this long.
 _EXAMPLE_ARN = "arn:aws:dynamodb:ap-southeast-2:123456789012:table/{table}-production"
@@ -100,6 +81,27 @@ def iam(
 ) -> None:
     """Print the IAM policy that allows exactly the DynamoDB requests of the given patterns and
     writes (default: all of them; with --format cloudformation, one policy per function)."""
+    # Imported here: only this command needs them, and every command starts faster without.
+    from dynamodel.compiler.emit.iam import (
+        MAX_POLICY_CHARACTERS,
+        arn_resource,
+        check_table_arn,
+        default_table_arn,
+        emit_policy_cloudformation,
+        emit_policy_json,
+        policy_characters,
+        policy_document,
+        regenerate_command,
+    )
+    from dynamodel.compiler.emit.iam_access import method_names
+    from dynamodel.compiler.emit.iam_plan import (
+        EVERYTHING,
+        Selection,
+        plan_policy,
+        selections,
+        union,
+    )
+
     result = compile_file(spec)
     design = result.design
     assert design is not None

@@ -19,7 +19,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import click
 import typer
 
 from dynamodel.cli.common import EXIT_INTERNAL, stderr, write_files
@@ -56,7 +55,7 @@ def _run_child(out: Path, work: Callable[[], Files | None]) -> int:  # pragma: n
         files = work()
         if files is not None:
             write_files(out, files)
-    except (typer.Exit, click.exceptions.Exit) as exit_:  # write_files's own, already said
+    except typer.Exit as exit_:  # write_files's own, already said
         return int(exit_.exit_code)
     except BaseException as exc:  # a bug: say so, as the parent would, without a traceback
         stderr().print(

@@ -6,22 +6,17 @@ from __future__ import annotations
 import shlex
 import sys
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 
 import typer
 
 from dynamodel.cli.common import EXIT_USAGE, stderr
 from dynamodel.compiler.codegen import default_package_name, is_package_name
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.emit.copies_stack import NoCopiesError
-from dynamodel.compiler.emit.iam_plan import PolicyPlan
-from dynamodel.compiler.emit.snippets import (
-    TABLE_ID,
-    copies_snippet,
-    emit_snippet,
-    policy_snippet,
-    table_snippet,
-)
+from dynamodel.compiler.emit.table_link import TABLE_ID
+
+if TYPE_CHECKING:
+    from dynamodel.compiler.emit.iam_plan import PolicyPlan
 
 TableIdOption = Annotated[
     str,
@@ -48,6 +43,10 @@ def _options(**values: str | None) -> str:
 
 
 def _emit(snippet_of: Any, *, command: str, fmt: Literal["yaml", "json"]) -> None:
+    # Imported here: only --snippet needs them, and every command starts faster without them.
+    from dynamodel.compiler.emit.copies_stack import NoCopiesError
+    from dynamodel.compiler.emit.snippets import emit_snippet
+
     try:
         snippet = snippet_of()
     except (ValueError, NoCopiesError) as exc:  # a bad --table-id or --table-name, no copies
@@ -72,6 +71,8 @@ def print_cloudformation_snippet(
         command = "dynamodel cloudformation SPEC --snippet" + _options(
             table_id=table_id_option, table_name=table_name
         )
+        from dynamodel.compiler.emit.snippets import table_snippet
+
         _emit(
             lambda: table_snippet(design, table_id=table_id, table_name=table_name),
             command=command,
@@ -87,6 +88,8 @@ def print_cloudformation_snippet(
     command = "dynamodel cloudformation SPEC --copies --snippet" + _options(
         package=name if name != default else None, table_id=table_id_option
     )
+    from dynamodel.compiler.emit.snippets import copies_snippet
+
     _emit(lambda: copies_snippet(design, package=name, table_id=table_id), command=command, fmt=fmt)
 
 
@@ -101,6 +104,8 @@ def print_policy_snippet(
     """Print the managed policies' snippet; `command` is the policy stack's regenerate
     command, without the snippet's options."""
     command += " --snippet" + _options(table_id=table_id if table_id != TABLE_ID else None)
+    from dynamodel.compiler.emit.snippets import policy_snippet
+
     _emit(lambda: policy_snippet(design, plans, table_id=table_id), command=command, fmt=fmt)
 
 

@@ -10,14 +10,12 @@ import keyword
 from dynamodel import __version__
 from dynamodel.compiler.codegen.copies import generate_copies
 from dynamodel.compiler.codegen.layout_runs import format_module
-from dynamodel.compiler.codegen.migrations import generate_migrations
 from dynamodel.compiler.codegen.models import generate_models, view_model_name
 from dynamodel.compiler.codegen.python import all_list, import_from
 from dynamodel.compiler.codegen.repository import generate_repository
 from dynamodel.compiler.codegen.schemas import generate_schemas
 from dynamodel.compiler.codegen.streams import generate_streams
 from dynamodel.compiler.design.ir import Design
-from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.names import repository_class_name, snake_case
 
 __all__ = ["default_package_name", "generate_package", "is_package_name"]
@@ -83,6 +81,10 @@ def generate_package(
     if any(design.spec.copies_in(e) for e in design.spec.entities):
         files[f"{package}/copies.py"] = generate_copies(design, spec_name=spec_name)
     if previous is not None:
+        # Imported here: only `generate --previous` writes migrations.
+        from dynamodel.compiler.codegen.migrations import generate_migrations
+        from dynamodel.compiler.diff import diff_designs
+
         diff = diff_designs(previous, design)
         if diff.migrated_entities or diff.backfills:
             files[f"{package}/migrations.py"] = generate_migrations(

@@ -30,9 +30,8 @@ from dynamodel.compiler.emit.cloudformation import staged_name, table_resource
 from dynamodel.compiler.emit.copies_stack import NoCopiesError, copies_resources
 from dynamodel.compiler.emit.iam import policy_resources
 from dynamodel.compiler.emit.iam_plan import PolicyPlan, copies_selection
-from dynamodel.compiler.emit.table_link import same_template
+from dynamodel.compiler.emit.table_link import TABLE_ID, same_template
 
-TABLE_ID = "Table"
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 # DynamoDB table names: 3 to 255 of these characters.
 _NAME_CHARACTERS = re.compile(r"^[A-Za-z0-9_.-]*$")

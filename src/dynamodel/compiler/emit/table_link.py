@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+# The table's logical id in a snippet (`--table-id` names another).
+TABLE_ID = "Table"
+
 TABLE_STACK = "TableStack"
 STAGE = "Stage"
 # CloudFormation logical ids: ASCII letters and digits (AWS::CloudFormation template anatomy).
