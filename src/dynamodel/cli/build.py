@@ -31,7 +31,7 @@ from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.design.prices import Prices
 from dynamodel.compiler.emit.artifacts import (
     plain_artifacts,
-    sampled_artifacts,
+    report_artifacts,
 )
 from dynamodel.compiler.emit.cloudformation import emit_cloudformation
 from dynamodel.compiler.emit.design_json import emit_design_json
@@ -73,10 +73,10 @@ def design(
 ) -> None:
     """Check the spec, design the table, print the design."""
     prices = chosen_prices(region=region, prices_file=prices_file)
-    # With --out, a child process compiles the spec too and writes the sampled artifacts
+    # With --out, a child process compiles the spec too and writes the reports
     # meanwhile (dynamodel.cli.parallel); it writes nothing when the spec has errors, which
     # this process reports.
-    child = start_child(out, lambda: _sampled_files(spec, prices)) if out is not None else None
+    child = start_child(out, lambda: _report_files(spec, prices)) if out is not None else None
     try:
         result = compile_file(spec)
         keep_until_exit(result)
@@ -92,7 +92,7 @@ def design(
             **generate_package(design, package=default_package_name(design), spec_name=spec.name),
         }
         if child is None:
-            files.update(sampled_artifacts(design, spec_name=spec.name))
+            files.update(report_artifacts(design, spec_name=spec.name))
         write_files(out, files)
     finally:
         status = child.wait() if child is not None else 0
@@ -115,8 +115,8 @@ def _print_design(design: Design, format: DesignFormat, path: str) -> None:
     sys.stdout.write(text)
 
 
-def _sampled_files(spec: Path, prices: Prices | None) -> dict[str, str] | None:
-    """In the child: the sampled artifacts of the spec, or None when it does not compile
+def _report_files(spec: Path, prices: Prices | None) -> dict[str, str] | None:
+    """In the child: the report artifacts of the spec, or None when it does not compile
     cleanly (the parent reads the same spec and reports why)."""
     try:
         result = compile_spec(spec.read_bytes().decode("utf-8"), path=str(spec))
@@ -126,7 +126,7 @@ def _sampled_files(spec: Path, prices: Prices | None) -> dict[str, str] | None:
         return None
     design = result.design if prices is None else priced(result.design, prices)
     with collector_paused():
-        return sampled_artifacts(design, spec_name=spec.name)
+        return report_artifacts(design, spec_name=spec.name)
 
 
 @app.command()
