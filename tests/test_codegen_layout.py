@@ -260,3 +260,18 @@ def test_the_generated_modules_pass_through_as_the_tokenizer_lays_them_out(
         # Every line the generators wrote is laid out already, or in a run that is laid out.
         for name, module in _raw_modules_of(design).items():
             assert format_module(module) == _format_tokens(module), (suffix, name)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "value = some_function_name(first_argument_value, second_argument_value, third_one_long)\n",
+        '"""Doc."""\n\nvalue = some_function(first_argument_value, second_argument_value, third_arg)\n',
+        '"""Doc."""\n\nx = 1\n\n\ndef f():\n    return g(\'a\')\n',
+        '"""A docstring line longer than the formatter\'s eighty-eight columns, kept as written."""\n\nx = 1\n',
+        '"""Doc."""\n\nx = 1\n\n\ny = f(\n    a,\n    b,\n)\n',
+    ],
+)
+def test_format_module_lays_out_what_the_runs_need(module: str) -> None:
+    # Whole-module and per-run shortcuts give what laying out every line gives.
+    assert format_module(module) == lay_out(module)
