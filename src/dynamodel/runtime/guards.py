@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from dynamodel.runtime.errors import (
@@ -27,6 +26,7 @@ from dynamodel.runtime.errors import (
     VersionConflictError,
 )
 from dynamodel.runtime.expiry import absent_or_expired
+from dynamodel.runtime.frozen import frozen_dataclass
 from dynamodel.runtime.names import ENTITY_ATTRIBUTE
 from dynamodel.runtime.names import GUARD_TYPE as GUARD_TYPE
 from dynamodel.runtime.schema import (
@@ -44,7 +44,7 @@ OWNER_NAME = "#owner"  # the placeholder of OWNER_ATTRIBUTE in conditions
 OWNER_READS = 3
 
 
-@dataclass(frozen=True)
+@frozen_dataclass
 class StaleGuard:
     """A guard whose owner does not hold its value, as read: the owner the guard names, and
     what keeps it so: the owner is gone or expired (`held` None), or its item holds these
@@ -53,6 +53,10 @@ class StaleGuard:
     holder: str  # the guard's `_owner`: the owner's table key as text
     owner_key: Item
     held: Mapping[str, Any] | None
+
+    def __init__(self, holder: str, owner_key: Item, held: Mapping[str, Any] | None) -> None:
+        # Positional, as the guard reads build it (frozen_dataclass makes keyword-only ones).
+        self.__dict__.update(holder=holder, owner_key=owner_key, held=held)
 
 
 # (guard PK, guard SK) -> the stale guard a claim takes over.

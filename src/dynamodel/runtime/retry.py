@@ -16,7 +16,6 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
 
@@ -33,6 +32,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped, unused-ignore]
 )
 
 from dynamodel.runtime.errors import ResponseIntegrityError, RetriesExhaustedError
+from dynamodel.runtime.frozen import frozen_dataclass
 
 R = TypeVar("R")
 
@@ -105,7 +105,7 @@ _MAX_EXPONENT = 64
 _JITTER = random.Random()
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class RetryPolicy:
     """How often and how long to retry: at most ``max_attempts`` calls in total (the first
     included), delays in seconds."""

@@ -8,11 +8,12 @@ aggregates, unique guards, version checks, index maintenance — are written and
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from dynamodel.runtime.frozen import frozen_dataclass
 from dynamodel.runtime.names import OWNER_ATTRIBUTE as OWNER_ATTRIBUTE
 from dynamodel.runtime.names import TYPE_ATTRIBUTE as TYPE_ATTRIBUTE
 from dynamodel.runtime.names import VERSION_ATTRIBUTE as VERSION_ATTRIBUTE
@@ -42,7 +43,7 @@ class Unset:
 UNSET = Unset()
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class UniqueGuardSpec:
     """A unique attribute set: `key(obj)` is the guard item's key, None when a value is None."""
 
@@ -50,7 +51,7 @@ class UniqueGuardSpec:
     key: Callable[[Any], Item | None]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class MemberSpec:
     """A list field of a root (or member) model that holds an aggregate's member entity."""
 
@@ -58,7 +59,7 @@ class MemberSpec:
     schema: EntitySchema[Any]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class CounterSpec:
     """`counts: [Parent.attribute]`: the parent's counter of this entity's items."""
 
@@ -67,7 +68,7 @@ class CounterSpec:
     key: Callable[[Any], Item]  # the parent's table key, from a child
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class CopySpec:
     """`copy_of: Source.attribute` in a holder: its copies of one source entity."""
 
@@ -83,8 +84,11 @@ class CopySpec:
         return f"_copy_{self.source}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class EntitySchema(Generic[M]):
+    """One entity of the table: its model, how its items and keys are made and read back, and
+    what its writes maintain besides its own item (guards, members, counters, copies)."""
+
     name: str
     model: type[M]
     id_attributes: tuple[str, ...]
@@ -140,7 +144,7 @@ class EntitySchema(Generic[M]):
         return f"{self.name}({values})"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class SortCondition:
     """The sort-key part of a Query's key condition, already encoded."""
 
@@ -167,8 +171,10 @@ class Present:
 PRESENT = Present()
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen_dataclass
 class ViewPartSpec:
+    """One field of a view model: the entity whose items fill it, one (`many` False) or many."""
+
     field: str
     schema: EntitySchema[Any]
     many: bool

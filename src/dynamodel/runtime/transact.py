@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +16,7 @@ from dynamodel.runtime.errors import (
     TransactionFailedError,
     TransactionTooLargeError,
 )
+from dynamodel.runtime.frozen import frozen_dataclass
 from dynamodel.runtime.schema import Item
 from dynamodel.runtime.sizes import MAX_ITEM_BYTES, item_size
 from dynamodel.runtime.transport.wire import encode_body
@@ -29,7 +29,7 @@ MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 ErrorFactory = Callable[[dict[str, Any]], DynamodelError]
 
 
-@dataclass(frozen=True, kw_only=True, init=False)
+@frozen_dataclass
 class Action:
     """One action of a transaction, and what a failed condition on it means."""
 
