@@ -106,7 +106,7 @@ def test_duplicate_keys_are_refused_before_sending() -> None:
 
 def test_a_sixteen_shard_cursor_with_long_keys_stays_under_the_cursor_limit() -> None:
     from dynamodel.runtime.paging import MAX_CURSOR_LENGTH
-    from dynamodel.runtime.table import _pack, _unpack
+    from dynamodel.runtime.sharded import pack_state, unpack_state
 
     state = [
         {
@@ -117,9 +117,9 @@ def test_a_sixteen_shard_cursor_with_long_keys_stays_under_the_cursor_limit() ->
         }
         for shard in range(16)
     ]
-    cursor = CursorSigner("k" * 32).encode(pattern="p", arguments={}, state=_pack(state))
+    cursor = CursorSigner("k" * 32).encode(pattern="p", arguments={}, state=pack_state(state))
     assert len(cursor) < MAX_CURSOR_LENGTH
-    assert _unpack(CursorSigner("k" * 32).decode(cursor, pattern="p", arguments={})) == state
+    assert unpack_state(CursorSigner("k" * 32).decode(cursor, pattern="p", arguments={})) == state
 
 
 def test_batch_write_checks_sizes_before_the_first_chunk() -> None:

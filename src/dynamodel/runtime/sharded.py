@@ -14,6 +14,9 @@ there: no item is lost or repeated, whatever each Query returned.
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -126,3 +129,21 @@ def _next(shards: Sequence[_Shard], sort_key: str, forward: bool) -> _Shard | No
         if best is None or (key < best_key if forward else key > best_key):
             best, best_key = shard, key
     return best
+
+
+def pack_state(state: object) -> object:
+    """Compress a sharded page's state (one start key per shard) so its cursor stays small."""
+    if not isinstance(state, list):
+        return state
+    text = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return {"z": base64.urlsafe_b64encode(zlib.compress(text, 9)).decode()}
+
+
+def unpack_state(state: object) -> object:
+    """The inverse of `pack_state`. Runs only on signed cursors, whose content we wrote."""
+    if isinstance(state, dict) and set(state) == {"z"} and isinstance(state["z"], str):
+        try:
+            return json.loads(zlib.decompress(base64.urlsafe_b64decode(state["z"])))
+        except (ValueError, zlib.error) as error:
+            raise InvalidCursorError("the cursor's shard state is corrupt") from error
+    return state

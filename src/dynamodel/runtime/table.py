@@ -6,9 +6,6 @@ in parallel), paging with signed cursors. Writes live in `writes.py`.
 
 from __future__ import annotations
 
-import base64
-import json
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -16,10 +13,10 @@ from pydantic import BaseModel
 
 from dynamodel.runtime import keys
 from dynamodel.runtime.aggregates import assemble_aggregate
+from dynamodel.runtime.construct import construct
 from dynamodel.runtime.errors import InvalidCursorError
 from dynamodel.runtime.expiry import SYSTEM_CLOCK, Clock, is_expired, unexpired
 from dynamodel.runtime.keys import DELIMITER, join, upper_bound
-from dynamodel.runtime.marshal import construct
 from dynamodel.runtime.paging import CursorSigner, Page
 from dynamodel.runtime.retry import RetryPolicy, give_up_typed, is_retryable, may_have_applied
 from dynamodel.runtime.schema import (
@@ -28,7 +25,7 @@ from dynamodel.runtime.schema import (
     SortCondition,
     ViewPartSpec,
 )
-from dynamodel.runtime.sharded import sharded_page
+from dynamodel.runtime.sharded import pack_state, sharded_page, unpack_state
 from dynamodel.runtime.transport import retry_layer, wire
 from dynamodel.runtime.views import read_view
 
@@ -224,7 +221,7 @@ class Table:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
         state = (
-            _unpack(self.signer.decode(cursor, pattern=pattern, arguments=arguments))
+            unpack_state(self.signer.decode(cursor, pattern=pattern, arguments=arguments))
             if cursor
             else None
         )
@@ -240,7 +237,7 @@ class Table:
         else:
             items, next_state = sharded_page(self, index, partitions, sort, forward, limit, state)
         next_cursor = (
-            self.signer.encode(pattern=pattern, arguments=arguments, state=_pack(next_state))
+            self.signer.encode(pattern=pattern, arguments=arguments, state=pack_state(next_state))
             if next_state is not None
             else None
         )
@@ -390,21 +387,3 @@ class Table:
         if start:
             request["ExclusiveStartKey"] = start
         return request
-
-
-def _pack(state: object) -> object:
-    """Compress a sharded page's state (one start key per shard) so its cursor stays small."""
-    if not isinstance(state, list):
-        return state
-    text = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
-    return {"z": base64.urlsafe_b64encode(zlib.compress(text, 9)).decode()}
-
-
-def _unpack(state: object) -> object:
-    """The inverse of `_pack`. Runs only on signed cursors, whose content we wrote."""
-    if isinstance(state, dict) and set(state) == {"z"} and isinstance(state["z"], str):
-        try:
-            return json.loads(zlib.decompress(base64.urlsafe_b64decode(state["z"])))
-        except (ValueError, zlib.error) as error:
-            raise InvalidCursorError("the cursor's shard state is corrupt") from error
-    return state
