@@ -58,9 +58,7 @@ def prepare_metadata_for_build_wheel(
     name = _setuptools.prepare_metadata_for_build_wheel(
         metadata_directory, _for_setuptools(config_settings)
     )
-    path = Path(metadata_directory, name, "METADATA")
-    path.write_bytes(_metadata(path.read_bytes(), _runtime_requirements(config_settings)))
-    return str(name)
+    return _with_requirements(metadata_directory, name, _runtime_requirements(config_settings))
 
 
 def build_wheel(
@@ -79,9 +77,7 @@ def prepare_metadata_for_build_editable(
     name = _setuptools.prepare_metadata_for_build_editable(
         metadata_directory, _for_setuptools(config_settings)
     )
-    path = Path(metadata_directory, name, "METADATA")
-    path.write_bytes(_metadata(path.read_bytes(), _runtime_dependencies()))
-    return str(name)
+    return _with_requirements(metadata_directory, name, _runtime_dependencies())
 
 
 def build_editable(
@@ -89,6 +85,13 @@ def build_editable(
 ) -> str:
     name = _setuptools.build_editable(wheel_directory, _for_setuptools(config_settings))
     _rewrite_wheel(Path(wheel_directory, name), _runtime_dependencies(), drop_runtime=False)
+    return str(name)
+
+
+def _with_requirements(metadata_directory: str, name: str, requirements: list[str] | None) -> str:
+    """The METADATA setuptools prepared, its runtime pin replaced as `_metadata` does."""
+    path = Path(metadata_directory, name, "METADATA")
+    path.write_bytes(_metadata(path.read_bytes(), requirements))
     return str(name)
 
 

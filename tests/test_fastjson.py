@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from dynamodel import ResponseIntegrityError
 from dynamodel.runtime.transport import fastjson
-from dynamodel.runtime.transport.fastjson import FastJSONParser, fast_session
+from dynamodel.runtime.transport.fastjson import FastJSONParser, install
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 HEADERS = {"x-amzn-RequestId": "REQ1", "Content-Type": "application/x-amz-json-1.0"}
@@ -111,9 +111,8 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
     monkeypatch.setattr(fastjson, "parse_json", counting_parse)
     with mock_aws():
         plain = boto3.client("dynamodb", region_name="us-east-1")
-        fast = boto3.session.Session(botocore_session=fast_session()).client(
-            "dynamodb", region_name="us-east-1"
-        )
+        fast = boto3.client("dynamodb", region_name="us-east-1")
+        assert install(fast)
         plain.create_table(
             TableName="tbl",
             KeySchema=[

@@ -11,7 +11,6 @@ its blank lines into runs of whole statements and lays out only the runs that ne
 from __future__ import annotations
 
 import re
-from itertools import compress
 
 from dynamodel.compiler.codegen.layout import lay_out
 from dynamodel.compiler.codegen.layout_tree import LINE_LENGTH
@@ -23,7 +22,10 @@ def format_module(source: str) -> str:
     by `lay_out`; the rest is kept as written. `tests/test_codegen_layout.py` holds the runs
     kept to the tokenizer's layout and to ruff, on the examples, the goldens and random specs
     with long names."""
-    if _module_laid_out(source):
+    # The module's docstring aside (`ruff format` keeps its text as written): the usual
+    # case, a module laid out already, is checked whole, without cutting it into runs.
+    docstring_end = source.find('"""', 3) + 3 if source.startswith('"""') else 0
+    if _laid_out(source, docstring_end):
         return source
     out: list[str] = []
     for run in _runs(source):
@@ -31,34 +33,21 @@ def format_module(source: str) -> str:
     return "\n\n".join(out)
 
 
-def _module_laid_out(source: str) -> bool:
-    """Whether a whole module is laid out already, as `_laid_out` tells of a run, its
-    docstring aside: the usual case, checked without cutting the module into runs (nor
-    copying or splitting it: at 10,000 entities a module holds 60 MB)."""
-    start = source.find('"""', 3) + 3 if source.startswith('"""') else 0
-    if not source.isascii() or source.find("\\") != -1 or source.find("'", start) != -1:
+def _laid_out(text: str, start: int = 0) -> bool:
+    """Whether generated statements (from `start` in `text`) are laid out already: no line
+    over 88 columns (other than a docstring's first line: `ruff format` does not wrap
+    docstrings), no single quote or backslash (quotes to settle), only ASCII (columns to
+    count). Substring tests and one regular expression, no copy and no split: at 10,000
+    entities a module holds 60 MB, and scanning it line by line cost more than generating it."""
+    if not text.isascii() or text.find("\\", start) != -1 or text.find("'", start) != -1:
         return False
-    first_line = source.find("\n") if start == 0 else 0  # not after a newline: its own test
-    return first_line <= LINE_LENGTH and _LONG_LINE.search(source, start) is None
+    return _LONG_FIRST_LINE.match(text, start) is None and _LONG_LINE.search(text, start) is None
 
 
-# A line over 88 columns, other than a docstring's first line, after the module's docstring.
-_LONG_LINE = re.compile(r'\n(?![ ]*""")[^\n]{89}')
-
-
-def _laid_out(run: str) -> bool:
-    """Whether a run of generated statements is laid out already: it holds
-    no line over 88 columns (other than a docstring's first line: `ruff format` does not wrap
-    docstrings), no single quote or backslash (quotes to settle), and only ASCII (columns to
-    count). Substring tests and `len`: a regular expression scanning every position of a
-    package of a thousand entities cost more than generating it."""
-    if "'" in run or "\\" in run or not run.isascii():
-        return False
-    lines = run.split("\n")
-    if max(map(len, lines)) <= LINE_LENGTH:
-        return True
-    long_lines = compress(lines, map(LINE_LENGTH.__lt__, map(len, lines)))  # looped in C
-    return all(line.lstrip().startswith('"""') for line in long_lines)
+# A line over 88 columns that is not a docstring's first line: the first line of the text,
+# and every line after a newline.
+_LONG_FIRST_LINE = re.compile(rf'(?![ ]*""")[^\n]{{{LINE_LENGTH + 1}}}')
+_LONG_LINE = re.compile(rf'\n(?![ ]*""")[^\n]{{{LINE_LENGTH + 1}}}')
 
 
 def _runs(source: str) -> list[str]:

@@ -4,11 +4,9 @@ cursor is checked against, and an update's changes."""
 
 from __future__ import annotations
 
-from dynamodel.compiler.codegen.expressions import template_parts
-from dynamodel.compiler.codegen.fit import bracketed, conditional
+from dynamodel.compiler.codegen.fit import Call, bracketed, conditional
 from dynamodel.compiler.codegen.python import py
-from dynamodel.compiler.design.ir import KeyTemplate
-from dynamodel.compiler.spec.model import Attribute, Entity
+from dynamodel.compiler.spec.model import Attribute
 
 
 def update_changes(changeable: tuple[Attribute, ...]) -> list[str]:
@@ -37,10 +35,9 @@ def keyword_parameters(params: list[str]) -> list[str]:
     return ["self", "*", *params] if params else ["self"]
 
 
-def partition_argument(entity: Entity, template: KeyTemplate) -> list[str]:
+def partition_argument(partition: Call) -> list[str]:
     """The `partition=keys.join(...)` argument of a read."""
-    parts = template_parts(entity, template, "")
-    return bracketed("            ", "partition=keys.join(", parts, "),")
+    return bracketed("            ", f"partition={partition.head}", partition.elements, "),")
 
 
 def sort_bound(name: str, value: str, expression: str) -> list[str]:

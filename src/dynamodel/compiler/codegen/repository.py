@@ -8,7 +8,6 @@ from dynamodel.compiler.codegen.expressions import (
     encoded,
     fixed_sort_parts,
     role_where,
-    template_expression,
     template_parts,
 )
 from dynamodel.compiler.codegen.fit import Call, bracketed, signature
@@ -172,7 +171,8 @@ class RepositoryWriter:
                 "        return found",
             )
             return
-        partition = template_expression(entity, plan.partition, "")
+        # The partition key's expression, `keys.join(...)`: its text, or split like a call.
+        partition = Call("keys.join(", tuple(template_parts(entity, plan.partition, "")))
         if plan.kind == "aggregate":
             self.add(
                 "",
@@ -181,7 +181,7 @@ class RepositoryWriter:
                 *bracketed(
                     "        ",
                     "return self._table.get_aggregate(",
-                    [schema, Call("keys.join(", tuple(template_parts(entity, plan.partition, "")))],
+                    [schema, partition],
                     ")",
                 ),
             )
@@ -212,7 +212,7 @@ class RepositoryWriter:
                 "        return self._table.query_one(",
                 f"            {schema},",
                 f"            index={py(plan.index)},",
-                *partition_argument(entity, plan.partition),
+                *partition_argument(partition),
                 f"            sort={sort},",
                 *(["            consistent=consistent,"] if strong else []),
                 "        )",
@@ -281,10 +281,9 @@ class RepositoryWriter:
         elif len(line := f"        partitions = [{partition}]") <= 88:
             self.add(line)
         else:  # exploded, with a magic trailing comma: as `ruff format` keeps it
-            key_parts = template_parts(entity, plan.partition, "")
             self.add(
                 "        partitions = [",
-                *bracketed("            ", "keys.join(", key_parts, "),"),
+                *bracketed("            ", partition.head, partition.elements, "),"),
                 "        ]",
             )
         self.add(
@@ -307,6 +306,7 @@ class RepositoryWriter:
         first = self.spec.entity(plan.view[0].entity)
         assert first is not None
         params = [f"{n}: {attribute_type(first, n)}" for n in plan.by]
+        view_partition = Call("keys.join(", tuple(template_parts(first, plan.partition, "")))
         specs = [
             f"ViewPartSpec(field={py(p.field)}, schema=s.{constant_case(p.entity)}, many={py(p.many)}"
             + (f", where={role_where(self.spec, p)})" if p.where else ")")
@@ -337,7 +337,7 @@ class RepositoryWriter:
                 doc + '."""',
                 "        fields = self._table.query_view(",
                 f"            index={py(plan.index)},",
-                *partition_argument(first, plan.partition),
+                *partition_argument(view_partition),
                 *parts,
                 f"            forward={py(plan.scan_forward)},",
                 *sort,
@@ -362,7 +362,7 @@ class RepositoryWriter:
             '        """',
             "        fields = self._table.query_view(",
             f"            index={py(plan.index)},",
-            *partition_argument(first, plan.partition),
+            *partition_argument(view_partition),
             *parts,
             f"            forward={py(plan.scan_forward)},",
             *sort,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dynamodel.compiler.names import snake_case
-from dynamodel.compiler.spec.model import AccessPattern, Entity, Ref, Spec
+from dynamodel.compiler.spec.model import AccessPattern, Ref, Spec
 
 COPY_STREAM_VIEW = "new_and_old_images"
 
@@ -57,13 +57,3 @@ def with_copy_lookups(spec: Spec) -> Spec:
         patterns=(*spec.patterns, *lookups),
         functions=spec.functions,
     )
-
-
-def reference_names(spec: Spec, holder: Entity) -> tuple[str, ...]:
-    """The holder's attributes that name its sources (each source's key attributes)."""
-    names: dict[str, None] = {}
-    for source_name, _ in spec.copies_in(holder):
-        source = spec.entity(source_name)
-        if source is not None:
-            names.update(dict.fromkeys(source.key_names))
-    return tuple(names)

@@ -156,12 +156,3 @@ def install(client: Any, *, runtime_only: bool = False) -> bool:
     if not isinstance(base, FastParserFactory):
         endpoint._response_parser_factory = FastParserFactory(base, runtime_only=runtime_only)
     return True
-
-
-def fast_session() -> Any:
-    """A botocore session whose clients parse data-plane responses with `FastJSONParser`."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    session.register_component("response_parser_factory", FastParserFactory())
-    return session
