@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
-from botocore.parsers import create_parser
+from botocore.parsers import JSONParser, create_parser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
@@ -99,6 +99,55 @@ def test_errors_go_to_botocore() -> None:
     assert got == expected and got["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+# -- the JSON parse is json.loads', whichever parser reads the body ---------------------------
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=30,
+)
+# Bytes that are almost JSON: the parsers' edge cases (escapes, numbers, literals, controls).
+_NEAR_JSON = st.text(
+    st.sampled_from('{}[]",:0123456789.eE+-\\utfnrlasNIy \x01\x7f\n\t'), max_size=30
+)
+
+
+def _outcome(parse: Any, body: bytes) -> tuple[str, str]:
+    """What a parse gives, comparable (NaN is not equal to itself; its JSON text is)."""
+    try:
+        return "value", json.dumps(parse(body))
+    except (ValueError, RecursionError) as error:
+        return "error", type(error).__name__
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.builds(
+        lambda value, ascii: json.dumps(value, ensure_ascii=ascii).encode("utf-8", "surrogatepass"),
+        _JSON_VALUES,
+        st.booleans(),
+    )
+    | _NEAR_JSON.map(str.encode)
+    | st.binary(max_size=30)
+)
+def test_parse_json_is_json_loads(body: bytes) -> None:
+    assert _outcome(fastjson.parse_json, body) == _outcome(json.loads, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"S": "\\ud800"}',  # a lone surrogate escape: pydantic-core refuses it
+        b"\xef\xbb\xbf{}",  # a byte order mark
+        '{"a": 1}'.encode("utf-16"),
+        (b"[" * 250) + (b"]" * 250),  # deeper than pydantic-core's limit
+    ],
+)
+def test_what_pydantic_core_refuses_json_loads_reads(body: bytes) -> None:
+    assert _outcome(fastjson.parse_json, body) == _outcome(json.loads, body)
+    assert _outcome(fastjson.parse_json, body)[0] == "value"
+
+
 def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     fast_parses = 0
     real_parse = fastjson.parse_json
@@ -108,7 +157,13 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
         fast_parses += 1
         return real_parse(text)
 
-    monkeypatch.setattr(fastjson, "parse_json", counting_parse)
+    botocore_bodies: list[bytes] = []
+    botocore_parse = JSONParser._parse_body_as_json
+
+    def recording_parse(self: Any, body: bytes) -> Any:
+        botocore_bodies.append(body)
+        return botocore_parse(self, body)
+
     with mock_aws():
         plain = boto3.client("dynamodb", region_name="us-east-1")
         fast = boto3.client("dynamodb", region_name="us-east-1")
@@ -147,14 +202,20 @@ def test_real_clients_agree_and_the_fast_path_is_taken(monkeypatch: pytest.Monke
             ("get_item", {"TableName": "tbl", "Key": {"PK": ITEM["PK"], "SK": {"S": "#9"}}}),
             ("describe_table", {"TableName": "tbl"}),
         ]
-        for name, request in calls:
-            a, b = getattr(plain, name)(**request), getattr(fast, name)(**request)
-            for parsed in (a, b):
-                parsed.pop("ResponseMetadata")
-            assert a == b, name
-    # The query (its page has no binary item) and the two plain gets; not the get of the
-    # binary item, not DescribeTable.
-    assert fast_parses == 3
+        expected = [getattr(plain, name)(**request) for name, request in calls]
+        monkeypatch.setattr(fastjson, "parse_json", counting_parse)
+        monkeypatch.setattr(JSONParser, "_parse_body_as_json", recording_parse)
+        got = [getattr(fast, name)(**request) for name, request in calls]
+    for (name, _), a, b in zip(calls, expected, got, strict=True):
+        a.pop("ResponseMetadata"), b.pop("ResponseMetadata")
+        assert a == b, name
+    # botocore's parser read two bodies whole, each after the runtime's check that it is
+    # complete JSON: the query's (its page holds the binary item #0) and DescribeTable's. The
+    # three gets were read by the fast path alone (botocore only built their metadata, from
+    # `{}`): five parses in all.
+    whole = [body for body in botocore_bodies if body != b"{}"]
+    assert len(whole) == 2 and b'"bin"' in whole[0] and b'"TableName"' in whole[1], whole
+    assert fast_parses == 5
 
 
 # -- integrity: damaged bodies never parse (issue 11, finding 5) ------------------------------

@@ -43,6 +43,7 @@ header_names = st.sampled_from(
         "amz-sdk-invocation-id",
         "Authorization",
         "X-Amz-Date",
+        "X-Amz-Security-Token",
     ]
 )
 header_values = st.text(

@@ -41,6 +41,9 @@ _HANDLER_ID = "dynamodel-sigv4"
 _ALGORITHM = "AWS4-HMAC-SHA256"
 _TIMESTAMP = "%Y%m%dT%H%M%SZ"  # botocore.auth.SIGV4_TIMESTAMP
 _EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# The headers SigV4Auth removes before it adds its own (the token's only with a token; the
+# Authorization comes back last).
+_REPLACED_HEADERS = ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
 # botocore.auth.SIGNED_HEADERS_BLACKLIST: hop-by-hop headers and the ones proxies rewrite.
 _UNSIGNED_HEADERS = frozenset(
     {
@@ -135,37 +138,40 @@ def sign_request(
     # The body as sent: `request.body` would prepare the whole request to read it (a third
     # of the signing); its data is that body when it is bytes (b"" is sent as none).
     body = request.data
-    headers = request.headers
     if (
         request.params
-        or "Date" in headers
-        or "X-Amz-Content-SHA256" in headers
         or not request.context.get("payload_signing_enabled", True)
         or (request.context.get("checksum") or {}).get("request_algorithm")
         or (body and not isinstance(body, bytes | bytearray))
+        or (token and _has_surrogates(token))
     ):
         return False
-    timestamp = (now or current_datetime()).strftime(_TIMESTAMP)
-    request.context["timestamp"] = timestamp
-    if "Authorization" in headers:
-        del headers["Authorization"]
-    if "X-Amz-Date" in headers:
-        del headers["X-Amz-Date"]
-    headers["X-Amz-Date"] = timestamp
-    if token:
-        if "X-Amz-Security-Token" in headers:
-            del headers["X-Amz-Security-Token"]
-        headers["X-Amz-Security-Token"] = token
-    path, query, host = _url_parts(request.url)
+    headers = request.headers
+    # One pass over the headers as stored (each `name in headers` of the email-style map
+    # would be another pass): `items()` passes each value through the email policy, which
+    # changes only values with surrogates (into `Header` objects); those are left to botocore.
     values: dict[str, list[str]] = {}
-    # As stored: `items()` passes each value through the email policy, which changes only
-    # values with surrogates (into `Header` objects); those are left to botocore, as before.
     for name, value in headers.raw_items():
         if not isinstance(value, str) or (not value.isascii() and _has_surrogates(value)):
-            return False  # botocore's signer handles it (and redoes the headers above)
+            return False
         lower = name.lower()
         if lower not in _UNSIGNED_HEADERS:
             values.setdefault(lower, []).append(" ".join(value.split()))
+    if "date" in values or "x-amz-content-sha256" in values:
+        return False  # botocore's signer handles these
+    timestamp = (now or current_datetime()).strftime(_TIMESTAMP)
+    request.context["timestamp"] = timestamp
+    # What SigV4Auth replaces, replaced the same way: removed, then added at the end (the
+    # security token only when there is one).
+    for name in _REPLACED_HEADERS if token else _REPLACED_HEADERS[:2]:
+        if values.pop(name.lower(), None) is not None:
+            del headers[name]
+    headers["X-Amz-Date"] = timestamp
+    values["x-amz-date"] = [timestamp]
+    if token:
+        headers["X-Amz-Security-Token"] = token
+        values["x-amz-security-token"] = [" ".join(token.split())]
+    path, query, host = _url_parts(request.url)
     if "host" not in values:
         values["host"] = [host]
     names = sorted(values)
@@ -183,7 +189,7 @@ def sign_request(
         f"{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
     )
     key = _signing_key(secret_key, day, region, service)
-    signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    signature = hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
     headers["Authorization"] = (
         f"{_ALGORITHM} Credential={access_key}/{scope}, "
         f"SignedHeaders={signed_headers}, Signature={signature}"
