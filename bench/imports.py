@@ -45,7 +45,7 @@ RUNTIME = ROOT / "runtime"  # the dynamodel-runtime project: what a function shi
 
 TARGET_MS = 15.0
 EXTRA_TARGET_MS = 5.0
-REPEAT = 21
+REPEAT = 31
 SETUPS = ("current", "bundle", "lean")
 _TIMED = """\
 import time
