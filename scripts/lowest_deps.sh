@@ -41,7 +41,9 @@ TESTS=(
     tests/test_write_once.py
     tests/test_transact.py
     tests/test_batch.py
-    tests/test_paging.py
+    tests/test_paging_cursors.py
+    tests/test_paging_keys.py
+    tests/test_paging_mutants.py
     tests/test_hostile_cursors.py
     tests/test_fault_matrix.py
     tests/test_runtime_fast_paths.py

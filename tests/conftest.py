@@ -8,6 +8,14 @@ from tests import loader_cache
 from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
 from tests.backend_fixtures import SELECTED
 
+# The fixtures of test modules split in several, shared from their support module.
+pytest_plugins = [
+    "tests.counter_backfill_support",  # hub
+    "tests.migrations_support",  # packages
+    "tests.paging_support",  # signer
+    "tests.write_validation_support",  # sent, repo (on the `client` of tests/hostile_fixtures.py)
+]
+
 # Every test's client is built by a session of its own: parse botocore's data files once.
 loader_cache.install()
 

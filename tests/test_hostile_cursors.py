@@ -5,7 +5,8 @@ of a rotated-out key, of another table, older than the repository's maximum age,
 sharded pattern) of another shard count are refused with
 `InvalidCursorError` before any request is sent; the genuine cursors keep working.
 
-Unit-level properties of the cursor encoding are in tests/test_paging.py.
+Unit-level properties of the cursor encoding are in tests/test_paging_cursors.py,
+tests/test_paging_keys.py and tests/test_paging_mutants.py.
 """
 
 from __future__ import annotations

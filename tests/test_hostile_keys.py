@@ -6,7 +6,8 @@ queries and string ranges on a sort key) returns exactly what an oracle computes
 written items.
 
 Keys at DynamoDB's size limits are in tests/test_hostile_key_limits.py; unit-level properties
-of the key encoding in tests/test_keys.py.
+of the key encoding in tests/test_keys_encoding.py, tests/test_keys_order.py and
+tests/test_keys_rejections.py.
 """
 
 from __future__ import annotations

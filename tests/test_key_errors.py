@@ -1,5 +1,5 @@
 """Key encoding errors: each rejection names the value (shortened), where it was used and why,
-in full, and the attribute it names (moved out of test_keys.py, which holds the encodings)."""
+in full, and the attribute it names (moved out of the encoding's tests, tests/test_keys_*.py)."""
 
 from __future__ import annotations
 
