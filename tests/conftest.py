@@ -11,6 +11,13 @@ from tests.backend_fixtures import SELECTED
 # Every test's client is built by a session of its own: parse botocore's data files once.
 loader_cache.install()
 
+# Support modules that hold asserts moved out of test modules, or fixtures that tests register
+# with `pytest_plugins`: rewritten like the tests, so that a failing assert says why (and
+# pytest does not warn that a plugin was imported before it could be rewritten).
+pytest.register_assert_rewrite(
+    "tests.alert_counter_support", "tests.capacity_meter", "tests.fault_paths", "tests.iam_support"
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
