@@ -8,16 +8,22 @@ from tests import loader_cache
 from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
 from tests.backend_fixtures import SELECTED
 
-# The fixtures of test modules split in several, shared from their support module.
-pytest_plugins = [
-    "tests.counter_backfill_support",  # hub
-    "tests.migrations_support",  # packages
-    "tests.paging_support",  # signer
-    "tests.write_validation_support",  # sent, repo (on the `client` of tests/hostile_fixtures.py)
-]
-
 # Every test's client is built by a session of its own: parse botocore's data files once.
 loader_cache.install()
+
+# Support modules of split test modules (their asserts and fixtures moved there; each test
+# module imports the fixtures it uses by name): rewritten like the tests, so that a failing
+# assert in them says why.
+pytest.register_assert_rewrite(
+    "tests.alert_counter_support",
+    "tests.capacity_meter",
+    "tests.counter_backfill_support",
+    "tests.fault_paths",
+    "tests.iam_support",
+    "tests.migrations_support",
+    "tests.paging_support",
+    "tests.write_validation_support",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,8 +1,8 @@
 """Shared by the counter backfill tests (tests/test_counter_backfill_diff.py,
 tests/test_counter_backfill_runs.py, tests/test_counter_backfill_races.py): the Hub spec
 before and after it counts stars and watches, the module-scoped `hub` fixture (both
-generated packages, importable side by side; registered by `pytest_plugins` in
-tests/conftest.py), and helpers that read the table and run the backfills."""
+generated packages, importable side by side; the tests import it by name), and helpers that
+read the table and run the backfills."""
 
 from __future__ import annotations
 

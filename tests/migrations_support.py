@@ -1,8 +1,7 @@
 """Shared by the tests of generated migrations (tests/test_migrations_rewrites.py,
 tests/test_migrations_runs.py): three pairs of specs (the tracker, accounts and notes, each
 before and after a change of keys), the `packages` fixture (the old and new packages of each
-pair, importable side by side; registered by `pytest_plugins` in tests/conftest.py), and
-helpers that read the table and run the migrations."""
+pair, importable side by side; the tests import it by name), and helpers that read the table and run the migrations."""
 
 from __future__ import annotations
 

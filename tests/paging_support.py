@@ -1,8 +1,8 @@
 """Shared by the tests of signed page cursors (tests/test_paging_cursors.py,
 tests/test_paging_keys.py, tests/test_paging_mutants.py): keys, a pattern, its arguments and
 a resume state; `_signed` (a cursor only a key holder can make), `_rejected` (the error of a
-refused cursor), and the `signer` fixture (registered by `pytest_plugins` in
-tests/conftest.py)."""
+refused cursor), and the `signer` fixture (the tests import it
+by name)."""
 
 from __future__ import annotations
 

@@ -19,10 +19,12 @@ from dynamodel.compiler.codegen import generate_package
 from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.diff import diff_designs
 from dynamodel.compiler.emit.diff_plan import plan_steps
-from tests.counter_backfill_support import HUB, HUB_BEFORE
+from tests.counter_backfill_support import HUB, HUB_BEFORE, hub
 from tests.package_versions import compiled
 from tests.test_cli import run
 from tests.test_generated import RUFF_RULES
+
+__all__ = ["hub"]  # fixtures, used by name
 
 
 def _design(text: str) -> Design:

@@ -25,7 +25,10 @@ from tests.counter_backfill_support import (
     _repositories,
     _run_to_completion,
     _wrong_counters,
+    hub,
 )
+
+__all__ = ["hub"]  # fixtures, used by name
 
 # -- concurrent writes of children -------------------------------------------------------
 

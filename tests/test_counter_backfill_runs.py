@@ -25,7 +25,10 @@ from tests.counter_backfill_support import (
     _run_to_completion,
     _scan,
     _wrong_counters,
+    hub,
 )
+
+__all__ = ["hub"]  # fixtures, used by name
 
 REPOS = [("o", "cli"), ("o", "cli2"), ("o", "web"), ("p", "cli"), ("p", "empty")]
 

@@ -17,8 +17,8 @@ from dynamodel.compiler.emit.iam import (
 )
 from dynamodel.compiler.emit.iam_plan import plan_policy, selections
 from tests.goldens import compare_files
+from tests.iam_support import ARN, PROJECTS, TRACKER, _compiled, _everything
 from tests.test_cli import run
-from tests.test_iam import ARN, PROJECTS, TRACKER, _compiled, _everything
 
 
 # -- outputs -----------------------------------------------------------------------------------

@@ -24,7 +24,10 @@ from tests.migrations_support import (
     _repositories,
     _run_to_completion,
     _scan,
+    packages,
 )
+
+__all__ = ["packages"]  # fixtures, used by name
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 

@@ -17,7 +17,16 @@ import yaml
 from dynamodel.runtime.errors import InvalidCursorError, RetriesExhaustedError
 from dynamodel.runtime.migrate import MigrationReport, migrate_entity
 from dynamodel.runtime.retry import RetryPolicy
-from tests.migrations_support import _guards, _notes, _repositories, _run_to_completion, _scan
+from tests.migrations_support import (
+    _guards,
+    _notes,
+    _repositories,
+    _run_to_completion,
+    _scan,
+    packages,
+)
+
+__all__ = ["packages"]  # fixtures, used by name
 
 
 def test_an_interrupted_migration_resumes_from_its_cursor(

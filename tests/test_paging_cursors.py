@@ -29,7 +29,10 @@ from tests.paging_support import (
     STATE,
     _rejected,
     _signed,
+    signer,
 )
+
+__all__ = ["signer"]  # fixtures, used by name
 
 json_values = st.recursive(
     st.none()

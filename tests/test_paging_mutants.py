@@ -22,7 +22,10 @@ from tests.paging_support import (
     STATE,
     _rejected,
     _signed,
+    signer,
 )
+
+__all__ = ["signer"]  # fixtures, used by name
 
 # -- what mutation testing found untested ----------------------------------------------------
 

@@ -21,7 +21,7 @@ from dynamodel.runtime.table import Table
 from dynamodel.runtime.transport.client import default_client
 from dynamodel.runtime.transport.retry_layer import botocore_retries
 from tests.crafted_http import Server, crafted_server, error, ok
-from tests.test_retry import client_error
+from tests.retry_support import client_error
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/tracker/generated"))
 

@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.hostile_fixtures import CURSOR_KEY, NOW, PROPERTY, TABLES, Client, client_fixture
-from tests.write_validation_support import Sent
+from tests.write_validation_support import Sent, repo, sent
 
 from fleet import FleetRepository  # isort: skip  (on sys.path via hostile_fixtures)
 from tracker import Ticket, TrackerRepository  # isort: skip
 
-__all__ = ["client_fixture"]
+__all__ = ["client_fixture", "repo", "sent"]  # fixtures, used by name
 
 
 # -- reversed ranges ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from dynamodel.runtime.errors import InvalidKeyValueError, InvalidValueError
 from tests.hostile_fixtures import NOW, Client, client_fixture, scan
-from tests.write_validation_support import Sent, refused, valid
+from tests.write_validation_support import Sent, refused, repo, sent, valid
 
 from tracker import (  # isort: skip  (on sys.path via hostile_fixtures)
     ChecklistItem,
@@ -26,7 +26,7 @@ from tracker import (  # isort: skip  (on sys.path via hostile_fixtures)
     Workspace,
 )
 
-__all__ = ["client_fixture"]
+__all__ = ["client_fixture", "repo", "sent"]  # fixtures, used by name
 
 
 # -- the finding's reproduction --------------------------------------------------------------

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from dynamodel.runtime.errors import InvalidKeyValueError, InvalidValueError
 from tests.hostile_fixtures import PROPERTY, client_fixture
-from tests.write_validation_support import Sent, refused, valid
+from tests.write_validation_support import Sent, refused, repo, sent, valid
 
 from tracker import TrackerRepository  # isort: skip  (on sys.path via hostile_fixtures)
 
-__all__ = ["client_fixture"]
+__all__ = ["client_fixture", "repo", "sent"]  # fixtures, used by name
 
 
 ENUMS = {

@@ -1,8 +1,8 @@
 """Shared by the tests of what never reaches the table (tests/test_write_validation_refusals.py,
 tests/test_write_validation_wrong_types.py, tests/test_reversed_ranges.py): every HTTP request
 the client is about to send (`Sent`), the `sent` and `repo` fixtures (a tracker repository on
-a fresh table; registered by `pytest_plugins` in tests/conftest.py, on the `client` fixture
-the test modules import from tests/hostile_fixtures.py), a valid object of each tracker
+a fresh table, on the `client` fixture of tests/hostile_fixtures.py; the test modules import
+all three by name), a valid object of each tracker
 entity (`valid`), and `refused` (the typed error of a call that sent nothing)."""
 
 from __future__ import annotations

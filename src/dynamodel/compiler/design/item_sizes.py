@@ -6,7 +6,7 @@ An entity's `size:` hint wins. Otherwise the size is estimated from the attribut
 the typical values below, every optional attribute counted as present, plus what the runtime
 adds: the table and index key attributes (their templates' literal text and encoded values),
 `_type`, `version` where versioned, and the TTL attribute (epoch seconds). The estimates are
-meant to be close for ids, names and timestamps; `tests/test_capacity.py` compares them with
+meant to be close for ids, names and timestamps; `tests/test_capacity_rules.py` compares them with
 the real sizes of sample items written through the generated repositories.
 """
 

@@ -7,8 +7,8 @@ action (Put as PutItem, Update as UpdateItem, Delete as DeleteItem); a save, upd
 that checks the stored item first reads it with GetItem (or, for an aggregate, a Query of its
 partition); a write that claims a unique value may read the guard holding it and that guard's
 owner (GetItem) to take over a stale guard, checking the owner in the same transaction
-(ConditionCheckItem); batches are BatchGetItem / BatchWriteItem. `tests/test_iam.py` records
-the requests of every method on moto and checks the policy against them.
+(ConditionCheckItem); batches are BatchGetItem / BatchWriteItem. `tests/test_iam_grants.py`
+records the requests of every method on moto and checks the policy against them.
 
 The copies handler (`<package>/copies.py`, spec 1.1 `copy_of`) is not a repository method:
 it queries the holder lookup patterns, and its own requests, `COPY_UPDATES`, are one
