@@ -25,7 +25,7 @@ imports of the tracker case from `python -X importtime`.
 
 The bundle and the virtualenv are made on first use (pip, from the package index).
 
-Run alone: `python bench/imports.py [--repeat 21] [--setup current|bundle|lean] [--importtime]`.
+Run alone: `python bench/imports.py [--repeat 31] [--setup current|bundle|lean] [--importtime]`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
 import pytest
@@ -8,12 +10,22 @@ from tests import loader_cache
 from tests.backend_fixtures import *  # noqa: F403  (fixtures: dynamodb_client, table_name, ...)
 from tests.backend_fixtures import SELECTED
 
+# The programs the tests start (the command line, generated packages' own checks, servers) import
+# the project from its sources. Where bytecode is off for the machine (PYTHONDONTWRITEBYTECODE),
+# each of them compiles it again, a third of a command's run: they write it to a directory of
+# the user's own instead, out of the source tree.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+    os.environ.setdefault(
+        "PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), f"dynamodel-tests-{os.getuid()}")
+    )
+
 # Every test's client is built by a session of its own: parse botocore's data files once.
 loader_cache.install()
 
 # Support modules of split test modules (their asserts and fixtures moved there; each test
-# module imports the fixtures it uses by name): rewritten like the tests, so that a failing
-# assert in them says why.
+# module imports the fixtures it uses by name), and the plugin the pytester tests register:
+# rewritten like the tests, so that a failing assert in them says why (and pytest does not
+# warn that a plugin was imported before it could be rewritten).
 pytest.register_assert_rewrite(
     "tests.alert_counter_support",
     "tests.capacity_meter",
@@ -22,6 +34,7 @@ pytest.register_assert_rewrite(
     "tests.iam_support",
     "tests.migrations_support",
     "tests.paging_support",
+    "tests.plugin_project",
     "tests.write_validation_support",
 )
 

@@ -17,6 +17,7 @@ does not implement (so a test cannot pass on a condition it silently ignored):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,9 +42,14 @@ def _listed(value: Any) -> list[Any]:
 
 
 def _glob(pattern: str, text: str, *, ignore_case: bool = False) -> bool:
+    return _glob_regex(pattern, ignore_case).fullmatch(text) is not None
+
+
+@functools.cache
+def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    # Built once per pattern: the suites match every recorded request against every statement.
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.fullmatch(regex, text, flags) is not None
+    return re.compile(regex, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 class _Unresolved(Exception):

@@ -106,7 +106,19 @@ def _parts(template: Any) -> list[tuple[str, str]]:
     return parts
 
 
+# Per design (kept alive here, so its id is not reused) and resource: `_fits` asks for them once
+# per pair of requests.
+_TEMPLATES: dict[int, tuple[Design, dict[str, list[list[tuple[str, str]]]]]] = {}
+
+
 def _templates(design: Design, resource: str) -> list[list[tuple[str, str]]]:
+    known = _TEMPLATES.setdefault(id(design), (design, {}))[1]
+    if resource not in known:
+        known[resource] = _templates_of(design, resource)
+    return known[resource]
+
+
+def _templates_of(design: Design, resource: str) -> list[list[tuple[str, str]]]:
     index = resource.partition("/index/")[2] or "table"
     found = [
         _parts(key.partition)
