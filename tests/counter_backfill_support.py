@@ -16,6 +16,7 @@ import pytest
 from dynamodel.runtime.migrate import CountedChildren, MigrationReport, backfill_counter
 from dynamodel.runtime.names import RECOUNT_MARKER
 from dynamodel.runtime.retry import RetryPolicy
+from tests.migrations_support import _scan
 from tests.package_versions import package_versions
 
 # Stars are listed per repo (a table partition per Repo); watches per owner (a partition per
@@ -71,17 +72,6 @@ def _repositories(hub: dict[str, Any], client: Any, table_name: str) -> tuple[An
     return old, new
 
 
-def _scan(client: Any, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        response = client.scan(**request)
-        items += response["Items"]
-        if "LastEvaluatedKey" not in response:
-            return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-
-
 def _wrong_counters(client: Any, table: str) -> dict[tuple[str, str, str], tuple[int, int]]:
     """(owner, name, counter) -> (stored, children) for every Repo whose counter is off."""
     items = _scan(client, table)
@@ -105,13 +95,6 @@ def _wrong_counters(client: Any, table: str) -> dict[tuple[str, str, str], tuple
 
 def _markers(client: Any, table: str) -> list[str]:
     return [n for i in _scan(client, table) for n in i if n.startswith(RECOUNT_MARKER)]
-
-
-def _run_to_completion(backfill: Any, repo: Any, **options: Any) -> list[MigrationReport]:
-    reports = [backfill(repo, **options)]
-    while reports[-1].cursor is not None:
-        reports.append(backfill(repo, cursor=reports[-1].cursor, **options))
-    return reports
 
 
 def _backfill_stars(hub: dict[str, Any], new: Any, **options: Any) -> MigrationReport:

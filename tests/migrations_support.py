@@ -19,6 +19,7 @@ from dynamodel.compiler.design.ir import Design
 from dynamodel.compiler.pipeline import compile_spec
 from dynamodel.runtime.migrate import MigrationReport
 from dynamodel.runtime.retry import RetryPolicy
+from tests.consistency import scan_items
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACKER = (ROOT / "examples" / "tracker" / "spec.yaml").read_text(encoding="utf-8")
@@ -118,14 +119,9 @@ def packages(tmp_path: Path) -> Iterator[dict[str, ModuleType]]:
 
 
 def _scan(client: Any, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
-    while True:
-        response = client.scan(**request)
-        items += response["Items"]
-        if "LastEvaluatedKey" not in response:
-            return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    """Every item of the table (consistent), in key order: comparable before and after a run."""
+    items, _ = scan_items(client, table)
+    return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
 
 
 def _repositories(
@@ -149,6 +145,7 @@ def _guards(items: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
 
 
 def _run_to_completion(migrate: Any, repo: Any, **options: Any) -> list[MigrationReport]:
+    """A migration or counter backfill run page by page, each resuming at the last's cursor."""
     reports = [migrate(repo, **options)]
     while reports[-1].cursor is not None:
         reports.append(migrate(repo, cursor=reports[-1].cursor, **options))

@@ -23,10 +23,10 @@ from tests.counter_backfill_support import (
     _backfill_stars,
     _markers,
     _repositories,
-    _run_to_completion,
     _wrong_counters,
     hub,
 )
+from tests.migrations_support import _run_to_completion
 
 __all__ = ["hub"]  # fixtures, used by name
 

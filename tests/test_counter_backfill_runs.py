@@ -22,11 +22,10 @@ from tests.counter_backfill_support import (
     _backfill_stars,
     _markers,
     _repositories,
-    _run_to_completion,
-    _scan,
     _wrong_counters,
     hub,
 )
+from tests.migrations_support import _run_to_completion, _scan
 
 __all__ = ["hub"]  # fixtures, used by name
 
